@@ -1,0 +1,73 @@
+"""The plug-in contract between the local cloud's edge and PetTube's own emulated services.
+
+moto serves S3, DynamoDB, SQS, EventBridge, STS, IAM and Cognito user pools. Where
+moto has nothing usable (MediaConvert, Cognito Identity, API Gateway invocation)
+a package under ``localcloud`` provides a service: its ``__init__.py`` exposes
+``create(ctx: ServiceContext) -> EdgeService``. The edge asks each service, in
+order, whether it ``matches`` a request; the first that does answers it, the
+rest goes to moto after every ``Guard`` has had its say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from werkzeug.wrappers import Request, Response
+
+if TYPE_CHECKING:
+    from localcloud.lambdaruntime.runtime import LambdaRuntime
+    from localcloud.stack import Stack
+
+
+class EdgeService(Protocol):
+    """One emulated AWS service on the edge port."""
+
+    name: str
+
+    def matches(self, request: Request) -> bool:
+        """True when this request is for this service (path, X-Amz-Target, SigV4 scope)."""
+
+    def dispatch(self, request: Request) -> Response:
+        """Answer the request with the real service's wire format and error shapes."""
+
+    def close(self) -> None:
+        """Stop background work (worker threads, child processes) on shutdown."""
+
+
+class Guard(Protocol):
+    """Checks a request bound for moto; returns an error response to refuse it, or None."""
+
+    def check(self, request: Request) -> Response | None: ...
+
+
+@dataclass
+class ServiceContext:
+    """Everything a service may need from the running local cloud."""
+
+    region: str
+    account_id: str
+    edge_url: str
+    site_url: str
+    idp_url: str
+    admin_access_key_id: str
+    admin_secret_access_key: str
+    state_dir: Path
+    stack: Stack
+    runtime: LambdaRuntime
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for ``service`` talking to the edge with the admin credentials."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            region_name=self.region,
+            endpoint_url=self.edge_url,
+            aws_access_key_id=self.admin_access_key_id,
+            aws_secret_access_key=self.admin_secret_access_key,
+            config=Config(retries={"mode": "standard", "max_attempts": 3}),
+        )
