@@ -1,0 +1,76 @@
+"""Event sources: deliver queued S3 and EventBridge events to the runtime.
+
+On AWS, S3 and EventBridge invoke Lambda asynchronously through Lambda's own
+internal queue. Locally that queue is an SQS queue per function on the edge
+(moto delivers S3 notifications and EventBridge targets to SQS in the real
+record format); a poller per function long-polls it and hands each event to
+``LambdaRuntime.invoke_async``. A message is deleted only once the event has
+succeeded or been dead-lettered, so a crash of the local cloud redelivers it
+(at-least-once, as AWS promises).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from localcloud.lambdaruntime.runtime import LambdaRuntime
+
+log = logging.getLogger("localcloud.events")
+
+
+def is_test_event(event: Any) -> bool:
+    """S3 sends an ``s3:TestEvent`` when a notification is configured; Lambda never sees it."""
+    return isinstance(event, dict) and event.get("Event") == "s3:TestEvent"
+
+
+class EventSourcePoller:
+    """Long-polls one function's event queue and invokes the function for each event."""
+
+    def __init__(self, runtime: LambdaRuntime, function: str, queue_url: str, sqs: Any,
+                 executor: ThreadPoolExecutor) -> None:
+        self.runtime = runtime
+        self.function = function
+        self.queue_url = queue_url
+        self._sqs = sqs
+        self._executor = executor
+        self._stopping = threading.Event()
+        spec = runtime.stack.functions[function]
+        # Long enough that a message stays hidden through every retry.
+        self._visibility = spec.timeout * (spec.max_retries + 1) + 30
+        self._thread = threading.Thread(target=self._run, name=f"poll-{function}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                reply = self._sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
+                                                  WaitTimeSeconds=1, VisibilityTimeout=self._visibility)
+            except Exception:  # the edge is going away, or a transient error: try again
+                if self._stopping.wait(0.5):
+                    return
+                continue
+            for message in reply.get("Messages", []):
+                self._executor.submit(self._deliver, message)
+
+    def _deliver(self, message: dict[str, Any]) -> None:
+        try:
+            event = json.loads(message["Body"])
+            if not is_test_event(event):
+                self.runtime.invoke_async(self.function, event)
+        except Exception:
+            log.exception("event for %s could not be delivered", self.function)
+        finally:
+            try:
+                self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            except Exception:
+                log.warning("could not delete a delivered event for %s", self.function)

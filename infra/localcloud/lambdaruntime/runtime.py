@@ -1,0 +1,155 @@
+"""Invoke the template's functions with Lambda's semantics.
+
+Synchronous invokes (API Gateway) return the result or raise FunctionError.
+Asynchronous invokes (S3, EventBridge) are retried ``MaximumRetryAttempts``
+times (two by default, as on AWS) and then sent to the function's OnFailure
+destination in the record format AWS uses, so a developer can list them.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from localcloud.lambdaruntime.worker import EnvironmentCrashed, InvocationTimeout, Worker
+from localcloud.stack import FunctionSpec, Stack
+
+log = logging.getLogger("localcloud.lambda")
+
+
+class FunctionError(Exception):
+    """A handler raised, timed out or crashed; carries Lambda's error payload."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(f"{payload.get('errorType')}: {payload.get('errorMessage')}")
+        self.payload = payload
+
+
+class _Pool:
+    """Warm environments of one function; grows on demand up to ``concurrency``."""
+
+    def __init__(self, spec: FunctionSpec, make: Callable[[], Worker], concurrency: int) -> None:
+        self.spec = spec
+        self._make = make
+        self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._all: list[Worker] = []
+        self._lock = threading.Lock()
+
+    def acquire(self) -> Worker:
+        self._slots.acquire()
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                worker = self._make()
+                with self._lock:
+                    self._all.append(worker)
+            if worker.alive:
+                return worker
+
+    def release(self, worker: Worker) -> None:
+        if worker.alive:
+            self._idle.put(worker)
+        else:
+            with self._lock:
+                self._all.remove(worker)
+        self._slots.release()
+
+    def close(self) -> None:
+        with self._lock:
+            for worker in self._all:
+                worker.kill()
+            self._all.clear()
+
+
+class LambdaRuntime:
+    """Runs every function of the stack; one pool of warm workers per function."""
+
+    def __init__(self, stack: Stack, base_env: dict[str, str], code_dir: Path, *,
+                 concurrency: int = 4, retry_delays: tuple[float, ...] = (1.0, 2.0),
+                 send_to_destination: Callable[[str, dict[str, Any]], None] | None = None,
+                 on_log: Callable[[str, str], None] | None = None) -> None:
+        self.stack = stack
+        self._base_env = base_env
+        self._code_dir = code_dir
+        self._retry_delays = retry_delays
+        self._send = send_to_destination
+        self._on_log = on_log or (lambda function, line: print(f"[{function}] {line}", flush=True))
+        self._pools = {lid: _Pool(spec, lambda spec=spec: self._spawn(spec), concurrency)
+                       for lid, spec in stack.functions.items()}
+        self.invocations: list[dict[str, Any]] = []  # what ran, for tests and `localcloud status`
+
+    def _spawn(self, spec: FunctionSpec) -> Worker:
+        env = {**self._base_env, **spec.environment,
+               "AWS_LAMBDA_FUNCTION_NAME": spec.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+               "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+               "_HANDLER": spec.handler}
+        return Worker(spec, env, self._code_dir, self._on_log)
+
+    def invoke(self, function: str, event: Any) -> Any:
+        """RequestResponse invoke; raises FunctionError as the Lambda API reports one."""
+        pool = self._pools[function]
+        spec = pool.spec
+        request_id = str(uuid.uuid4())
+        started = time.perf_counter()
+        self._on_log(function, f"START RequestId: {request_id} Version: $LATEST")
+        worker = pool.acquire()
+        try:
+            reply = worker.invoke(event, request_id, self.stack.arn(function))
+        except (InvocationTimeout, EnvironmentCrashed) as exc:
+            error_type = "Sandbox.Timedout" if isinstance(exc, InvocationTimeout) else "Runtime.ExitError"
+            reply = {"error": {"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {exc}"}}
+        finally:
+            pool.release(worker)
+        duration_ms = (time.perf_counter() - started) * 1000
+        self._on_log(function, f"END RequestId: {request_id}")
+        self._on_log(function, f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+                               f"Memory Size: {spec.memory_mb} MB")
+        self.invocations.append({"function": function, "request_id": request_id, "event": event,
+                                 "ok": "error" not in reply, "duration_ms": duration_ms, "at": time.time()})
+        if "error" in reply:
+            raise FunctionError(reply["error"])
+        return reply["result"]
+
+    def invoke_async(self, function: str, event: Any) -> None:
+        """Event invoke: up to MaximumRetryAttempts retries, then the OnFailure destination."""
+        spec = self._pools[function].spec
+        attempts = spec.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                self.invoke(function, event)
+                return
+            except FunctionError as exc:
+                error = exc.payload
+                log.warning("%s failed (attempt %d of %d): %s", function, attempt, attempts, exc)
+                if attempt < attempts:
+                    time.sleep(self._retry_delays[min(attempt - 1, len(self._retry_delays) - 1)])
+        self._dead_letter(spec, event, error, attempts)
+
+    def _dead_letter(self, spec: FunctionSpec, event: Any, error: dict[str, Any], attempts: int) -> None:
+        # The shape of an asynchronous invocation's OnFailure destination record.
+        record = {
+            "version": "1.0",
+            "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": f"{self.stack.arn(spec.logical_id)}:$LATEST",
+                               "condition": "RetriesExhausted", "approximateInvokeCount": attempts},
+            "requestPayload": event,
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "responsePayload": {k: error.get(k) for k in ("errorMessage", "errorType", "stackTrace")},
+        }
+        log.error("%s: retries exhausted, dead-lettered to %s", spec.logical_id, spec.on_failure_queue)
+        if spec.on_failure_queue and self._send:
+            self._send(spec.on_failure_queue, record)
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+

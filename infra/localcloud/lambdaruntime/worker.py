@@ -1,0 +1,83 @@
+"""One warm execution environment: a child process running bootstrap.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from localcloud.stack import FunctionSpec
+
+
+class InvocationTimeout(Exception):
+    """The handler ran past the function's timeout; its environment was killed."""
+
+
+class EnvironmentCrashed(Exception):
+    """The execution environment died mid-invocation (killed, out of memory, os._exit)."""
+
+
+class Worker:
+    """A child process that imports the handler once and serves invocations in turn."""
+
+    def __init__(self, spec: FunctionSpec, env: dict[str, str], code_dir: Path,
+                 log: Callable[[str, str], None]) -> None:
+        self.spec = spec
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        child_env = {**env, "_PETTUBE_RUNTIME_IN": str(to_child_r), "_PETTUBE_RUNTIME_OUT": str(from_child_w),
+                     "PYTHONPATH": os.pathsep.join([str(code_dir), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+                     "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "localcloud.lambdaruntime.bootstrap"],
+            env=child_env, pass_fds=(to_child_r, from_child_w),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self._to_child = os.fdopen(to_child_w, "w", encoding="utf-8")
+        self._from_child = os.fdopen(from_child_r, "r", encoding="utf-8")
+        self._logs = threading.Thread(target=self._relay_logs, args=(log,), daemon=True)
+        self._logs.start()
+
+    def _relay_logs(self, log: Callable[[str, str], None]) -> None:
+        assert self.process.stdout is not None
+        for raw in self.process.stdout:
+            log(self.spec.logical_id, raw.decode("utf-8", "replace").rstrip("\n"))
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def invoke(self, event: object, request_id: str, function_arn: str) -> dict:
+        """Run one invocation; returns {"result": ...} or {"error": {...}}."""
+        deadline = time.time() + self.spec.timeout
+        self._to_child.write(json.dumps({"event": event, "request_id": request_id, "function_arn": function_arn,
+                                         "deadline_ms": int(deadline * 1000)}) + "\n")
+        self._to_child.flush()
+        reply: list[str] = []
+        reader = threading.Thread(target=lambda: reply.append(self._from_child.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout=max(0.0, deadline - time.time()))
+        if reader.is_alive():
+            self.kill()
+            raise InvocationTimeout(f"Task timed out after {self.spec.timeout:.2f} seconds")
+        if not reply or not reply[0]:
+            code = self.process.wait()
+            raise EnvironmentCrashed(f"Runtime exited with error: exit status {code}")
+        return json.loads(reply[0])
+
+    def kill(self) -> None:
+        if self.alive:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self._to_child, self._from_child):
+            try:
+                stream.close()
+            except OSError:
+                pass
