@@ -1,0 +1,171 @@
+"""The MyMedia API client: the signed-in user's videos as typed records, and delete.
+
+Requests are signed with SigV4 (service ``execute-api``) in Python and sent by the
+browser's fetch; ``send`` is injected so CPython tests can answer for the browser.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+from urllib.parse import quote, urlencode
+
+from .signing import Credentials, signed_api_headers
+
+IN_FLIGHT = frozenset({"uploaded", "processing"})
+STATUSES = frozenset({"uploaded", "processing", "ready", "failed", "canceled"})
+
+# send(method, url, headers) -> (HTTP status, body text)
+Send = Callable[[str, str, dict[str, str]], Awaitable[tuple[int, str]]]
+
+
+class MyMediaError(Exception):
+    """The API refused or failed a request; the message is for the person."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One transcoded size of a video, playable through its presigned URL."""
+
+    url: str
+    width: int
+    height: int
+    bitrate: int
+    bytes: int
+
+    @property
+    def label(self) -> str:
+        """The size as people name it (720p)."""
+        return f"{self.height}p" if self.height else "original"
+
+
+@dataclass(frozen=True)
+class Video:
+    """One of the user's videos, as the gallery shows it."""
+
+    video_id: str
+    title: str
+    status: str
+    progress: int
+    created_at: str
+    duration_ms: int | None
+    thumbnail_url: str
+    renditions: tuple[Rendition, ...]
+    failure_message: str
+    size_bytes: int
+
+    @property
+    def in_flight(self) -> bool:
+        """Still being processed: the gallery keeps polling while any video is."""
+        return self.status in IN_FLIGHT
+
+    def rendition(self, label: str | None = None) -> Rendition | None:
+        """The rendition with ``label``, else the best one for a typical screen (720p or the nearest below)."""
+        if not self.renditions:
+            return None
+        by_height = sorted(self.renditions, key=lambda r: r.height)
+        for rendition in by_height:
+            if rendition.label == label:
+                return rendition
+        fitting = [r for r in by_height if r.height <= 720]
+        return fitting[-1] if fitting else by_height[0]
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def parse_video(raw: dict[str, Any]) -> Video:
+    """A typed record from one API item (unknown statuses read as processing, never crash the page)."""
+    status = str(raw.get("status", "processing"))
+    renditions = tuple(
+        Rendition(
+            url=str(item.get("url", "")),
+            width=_int(item.get("width")),
+            height=_int(item.get("height")),
+            bitrate=_int(item.get("bitrate")),
+            bytes=_int(item.get("bytes")),
+        )
+        for item in raw.get("renditions") or []
+        if item.get("url")
+    )
+    thumbnail = raw.get("thumbnail_url") or ""
+    failure = raw.get("failure_message") or raw.get("failure_code") or ""
+    duration = raw.get("duration_ms")
+    return Video(
+        video_id=str(raw.get("video_id") or raw.get("id") or ""),
+        title=str(raw.get("title") or "Untitled video"),
+        status=status if status in STATUSES else "processing",
+        progress=max(0, min(100, _int(raw.get("progress")))),
+        created_at=str(raw.get("created_at", "")),
+        duration_ms=_int(duration) if duration is not None else None,
+        thumbnail_url=str(thumbnail or ""),
+        renditions=renditions,
+        failure_message=str(failure),
+        size_bytes=_int(raw.get("size_bytes")),
+    )
+
+
+def parse_page(body: dict[str, Any]) -> tuple[list[Video], str | None]:
+    """The videos of one listing page and the cursor of the next (None at the end)."""
+    items = body.get("items", body.get("videos", []))
+    cursor = body.get("cursor") or body.get("next_cursor") or None
+    return [parse_video(item) for item in items], cursor
+
+
+def error_message(status: int, body: str) -> str:
+    """A sentence for a failed API call, using the API's own message when it gave one."""
+    try:
+        message = json.loads(body).get("message", "")
+    except (ValueError, AttributeError):
+        message = ""
+    if status in (401, 403):
+        return "Your session has expired. Please sign in again."
+    if status == 404:
+        return message or "That video no longer exists."
+    return message or f"The media service answered {status}. Please try again."
+
+
+class MyMediaClient:
+    """Lists and deletes the caller's videos; the API decides who the caller is from the signature."""
+
+    def __init__(self, api_url: str, region: str, credentials: Callable[[], Credentials], send: Send) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.region = region
+        self._credentials = credentials
+        self._send = send
+
+    async def _call(self, method: str, path: str, query: dict[str, str] | None = None) -> dict[str, Any]:
+        url = f"{self.api_url}{path}"
+        if query:
+            url = f"{url}?{urlencode(sorted(query.items()))}"
+        headers = signed_api_headers(method, url, self._credentials(), self.region)
+        status, text = await self._send(method, url, headers)
+        if not 200 <= status < 300:
+            raise MyMediaError(error_message(status, text), status)
+        return json.loads(text) if text.strip() else {}
+
+    async def list_videos(self, limit: int = 100) -> list[Video]:
+        """Every video of the caller, newest first, following the cursor to the end."""
+        videos: list[Video] = []
+        cursor: str | None = None
+        while True:
+            query = {"limit": str(limit)}
+            if cursor:
+                query["cursor"] = cursor
+            page, cursor = parse_page(await self._call("GET", "/media", query))
+            videos.extend(page)
+            if not cursor:
+                return videos
+
+    async def delete(self, video_id: str) -> None:
+        """Delete a video with all its files."""
+        await self._call("DELETE", f"/media/{quote(video_id, safe='')}")
