@@ -1,0 +1,69 @@
+"""Who signed a request: the local cloud's admin, or a Cognito identity's temporary credentials."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from werkzeug.wrappers import Request
+
+from localcloud.access.credentials import CredentialAuthority, SessionCredentials
+from localcloud.access.errors import ExpiredSessionToken, IncompleteSignature, MissingAuthentication
+from localcloud.access.sigv4 import SignatureClaim, read_claim, verify
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The verified signer of one request."""
+
+    access_key_id: str
+    arn: str
+    service: str
+    session: SessionCredentials | None = None
+
+    @property
+    def admin(self) -> bool:
+        """True for the local cloud's own credentials (Lambdas, tools, tests): allowed everything."""
+        return self.session is None
+
+
+class Authenticator:
+    """Checks SigV4 on a request against the admin key or the credentials the local Cognito issued."""
+
+    def __init__(self, *, region: str, account_id: str, admin_access_key_id: str, admin_secret_access_key: str,
+                 authority: CredentialAuthority, role_name: str, clock: Callable[[], float] = time.time) -> None:
+        self._region = region
+        self._account_id = account_id
+        self._admin = (admin_access_key_id, admin_secret_access_key)
+        self._authority = authority
+        self._role_name = role_name
+        self._clock = clock
+
+    def _session_arn(self) -> str:
+        # What STS reports for Cognito Identity's AssumeRoleWithWebIdentity sessions.
+        return f"arn:aws:sts::{self._account_id}:assumed-role/{self._role_name}/CognitoIdentityCredentials"
+
+    def authenticate(self, request: Request, *, service: str | None = None) -> Principal:
+        """The verified principal; raises an AuthError subclass when the request must be refused."""
+        claim = read_claim(request)
+        if claim is None:
+            raise MissingAuthentication("Missing Authentication Token")
+        self._check_scope(claim, service)
+        now = self._clock()
+        if claim.access_key_id == self._admin[0]:
+            verify(request, claim, self._admin[1], now=now)
+            return Principal(claim.access_key_id, f"arn:aws:iam::{self._account_id}:root", claim.service)
+        session = self._authority.resolve(claim.access_key_id, claim.session_token)
+        if session.expired(now):
+            raise ExpiredSessionToken("The security token included in the request is expired")
+        verify(request, claim, session.secret_access_key, now=now)
+        return Principal(claim.access_key_id, self._session_arn(), claim.service, session)
+
+    def _check_scope(self, claim: SignatureClaim, service: str | None) -> None:
+        if claim.region != self._region:
+            raise IncompleteSignature(
+                f"Credential should be scoped to a valid region, not '{claim.region}'. Expecting '{self._region}'")
+        if service is not None and claim.service != service:
+            raise IncompleteSignature(
+                f"Credential should be scoped to correct service: '{service}'. not '{claim.service}'")

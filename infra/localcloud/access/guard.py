@@ -1,0 +1,107 @@
+"""The guard in front of moto: every request must be signed, and role credentials stay in their lane.
+
+moto checks no presigned URL and, with its own IAM enforcement on, breaks
+presigned URLs and CORS preflights (see FIELD-NOTES). So moto runs open and
+this guard decides: preflights pass to the edge's CORS layer; the admin key is
+allowed everything once its signature verifies; a Cognito identity's
+credentials get exactly what the template's AuthenticatedRole allows on S3,
+with ``${cognito-identity.amazonaws.com:sub}`` set to its identity id, and
+nothing on any other service (the role grants none there).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from functools import cache
+
+import botocore.session
+from werkzeug.wrappers import Request, Response
+
+from localcloud.access import errors
+from localcloud.access.authenticate import Authenticator, Principal
+from localcloud.access.policy import Policy, RequestContext
+from localcloud.access.responses import s3_error, service_error
+from localcloud.access.s3actions import UnmappedS3Request, permissions
+
+log = logging.getLogger("localcloud.access")
+
+# moto serves a user pool's public keys here; AWS serves them unauthenticated too.
+_PUBLIC_PATH = re.compile(r"^/[\w-]+/\.well-known/(jwks\.json|openid-configuration)$")
+_IDP_TARGET = "AWSCognitoIdentityProviderService."
+
+
+@cache
+def _unsigned_user_pool_operations() -> frozenset[str]:
+    """User-pool operations AWS serves without SigV4 (InitiateAuth, SignUp, ...), per botocore's model."""
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    return frozenset(op for op in model.operation_names if model.operation_model(op).auth_type == "none")
+
+
+def _is_exempt(request: Request) -> bool:
+    if request.method == "OPTIONS" or request.path.startswith("/moto-api/") or _PUBLIC_PATH.match(request.path):
+        return True
+    target = request.headers.get("X-Amz-Target", "")
+    return target.startswith(_IDP_TARGET) and target[len(_IDP_TARGET):] in _unsigned_user_pool_operations()
+
+
+def _is_s3(request: Request) -> bool:
+    if request.headers.get("X-Amz-Target"):
+        return False
+    form = request.mimetype == "application/x-www-form-urlencoded" and request.path == "/"
+    return not (request.method == "POST" and form)
+
+
+class AccessGuard:
+    """Checks one request bound for moto; answers an AWS-shaped refusal or None to let it pass."""
+
+    def __init__(self, authenticator: Authenticator, role: Policy, *, clock: Callable[[], float] = time.time) -> None:
+        self._auth = authenticator
+        self._role = role
+        self._clock = clock
+
+    def check(self, request: Request) -> Response | None:
+        """None when the request may reach moto, else the refusal to send instead."""
+        if _is_exempt(request):
+            return None
+        try:
+            principal = self._auth.authenticate(request)
+            if not principal.admin:
+                self._authorise(request, principal)
+        except errors.AuthError as error:
+            self._log_refusal(request, error)
+            if _is_s3(request):
+                return s3_error(error, request, now=self._clock())
+            return service_error(error, request)
+        return None
+
+    def _authorise(self, request: Request, principal: Principal) -> None:
+        assert principal.session is not None
+        if principal.service != "s3":
+            raise errors.AccessDenied(
+                f"User: {principal.arn} is not authorized to perform this {principal.service} action",
+                principal_arn=principal.arn, action=f"{principal.service}:*", resource="*")
+        try:
+            needed = permissions(request)
+        except UnmappedS3Request as exc:
+            raise errors.AccessDenied("Access Denied", principal_arn=principal.arn, action=str(exc),
+                                      resource=request.path) from None
+        variables = {"cognito-identity.amazonaws.com:sub": principal.session.identity_id,
+                     "cognito-identity.amazonaws.com:aud": principal.session.identity_pool_id,
+                     "aws:userid": f"{principal.access_key_id}:CognitoIdentityCredentials"}
+        for permission in needed:
+            keys = {**permission.keys, "aws:SecureTransport": [str(request.scheme == "https").lower()]}
+            if not self._role.allows(RequestContext(permission.action, permission.resource, variables, keys)):
+                raise errors.AccessDenied("Access Denied", principal_arn=principal.arn,
+                                          action=permission.action, resource=permission.resource)
+
+    def _log_refusal(self, request: Request, error: errors.AuthError) -> None:
+        # Access key ids are not secrets (CloudTrail logs them); tokens and signatures never appear here.
+        record = {"event": "access_refused", "reason": type(error).__name__, "method": request.method,
+                  "path": request.path}
+        if isinstance(error, errors.AccessDenied):
+            record.update(action=error.action, resource=error.resource, principal=error.principal_arn)
+        log.info(json.dumps(record))
