@@ -1,0 +1,35 @@
+# Deploying PetTube to AWS (docs/deploy.md). Included by the top-level Makefile,
+# which defines PY (the venv's python).
+#
+#   make deploy GOOGLE_CLIENT_ID=123-abc.apps.googleusercontent.com STAGE=prod REGION=us-east-1
+#   make deploy ... DRY_RUN=1          show the change set, apply nothing
+#   make deploy ... ALARM_EMAIL=ops@example.com
+#   make destroy STAGE=prod REGION=us-east-1 [YES=1]
+#   make architecture                  re-render docs/architecture.svg (Graphviz dot)
+
+STAGE ?= prod
+REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
+GOOGLE_CLIENT_ID ?=
+ALARM_EMAIL ?=
+DRY_RUN ?=
+YES ?=
+SITE_BUILD ?= $(PY) -m tools.build_site
+DEPLOY = PYTHONDONTWRITEBYTECODE=1 $(PY) -m deploy
+DEPLOY_ARGS = --stage "$(STAGE)" --region "$(REGION)" --google-client-id "$(GOOGLE_CLIENT_ID)" --alarm-email "$(ALARM_EMAIL)"
+_truthy = $(filter 1 yes true,$(1))
+
+.PHONY: deploy destroy architecture
+
+# Parameters are checked first, so a typo fails in a second, not after the site build.
+deploy:
+	$(DEPLOY) deploy $(DEPLOY_ARGS) --check
+	$(if $(call _truthy,$(DRY_RUN)),,$(SITE_BUILD))
+	$(DEPLOY) deploy $(DEPLOY_ARGS) $(if $(call _truthy,$(DRY_RUN)),--dry-run)
+
+destroy:
+	$(DEPLOY) destroy --stage "$(STAGE)" --region "$(REGION)" $(if $(call _truthy,$(YES)),--yes)
+
+architecture: docs/architecture.svg
+
+docs/architecture.svg: docs/architecture.dot
+	dot -Tsvg $< -o $@
