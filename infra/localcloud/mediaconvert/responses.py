@@ -1,0 +1,104 @@
+"""HTTP <-> operations: routes come from botocore's model, one snake_case method per operation."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from botocore import xform_name
+from botocore.model import OperationModel
+from werkzeug.wrappers import Request, Response
+
+from localcloud.mediaconvert import wire
+from localcloud.mediaconvert.exceptions import BadRequestException, MediaConvertApiError, NotFoundException
+from localcloud.mediaconvert.models import MediaConvertBackend
+
+
+def _routes() -> list[tuple[str, re.Pattern[str], OperationModel]]:
+    """(method, path pattern, operation) for every operation in the model, like moto's _get_method_urls."""
+    model = wire.service_model()
+    routes = []
+    for name in model.operation_names:
+        operation = model.operation_model(name)
+        path = operation.http["requestUri"].split("?")[0]
+        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
+        routes.append((operation.http["method"], re.compile(f"^{pattern}$"), operation))
+    return routes
+
+
+class MediaConvertResponse:
+    """Parses a request with the operation's input shape, calls the method, serialises its output."""
+
+    def __init__(self, backend: MediaConvertBackend, endpoint_url: str) -> None:
+        self.backend = backend
+        self.endpoint_url = endpoint_url
+        self.routes = _routes()
+
+    def dispatch(self, request: Request) -> Response:
+        """Answer one HTTP request; every failure becomes AWS's error shape."""
+        try:
+            operation, uri_params = self._route(request)
+            handler = getattr(self, xform_name(operation.name), None)
+            if handler is None:
+                raise BadRequestException(f"{operation.name} is not supported by the local MediaConvert; see docs/mediaconvert.md")
+            params = self._parse(operation, request, uri_params)
+            result = handler(params)
+        except MediaConvertApiError as exc:
+            return exc.to_response()
+        body = wire.to_wire(operation.output_shape, result) if operation.output_shape else {}
+        return Response(json.dumps(body), status=operation.http.get("responseCode", 200), content_type="application/json")
+
+    def _route(self, request: Request) -> tuple[OperationModel, dict[str, str]]:
+        for method, pattern, operation in self.routes:
+            match = pattern.match(request.path)
+            if match and method == request.method:
+                return operation, match.groupdict()
+        raise NotFoundException(f"No MediaConvert operation for {request.method} {request.path}")
+
+    @staticmethod
+    def _parse(operation: OperationModel, request: Request, uri_params: dict[str, str]) -> dict[str, Any]:
+        shape = operation.input_shape
+        if shape is None:
+            return {}
+        params: dict[str, Any] = {}
+        for name, member in shape.members.items():
+            location, wire_name = member.serialization.get("location"), member.serialization.get("name", name)
+            if location == "uri" and wire_name in uri_params:
+                params[name] = uri_params[wire_name]
+            elif location == "querystring" and wire_name in request.args:
+                value = request.args[wire_name]
+                params[name] = int(value) if member.type_name == "integer" and value.lstrip("-").isdigit() else value
+        raw = request.get_data(as_text=True)
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError as exc:
+                raise BadRequestException("The request body is not valid JSON") from exc
+            params.update(wire.from_wire(shape, body))
+        wire.validate(shape, params)
+        return params
+
+    def create_job(self, params: dict[str, Any]) -> dict[str, Any]:
+        """CreateJob: validate and queue; answer 201 with the SUBMITTED job."""
+        return {"Job": self.backend.create_job(params).to_api()}
+
+    def get_job(self, params: dict[str, Any]) -> dict[str, Any]:
+        """GetJob."""
+        return {"Job": self.backend.get_job(params["Id"]).to_api()}
+
+    def list_jobs(self, params: dict[str, Any]) -> dict[str, Any]:
+        """ListJobs: newest first unless Order=ASCENDING; MaxResults 1..20."""
+        jobs, token = self.backend.list_jobs(
+            params.get("MaxResults", 20), params.get("NextToken"), params.get("Order", "DESCENDING"), params.get("Status"), params.get("Queue")
+        )
+        return {"Jobs": [job.to_api() for job in jobs], "NextToken": token}
+
+    def cancel_job(self, params: dict[str, Any]) -> dict[str, Any]:
+        """CancelJob: 202 with an empty body."""
+        self.backend.cancel_job(params["Id"])
+        return {}
+
+    def describe_endpoints(self, params: dict[str, Any]) -> dict[str, Any]:
+        """DescribeEndpoints, for older clients: the account endpoint is the edge itself."""
+        return {"Endpoints": [{"Url": self.endpoint_url}]}

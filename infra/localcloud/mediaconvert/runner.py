@@ -1,0 +1,168 @@
+"""Runs one job: input from S3, probe, ffmpeg, outputs back to S3, the details AWS reports."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from localcloud.mediaconvert import exceptions as errors
+from localcloud.mediaconvert import ffmpeg as ff
+from localcloud.mediaconvert.events import EventSender, detail, job_progress
+from localcloud.mediaconvert.plan import OutputPlan, frame_size
+from localcloud.mediaconvert.probe import MediaInfo, ProbeError, probe
+
+logger = logging.getLogger(__name__)
+
+
+class JobRunner:
+    """Turns a job's plan into files in S3 and events on the bus; one instance serves all workers."""
+
+    def __init__(
+        self,
+        s3_factory: Callable[[], Any],
+        events: EventSender,
+        ffmpeg: str,
+        single_decode: bool | None = None,
+        preset: str | None = None,
+        status_update_seconds: float | None = None,
+        temp_root: Path | None = None,
+    ) -> None:
+        self._s3_factory = s3_factory
+        self.events = events
+        self.ffmpeg = ffmpeg
+        self.single_decode = ff.prefers_single_decode(ffmpeg) if single_decode is None else single_decode
+        self.preset = preset
+        self.status_update_seconds = status_update_seconds
+        self.temp_root = temp_root
+
+    def run(self, job: Any, canceled: threading.Event, deadline: float) -> list[dict[str, Any]]:
+        """Transcode ``job`` (a models.Job); return the COMPLETE event's outputGroupDetails."""
+        workdir = Path(tempfile.mkdtemp(prefix=f"mediaconvert-{job.id}-", dir=self.temp_root))
+        try:
+            s3 = self._s3_factory()
+            source = self._download(s3, job.plan, workdir)
+            info = self._probe_input(job.plan, source)
+            self.events.send(job, detail(job, "INPUT_INFORMATION", inputDetails=[_input_details(job.plan.input_uri, info)]))
+            self._transcode(job, source, info, workdir, canceled, deadline)
+            if canceled.is_set():
+                raise errors.JobCanceled()
+            job.set_progress("UPLOADING", 100)
+            return self._upload(s3, job.plan.outputs, info, workdir, job.plan.group_count)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _download(self, s3: Any, plan: Any, workdir: Path) -> Path:
+        target = workdir / ("input" + Path(plan.input_key).suffix)
+        try:
+            s3.download_file(plan.input_bucket, plan.input_key, str(target))
+        except ClientError as exc:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            code = errors.FILE_NOT_FOUND if status == 404 else errors.INPUT_ERROR
+            raise errors.JobFailed(code, f"Unable to open input file [{plan.input_uri}]: [{exc.response['Error'].get('Code', status)}]") from exc
+        except BotoCoreError as exc:
+            raise errors.JobFailed(errors.INPUT_ERROR, f"Unable to open input file [{plan.input_uri}]: [{exc}]") from exc
+        return target
+
+    def _probe_input(self, plan: Any, source: Path) -> MediaInfo:
+        try:
+            (info,) = probe(self.ffmpeg, source)
+        except ProbeError as exc:
+            raise errors.JobFailed(errors.UNKNOWN_ERROR, str(exc)) from exc
+        if info.error or (not info.video and not info.audio):
+            reason = info.error or "no audio or video stream"
+            raise errors.JobFailed(errors.INPUT_ERROR, f"Unable to open input file [{plan.input_uri}]: [Failed probe/open: [{reason}]]")
+        if not info.video and any(out.video or out.frames for out in plan.outputs):
+            raise errors.JobFailed(errors.VIDEO_ERROR, f"No video stream found in input [{plan.input_uri}]: the outputs need video")
+        if not info.audio and any(out.audio for out in plan.outputs):
+            raise errors.JobFailed(errors.AUDIO_ERROR, f"No audio stream found in input [{plan.input_uri}]: the outputs need audio")
+        return info
+
+    def _transcode(self, job: Any, source: Path, info: MediaInfo, workdir: Path, canceled: threading.Event, deadline: float) -> None:
+        video = info.video[0] if info.video else None
+        size = _display_size(video, job.plan.autorotate) if video else (0, 0)
+        commands = ff.build_commands(
+            self.ffmpeg, job.plan, source, size, video.fps if video else 25.0, workdir, self.single_decode, self.preset
+        )
+        interval = self.status_update_seconds if self.status_update_seconds is not None else job.status_update_seconds
+        last_update = [time.monotonic()]
+        for number, command in enumerate(commands):
+
+            def progress(fraction: float, number: int = number) -> None:
+                percent = int(100 * (number + fraction) / len(commands))
+                job.set_progress("TRANSCODING", percent)
+                if time.monotonic() - last_update[0] >= interval:
+                    last_update[0] = time.monotonic()
+                    self.events.send(job, detail(job, "STATUS_UPDATE", framesDecoded=int(fraction * (info.duration_ms or 0) / 1000 * (video.fps if video else 0)), jobProgress=job_progress("TRANSCODING", percent, job.percent_complete)))
+
+            logger.info("transcode", extra={"job_id": job.id, "run": number + 1, "runs": len(commands)})
+            ff.FfmpegRun(command, info.duration_ms or 1, progress).run(canceled, deadline)
+
+    def _upload(self, s3: Any, outputs: tuple[OutputPlan, ...], info: MediaInfo, workdir: Path, groups: int) -> list[dict[str, Any]]:
+        movies = [(n, out) for n, out in enumerate(outputs) if not out.frames]
+        probed = dict(zip((n for n, _ in movies), probe(self.ffmpeg, *(workdir / ff.local_name(n, out) for n, out in movies)))) if movies else {}
+        details: list[list[dict[str, Any]]] = [[] for _ in range(groups)]
+        for number, output in enumerate(outputs):
+            if output.frames:
+                files = sorted(workdir.glob(ff.local_name(number, output).replace("%07d", "[0-9]" * 7)))
+                if not files:
+                    raise errors.JobFailed(errors.SETTINGS_ERROR, f"The frame capture output {output.stem} produced no image")
+                uploads = [(path, output.key(capture)) for capture, path in enumerate(files)]
+                src = _display_size(info.video[0], True)
+                width, height, _, _ = frame_size(output.frames.width, output.frames.height, output.frames.scaling, *src)
+                duration = info.duration_ms
+                final = output.uri(len(files) - 1)
+            else:
+                result = probed[number]
+                if result.error or result.duration_ms is None:
+                    raise errors.JobFailed(errors.UNKNOWN_ERROR, f"The output {output.key()} was not written: {result.error}")
+                uploads = [(workdir / ff.local_name(number, output), output.key())]
+                width, height = (result.video[0].width, result.video[0].height) if result.video else (None, None)
+                duration = result.duration_ms
+                final = output.uri()
+            for path, key in uploads:
+                self._put(s3, path, output.bucket, key)
+            entry: dict[str, Any] = {"outputFilePaths": [final], "durationInMs": duration}
+            if width:
+                entry["videoDetails"] = {"widthInPx": width, "heightInPx": height}
+            details[output.group].append(entry)
+        return [{"outputDetails": group, "type": "FILE_GROUP"} for group in details]
+
+    @staticmethod
+    def _put(s3: Any, path: Path, bucket: str, key: str) -> None:
+        content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
+        try:
+            s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
+        except (ClientError, BotoCoreError) as exc:
+            raise errors.JobFailed(errors.FILE_NOT_FOUND, f"Unable to write output file [s3://{bucket}/{key}]: [{exc}]") from exc
+
+
+def _display_size(video: Any, autorotate: bool) -> tuple[int, int]:
+    """The picture size ffmpeg's filters see: rotated only when autorotate is on."""
+    if not autorotate and video.rotation in (90, 270):
+        return video.height, video.width
+    return video.width, video.height
+
+
+def _input_details(uri: str, info: MediaInfo) -> dict[str, Any]:
+    """INPUT_INFORMATION's inputDetails entry, with the fields ffmpeg -i can tell."""
+    return {
+        "id": 1,
+        "uri": uri,
+        "video": [
+            {"codec": v.codec.upper(), "width": v.width, "height": v.height, "frameRate": v.fps, "streamId": v.index + 1}
+            for v in info.video
+        ],
+        "audio": [
+            {"codec": a.codec.upper(), "sampleRate": a.sample_rate, "channels": a.channels, "streamId": a.index + 1}
+            for a in info.audio
+        ],
+    }
