@@ -33,7 +33,7 @@ H264: dict[str, Any] = {
     "FramerateNumerator": ANY,
     "FramerateDenominator": ANY,
     "NumberBFramesBetweenReferenceFrames": ANY,
-    "SceneChangeDetect": {"ENABLED", "DISABLED"},
+    "SceneChangeDetect": {"ENABLED", "DISABLED", "TRANSITION_DETECTION"},
     "QualityTuningLevel": {"SINGLE_PASS", "SINGLE_PASS_HQ", "MULTI_PASS_HQ"},
     "InterlaceMode": {"PROGRESSIVE"},
     "ParControl": {"INITIALIZE_FROM_SOURCE"},
