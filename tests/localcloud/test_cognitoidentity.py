@@ -1,0 +1,219 @@
+"""The local Cognito Identity: tokens validated as Cognito does, stable identities, one-hour credentials."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from identity_fakes import GOOGLE_CLIENT_ID, IDP, SITE, FakeClock, make_ctx, service_app, stack, wsgi_client
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+from moto import mock_aws
+from werkzeug.test import Client
+
+from localcloud import cognitoidentity
+from localcloud.idp.app import IdentityProvider
+from localcloud.idp.keys import load_signing_key
+from localcloud.idp.users import USERS
+
+GOOGLE = "accounts.google.com"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="module")
+def signing_key(tmp_path_factory: pytest.TempPathFactory) -> RSAKey:
+    """One stand-in key for the module (RSA key generation is the slow part of these tests)."""
+    return load_signing_key(tmp_path_factory.mktemp("idp"))
+
+
+@pytest.fixture
+def idp(signing_key: RSAKey, clock: FakeClock) -> IdentityProvider:
+    return IdentityProvider(issuer=IDP, client_id=GOOGLE_CLIENT_ID, site_url=SITE, key=signing_key, clock=clock)
+
+
+def _identity_client(tmp_path: Path, idp: IdentityProvider, clock: FakeClock) -> Any:
+    """boto3's cognito-identity client against a fresh local service; JWKS read from the in-process IdP."""
+    idp_client = Client(idp)
+    service = cognitoidentity.create(make_ctx(tmp_path), clock=clock,
+                                     fetch=lambda url: idp_client.get(urlsplit(url).path).get_json())
+    return wsgi_client(service_app(service), "cognito-identity", config=Config(signature_version=UNSIGNED))
+
+
+@pytest.fixture
+def identity(tmp_path: Path, idp: IdentityProvider, clock: FakeClock) -> Any:
+    return _identity_client(tmp_path, idp, clock)
+
+
+POOL = stack().physical_name("IdentityPool")
+
+
+def _error(call: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
+
+
+def _b64(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def test_the_same_google_user_always_gets_the_same_identity(identity: Any, idp: IdentityProvider) -> None:
+    julie = identity.get_id(IdentityPoolId=POOL, Logins={GOOGLE: idp.issue(USERS["julie"], nonce="a")})["IdentityId"]
+    again = identity.get_id(IdentityPoolId=POOL, Logins={GOOGLE: idp.issue(USERS["julie"], nonce="b")})["IdentityId"]
+    bob = identity.get_id(IdentityPoolId=POOL, Logins={GOOGLE: idp.issue(USERS["bob"], nonce="c")})["IdentityId"]
+    assert julie == again != bob
+    assert julie.startswith("us-east-1:") and len(julie) == len("us-east-1:") + 36
+
+
+def test_identity_ids_survive_a_restart(tmp_path: Path, idp: IdentityProvider, clock: FakeClock) -> None:
+    token = idp.issue(USERS["julie"], nonce="n")
+    before = _identity_client(tmp_path, idp, clock).get_id(IdentityPoolId=POOL, Logins={GOOGLE: token})
+    after = _identity_client(tmp_path, idp, clock).get_id(IdentityPoolId=POOL, Logins={GOOGLE: token})
+    assert before["IdentityId"] == after["IdentityId"]
+
+
+def test_credentials_last_one_hour_and_differ_per_call(identity: Any, idp: IdentityProvider, clock: FakeClock) -> None:
+    logins = {GOOGLE: idp.issue(USERS["julie"], nonce="n")}
+    identity_id = identity.get_id(IdentityPoolId=POOL, Logins=logins)["IdentityId"]
+    first = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)
+    second = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)
+    assert first["IdentityId"] == identity_id
+    assert first["Credentials"]["Expiration"].timestamp() == pytest.approx(clock() + 3600, abs=1)
+    assert first["Credentials"]["AccessKeyId"].startswith("ASIA")
+    assert first["Credentials"]["AccessKeyId"] != second["Credentials"]["AccessKeyId"]
+
+
+def test_bob_cannot_get_credentials_for_julies_identity(identity: Any, idp: IdentityProvider) -> None:
+    julie = identity.get_id(IdentityPoolId=POOL, Logins={GOOGLE: idp.issue(USERS["julie"], nonce="n")})["IdentityId"]
+    bob_logins = {GOOGLE: idp.issue(USERS["bob"], nonce="n")}
+    identity.get_id(IdentityPoolId=POOL, Logins=bob_logins)
+    code, message = _error(lambda: identity.get_credentials_for_identity(IdentityId=julie, Logins=bob_logins))
+    assert code == "NotAuthorizedException" and message.startswith("Logins don't match")
+    code, _ = _error(lambda: identity.get_credentials_for_identity(IdentityId=julie))
+    assert code == "NotAuthorizedException"
+
+
+def test_unknown_pool_and_identity_are_not_found(identity: Any, idp: IdentityProvider) -> None:
+    token = idp.issue(USERS["julie"], nonce="n")
+    assert _error(lambda: identity.get_id(IdentityPoolId="us-east-1:00000000-0000-0000-0000-000000000000",
+                                          Logins={GOOGLE: token}))[0] == "ResourceNotFoundException"
+    assert _error(lambda: identity.get_credentials_for_identity(
+        IdentityId="us-east-1:00000000-0000-0000-0000-000000000000", Logins={GOOGLE: token}))[0] == \
+        "ResourceNotFoundException"
+
+
+def test_no_logins_means_no_identity(identity: Any) -> None:
+    code, message = _error(lambda: identity.get_id(IdentityPoolId=POOL))
+    assert code == "NotAuthorizedException" and "Unauthenticated access is not supported" in message
+
+
+def _kid(token: str) -> str:
+    segment = token.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))["kid"]
+
+
+def _forged(idp: IdentityProvider, clock: FakeClock, kind: str) -> str:
+    """A token that must be refused, made the way an attacker or a bug would make it."""
+    user = USERS["julie"]
+    claims = {"iss": IDP, "aud": GOOGLE_CLIENT_ID, "sub": user.sub, "email": user.email,
+              "iat": int(clock()), "exp": int(clock()) + 3600}
+    genuine = idp.issue(user, nonce="n")
+    if kind == "forged signature":
+        header, payload, signature = genuine.split(".")
+        return ".".join([header, _b64({**claims, "sub": USERS["bob"].sub}), signature])
+    if kind == "alg none":
+        return f"{_b64({'alg': 'none', 'kid': _kid(genuine)})}.{_b64(claims)}."
+    if kind == "unknown key":
+        stranger = RSAKey.generate_key(2048, parameters={"kid": "not-the-idps-key"})
+        return jwt.encode({"alg": "RS256", "kid": "not-the-idps-key"}, claims, stranger)
+    if kind == "same kid, other key":
+        stranger = RSAKey.generate_key(2048)
+        return jwt.encode({"alg": "RS256", "kid": _kid(genuine)}, claims, stranger)
+    if kind == "garbage":
+        return "not-a-jwt"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["forged signature", "alg none", "unknown key", "same kid, other key", "garbage"])
+def test_tokens_not_signed_by_the_provider_are_refused(identity: Any, idp: IdentityProvider, clock: FakeClock,
+                                                       kind: str) -> None:
+    code, message = _error(lambda: identity.get_id(IdentityPoolId=POOL, Logins={GOOGLE: _forged(idp, clock, kind)}))
+    assert code == "NotAuthorizedException" and message.startswith("Invalid login token.")
+
+
+def test_a_token_for_another_client_is_refused(signing_key: RSAKey, identity: Any, clock: FakeClock) -> None:
+    other_app = IdentityProvider(issuer=IDP, client_id="someone-else.apps", site_url=SITE,
+                                 key=signing_key, clock=clock)
+    code, message = _error(lambda: identity.get_id(
+        IdentityPoolId=POOL, Logins={GOOGLE: other_app.issue(USERS["julie"], nonce="n")}))
+    assert (code, message) == ("NotAuthorizedException", "Invalid login token. Incorrect token audience.")
+
+
+def test_a_token_from_another_issuer_is_refused(signing_key: RSAKey, identity: Any, clock: FakeClock) -> None:
+    impostor = IdentityProvider(issuer="http://127.0.0.1:1", client_id=GOOGLE_CLIENT_ID, site_url=SITE,
+                                key=signing_key, clock=clock)
+    code, message = _error(lambda: identity.get_id(
+        IdentityPoolId=POOL, Logins={GOOGLE: impostor.issue(USERS["julie"], nonce="n")}))
+    assert (code, message) == ("NotAuthorizedException", "Invalid login token. Issuer doesn't match providerName")
+
+
+def test_an_expired_token_is_refused(identity: Any, idp: IdentityProvider, clock: FakeClock) -> None:
+    token = idp.issue(USERS["julie"], nonce="n")
+    clock.advance(3600)
+    code, message = _error(lambda: identity.get_id(IdentityPoolId=POOL, Logins={GOOGLE: token}))
+    assert code == "NotAuthorizedException" and message.startswith("Invalid login token. Token expired")
+
+
+@pytest.fixture(scope="module")
+def user_pool() -> Iterator[dict[str, str]]:
+    """A moto user pool standing in for the template's, with one confirmed user signed in."""
+    with mock_aws():
+        idp = boto3.client("cognito-idp", region_name="us-east-1")
+        pool_id = idp.create_user_pool(PoolName="pettube-user-pool", UsernameAttributes=["email"])["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="web",
+                                                ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+        idp.admin_create_user(UserPoolId=pool_id, Username="carol@pettube.test", MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pool_id, Username="carol@pettube.test", Password="Passw0rd!x",
+                                    Permanent=True)
+        tokens = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
+            "USERNAME": "carol@pettube.test", "PASSWORD": "Passw0rd!x"})["AuthenticationResult"]
+        saved = dict(stack().overrides)
+        stack().overrides.update(UserPool=pool_id, UserPoolClient=client_id)
+        try:
+            yield {"provider": f"cognito-idp.us-east-1.amazonaws.com/{pool_id}", **tokens}
+        finally:
+            stack().overrides.clear()
+            stack().overrides.update(saved)
+
+
+def test_moto_user_pool_id_tokens_are_accepted(identity: Any, user_pool: dict[str, str]) -> None:
+    logins = {user_pool["provider"]: user_pool["IdToken"]}
+    identity_id = identity.get_id(IdentityPoolId=POOL, Logins=logins)["IdentityId"]
+    answer = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)
+    assert answer["Credentials"]["SessionToken"]
+
+
+def test_user_pool_access_tokens_are_not_id_tokens(identity: Any, user_pool: dict[str, str]) -> None:
+    code, _ = _error(lambda: identity.get_id(IdentityPoolId=POOL,
+                                             Logins={user_pool["provider"]: user_pool["AccessToken"]}))
+    assert code == "NotAuthorizedException"
+
+
+def test_a_google_token_under_the_user_pool_key_is_refused(identity: Any, idp: IdentityProvider,
+                                                           user_pool: dict[str, str]) -> None:
+    code, _ = _error(lambda: identity.get_id(IdentityPoolId=POOL,
+                                             Logins={user_pool["provider"]: idp.issue(USERS["julie"], nonce="n")}))
+    assert code == "NotAuthorizedException"
