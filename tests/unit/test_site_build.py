@@ -1,0 +1,153 @@
+"""The site runtime build: the lock Pyodide trusts, the trimmed botocore, caching and the page's entry points."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tools.site_build import build as site_build
+from tools.site_build import npm, wheels
+from tools.site_build.compress import gzip_siblings
+from tools.site_build.pyodide_lock import MissingDependencyError, build_lock
+
+UPSTREAM = {"info": {"abi_version": "2026_0", "arch": "wasm32", "platform": "emscripten_5_0_3", "python": "3.14.2"},
+            "packages": {"numpy": {}}, "tool": {}}
+
+
+def make_wheel(directory: Path, name: str, version: str, files: dict[str, bytes], requires: tuple[str, ...] = ()) -> Path:
+    """A minimal wheel with METADATA and RECORD, like the ones pip downloads."""
+    dist_info = f"{name.replace('-', '_')}-{version}.dist-info"
+    metadata = [f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}"]
+    metadata += [f"Requires-Dist: {requirement}" for requirement in requires]
+    entries = {**files, f"{dist_info}/METADATA": ("\n".join(metadata) + "\n").encode()}
+    path = directory / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        for entry, data in entries.items():
+            wheel.writestr(zipfile.ZipInfo(entry, date_time=(2026, 1, 1, 0, 0, 0)), data)
+        wheel.writestr(zipfile.ZipInfo(f"{dist_info}/RECORD", date_time=(2026, 1, 1, 0, 0, 0)), b"stale\n")
+    return path
+
+
+def test_the_lock_lists_each_wheel_with_its_real_sha256_and_python_imports(tmp_path: Path) -> None:
+    dateutil = make_wheel(tmp_path, "python-dateutil", "2.9.0.post0", {"dateutil/__init__.py": b""}, ("six >=1.5",))
+    six = make_wheel(tmp_path, "six", "1.17.0", {"six.py": b""})
+    lock = build_lock(UPSTREAM, [dateutil, six])
+    assert lock["info"] == UPSTREAM["info"]
+    assert set(lock["packages"]) == {"python-dateutil", "six"}  # Pyodide's own 357 entries are gone
+    entry = lock["packages"]["python-dateutil"]
+    assert entry["sha256"] == hashlib.sha256(dateutil.read_bytes()).hexdigest()
+    assert (entry["file_name"], entry["imports"], entry["depends"]) == (dateutil.name, ["dateutil"], ["six"])
+    assert lock["packages"]["six"]["imports"] == ["six"]
+
+
+def test_dependencies_are_those_that_apply_inside_pyodide(tmp_path: Path) -> None:
+    requires = ("botocore (<1.45.0,>=1.44.5)", "awscrt ; extra == 'crt'", "backports-zstd ; python_version < '3.14'",
+                "urllib3 ; sys_platform == 'emscripten'")
+    boto = make_wheel(tmp_path, "boto3", "1.44.5", {"boto3/__init__.py": b""}, requires)
+    botocore = make_wheel(tmp_path, "botocore", "1.44.5", {"botocore/__init__.py": b""})
+    urllib3 = make_wheel(tmp_path, "urllib3", "2.8.0", {"urllib3/__init__.py": b""})
+    lock = build_lock(UPSTREAM, [boto, botocore, urllib3])
+    assert lock["packages"]["boto3"]["depends"] == ["botocore", "urllib3"]
+
+
+def test_a_wheel_needing_an_unvendored_package_fails_the_build(tmp_path: Path) -> None:
+    boto = make_wheel(tmp_path, "boto3", "1.44.5", {"boto3/__init__.py": b""}, ("jmespath<2",))
+    with pytest.raises(MissingDependencyError, match="boto3 needs jmespath"):
+        build_lock(UPSTREAM, [boto])
+
+
+def fake_botocore(directory: Path) -> Path:
+    """botocore's layout: code, shared data files, one folder per service."""
+    files = {"botocore/__init__.py": b"# code", "botocore/data/endpoints.json": b"{}",
+             "botocore/data/s3/2006-03-01/service-2.json.gz": b"s3 model",
+             "botocore/data/ec2/2016-11-15/service-2.json.gz": b"ec2 model" * 1000,
+             "botocore/data/sts/2011-06-15/service-2.json.gz": b"sts model"}
+    return make_wheel(directory, "botocore", "1.44.5", files)
+
+
+def test_slim_botocore_keeps_code_shared_data_and_the_page_services_only(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    slim = wheels.slim_botocore(fake_botocore(tmp_path), tmp_path / "out", services=("s3", "sts"))
+    with zipfile.ZipFile(slim) as wheel:
+        names = set(wheel.namelist())
+        record = wheel.read("botocore-1.44.5.dist-info/RECORD").decode().splitlines()
+    assert "botocore/data/ec2/2016-11-15/service-2.json.gz" not in names
+    assert {"botocore/__init__.py", "botocore/data/endpoints.json",
+            "botocore/data/s3/2006-03-01/service-2.json.gz", "botocore/data/sts/2011-06-15/service-2.json.gz"} <= names
+    # RECORD names exactly the files left, so installers that check it agree with the content.
+    assert {row.split(",")[0] for row in record} == names
+
+
+def test_slim_botocore_is_byte_identical_on_every_build(tmp_path: Path) -> None:
+    source = fake_botocore(tmp_path)
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    assert wheels.slim_botocore(source, first).read_bytes() == wheels.slim_botocore(source, second).read_bytes()
+
+
+def test_gzip_siblings_only_where_the_server_would_send_fewer_bytes(tmp_path: Path) -> None:
+    (tmp_path / "pyodide.asm.wasm").write_bytes(b"\0asm" * 10_000)
+    (tmp_path / "tiny.js").write_text("export{}")
+    (tmp_path / "random.json").write_bytes(os.urandom(4096))
+    (tmp_path / "python_stdlib.zip").write_bytes(b"PK" * 10_000)
+    written = gzip_siblings(tmp_path)
+    assert [path.name for path in written] == ["pyodide.asm.wasm.gz"]
+    assert gzip.decompress(written[0].read_bytes()) == (tmp_path / "pyodide.asm.wasm").read_bytes()
+    assert gzip_siblings(tmp_path)[0].read_bytes() == written[0].read_bytes()
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A checkout with a stand-in node_modules and wheel cache (no npm, no network)."""
+    modules = tmp_path / "node_modules"
+    for name in [*(f"pyodide/{f}" for f in npm.PYODIDE_FILES), "@pyscript/core/dist/core.js",
+                 "@pyscript/core/dist/core.js.map", npm.COGNITO_UMD]:
+        (modules / name).parent.mkdir(parents=True, exist_ok=True)
+        (modules / name).write_text(f"// {name}")
+    (modules / "pyodide/pyodide-lock.json").write_text(json.dumps(UPSTREAM))
+    for package, version in (("pyodide", "314.0.7"), ("@pyscript/core", "0.7.31")):
+        (modules / package / "package.json").write_text(json.dumps({"version": version}))
+    (tmp_path / "package-lock.json").write_text("{}")
+    cache = tmp_path / "wheels"
+    cache.mkdir()
+    make_wheel(cache, "six", "1.17.0", {"six.py": b""})
+    monkeypatch.setattr(npm, "ensure_installed", lambda root, stamp: modules)
+    monkeypatch.setattr(wheels, "download", lambda directory: sorted(cache.glob("*.whl")))
+    (tmp_path / "site" / "app").mkdir(parents=True)
+    (tmp_path / "site" / "app" / "main.py").write_text("")
+    (tmp_path / "site" / "app" / "pyodide_fixes.py").write_text("")
+    (tmp_path / "site" / "pyscript.toml").write_text('packages = ["six"]\n')
+    return tmp_path
+
+
+def test_the_page_reaches_the_versioned_runtime_through_fixed_paths(repo: Path) -> None:
+    manifest = site_build.build(repo)
+    vendor = repo / "site" / "vendor"
+    assert (vendor / manifest["version"] / "pyodide" / "pyodide-lock.json").is_file()
+    assert not list((vendor / manifest["version"]).rglob("*.map"))
+    assert f'"./{manifest["version"]}/"' in (vendor / "pyscript.js").read_text()
+    config = json.loads((vendor / "pyscript.json").read_text())
+    assert config["packages"] == ["six"]
+    assert (repo / "site" / config["interpreter"].lstrip("/")).is_file()
+    assert config["files"] == {"/app/main.py": "./app/main.py", "/app/pyodide_fixes.py": "./app/pyodide_fixes.py"}
+
+
+def test_an_unchanged_build_does_nothing_and_a_changed_input_gets_a_new_directory(repo: Path) -> None:
+    first = site_build.build(repo)
+    wasm = repo / "site" / first["base"] / "pyodide" / "pyodide.asm.wasm"
+    built_at = wasm.stat().st_mtime_ns
+    assert site_build.build(repo)["version"] == first["version"]
+    assert wasm.stat().st_mtime_ns == built_at
+    for old in (repo / "wheels").glob("six-*"):
+        old.unlink()
+    make_wheel(repo / "wheels", "six", "1.17.1", {"six.py": b"# new"})
+    second = site_build.build(repo)
+    assert second["version"] != first["version"]
+    assert second["packages"] == {"six": "1.17.1"}
+    assert not (repo / "site" / first["base"]).exists()  # the old runtime is gone, not left to pile up

@@ -1,0 +1,49 @@
+"""The npm side: install the lockfile's exact packages, then pick the files the page serves."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+# Pyodide's core, without the UMD build, source maps, typings and demo consoles.
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+COGNITO_UMD = "amazon-cognito-identity-js/dist/amazon-cognito-identity.min.js"
+# What must exist after `npm ci`; a missing one means node_modules is stale or partial.
+REQUIRED = ("pyodide/pyodide-lock.json", "@pyscript/core/dist/core.js", COGNITO_UMD, "esbuild/bin/esbuild")
+
+
+class NpmInstallError(RuntimeError):
+    """`npm ci` failed (no network and no npm cache, or a lockfile out of step with package.json)."""
+
+
+def ensure_installed(root: Path, stamp: Path) -> Path:
+    """Run `npm ci` only when package-lock.json changed since the last install; return node_modules."""
+    modules = root / "node_modules"
+    lock_hash = hashlib.sha256((root / "package-lock.json").read_bytes()).hexdigest()
+    complete = all((modules / name).exists() for name in REQUIRED)
+    if complete and stamp.exists() and stamp.read_text() == lock_hash:
+        return modules
+    npm = shutil.which("npm")
+    if npm is None:
+        raise NpmInstallError("npm is not installed (Node 20+ is needed to build the site runtime)")
+    # --ignore-scripts: no package here needs an install script (esbuild's binary comes
+    # from its platform package), and none should run on a developer's machine.
+    command = [npm, "ci", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund"]
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise NpmInstallError(result.stderr.strip()[-2000:])
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(lock_hash)
+    return modules
+
+
+def copy_runtime(modules: Path, dest: Path) -> None:
+    """Copy Pyodide's core, PyScript's dist (no maps) and the Cognito UMD build into `dest`."""
+    (dest / "pyodide").mkdir(parents=True)
+    for name in PYODIDE_FILES:
+        shutil.copy2(modules / "pyodide" / name, dest / "pyodide" / name)
+    shutil.copytree(modules / "@pyscript/core/dist", dest / "pyscript", ignore=shutil.ignore_patterns("*.map"))
+    (dest / "cognito").mkdir()
+    shutil.copy2(modules / COGNITO_UMD, dest / "cognito" / Path(COGNITO_UMD).name)
