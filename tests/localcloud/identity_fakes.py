@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,14 +107,11 @@ def presigned(method: str, url: str, creds: Credentials, *, expires: int = 3600)
     return to_werkzeug(prepared.url, method, prepared.headers, None)
 
 
-class _Body:
-    """The raw body botocore's AWSResponse streams from."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
+class _Body(io.BytesIO):
+    """The raw body botocore's AWSResponse streams (or, for GetObject, reads) from."""
 
     def stream(self, **_: Any) -> Any:
-        yield self._data
+        yield self.getvalue()
 
 
 def send_through(app: Any, prepared: Any) -> AWSResponse:

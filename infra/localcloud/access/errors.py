@@ -19,6 +19,10 @@ class IncompleteSignature(AuthError):
     """The Authorization header or presigned query is malformed or lacks a part."""
 
 
+class UnsupportedSignature(AuthError):
+    """Signature Version 2 (or another scheme): S3 buckets created since 2020 accept only SigV4."""
+
+
 class UnknownAccessKey(AuthError):
     """The access key id is neither the admin key nor one the local Cognito issued."""
 

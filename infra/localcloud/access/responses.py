@@ -20,6 +20,7 @@ from localcloud.access.sigv4 import timestamp_of
 _S3 = {
     errors.MissingAuthentication: ("AccessDenied", 403, "Access Denied"),
     errors.IncompleteSignature: ("AuthorizationQueryParametersError", 400, None),
+    errors.UnsupportedSignature: ("InvalidRequest", 400, None),
     errors.UnknownAccessKey: ("InvalidAccessKeyId", 403,
                               "The AWS Access Key Id you provided does not exist in our records."),
     errors.InvalidSessionToken: ("InvalidToken", 400, "The provided token is malformed or otherwise invalid."),
@@ -34,6 +35,7 @@ _S3 = {
 _OTHER = {
     errors.MissingAuthentication: ("MissingAuthenticationTokenException", 403),
     errors.IncompleteSignature: ("IncompleteSignatureException", 400),
+    errors.UnsupportedSignature: ("IncompleteSignatureException", 400),
     errors.UnknownAccessKey: ("UnrecognizedClientException", 400),
     errors.InvalidSessionToken: ("UnrecognizedClientException", 400),
     errors.ExpiredSessionToken: ("ExpiredTokenException", 400),

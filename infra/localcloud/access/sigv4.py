@@ -22,7 +22,7 @@ from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 from werkzeug.wrappers import Request
 
-from localcloud.access.errors import IncompleteSignature, RequestExpired, SignatureMismatch
+from localcloud.access.errors import IncompleteSignature, RequestExpired, SignatureMismatch, UnsupportedSignature
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -103,8 +103,9 @@ def read_claim(request: Request) -> SignatureClaim | None:
     authorization = request.headers.get("Authorization", "")
     if authorization.startswith(ALGORITHM):
         return _header_claim(request, authorization)
-    if authorization:
-        raise IncompleteSignature("only AWS4-HMAC-SHA256 signatures are supported")
+    if authorization or "AWSAccessKeyId" in request.args:
+        raise UnsupportedSignature("The authorization mechanism you have provided is not supported. "
+                                   "Please use AWS4-HMAC-SHA256.")
     if "X-Amz-Signature" in request.args or "X-Amz-Credential" in request.args:
         return _query_claim(request)
     return None

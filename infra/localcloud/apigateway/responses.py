@@ -35,6 +35,7 @@ _INVALID_SIGNATURE = ("The request signature we calculated does not match the si
 _REFUSALS: dict[type[errors.AuthError], tuple[str, str | None]] = {
     errors.MissingAuthentication: ("MissingAuthenticationTokenException", "Missing Authentication Token"),
     errors.IncompleteSignature: ("IncompleteSignatureException", None),
+    errors.UnsupportedSignature: ("IncompleteSignatureException", None),
     errors.UnknownAccessKey: ("UnrecognizedClientException", "The security token included in the request is invalid."),
     errors.InvalidSessionToken: ("UnrecognizedClientException", "The security token included in the request is invalid."),
     errors.ExpiredSessionToken: ("ExpiredTokenException", "The security token included in the request is expired"),

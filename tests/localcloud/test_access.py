@@ -1,0 +1,209 @@
+"""The guard in front of moto: signatures checked, role credentials held to the template's policy."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+from identity_fakes import (
+    ADMIN_KEY,
+    ADMIN_SECRET,
+    EDGE,
+    FakeClock,
+    make_ctx,
+    presigned,
+    signed,
+    stack,
+    to_werkzeug,
+    wsgi_client,
+)
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.test import Client
+
+from localcloud import access
+from localcloud.access.credentials import CredentialAuthority
+from localcloud.access.policy import Policy, RequestContext
+from localcloud.edge import Edge
+
+BUCKET = stack().physical_name("OriginalsBucket")
+JULIE, BOB = f"us-east-1:{uuid.uuid4()}", f"us-east-1:{uuid.uuid4()}"
+
+
+class Setup:
+    """An in-process edge (moto + the guard) and credentials for julie and bob."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.clock = FakeClock()
+        self.guard = access.create(make_ctx(state_dir), clock=self.clock)
+        self.edge = Edge(DomainDispatcherApplication(create_backend_app), [], [self.guard], lambda bucket: [])
+        authority = CredentialAuthority.for_state_dir(state_dir, clock=self.clock)
+        self.creds = {name: authority.issue(identity_id=iid, identity_pool_id=stack().physical_name("IdentityPool"),
+                                            login_provider="accounts.google.com", subject=name)
+                      for name, iid in (("julie", JULIE), ("bob", BOB))}
+        self.admin = self.client("s3", ADMIN_KEY, ADMIN_SECRET)
+        if BUCKET not in [b["Name"] for b in self.admin.list_buckets()["Buckets"]]:
+            self.admin.create_bucket(Bucket=BUCKET)
+
+    def client(self, service: str, key: str, secret: str, token: str | None = None) -> Any:
+        # Like the web app and MyMedia: SigV4 presigned URLs (S3 refuses SigV2 on new buckets).
+        return wsgi_client(self.edge, service, aws_access_key_id=key, aws_secret_access_key=secret,
+                           aws_session_token=token, config=Config(signature_version="s3v4") if service == "s3" else None)
+
+    def of(self, name: str, service: str = "s3") -> Any:
+        c = self.creds[name]
+        return self.client(service, c.access_key_id, c.secret_access_key, c.session_token)
+
+    def botocore_creds(self, name: str) -> Credentials:
+        c = self.creds[name]
+        return Credentials(c.access_key_id, c.secret_access_key, c.session_token)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Setup:
+    return Setup(tmp_path_factory.mktemp("state"))
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock(setup: Setup) -> None:
+    setup.clock.now = FakeClock().now
+
+
+def _code(call: Any) -> str:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]["Code"]
+
+
+def test_julie_writes_under_her_own_prefix(setup: Setup) -> None:
+    setup.of("julie").put_object(Bucket=BUCKET, Key=f"{JULIE}/v1/cat.mp4", Body=b"meow")
+    assert setup.admin.get_object(Bucket=BUCKET, Key=f"{JULIE}/v1/cat.mp4")["Body"].read() == b"meow"
+
+
+def test_julie_completes_a_multipart_upload_under_her_prefix(setup: Setup) -> None:
+    s3, key = setup.of("julie"), f"{JULIE}/v2/long.mp4"
+    upload = s3.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+    part1 = s3.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=1, Body=b"a" * 5 * 1024 * 1024)
+    part2 = s3.upload_part(Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=2, Body=b"b")
+    assert len(s3.list_parts(Bucket=BUCKET, Key=key, UploadId=upload)["Parts"]) == 2
+    assert s3.list_multipart_uploads(Bucket=BUCKET, Prefix=f"{JULIE}/")["Uploads"][0]["UploadId"] == upload
+    s3.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload, MultipartUpload={"Parts": [
+        {"PartNumber": 1, "ETag": part1["ETag"]}, {"PartNumber": 2, "ETag": part2["ETag"]}]})
+    assert setup.admin.head_object(Bucket=BUCKET, Key=key)["ContentLength"] == 5 * 1024 * 1024 + 1
+
+
+def test_julie_cannot_put_get_or_list_under_bobs_prefix(setup: Setup) -> None:
+    setup.admin.put_object(Bucket=BUCKET, Key=f"{BOB}/v1/dog.mp4", Body=b"woof")
+    julie = setup.of("julie")
+    assert _code(lambda: julie.put_object(Bucket=BUCKET, Key=f"{BOB}/v1/dog.mp4", Body=b"x")) == "AccessDenied"
+    assert _code(lambda: julie.get_object(Bucket=BUCKET, Key=f"{BOB}/v1/dog.mp4")) == "AccessDenied"
+    assert _code(lambda: julie.list_objects_v2(Bucket=BUCKET, Prefix=f"{BOB}/")) == "AccessDenied"
+    assert _code(lambda: julie.create_multipart_upload(Bucket=BUCKET, Key=f"{BOB}/v9/x.mp4")) == "AccessDenied"
+    assert _code(lambda: julie.delete_object(Bucket=BUCKET, Key=f"{BOB}/v1/dog.mp4")) == "AccessDenied"
+    assert _code(lambda: julie.copy_object(Bucket=BUCKET, Key=f"{JULIE}/v1/stolen.mp4",
+                                           CopySource={"Bucket": BUCKET, "Key": f"{BOB}/v1/dog.mp4"})) == "AccessDenied"
+    assert setup.admin.get_object(Bucket=BUCKET, Key=f"{BOB}/v1/dog.mp4")["Body"].read() == b"woof"
+
+
+def test_role_credentials_reach_no_other_service(setup: Setup) -> None:
+    assert _code(lambda: setup.of("julie", "dynamodb").list_tables()) == "AccessDeniedException"
+
+
+def test_a_presigned_put_works_until_it_expires(setup: Setup) -> None:
+    key = f"{JULIE}/v3/clip.mp4"
+    url = setup.of("julie").generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=60)
+    assert setup.guard.check(to_werkzeug(url, "PUT", {}, b"data")) is None
+    setup.clock.advance(61)
+    refusal = setup.guard.check(to_werkzeug(url, "PUT", {}, b"data"))
+    assert refusal is not None and refusal.status_code == 403
+    assert b"<Code>AccessDenied</Code><Message>Request has expired</Message>" in refusal.get_data()
+
+
+def test_a_presigned_url_cannot_be_pointed_at_another_key(setup: Setup) -> None:
+    url = setup.of("julie").generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": f"{JULIE}/a.mp4"})
+    refusal = setup.guard.check(to_werkzeug(url.replace(f"{JULIE}/a.mp4".replace(":", "%3A"), f"{JULIE}/b.mp4"),
+                                            "PUT", {}, b""))
+    assert refusal is not None and b"SignatureDoesNotMatch" in refusal.get_data()
+
+
+def test_a_presigned_put_under_bobs_prefix_is_refused(setup: Setup) -> None:
+    refusal = setup.guard.check(presigned("PUT", f"{EDGE}/{BUCKET}/{BOB}/v1/x.mp4", setup.botocore_creds("julie")))
+    assert refusal is not None and b"<Code>AccessDenied</Code>" in refusal.get_data()
+
+
+def test_expired_credentials_are_refused(setup: Setup) -> None:
+    julie = setup.of("julie")
+    setup.clock.advance(3600)
+    assert _code(lambda: julie.put_object(Bucket=BUCKET, Key=f"{JULIE}/late.mp4", Body=b"x")) == "ExpiredToken"
+
+
+def test_unknown_keys_forged_tokens_and_wrong_secrets_are_refused(setup: Setup) -> None:
+    julie = setup.creds["julie"]
+    key = f"{JULIE}/x.mp4"
+    stranger = setup.client("s3", "AKIASTRANGERSTRANGER", "secret")
+    assert _code(lambda: stranger.put_object(Bucket=BUCKET, Key=key, Body=b"x")) == "InvalidAccessKeyId"
+    forged = setup.client("s3", julie.access_key_id, julie.secret_access_key, julie.session_token[:-3] + "abc")
+    assert _code(lambda: forged.put_object(Bucket=BUCKET, Key=key, Body=b"x")) == "InvalidToken"
+    borrowed = setup.client("s3", setup.creds["bob"].access_key_id, julie.secret_access_key, julie.session_token)
+    assert _code(lambda: borrowed.put_object(Bucket=BUCKET, Key=key, Body=b"x")) == "InvalidToken"
+    wrong_secret = setup.client("s3", julie.access_key_id, "not-the-secret", julie.session_token)
+    assert _code(lambda: wrong_secret.put_object(Bucket=BUCKET, Key=key, Body=b"x")) == "SignatureDoesNotMatch"
+    bad_admin = setup.client("s3", ADMIN_KEY, "not-the-admin-secret")
+    assert _code(lambda: bad_admin.list_buckets()) == "SignatureDoesNotMatch"
+
+
+def test_signature_version_2_is_refused(setup: Setup) -> None:
+    julie = setup.creds["julie"]
+    legacy = wsgi_client(setup.edge, "s3", aws_access_key_id=julie.access_key_id,
+                         aws_secret_access_key=julie.secret_access_key, aws_session_token=julie.session_token)
+    url = legacy.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": f"{JULIE}/a.mp4"})
+    refusal = setup.guard.check(to_werkzeug(url, "PUT", {}, b""))
+    assert refusal is not None and b"<Code>InvalidRequest</Code>" in refusal.get_data()
+
+
+def test_a_changed_header_breaks_the_signature(setup: Setup) -> None:
+    request = signed("PUT", f"{EDGE}/{BUCKET}/{JULIE}/x.mp4", setup.botocore_creds("julie"), body=b"x",
+                     headers={"Content-Type": "video/mp4"})
+    request.environ["CONTENT_TYPE"] = "text/html"
+    refusal = setup.guard.check(request)
+    assert refusal is not None and b"SignatureDoesNotMatch" in refusal.get_data()
+
+
+def test_unsigned_requests_are_refused_but_preflights_and_public_sign_in_pass(setup: Setup) -> None:
+    anonymous = Client(setup.edge)
+    reply = anonymous.put(f"/{BUCKET}/{JULIE}/x.mp4", data=b"x")
+    assert reply.status_code == 403 and b"<Code>AccessDenied</Code>" in reply.get_data()
+    preflight = to_werkzeug(f"{EDGE}/{BUCKET}/{JULIE}/x.mp4", "OPTIONS",
+                            {"Origin": "http://127.0.0.1:8080", "Access-Control-Request-Method": "PUT"}, None)
+    assert setup.guard.check(preflight) is None
+    sign_in = to_werkzeug(f"{EDGE}/", "POST", {"X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth"},
+                          b"{}")
+    assert setup.guard.check(sign_in) is None
+    admin_only = to_werkzeug(f"{EDGE}/", "POST", {"X-Amz-Target": "AWSCognitoIdentityProviderService.AdminGetUser"},
+                             b"{}")
+    refusal = setup.guard.check(admin_only)
+    assert refusal is not None and json.loads(refusal.get_data())["__type"] == "MissingAuthenticationTokenException"
+
+
+def test_policy_variables_deny_and_unknown_conditions() -> None:
+    policy = Policy.from_documents([{"Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/${cognito-identity.amazonaws.com:sub}/*"},
+        {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b",
+         "Condition": {"StringLike": {"s3:prefix": "${cognito-identity.amazonaws.com:sub}/*"}}},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"DateLessThan": {"x": "y"}}},
+    ]}])
+    mine = {"cognito-identity.amazonaws.com:sub": "us-east-1:j"}
+    assert policy.allows(RequestContext("s3:PutObject", "arn:aws:s3:::b/us-east-1:j/v/f", mine))
+    assert not policy.allows(RequestContext("s3:PutObject", "arn:aws:s3:::b/us-east-1:k/v/f", mine))
+    assert not policy.allows(RequestContext("s3:PutObject", "arn:aws:s3:::b/us-east-1:j/v/f", {}))
+    assert not policy.allows(RequestContext("s3:DeleteObject", "arn:aws:s3:::b/us-east-1:j/v/f", mine))
+    assert policy.allows(RequestContext("s3:ListBucket", "arn:aws:s3:::b", mine, {"s3:prefix": ["us-east-1:j/"]}))
+    assert not policy.allows(RequestContext("s3:ListBucket", "arn:aws:s3:::b", mine, {"s3:prefix": ["us-east-1:k/"]}))
+    assert not policy.allows(RequestContext("s3:ListBucket", "arn:aws:s3:::b", mine))
+    assert not policy.allows(RequestContext("s3:GetObject", "arn:aws:s3:::other/x", mine))
