@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import time
+from pathlib import Path
 
 from localcloud.cloud import REPO_ROOT, LocalCloud, PortInUseError, configure_logging, read_queue
 from localcloud.endpoints import Endpoints
@@ -76,7 +77,7 @@ Ctrl-C stops everything.
 
 
 def dead_letters(args: argparse.Namespace) -> int:
-    path = REPO_ROOT / ".pettube" / "endpoints.json"
+    path = args.state_dir / "endpoints.json"
     if not path.exists():
         print("error: no local cloud is running (start it with `make dev`)", file=sys.stderr)
         return 2
@@ -105,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(func=up)
     dlq = sub.add_parser("dead-letters", help="list events that failed every retry")
     dlq.add_argument("--json", action="store_true")
+    dlq.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".pettube", help=argparse.SUPPRESS)
     dlq.set_defaults(func=dead_letters)
     args = parser.parse_args(argv)
     if args.command is None:

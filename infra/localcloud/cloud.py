@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import secrets
+import socket
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -89,15 +90,21 @@ class LocalCloud:
     # ------------------------------------------------------------ start
     def _bind(self, role: str, port: int) -> tuple[BaseWSGIServer, _Late]:
         app = _Late()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            server = make_server(self.host, port, app, threaded=True)
+            # Bound here, not by werkzeug, which exits the process on a taken port.
+            sock.bind((self.host, port))
+            sock.listen(128)
         except OSError as exc:
+            sock.close()
             if exc.errno == errno.EADDRINUSE:
                 raise PortInUseError(
                     f"port {port} ({role}) is already in use on {self.host}. Stop what is using it "
                     f"(`lsof -i :{port}`), or choose another port: PETTUBE_{role.upper()}_PORT=<port> make dev"
                 ) from exc
             raise
+        server = make_server(self.host, sock.getsockname()[1], app, threaded=True, fd=sock.fileno())
         server.daemon_threads = True
         self._servers.append((server, threading.Thread(target=server.serve_forever, name=f"{role}-server",
                                                        daemon=True)))
@@ -119,6 +126,7 @@ class LocalCloud:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the logs
         try:
             edge_server, edge_app = self._bind("edge", self.ports.edge)
             site_server, site_app = self._bind("site", self.ports.site)
@@ -126,9 +134,9 @@ class LocalCloud:
         except PortInUseError:
             self._close_servers()
             raise
-        edge_url = f"http://{self.host}:{edge_server.server_port}"
-        site_url = f"http://{self.host}:{site_server.server_port}"
-        idp_url = f"http://{self.host}:{idp_server.server_port}"
+        edge_url = f"http://{self.host}:{edge_server.port}"
+        site_url = f"http://{self.host}:{site_server.port}"
+        idp_url = f"http://{self.host}:{idp_server.port}"
         access_key, secret_key = self._admin_credentials()
 
         site_host = site_url.split("://", 1)[1]

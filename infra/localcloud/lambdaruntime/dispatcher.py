@@ -16,10 +16,24 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import quote_plus, unquote_plus
 
 from localcloud.lambdaruntime.runtime import LambdaRuntime
 
 log = logging.getLogger("localcloud.events")
+
+
+def aws_encoded_keys(event: Any) -> Any:
+    """Encode S3 record keys as S3 does: URL-encoded, spaces as '+', but '/' kept.
+
+    moto also escapes '/' (``a%2Fb``); decoding gives the same key either way,
+    but handlers and tests should see exactly what AWS sends.
+    """
+    for record in event.get("Records", []) if isinstance(event, dict) else []:
+        obj = record.get("s3", {}).get("object", {})
+        if "key" in obj:
+            obj["key"] = quote_plus(unquote_plus(obj["key"]), safe="/")
+    return event
 
 
 def is_test_event(event: Any) -> bool:
@@ -66,7 +80,7 @@ class EventSourcePoller:
         try:
             event = json.loads(message["Body"])
             if not is_test_event(event):
-                self.runtime.invoke_async(self.function, event)
+                self.runtime.invoke_async(self.function, aws_encoded_keys(event))
         except Exception:
             log.exception("event for %s could not be delivered", self.function)
         finally:

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ class FunctionError(Exception):
 class _Pool:
     """Warm environments of one function; grows on demand up to ``concurrency``."""
 
-    def __init__(self, spec: FunctionSpec, make: Callable[[], Worker], concurrency: int) -> None:
+    def __init__(self, spec: FunctionSpec, make: Callable[[FunctionSpec], Worker], concurrency: int) -> None:
         self.spec = spec
         self._make = make
         self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
@@ -49,18 +50,24 @@ class _Pool:
             try:
                 worker = self._idle.get_nowait()
             except queue.Empty:
-                worker = self._make()
+                worker = self._make(self.spec)
                 with self._lock:
                     self._all.append(worker)
-            if worker.alive:
+            if worker.alive and worker.spec == self.spec:
                 return worker
+            self._discard(worker)  # crashed, or its code was replaced
+
+    def _discard(self, worker: Worker) -> None:
+        worker.kill()
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
 
     def release(self, worker: Worker) -> None:
-        if worker.alive:
+        if worker.alive and worker.spec == self.spec:
             self._idle.put(worker)
         else:
-            with self._lock:
-                self._all.remove(worker)
+            self._discard(worker)
         self._slots.release()
 
     def close(self) -> None:
@@ -83,8 +90,7 @@ class LambdaRuntime:
         self._retry_delays = retry_delays
         self._send = send_to_destination
         self._on_log = on_log or (lambda function, line: print(f"[{function}] {line}", flush=True))
-        self._pools = {lid: _Pool(spec, lambda spec=spec: self._spawn(spec), concurrency)
-                       for lid, spec in stack.functions.items()}
+        self._pools = {lid: _Pool(spec, self._spawn, concurrency) for lid, spec in stack.functions.items()}
         self.invocations: list[dict[str, Any]] = []  # what ran, for tests and `localcloud status`
 
     def _spawn(self, spec: FunctionSpec) -> Worker:
@@ -93,6 +99,17 @@ class LambdaRuntime:
                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
                "_HANDLER": spec.handler}
         return Worker(spec, env, self._code_dir, self._on_log)
+
+    def update_function(self, function: str, **changes: Any) -> FunctionSpec:
+        """Like Lambda's UpdateFunctionConfiguration: new invocations get fresh environments.
+
+        ``changes`` are FunctionSpec fields (handler, environment, timeout, max_retries...).
+        Returns the previous spec so a caller can put it back.
+        """
+        pool = self._pools[function]
+        previous = pool.spec
+        pool.spec = replace(previous, **changes)
+        return previous
 
     def invoke(self, function: str, event: Any) -> Any:
         """RequestResponse invoke; raises FunctionError as the Lambda API reports one."""

@@ -1,0 +1,67 @@
+"""Shared fixtures: the local cloud (started once per session), waiting, artifacts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from localcloud.cloud import LocalCloud, Ports
+from localcloud.endpoints import Endpoints
+
+T = TypeVar("T")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EVENTS_DIR = Path(__file__).parent / "events"
+
+
+@pytest.fixture(scope="session")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    """The whole local cloud on free ports, with its own state directory."""
+    local = LocalCloud(state_dir=tmp_path_factory.mktemp("pettube-state"), ports=Ports(0, 0, 0),
+                       settings={"retry_delays": (0.2, 0.4), "mediaconvert_concurrency": 2})
+    local.start()
+    yield local
+    local.stop()
+
+
+@pytest.fixture(scope="session")
+def local_cloud(cloud: LocalCloud) -> Endpoints:
+    """The running cloud's endpoints.json, as tools read it."""
+    return Endpoints.read(cloud.endpoints_path)
+
+
+def _wait_until(predicate: Callable[[], T | None], timeout: float = 60.0, interval: float = 0.05,
+                message: str = "condition") -> T:
+    """Poll until ``predicate`` returns something truthy; fail the test with ``message`` if it never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {message}")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def wait_until() -> Callable[..., Any]:
+    """Wait for an asynchronous outcome (an event delivered, a job finished) without fixed sleeps."""
+    return _wait_until
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A real event shape stored under tests/events/."""
+    import json
+
+    return json.loads((EVENTS_DIR / name).read_text())
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    """Where tests leave screenshots and logs for people to look at."""
+    path = REPO_ROOT / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
