@@ -1,0 +1,47 @@
+"""Named errors: each says which rule was broken, so callers never parse messages."""
+
+from __future__ import annotations
+
+
+class PetTubeError(Exception):
+    """Base of every error PetTube raises on purpose."""
+
+
+class ConfigError(PetTubeError):
+    """An environment variable the template should have set is missing or malformed."""
+
+
+class InvalidOriginalKey(PetTubeError):
+    """An originals object whose key is not `{identity_id}/{video_id}/{file name}`."""
+
+
+class DeleteFailed(PetTubeError):
+    """S3 refused to delete some of a video's objects; the record is kept so the delete can be retried."""
+
+
+class ApiError(PetTubeError):
+    """An API failure the caller should see, with its HTTP status and stable error code."""
+
+    STATUS_CODE = 500
+    CODE = "internal_error"
+
+
+class BadRequest(ApiError):
+    """The request is malformed (bad limit, cursor or id)."""
+
+    STATUS_CODE = 400
+    CODE = "bad_request"
+
+
+class Forbidden(ApiError):
+    """No Cognito identity on the request: API Gateway's IAM auth was bypassed or misconfigured."""
+
+    STATUS_CODE = 403
+    CODE = "forbidden"
+
+
+class NotFound(ApiError):
+    """No such video for this caller (another user's video is indistinguishable from none)."""
+
+    STATUS_CODE = 404
+    CODE = "not_found"

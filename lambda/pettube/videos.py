@@ -1,0 +1,286 @@
+"""The videos table: one item per original, changed only by conditional writes.
+
+Status only moves forward: ``uploaded -> processing -> ready | failed | canceled``.
+Every transition is a single conditional ``UpdateItem``, so duplicate or reordered
+events (S3 and EventBridge both deliver at least once, in no promised order) are
+no-ops instead of moving a video backwards or resurrecting a deleted one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
+
+from pettube.layout import OriginalKey
+
+BY_CREATED = "by_created"
+_DESERIALIZER = TypeDeserializer()
+
+
+class Status(StrEnum):
+    """Where a video is in its life."""
+
+    UPLOADED = "uploaded"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a video will never play, in words a person can act on."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One playable MP4 of a video."""
+
+    key: str
+    width: int
+    height: int
+    bitrate: int | None = None
+    bytes: int | None = None
+    duration_ms: int | None = None
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> Rendition:
+        """Rebuild from DynamoDB (numbers come back as Decimal)."""
+        return cls(
+            key=item["key"],
+            width=int(item["width"]),
+            height=int(item["height"]),
+            bitrate=_int_or_none(item.get("bitrate")),
+            bytes=_int_or_none(item.get("bytes")),
+            duration_ms=_int_or_none(item.get("duration_ms")),
+        )
+
+
+@dataclass(frozen=True)
+class Video:
+    """A video record as the rest of the code sees it."""
+
+    owner_id: str
+    video_id: str
+    status: Status
+    title: str
+    original_key: str
+    created_at: str
+    updated_at: str
+    size_bytes: int | None = None
+    progress: int = 0
+    job_id: str | None = None
+    renditions: tuple[Rendition, ...] = field(default_factory=tuple)
+    thumbnail_key: str | None = None
+    duration_ms: int | None = None
+    failure: Failure | None = None
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> Video:
+        """Rebuild from a DynamoDB item."""
+        failure = None
+        if "failure_code" in item:
+            failure = Failure(item["failure_code"], item.get("failure_message", ""))
+        return cls(
+            owner_id=item["owner_id"],
+            video_id=item["video_id"],
+            status=Status(item["status"]),
+            title=item.get("title", ""),
+            original_key=item.get("original_key", ""),
+            created_at=item["created_at"],
+            updated_at=item.get("updated_at", item["created_at"]),
+            size_bytes=_int_or_none(item.get("size_bytes")),
+            progress=int(item.get("progress", 0)),
+            job_id=item.get("job_id"),
+            renditions=tuple(Rendition.from_item(r) for r in item.get("renditions", ())),
+            thumbnail_key=item.get("thumbnail_key"),
+            duration_ms=_int_or_none(item.get("duration_ms")),
+            failure=failure,
+        )
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of recording an original: the record, and whether this call created it."""
+
+    video: Video
+    created: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a newest-first listing; ``after`` continues it (None on the last page)."""
+
+    videos: list[Video]
+    after: tuple[str, str] | None
+
+
+def utc_now() -> str:
+    """ISO-8601 UTC with milliseconds: sorts as text in the by_created index."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _condition_failed(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+# A job's events may arrive before the upload function has stored the job id, so
+# they accept a record without one; once stored, only that job may change it.
+_SAME_JOB = "(attribute_not_exists(job_id) OR job_id = :job)"
+_ACTIVE = "#status IN (:uploaded, :processing)"
+
+
+class VideoRepository:
+    """Keys, conditional writes and newest-first queries over the videos table."""
+
+    def __init__(self, table: Any, clock: Callable[[], str] = utc_now) -> None:
+        self._table = table
+        self._clock = clock
+
+    def claim(self, original: OriginalKey, size_bytes: int | None, failure: Failure | None = None) -> Claim:
+        """Record a new original once: a repeated event finds the existing record instead."""
+        now = self._clock()
+        item: dict[str, Any] = {
+            "owner_id": original.owner_id,
+            "video_id": original.video_id,
+            "status": str(Status.FAILED if failure else Status.UPLOADED),
+            "title": original.file_name,
+            "original_key": original.key,
+            "created_at": now,
+            "updated_at": now,
+            "progress": 0,
+        }
+        if size_bytes is not None:
+            item["size_bytes"] = size_bytes
+        if failure:
+            item.update(failure_code=failure.code, failure_message=failure.message)
+        try:
+            self._table.put_item(
+                Item=item,
+                ConditionExpression="attribute_not_exists(video_id)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if not _condition_failed(error):
+                raise
+            # The Table resource deserialises results, not error payloads: this item is in wire format.
+            existing = {name: _DESERIALIZER.deserialize(value) for name, value in error.response["Item"].items()}
+            return Claim(Video.from_item(existing), created=False)
+        return Claim(Video.from_item(item), created=True)
+
+    def start_processing(self, owner_id: str, video_id: str, job_id: str) -> bool:
+        """Store the job id of a freshly created job (a no-op if its events got there first)."""
+        return self._update(owner_id, video_id, {"status": Status.PROCESSING, "job_id": job_id},
+                            "#status = :uploaded", {":uploaded": Status.UPLOADED})
+
+    def fail_before_job(self, owner_id: str, video_id: str, failure: Failure) -> bool:
+        """Mark a video failed when no transcoding job could be started for it."""
+        return self._update(owner_id, video_id, _failure_values(Status.FAILED, failure),
+                            "#status = :uploaded AND attribute_not_exists(job_id)", {":uploaded": Status.UPLOADED})
+
+    def record_progress(self, owner_id: str, video_id: str, job_id: str, percent: int | None) -> bool:
+        """Move to processing and raise the progress; never lowers it, never leaves a final state."""
+        values: dict[str, Any] = {"status": Status.PROCESSING, "job_id": job_id}
+        condition = f"{_ACTIVE} AND {_SAME_JOB}"
+        bound = _job_bound(job_id)
+        if percent is not None:
+            values["progress"] = percent
+            condition += " AND (attribute_not_exists(#progress) OR #progress <= :progress)"
+            bound[":progress"] = percent
+        return self._update(owner_id, video_id, values, condition, bound)
+
+    def record_ready(self, owner_id: str, video_id: str, job_id: str, renditions: list[Rendition],
+                     thumbnail_key: str | None, duration_ms: int | None) -> bool:
+        """Store a finished job's outputs and make the video playable."""
+        values: dict[str, Any] = {
+            "status": Status.READY,
+            "job_id": job_id,
+            "progress": 100,
+            "renditions": [{k: v for k, v in asdict(r).items() if v is not None} for r in renditions],
+        }
+        if thumbnail_key:
+            values["thumbnail_key"] = thumbnail_key
+        if duration_ms is not None:
+            values["duration_ms"] = duration_ms
+        return self._update(owner_id, video_id, values, f"{_ACTIVE} AND {_SAME_JOB}", _job_bound(job_id))
+
+    def record_end(self, owner_id: str, video_id: str, job_id: str, status: Status, failure: Failure) -> bool:
+        """Record a job that ended without outputs (failed or canceled) with its reason."""
+        values = _failure_values(status, failure) | {"job_id": job_id}
+        return self._update(owner_id, video_id, values, f"{_ACTIVE} AND {_SAME_JOB}", _job_bound(job_id))
+
+    def get(self, owner_id: str, video_id: str) -> Video | None:
+        """One of the owner's videos, or None (strongly consistent: right after an upload too)."""
+        item = self._table.get_item(Key=_key(owner_id, video_id), ConsistentRead=True).get("Item")
+        return Video.from_item(item) if item else None
+
+    def list_newest(self, owner_id: str, limit: int, after: tuple[str, str] | None = None) -> Page:
+        """A page of the owner's videos, newest first; reads ``limit + 1`` items, whatever the table holds."""
+        query: dict[str, Any] = {
+            "IndexName": BY_CREATED,
+            "KeyConditionExpression": "owner_id = :owner",
+            "ExpressionAttributeValues": {":owner": owner_id},
+            "ScanIndexForward": False,
+            # One extra item tells whether another page exists without an empty last page.
+            "Limit": limit + 1,
+        }
+        if after:
+            created_at, video_id = after
+            query["ExclusiveStartKey"] = {"owner_id": owner_id, "created_at": created_at, "video_id": video_id}
+        items = self._table.query(**query)["Items"]
+        videos = [Video.from_item(item) for item in items[:limit]]
+        more = len(items) > limit
+        return Page(videos, (videos[-1].created_at, videos[-1].video_id) if more else None)
+
+    def delete(self, owner_id: str, video_id: str) -> None:
+        """Remove the record (its S3 objects are the caller's job)."""
+        self._table.delete_item(Key=_key(owner_id, video_id))
+
+    def _update(self, owner_id: str, video_id: str, values: dict[str, Any], condition: str,
+                bound: dict[str, Any]) -> bool:
+        """One conditional UpdateItem; False when the condition says the change is stale."""
+        values = {name: str(v) if isinstance(v, Status) else v for name, v in values.items()}
+        values["updated_at"] = self._clock()
+        names = {f"#{name}": name for name in values}
+        attribute_values = {f":set_{name}": value for name, value in values.items()}
+        attribute_values.update({k: str(v) if isinstance(v, Status) else v for k, v in bound.items()})
+        expression = "SET " + ", ".join(f"#{name} = :set_{name}" for name in values)
+        try:
+            self._table.update_item(
+                Key=_key(owner_id, video_id),
+                UpdateExpression=expression,
+                # attribute_exists: UpdateItem would otherwise create a record for a deleted video.
+                ConditionExpression=f"attribute_exists(video_id) AND {condition}",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=attribute_values,
+            )
+        except ClientError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+
+def _key(owner_id: str, video_id: str) -> dict[str, str]:
+    return {"owner_id": owner_id, "video_id": video_id}
+
+
+def _job_bound(job_id: str) -> dict[str, Any]:
+    return {":uploaded": Status.UPLOADED, ":processing": Status.PROCESSING, ":job": job_id}
+
+
+def _failure_values(status: Status, failure: Failure) -> dict[str, Any]:
+    return {"status": status, "failure_code": failure.code, "failure_message": failure.message}
