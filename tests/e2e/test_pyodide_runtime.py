@@ -15,7 +15,7 @@ from moto.server import ThreadedMotoServer
 from playwright.sync_api import Request, Route, sync_playwright
 
 from tools.chromium import launch_options
-from tools.site_build.build import build
+from tools.site_build.build import build, pyscript_config
 from tools.site_build.serve import serve
 
 pytestmark = pytest.mark.slow
@@ -58,8 +58,7 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy2(REPO_ROOT / "site" / "app" / "pyodide_fixes.py", root / "app")
     shutil.copy2(PROBE / "index.html", root)
     shutil.copy2(PROBE / "probe.py", root)
-    config = {"packages": ["boto3"], "packages_cache": "passthrough", "interpreter": "/" + manifest["interpreter"],
-              "files": {"/app/pyodide_fixes.py": "./app/pyodide_fixes.py"}}
+    config = pyscript_config(REPO_ROOT / "site", manifest, ["pyodide_fixes.py"])
     (root / "probe.json").write_text(json.dumps(config))
     return root
 

@@ -140,16 +140,15 @@ def build_runtime(layout: Layout, force: bool = False) -> dict[str, Any]:
     return manifest
 
 
-def pyscript_config(layout: Layout, manifest: dict[str, Any], app_dir: str = "app") -> dict[str, Any]:
-    """site/pyscript.toml plus the versioned interpreter and every `site/<app_dir>/*.py` module.
+def pyscript_config(site: Path, manifest: dict[str, Any], modules: list[str]) -> dict[str, Any]:
+    """site/pyscript.toml plus the versioned interpreter and the given `app/` modules as files.
 
     Paths are absolute from the site root: PyScript resolves `interpreter` against the
     page but `files` against the config's URL, and the site is served at its origin's root.
     """
-    config = tomllib.loads((layout.site / "pyscript.toml").read_text())
+    config = tomllib.loads((site / "pyscript.toml").read_text())
     config["interpreter"] = "/" + manifest["interpreter"]
-    modules = sorted(path.name for path in (layout.site / app_dir).glob("*.py"))
-    config["files"] = {f"/{app_dir}/{name}": f"./{app_dir}/{name}" for name in modules}
+    config["files"] = {f"/app/{name}": f"./app/{name}" for name in sorted(modules)}
     return config
 
 
@@ -166,6 +165,6 @@ def build(root: Path, force: bool = False) -> dict[str, Any]:
     layout = Layout(root)
     layout.vendor.mkdir(parents=True, exist_ok=True)
     manifest = build_runtime(layout, force=force)
-    config = pyscript_config(layout, manifest)
+    config = pyscript_config(layout.site, manifest, [path.name for path in (layout.site / "app").glob("*.py")])
     write_if_changed(layout.site / manifest["config"], json.dumps(config, indent=2) + "\n")
     return manifest
