@@ -1,0 +1,110 @@
+"""Publishing the site: types browsers need, cache lifetimes, the AWS config.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from app.config import SiteConfig
+
+from deploy import site
+from deploy.errors import PrerequisiteError
+
+OUTPUTS = {
+    "SiteUrl": "https://d111111abcdef8.cloudfront.net",
+    "ApiUrl": "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
+    "IdentityPoolId": "eu-west-1:0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+    "GoogleClientId": "123-abc.apps.googleusercontent.com",
+    "UserPoolId": "eu-west-1_AbCdEf123",
+    "UserPoolClientId": "1example23456789",
+    "OriginalsBucketName": "pettube-prod-originals-123456789012-eu-west-1",
+}
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    ("index.html", site.REVALIDATE),
+    ("config.json", site.REVALIDATE),
+    ("app/main.py", site.REVALIDATE),
+    ("pyscript.toml", site.REVALIDATE),
+    ("vendor/pyodide-314.0.7/pyodide.asm.wasm", site.IMMUTABLE),
+    ("vendor/wheels/boto3-1.44.5-py3-none-any.whl", site.IMMUTABLE),
+    ("vendor/pyscript/core.3f2a9c1b.js", site.IMMUTABLE),
+    ("vendor/pyscript/core.js", site.REVALIDATE),
+])
+def test_versioned_runtime_files_are_cached_for_a_year_the_rest_revalidated(key: str, expected: str) -> None:
+    assert site.cache_control(key) == expected
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    ("vendor/pyodide/pyodide.mjs", "text/javascript; charset=utf-8"),
+    ("vendor/pyodide/pyodide.asm.wasm", "application/wasm"),
+    ("index.html", "text/html; charset=utf-8"),
+    ("vendor/wheels/boto3-1.44.5-py3-none-any.whl", "application/zip"),
+    ("vendor/pyodide/pyodide-lock.json", "application/json"),
+    ("assets/logo.png", "image/png"),
+    ("vendor/blob.unknownext", "application/octet-stream"),
+])
+def test_content_types_are_what_browsers_and_pyodide_expect(key: str, expected: str) -> None:
+    assert site.content_type(key) == expected
+
+
+def test_config_has_the_shape_the_page_reads() -> None:
+    """The page's own parser accepts it, in AWS mode, with no endpoint override."""
+    config = site.site_config(OUTPUTS, {"MaxUploadBytes": "1073741824"}, "eu-west-1")
+    parsed = SiteConfig.from_dict(config)
+    assert (parsed.mode, parsed.aws_endpoint, parsed.idp_url) == ("aws", None, None)
+    assert parsed.max_upload_bytes == 1073741824
+    assert parsed.api_url == OUTPUTS["ApiUrl"] and parsed.originals_bucket == OUTPUTS["OriginalsBucketName"]
+    assert set(config) == {"mode", "region", "aws_endpoint", "api_url", "identity_pool_id", "google_client_id",
+                           "idp_url", "user_pool_id", "user_pool_client_id", "originals_bucket", "max_upload_bytes"}
+
+
+def test_every_output_the_config_reads_is_declared_by_the_template(sam_template: dict) -> None:
+    site.site_config({key: "x" for key in sam_template["Outputs"]}, {"MaxUploadBytes": "1"}, "us-east-1")
+
+
+@pytest.fixture
+def built_site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    (root / "vendor" / "pyodide-314.0.7").mkdir(parents=True)
+    (root / "app").mkdir()
+    (root / "index.html").write_text("<!doctype html><title>PetTube</title>")
+    (root / "config.json").write_text('{"mode": "local"}')
+    (root / "app" / "main.py").write_text("print('hi')\n")
+    (root / "app" / "__pycache__").mkdir()
+    (root / "app" / "__pycache__" / "main.cpython-311.pyc").write_bytes(b"x")
+    (root / "vendor" / "pyodide-314.0.7" / "pyodide.asm.wasm").write_bytes(b"\0asm")
+    return root
+
+
+def test_publish_uploads_with_headers_and_replaces_the_local_config(aws: boto3.Session, built_site: Path) -> None:
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="site")
+    config = site.site_config(OUTPUTS, {"MaxUploadBytes": "5368709120"}, "eu-west-1")
+    report = site.publish(s3, "site", config, built_site)
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="site")["Contents"])
+    assert keys == ["app/main.py", "config.json", "index.html", "vendor/pyodide-314.0.7/pyodide.asm.wasm"]
+    wasm = s3.head_object(Bucket="site", Key="vendor/pyodide-314.0.7/pyodide.asm.wasm")
+    assert (wasm["ContentType"], wasm["CacheControl"]) == ("application/wasm", site.IMMUTABLE)
+    page = s3.head_object(Bucket="site", Key="index.html")
+    assert page["CacheControl"] == site.REVALIDATE
+    stored = json.loads(s3.get_object(Bucket="site", Key="config.json")["Body"].read())
+    assert stored["mode"] == "aws" and stored == config
+    assert (report.uploaded, report.unchanged) == (4, 0)
+
+
+def test_republishing_an_unchanged_site_uploads_nothing(aws: boto3.Session, built_site: Path) -> None:
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="site")
+    config = site.site_config(OUTPUTS, {"MaxUploadBytes": "5368709120"}, "eu-west-1")
+    site.publish(s3, "site", config, built_site)
+    (built_site / "app" / "main.py").write_text("print('changed')\n")
+    assert site.publish(s3, "site", config, built_site) == site.PublishReport(uploaded=1, unchanged=3)
+
+
+def test_an_unbuilt_site_is_refused_with_the_build_command(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("")
+    with pytest.raises(PrerequisiteError, match="vendor missing.*tools.build_site"):
+        site.check_built(tmp_path)
