@@ -60,7 +60,7 @@ PetTube's local cloud is up in {time.perf_counter() - started:.1f} s.
   AWS edge:          {endpoints.aws}   (aws --endpoint-url {endpoints.aws} ...)
   MyMedia API:       {endpoints.api}
   Google stand-in:   {endpoints.idp}   (test users: julie, bob)
-  Endpoints file:    {cloud.endpoints_path.relative_to(REPO_ROOT)}
+  Endpoints file:    {cloud.endpoints_path}
   Dead letters:      python -m localcloud dead-letters
 
 Ctrl-C stops everything.

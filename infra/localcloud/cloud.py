@@ -71,7 +71,7 @@ class _Late:
 class LocalCloud:
     """All of PetTube's AWS on one machine."""
 
-    state_dir: Path = REPO_ROOT / ".pettube"
+    state_dir: Path = Path(os.environ.get("PETTUBE_STATE_DIR", REPO_ROOT / ".pettube"))
     ports: Ports = field(default_factory=Ports)
     host: str = "127.0.0.1"
     settings: dict[str, Any] = field(default_factory=dict)

@@ -10,6 +10,7 @@ rest goes to moto after every ``Guard`` has had its say.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -19,6 +20,10 @@ from werkzeug.wrappers import Request, Response
 if TYPE_CHECKING:
     from localcloud.lambdaruntime.runtime import LambdaRuntime
     from localcloud.stack import Stack
+
+
+_CLIENTS: dict[tuple[int, str], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
 
 
 class EdgeService(Protocol):
@@ -59,7 +64,17 @@ class ServiceContext:
     settings: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
-        """A boto3 client for ``service`` talking to the edge with the admin credentials."""
+        """A boto3 client for ``service`` talking to the edge with the admin credentials.
+
+        Clients are thread-safe and slow to build (~0.2 s), so each is built once.
+        """
+        with _CLIENTS_LOCK:
+            key = (id(self), service)
+            if key not in _CLIENTS:
+                _CLIENTS[key] = self._new_client(service)
+            return _CLIENTS[key]
+
+    def _new_client(self, service: str) -> Any:
         import boto3
         from botocore.config import Config
 

@@ -70,7 +70,7 @@ def create(ctx: ServiceContext) -> MediaConvertService:
         ctx.account_id,
         ctx.region,
         runner,
-        concurrency=settings.get("mediaconvert_concurrency"),
-        job_timeout=settings.get("mediaconvert_job_timeout"),
+        concurrency=int(settings["mediaconvert_concurrency"]) if settings.get("mediaconvert_concurrency") else None,
+        job_timeout=float(settings["mediaconvert_job_timeout"]) if settings.get("mediaconvert_job_timeout") else None,
     )
     return MediaConvertService(backend, MediaConvertResponse(backend, ctx.edge_url))

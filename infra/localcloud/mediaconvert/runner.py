@@ -88,22 +88,16 @@ class JobRunner:
 
     def _transcode(self, job: Any, source: Path, info: MediaInfo, workdir: Path, canceled: threading.Event, deadline: float) -> None:
         video = info.video[0] if info.video else None
-        size = _display_size(video, job.plan.autorotate) if video else (0, 0)
-        commands = ff.build_commands(
-            self.ffmpeg, job.plan, source, size, video.fps if video else 25.0, workdir, self.single_decode, self.preset
-        )
-        interval = self.status_update_seconds if self.status_update_seconds is not None else job.status_update_seconds
-        last_update = [time.monotonic()]
+        size, fps = (_display_size(video, job.plan.autorotate), video.fps) if video else ((0, 0), 25.0)
+        commands = ff.build_commands(self.ffmpeg, job.plan, source, size, fps, workdir, self.single_decode, self.preset)
+        updates = _StatusUpdates(self.events, job, self.status_update_seconds if self.status_update_seconds is not None else job.status_update_seconds)
         for number, command in enumerate(commands):
+            logger.info("transcode", extra={"job_id": job.id, "run": number + 1, "runs": len(commands)})
 
             def progress(fraction: float, number: int = number) -> None:
-                percent = int(100 * (number + fraction) / len(commands))
-                job.set_progress("TRANSCODING", percent)
-                if time.monotonic() - last_update[0] >= interval:
-                    last_update[0] = time.monotonic()
-                    self.events.send(job, detail(job, "STATUS_UPDATE", framesDecoded=int(fraction * (info.duration_ms or 0) / 1000 * (video.fps if video else 0)), jobProgress=job_progress("TRANSCODING", percent, job.percent_complete)))
+                job.set_progress("TRANSCODING", int(100 * (number + fraction) / len(commands)))
+                updates.maybe_send(frames=int(fraction * (info.duration_ms or 0) / 1000 * (fps if video else 0)))
 
-            logger.info("transcode", extra={"job_id": job.id, "run": number + 1, "runs": len(commands)})
             ff.FfmpegRun(command, info.duration_ms or 1, progress).run(canceled, deadline)
 
     def _upload(self, s3: Any, outputs: tuple[OutputPlan, ...], info: MediaInfo, workdir: Path, groups: int) -> list[dict[str, Any]]:
@@ -143,6 +137,22 @@ class JobRunner:
             s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
         except (ClientError, BotoCoreError) as exc:
             raise errors.JobFailed(errors.FILE_NOT_FOUND, f"Unable to write output file [s3://{bucket}/{key}]: [{exc}]") from exc
+
+
+class _StatusUpdates:
+    """Sends STATUS_UPDATE at most once per interval, as MediaConvert's StatusUpdateInterval does."""
+
+    def __init__(self, events: EventSender, job: Any, interval: float) -> None:
+        self.events, self.job, self.interval = events, job, interval
+        self.last = time.monotonic()
+
+    def maybe_send(self, frames: int) -> None:
+        """Send the job's current progress if the interval has passed."""
+        if time.monotonic() - self.last < self.interval:
+            return
+        self.last = time.monotonic()
+        progress = job_progress("TRANSCODING", self.job.percent_complete, self.job.percent_complete)
+        self.events.send(self.job, detail(self.job, "STATUS_UPDATE", framesDecoded=frames, jobProgress=progress))
 
 
 def _display_size(video: Any, autorotate: bool) -> tuple[int, int]:

@@ -1,0 +1,1 @@
+"""PetTube's benchmarks: each module prints figures and ratios against a baseline run in the same process."""
