@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import logging
+
 import boto3
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
@@ -120,6 +122,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="rounds (interleaved); medians are reported")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per GetJob poll otherwise
     ffmpeg = ff.executable({})
     request = build_create_job(parse_original_key(KEY), "orig", "trans", "arn:aws:iam::123456789012:role/bench", "bench",
                                SourceInfo(1280, 720, True))
