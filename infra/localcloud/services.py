@@ -22,10 +22,6 @@ if TYPE_CHECKING:
     from localcloud.stack import Stack
 
 
-_CLIENTS: dict[tuple[int, str], Any] = {}
-_CLIENTS_LOCK = threading.Lock()
-
-
 class EdgeService(Protocol):
     """One emulated AWS service on the edge port."""
 
@@ -62,17 +58,18 @@ class ServiceContext:
     stack: Stack
     runtime: LambdaRuntime
     settings: dict[str, Any] = field(default_factory=dict)
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    _clients_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def client(self, service: str) -> Any:
         """A boto3 client for ``service`` talking to the edge with the admin credentials.
 
         Clients are thread-safe and slow to build (~0.2 s), so each is built once.
         """
-        with _CLIENTS_LOCK:
-            key = (id(self), service)
-            if key not in _CLIENTS:
-                _CLIENTS[key] = self._new_client(service)
-            return _CLIENTS[key]
+        with self._clients_lock:
+            if service not in self._clients:
+                self._clients[service] = self._new_client(service)
+            return self._clients[service]
 
     def _new_client(self, service: str) -> Any:
         import boto3
