@@ -40,6 +40,7 @@ class Setup:
 
     def __init__(self, state_dir: Path) -> None:
         self.clock = FakeClock()
+        self._clients: dict[tuple[str, str], Any] = {}
         self.guard = access.create(make_ctx(state_dir), clock=self.clock)
         self.edge = Edge(DomainDispatcherApplication(create_backend_app), [], [self.guard], lambda bucket: [])
         authority = CredentialAuthority.for_state_dir(state_dir, clock=self.clock)
@@ -56,8 +57,11 @@ class Setup:
                            aws_session_token=token, config=Config(signature_version="s3v4") if service == "s3" else None)
 
     def of(self, name: str, service: str = "s3") -> Any:
-        c = self.creds[name]
-        return self.client(service, c.access_key_id, c.secret_access_key, c.session_token)
+        if (name, service) not in self._clients:  # building a boto3 client is the slow part
+            c = self.creds[name]
+            self._clients[name, service] = self.client(service, c.access_key_id, c.secret_access_key,
+                                                       c.session_token)
+        return self._clients[name, service]
 
     def botocore_creds(self, name: str) -> Credentials:
         c = self.creds[name]

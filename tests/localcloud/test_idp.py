@@ -19,9 +19,15 @@ def clock() -> FakeClock:
     return FakeClock(1_800_000_000)
 
 
+@pytest.fixture(scope="module")
+def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One state directory (so one RSA key, the slow part) for the module."""
+    return tmp_path_factory.mktemp("idp-state")
+
+
 @pytest.fixture
-def idp(tmp_path: Path, clock: FakeClock) -> Client:
-    return Client(create_app(make_ctx(tmp_path), clock=clock))
+def idp(state_dir: Path, clock: FakeClock) -> Client:
+    return Client(create_app(make_ctx(state_dir), clock=clock))
 
 
 def _request(**extra: str) -> dict[str, str]:
