@@ -63,6 +63,7 @@ def list_media() -> dict[str, Any]:
     limit = _limit(event.get_query_string_value("limit"))
     raw_cursor = event.get_query_string_value("cursor")
     page = _videos().list_newest(owner_id, limit, decode_cursor(raw_cursor) if raw_cursor else None)
+    logger.info("Listed videos", extra={"count": len(page.videos), "more": page.after is not None})
     return {
         "videos": [present(video) for video in page.videos],
         "next_cursor": encode_cursor(page.after) if page.after else None,
