@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import resource
@@ -28,8 +29,6 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-
-import logging
 
 import boto3
 from moto.server import ThreadedMotoServer

@@ -143,7 +143,8 @@ class MediaConvertBackend:
         token = request.get("ClientRequestToken")
         with self._lock:
             now = time.monotonic()
-            if token and token in self._tokens and now - self._tokens[token][0] < TOKEN_WINDOW_SECONDS:
+            self._tokens = {t: seen for t, seen in self._tokens.items() if now - seen[0] < TOKEN_WINDOW_SECONDS}
+            if token in self._tokens:
                 return self.jobs[self._tokens[token][1]]
             job_id = _job_id()
             interval = request.get("StatusUpdateInterval", f"SECONDS_{DEFAULT_STATUS_UPDATE_SECONDS}")
@@ -179,7 +180,8 @@ class MediaConvertBackend:
         """One page of jobs, newest first by default, optionally filtered by status."""
         if queue not in (None, "Default", self.default_queue):
             raise errors.NotFoundException(f"Queue {queue!r} does not exist")
-        jobs = sorted(self.jobs.values(), key=lambda job: (job.created_at, job.id), reverse=order == "DESCENDING")
+        with self._lock:
+            jobs = sorted(self.jobs.values(), key=lambda job: (job.created_at, job.id), reverse=order == "DESCENDING")
         jobs = [job for job in jobs if status is None or job.status == status]
         try:
             start = int(base64.urlsafe_b64decode(next_token).decode()) if next_token else 0
