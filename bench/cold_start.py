@@ -9,7 +9,7 @@ JS page (an esbuild bundle of the same two clients, built here into a temp dir) 
 baseline measured in the same run. Served by the local cloud's site server (gzip siblings,
 immutable versioned runtime). Writes the "Page cold start" section of docs/benchmarks.md.
 
-Usage: python bench/cold_start.py [--runs 5] [--no-write]
+Usage: python -m bench.cold_start [--runs 5] [--no-write]   (or python bench/cold_start.py)
 """
 
 from __future__ import annotations
@@ -30,8 +30,7 @@ from playwright.sync_api import BrowserContext, sync_playwright
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # `python bench/cold_start.py` from a checkout: tools/ is not installed
 
-from report import write_section  # noqa: E402
-
+from bench.report import write_section  # noqa: E402
 from tools.chromium import launch_options  # noqa: E402
 from tools.site_build.build import build, pyscript_config  # noqa: E402
 from tools.site_build.serve import serve  # noqa: E402
@@ -102,7 +101,7 @@ def render(samples: dict[str, dict[str, list[float]]], runs: int, version: str) 
     median = {name: {key: statistics.median(values) for key, values in metrics.items()}
               for name, metrics in samples.items()}
     lines = [SECTION, "",
-             f"`python bench/cold_start.py --runs {runs}` ({time.strftime('%Y-%m-%d')}, runtime {version}, "
+             f"`python -m bench.cold_start --runs {runs}` ({time.strftime('%Y-%m-%d')}, runtime {version}, "
              f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end). Headless Chromium, "
              "localhost, the local cloud's site server (gzip); cold = fresh profile, warm = same profile "
              "(HTTP cache and compiled wasm kept); pages alternate within each round; medians of "

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
-# Debian's chromium works with Playwright through executable_path; `playwright install`
-# cannot download browsers on the CI machines. No background traffic, no QUIC.
-DEBIAN_CHROMIUM = "/usr/bin/chromium"
+from tools.browser_setup import system_chromium
+
+# A system Chromium (Debian's on CI, where `playwright install` cannot download browsers)
+# works through executable_path. No background traffic, no QUIC.
 ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync")
 
 
 def launch_options() -> dict[str, Any]:
-    """Keyword arguments for `chromium.launch`/`launch_persistent_context`: Debian's build when present."""
+    """Keyword arguments for `chromium.launch`/`launch_persistent_context`: a system Chromium when present."""
     options: dict[str, Any] = {"headless": True, "args": list(ARGS)}
-    if shutil.which(DEBIAN_CHROMIUM):
-        options["executable_path"] = DEBIAN_CHROMIUM
+    executable = system_chromium()
+    if executable:
+        options["executable_path"] = executable
     return options
