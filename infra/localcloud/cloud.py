@@ -28,6 +28,7 @@ from localcloud.edge import Edge
 from localcloud.endpoints import Endpoints
 from localcloud.lambdaruntime.dispatcher import EventSourcePoller
 from localcloud.lambdaruntime.runtime import LambdaRuntime
+from localcloud.persistence import Autosaver, MotoState
 from localcloud.provision import Provisioner
 from localcloud.services import EdgeService, Guard, ServiceContext
 from localcloud.site_server import SiteServer
@@ -40,6 +41,8 @@ REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
 GOOGLE_CLIENT_ID = "pettube-local.apps.googleusercontent.com"
 # PetTube's emulated services, tried in this order before a request goes to moto.
+# How soon after a change the state is saved: what a crash (kill -9) can lose.
+AUTOSAVE_SECONDS = float(os.environ.get("PETTUBE_AUTOSAVE_SECONDS", 2))
 SERVICE_PACKAGES = ("localcloud.mediaconvert", "localcloud.cognitoidentity", "localcloud.apigateway")
 GUARD_PACKAGES = ("localcloud.access",)
 
@@ -82,6 +85,7 @@ class LocalCloud:
         self._pollers: list[EventSourcePoller] = []
         self.services: list[EdgeService] = []
         self.endpoints: Endpoints | None = None
+        self._autosaver: Autosaver | None = None
 
     @property
     def endpoints_path(self) -> Path:
@@ -126,6 +130,7 @@ class LocalCloud:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.endpoints_path.unlink(missing_ok=True)  # left behind by a crashed run: not ready yet
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the logs
         try:
             edge_server, edge_app = self._bind("edge", self.ports.edge)
@@ -162,8 +167,12 @@ class LocalCloud:
 
         self.services = [m.create(self.context) for m in _optional_modules(SERVICE_PACKAGES)]
         guards: list[Guard] = [m.create(self.context) for m in _optional_modules(GUARD_PACKAGES)]
-        edge_app.target = Edge(DomainDispatcherApplication(create_backend_app), self.services, guards,
-                               _moto_bucket_cors)
+        self.edge = Edge(DomainDispatcherApplication(create_backend_app), self.services, guards,
+                         _moto_bucket_cors)
+        edge_app.target = self.edge
+        self._moto_state = MotoState(self.state_dir / "moto-state.pickle", ACCOUNT_ID)
+        if self.settings.get("persist", True) and self._moto_state.load():
+            log.info("restored the saved state from %s", self._moto_state.path)
         idp_module = _optional_modules(("localcloud.idp",))
         idp_app.target = idp_module[0].create_app(self.context) if idp_module else _not_installed("idp")
         site_app.target = SiteServer(self.site_root, self._site_config)
@@ -178,6 +187,10 @@ class LocalCloud:
             poller.start()
             self._pollers.append(poller)
 
+        if self.settings.get("persist", True):
+            self._autosaver = Autosaver(self._moto_state, lambda: self.edge.changes,
+                                        float(self.settings.get("autosave_seconds", AUTOSAVE_SECONDS)))
+            self._autosaver.start()
         outputs = stack.outputs()
         api_id = stack.physical_name("MyMediaApi")
         self.endpoints = Endpoints(
@@ -211,10 +224,13 @@ class LocalCloud:
         """Stop pollers, services, workers and servers; remove endpoints.json."""
         for poller in self._pollers:
             poller.stop()
-        for service in self.services:
-            service.close()
         if hasattr(self, "runtime"):
             self.runtime.close()
+        for service in self.services:
+            service.close()
+        if self._autosaver is not None:
+            self._autosaver.stop()
+            self._moto_state.save()
         if hasattr(self, "_executor"):
             self._executor.shutdown(wait=False, cancel_futures=True)
         self._close_servers()

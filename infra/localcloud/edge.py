@@ -30,6 +30,14 @@ _JSON_API_CORS = {
     "Access-Control-Max-Age": "600",
 }
 
+# POSTs that only read: they must not make the state look changed (pollers send them every second).
+_READ_ONLY_TARGETS = frozenset({
+    "AmazonSQS.ReceiveMessage", "AmazonSQS.GetQueueUrl", "AmazonSQS.GetQueueAttributes",
+    "AmazonSQS.ListQueues", "DynamoDB_20120810.GetItem", "DynamoDB_20120810.Query",
+    "DynamoDB_20120810.Scan", "DynamoDB_20120810.BatchGetItem", "DynamoDB_20120810.DescribeTable",
+    "DynamoDB_20120810.ListTables",
+})
+
 CorsRules = Callable[[str], Sequence[dict[str, Any]]]
 
 
@@ -51,6 +59,7 @@ class Edge:
         self.services = list(services)
         self.guards = list(guards)
         self._bucket_cors = bucket_cors
+        self.changes = 0  # requests that may have changed moto's state; read by the autosaver
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -67,6 +76,8 @@ class Edge:
         if body is not None:  # a guard read the body to check its hash: hand moto a fresh stream
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
+        if request.method not in ("GET", "HEAD") and request.headers.get("X-Amz-Target") not in _READ_ONLY_TARGETS:
+            self.changes += 1
         return self._moto_with_cors(request, environ, start_response)
 
     # ---------------------------------------------------------- CORS

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from localcloud.lambdaruntime.runtime import LambdaRuntime
+from localcloud.lambdaruntime.runtime import LambdaRuntime, RuntimeClosed
 
 log = logging.getLogger("localcloud.events")
 
@@ -81,10 +81,11 @@ class EventSourcePoller:
             event = json.loads(message["Body"])
             if not is_test_event(event):
                 self.runtime.invoke_async(self.function, aws_encoded_keys(event))
+        except RuntimeClosed:
+            return  # stays queued; delivered again after a restart
+        except ValueError:
+            log.error("dropped an event for %s that is not JSON: %.200r", self.function, message["Body"])
+        try:
+            self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
         except Exception:
-            log.exception("event for %s could not be delivered", self.function)
-        finally:
-            try:
-                self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-            except Exception:
-                log.warning("could not delete a delivered event for %s", self.function)
+            log.warning("could not delete a delivered event for %s", self.function)

@@ -33,6 +33,10 @@ class FunctionError(Exception):
         self.payload = payload
 
 
+class RuntimeClosed(Exception):
+    """The local cloud is stopping: the event is left queued, to be delivered after a restart."""
+
+
 class _Pool:
     """Warm environments of one function; grows on demand up to ``concurrency``."""
 
@@ -91,7 +95,8 @@ class LambdaRuntime:
         self._send = send_to_destination
         self._on_log = on_log or (lambda function, line: print(f"[{function}] {line}", flush=True))
         self._pools = {lid: _Pool(spec, self._spawn, concurrency) for lid, spec in stack.functions.items()}
-        self.invocations: list[dict[str, Any]] = []  # what ran, for tests and `localcloud status`
+        self.invocations: list[dict[str, Any]] = []  # what ran, for tests and benchmarks
+        self._closed = threading.Event()
 
     def _spawn(self, spec: FunctionSpec) -> Worker:
         env = {**self._base_env, **spec.environment,
@@ -141,14 +146,18 @@ class LambdaRuntime:
         spec = self._pools[function].spec
         attempts = spec.max_retries + 1
         for attempt in range(1, attempts + 1):
+            if self._closed.is_set():
+                raise RuntimeClosed(function)
             try:
                 self.invoke(function, event)
                 return
             except FunctionError as exc:
+                if self._closed.is_set():  # killed by the shutdown, not by its own fault
+                    raise RuntimeClosed(function) from exc
                 error = exc.payload
                 log.warning("%s failed (attempt %d of %d): %s", function, attempt, attempts, exc)
                 if attempt < attempts:
-                    time.sleep(self._retry_delays[min(attempt - 1, len(self._retry_delays) - 1)])
+                    self._closed.wait(self._retry_delays[min(attempt - 1, len(self._retry_delays) - 1)])
         self._dead_letter(spec, event, error, attempts)
 
     def _dead_letter(self, spec: FunctionSpec, event: Any, error: dict[str, Any], attempts: int) -> None:
@@ -167,6 +176,7 @@ class LambdaRuntime:
             self._send(spec.on_failure_queue, record)
 
     def close(self) -> None:
+        self._closed.set()
         for pool in self._pools.values():
             pool.close()
 
