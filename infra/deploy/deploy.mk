@@ -13,7 +13,7 @@ GOOGLE_CLIENT_ID ?=
 ALARM_EMAIL ?=
 DRY_RUN ?=
 YES ?=
-SITE_BUILD ?= $(PY) -m tools.build_site
+SITE_BUILD ?= $(PY) -m tools.site_build
 DEPLOY = PYTHONDONTWRITEBYTECODE=1 $(PY) -m deploy
 DEPLOY_ARGS = --stage "$(STAGE)" --region "$(REGION)" --google-client-id "$(GOOGLE_CLIENT_ID)" --alarm-email "$(ALARM_EMAIL)"
 _truthy = $(filter 1 yes true,$(1))

@@ -27,7 +27,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 # A path part carrying a content hash (main.3f2a9c1b.js) or a version
 # (pyodide-314.0.7/, boto3-1.44.5-py3-none-any.whl) never changes content.
-VERSIONED_PART = re.compile(r"(?:[.\-_])[0-9a-f]{8,}(?=[.\-_]|$)|(?:^|[\-_@]v?)\d+\.\d+(?:\.\d+)*(?=[.\-_/]|$)")
+VERSIONED_PART = re.compile(r"(?:^|[.\-_])[0-9a-f]{8,}(?=[.\-_]|$)|(?:^|[\-_@]v?)\d+\.\d+(?:\.\d+)*(?=[.\-_/]|$)")
 # What browsers and Pyodide need that mimetypes does not reliably know.
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -90,46 +90,71 @@ def check_built(site_dir: Path = SITE_DIR) -> None:
     """Fail before deploying when the site's runtime has not been built yet."""
     missing = [name for name in ("index.html", "vendor") if not (site_dir / name).exists()]
     if missing:
-        raise PrerequisiteError(
-            f"the site is not built ({', '.join(missing)} missing in {site_dir}): run `python -m tools.build_site`"
-        )
+        raise PrerequisiteError(f"the site is not built ({', '.join(missing)} missing in {site_dir}): "
+                                "run `make site` (python -m tools.site_build)")
 
 
-def _site_files(site_dir: Path) -> Iterator[tuple[str, Path]]:
+@dataclass(frozen=True)
+class SiteFile:
+    """One object to upload: its bytes, and "gzip" when they are the build's compressed sibling."""
+
+    key: str
+    body: bytes
+    encoding: str | None = None
+
+
+def _site_files(site_dir: Path) -> Iterator[SiteFile]:
+    """The built site; where the build wrote X.gz next to X, X's object holds the gzip bytes.
+
+    S3 cannot pick a sibling by Accept-Encoding, and CloudFront compresses only
+    files under 10 MB (the Pyodide wasm is close): storing the gzip bytes with
+    Content-Encoding: gzip serves every browser the small file.
+    """
     for path in sorted(site_dir.rglob("*")):
         key = path.relative_to(site_dir).as_posix()
         parts = key.split("/")
         # The local cloud's config.json lives in site/ too; AWS gets its own.
-        if path.is_file() and key != CONFIG_KEY and not SKIPPED_PARTS.intersection(parts) \
-                and not any(part.startswith(".") for part in parts):
-            yield key, path
+        if not path.is_file() or key == CONFIG_KEY or SKIPPED_PARTS.intersection(parts) \
+                or any(part.startswith(".") for part in parts):
+            continue
+        if path.suffix == ".gz" and path.with_suffix("").is_file():
+            continue
+        packed = path.with_name(path.name + ".gz")
+        if packed.is_file():
+            yield SiteFile(key, packed.read_bytes(), "gzip")
+        else:
+            yield SiteFile(key, path.read_bytes())
 
 
-def _stored(s3: Any, bucket: str, key: str) -> tuple[str, str, str] | None:
-    """(ETag, Content-Type, Cache-Control) of the object in the bucket, or None."""
+def _stored(s3: Any, bucket: str, key: str) -> tuple[str, str, str, str] | None:
+    """(ETag, Content-Type, Cache-Control, Content-Encoding) of the object in the bucket, or None."""
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
         if exc.response["Error"]["Code"] in ("404", "NoSuchKey"):
             return None
         raise
-    return head["ETag"].strip('"'), head.get("ContentType", ""), head.get("CacheControl", "")
+    return (head["ETag"].strip('"'), head.get("ContentType", ""), head.get("CacheControl", ""),
+            head.get("ContentEncoding", ""))
 
 
-def _put(s3: Any, bucket: str, key: str, body: bytes) -> bool:
+def _put(s3: Any, bucket: str, item: SiteFile) -> bool:
     """PutObject unless the same bytes and headers are there (single-part ETag = MD5); True if uploaded."""
-    wanted = (hashlib.md5(body, usedforsecurity=False).hexdigest(), content_type(key), cache_control(key))
-    if _stored(s3, bucket, key) == wanted:
+    md5 = hashlib.md5(item.body, usedforsecurity=False).hexdigest()
+    wanted = (md5, content_type(item.key), cache_control(item.key), item.encoding or "")
+    if _stored(s3, bucket, item.key) == wanted:
         return False
-    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=wanted[1], CacheControl=wanted[2])
+    encoding = {"ContentEncoding": item.encoding} if item.encoding else {}
+    s3.put_object(Bucket=bucket, Key=item.key, Body=item.body, ContentType=wanted[1], CacheControl=wanted[2],
+                  **encoding)
     return True
 
 
 def publish(s3: Any, bucket: str, config: dict[str, Any], site_dir: Path = SITE_DIR) -> PublishReport:
     """Upload changed files: runtime first, then config.json, pages last, so no page refers to a missing file."""
-    files = [(key, path.read_bytes()) for key, path in _site_files(site_dir)]
-    config_body = json.dumps(config, indent=2, sort_keys=True).encode()
-    ordered = [f for f in files if not f[0].endswith(".html")] + [(CONFIG_KEY, config_body)] \
-        + [f for f in files if f[0].endswith(".html")]
-    uploaded = sum(_put(s3, bucket, key, body) for key, body in ordered)
+    files = list(_site_files(site_dir))
+    config_file = SiteFile(CONFIG_KEY, json.dumps(config, indent=2, sort_keys=True).encode())
+    ordered = [f for f in files if not f.key.endswith(".html")] + [config_file] \
+        + [f for f in files if f.key.endswith(".html")]
+    uploaded = sum(_put(s3, bucket, item) for item in ordered)
     return PublishReport(uploaded, len(ordered) - uploaded)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -32,6 +33,10 @@ OUTPUTS = {
     ("vendor/wheels/boto3-1.44.5-py3-none-any.whl", site.IMMUTABLE),
     ("vendor/pyscript/core.3f2a9c1b.js", site.IMMUTABLE),
     ("vendor/pyscript/core.js", site.REVALIDATE),
+    # tools.site_build's layout: a content-addressed directory, fixed-path loader and config.
+    ("vendor/af096124f6573362/pyodide/pyodide.asm.wasm", site.IMMUTABLE),
+    ("vendor/pyscript.js", site.REVALIDATE),
+    ("vendor/pyscript.json", site.REVALIDATE),
 ])
 def test_versioned_runtime_files_are_cached_for_a_year_the_rest_revalidated(key: str, expected: str) -> None:
     assert site.cache_control(key) == expected
@@ -104,7 +109,22 @@ def test_republishing_an_unchanged_site_uploads_nothing(aws: boto3.Session, buil
     assert site.publish(s3, "site", config, built_site) == site.PublishReport(uploaded=1, unchanged=3)
 
 
+def test_gzip_siblings_are_stored_as_the_files_content_encoding(aws: boto3.Session, built_site: Path) -> None:
+    """S3 cannot choose a sibling by Accept-Encoding: the object itself carries the gzip bytes."""
+    wasm = built_site / "vendor" / "pyodide-314.0.7" / "pyodide.asm.wasm"
+    wasm.with_name(wasm.name + ".gz").write_bytes(gzip.compress(wasm.read_bytes()))
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="site")
+    site.publish(s3, "site", site.site_config(OUTPUTS, {"MaxUploadBytes": "1"}, "eu-west-1"), built_site)
+    key = "vendor/pyodide-314.0.7/pyodide.asm.wasm"
+    stored = s3.get_object(Bucket="site", Key=key)
+    assert (stored["ContentEncoding"], stored["ContentType"]) == ("gzip", "application/wasm")
+    assert gzip.decompress(stored["Body"].read()) == wasm.read_bytes()
+    assert "Contents" in s3.list_objects_v2(Bucket="site", Prefix=key)
+    assert s3.list_objects_v2(Bucket="site", Prefix=key + ".gz").get("KeyCount") == 0
+
+
 def test_an_unbuilt_site_is_refused_with_the_build_command(tmp_path: Path) -> None:
     (tmp_path / "index.html").write_text("")
-    with pytest.raises(PrerequisiteError, match="vendor missing.*tools.build_site"):
+    with pytest.raises(PrerequisiteError, match="vendor missing.*make site"):
         site.check_built(tmp_path)
