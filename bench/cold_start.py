@@ -96,13 +96,14 @@ def run(site: str, runs: int) -> dict[str, dict[str, list[float]]]:
     return samples
 
 
-def render(samples: dict[str, dict[str, list[float]]], runs: int, version: str) -> str:
+def render(samples: dict[str, dict[str, list[float]]], runs: int, version: str, load_before: float) -> str:
     """The markdown section: method, medians per page, ratios against the JS baseline."""
     median = {name: {key: statistics.median(values) for key, values in metrics.items()}
               for name, metrics in samples.items()}
     lines = [SECTION, "",
              f"`python -m bench.cold_start --runs {runs}` ({time.strftime('%Y-%m-%d')}, runtime {version}, "
-             f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end). Headless Chromium, "
+             f"{os.cpu_count()} cores, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after: other "
+             "work on the machine slows Python's CPU-bound start far more than the JS page). Headless Chromium, "
              "localhost, the local cloud's site server (gzip); cold = fresh profile, warm = same profile "
              "(HTTP cache and compiled wasm kept); pages alternate within each round; medians of "
              f"{runs} rounds. Ready = boto3 imported and the S3 + Cognito Identity clients built "
@@ -125,11 +126,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="rounds (each: every page cold then warm)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-site-") as root:
         version = prepare_site(Path(root))
         with serve(Path(root)) as site:
             samples = run(site, args.runs)
-    text = render(samples, args.runs, version)
+    text = render(samples, args.runs, version, load_before)
     print(text)
     if not args.no_write:
         write_section(SECTION, text)
