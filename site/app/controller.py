@@ -122,6 +122,7 @@ class Controller:
         identity_id, credentials = exchange(self.identity, self.config.identity_pool_id, login, self.session.identity_id)
         self.session.sign_in(login, identity_id, credentials)
         save_login(login)
+        logger.info("credentials renewed", extra={"expires": credentials.expiration.isoformat()})
         views.banner("")
 
     def sign_out(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import js
 from pyscript import when
 
@@ -10,8 +12,9 @@ from app.auth import AuthError
 from app.config import ConfigError, SiteConfig
 from app.controller import Controller
 from app.signin import UserPoolSignIn
-from app.transport import fetch_json
+from app.transport import ConsoleLogHandler, fetch_json
 
+logging.basicConfig(level=logging.INFO, handlers=[ConsoleLogHandler()])
 pyodide_fixes.apply()  # before any boto3 request
 try:
     CONFIG = SiteConfig.from_dict(await fetch_json("/config.json"))  # noqa: F704 - PyScript runs top-level await

@@ -1,5 +1,9 @@
 """The MyMedia API client: the signed-in user's videos as typed records, and delete.
 
+The wire shape is lambda/pettube/mymedia.py's: ``{"videos": [...], "next_cursor"}``;
+each video has ``id``, ``title``, ``status``, ``progress``, ``renditions`` (with
+presigned ``url``), ``thumbnail_url`` and ``failure`` (``{"code", "message"}`` or null).
+
 Requests are signed with SigV4 (service ``execute-api``) in Python and sent by the
 browser's fetch; ``send`` is injected so CPython tests can answer for the browser.
 """
@@ -33,15 +37,11 @@ class Rendition:
     """One transcoded size of a video, playable through its presigned URL."""
 
     url: str
+    label: str
     width: int
     height: int
     bitrate: int
     bytes: int
-
-    @property
-    def label(self) -> str:
-        """The size as people name it (720p)."""
-        return f"{self.height}p" if self.height else "original"
 
 
 @dataclass(frozen=True)
@@ -68,12 +68,12 @@ class Video:
         """The rendition with ``label``, else the best one for a typical screen (720p or the nearest below)."""
         if not self.renditions:
             return None
-        by_height = sorted(self.renditions, key=lambda r: r.height)
-        for rendition in by_height:
+        for rendition in self.renditions:
             if rendition.label == label:
                 return rendition
-        fitting = [r for r in by_height if r.height <= 720]
-        return fitting[-1] if fitting else by_height[0]
+        by_size = sorted(self.renditions, key=lambda r: min(r.width, r.height))
+        fitting = [r for r in by_size if min(r.width, r.height) <= 720]
+        return fitting[-1] if fitting else by_size[0]
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -89,6 +89,7 @@ def parse_video(raw: dict[str, Any]) -> Video:
     renditions = tuple(
         Rendition(
             url=str(item.get("url", "")),
+            label=str(item.get("label") or f"{min(_int(item.get('width')), _int(item.get('height')))}p"),
             width=_int(item.get("width")),
             height=_int(item.get("height")),
             bitrate=_int(item.get("bitrate")),
@@ -97,28 +98,25 @@ def parse_video(raw: dict[str, Any]) -> Video:
         for item in raw.get("renditions") or []
         if item.get("url")
     )
-    thumbnail = raw.get("thumbnail_url") or ""
-    failure = raw.get("failure_message") or raw.get("failure_code") or ""
+    failure = raw.get("failure") or {}
     duration = raw.get("duration_ms")
     return Video(
-        video_id=str(raw.get("video_id") or raw.get("id") or ""),
+        video_id=str(raw.get("id", "")),
         title=str(raw.get("title") or "Untitled video"),
         status=status if status in STATUSES else "processing",
         progress=max(0, min(100, _int(raw.get("progress")))),
         created_at=str(raw.get("created_at", "")),
         duration_ms=_int(duration) if duration is not None else None,
-        thumbnail_url=str(thumbnail or ""),
+        thumbnail_url=str(raw.get("thumbnail_url") or ""),
         renditions=renditions,
-        failure_message=str(failure),
+        failure_message=str(failure.get("message") or failure.get("code") or ""),
         size_bytes=_int(raw.get("size_bytes")),
     )
 
 
 def parse_page(body: dict[str, Any]) -> tuple[list[Video], str | None]:
     """The videos of one listing page and the cursor of the next (None at the end)."""
-    items = body.get("items", body.get("videos", []))
-    cursor = body.get("cursor") or body.get("next_cursor") or None
-    return [parse_video(item) for item in items], cursor
+    return [parse_video(item) for item in body.get("videos", [])], body.get("next_cursor") or None
 
 
 def error_message(status: int, body: str) -> str:

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Callable
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+from .upload import TransientError
 
 # A part URL only has to outlive one attempt; it dies with the credentials anyway.
 PART_URL_SECONDS = 900
+
+
+@contextmanager
+def _transient() -> Iterator[None]:
+    """Connection trouble and S3's 5xx/SlowDown become TransientError: the engine retries those."""
+    try:
+        yield
+    except (ConnectionError, HTTPClientError) as exc:
+        raise TransientError("Connection lost.") from exc
+    except ClientError as exc:
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if status >= 500 or exc.response.get("Error", {}).get("Code") == "SlowDown":
+            raise TransientError("The storage service is busy.") from exc
+        raise
 
 
 class S3Multipart:
@@ -19,7 +37,8 @@ class S3Multipart:
 
     def create(self, key: str, content_type: str) -> str:
         """Start a multipart upload and return its id."""
-        answer = self._client().create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=content_type)
+        with _transient():
+            answer = self._client().create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=content_type)
         return answer["UploadId"]
 
     def list_parts(self, key: str, upload_id: str) -> dict[int, tuple[str, int]] | None:
@@ -28,9 +47,10 @@ class S3Multipart:
         marker = 0
         try:
             while True:
-                answer = self._client().list_parts(
-                    Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker
-                )
+                with _transient():
+                    answer = self._client().list_parts(
+                        Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker
+                    )
                 for part in answer.get("Parts", []):
                     parts[part["PartNumber"]] = (part["ETag"], part["Size"])
                 if not answer.get("IsTruncated"):
@@ -51,12 +71,13 @@ class S3Multipart:
 
     def complete(self, key: str, upload_id: str, etags: dict[int, str]) -> None:
         """Assemble the object from its parts; S3 then fires ObjectCreated for the upload Lambda."""
-        self._client().complete_multipart_upload(
-            Bucket=self.bucket,
-            Key=key,
-            UploadId=upload_id,
-            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etags[n]} for n in sorted(etags)]},
-        )
+        with _transient():
+            self._client().complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etags[n]} for n in sorted(etags)]},
+            )
 
     def abort(self, key: str, upload_id: str) -> None:
         """Discard a canceled upload's parts."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any, Callable
 
 import js
@@ -18,6 +19,16 @@ from .upload import PartError
 from .uploadplan import Part
 
 STORE_PREFIX = "pettube.upload."
+_STANDARD = set(vars(logging.makeLogRecord({})))
+
+
+class ConsoleLogHandler(logging.Handler):
+    """Structured log lines to the browser console (PyScript shows raw stderr as page errors)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        fields = {key: value for key, value in vars(record).items() if key not in _STANDARD}
+        line = f"[{record.name}] {record.getMessage()}" + (f" {json.dumps(fields, default=str)}" if fields else "")
+        (js.console.warn if record.levelno >= logging.WARNING else js.console.info)(line)
 
 
 class XhrPartSender:

@@ -41,7 +41,11 @@ class UploadError(Exception):
     """An upload step failed in a way a person should read about."""
 
 
-class PartError(UploadError):
+class TransientError(UploadError):
+    """The network or the service failed for now; trying again can help."""
+
+
+class PartError(TransientError):
     """Sending one part failed; ``retryable`` says whether trying again can help."""
 
     def __init__(self, message: str, retryable: bool = True) -> None:
@@ -202,29 +206,29 @@ class Uploader:
             etags = await self._send(upload)
             upload.status = COMPLETING
             self.on_change(upload)
-            self.api.complete(upload.key, upload.upload_id, etags)
+            await self._retrying(self.api.complete, upload.key, upload.upload_id, etags)
             self.store.delete(upload.fingerprint)
             upload.meter.record(upload.size, self._clock())
             upload.status = DONE
         except asyncio.CancelledError:
             self._discard(upload)
             upload.status, upload.message = CANCELED, "Canceled."
-        except PartError as exc:
+        except TransientError as exc:
             upload.status = FAILED
             upload.message = f"{exc} Retry to continue from where it stopped."
         except Exception as exc:  # noqa: BLE001 - every failure must reach the person
-            logger.warning("upload failed", extra={"video_id": upload.video_id, "error": type(exc).__name__})
+            logger.warning("upload failed", extra={"video_id": upload.video_id, "error": repr(exc)[:300]})
             upload.status, upload.message = FAILED, f"Upload failed: {exc}"
         self.on_change(upload)
 
     async def _send(self, upload: Upload) -> dict[int, str]:
         """Start or resume the multipart upload and send every missing part."""
-        have = self._resume(upload)
+        have = await self._resume(upload)
         if not upload.upload_id:
             upload.video_id = new_video_id()
             upload.key = object_key(upload.owner_id, upload.video_id, upload.name)
             upload.part_size = part_size_for(upload.size)
-            upload.upload_id = self.api.create(upload.key, upload.content_type or "video/mp4")
+            upload.upload_id = await self._retrying(self.api.create, upload.key, upload.content_type or "video/mp4")
             self.store.put(upload.fingerprint, self._record(upload))
         parts = plan_parts(upload.size, upload.part_size)
         etags = {n: etag for n, (etag, size) in have.items() if size == parts[n - 1].size}
@@ -238,12 +242,12 @@ class Uploader:
         await asyncio.gather(*workers)
         return etags
 
-    def _resume(self, upload: Upload) -> dict[int, tuple[str, int]]:
+    async def _resume(self, upload: Upload) -> dict[int, tuple[str, int]]:
         """Pick up a stored upload of the same file if S3 still has it."""
         record = self._record(upload) if upload.upload_id else self.store.get(upload.fingerprint)
         if record is None:
             return {}
-        have = self.api.list_parts(record["key"], record["upload_id"])
+        have = await self._retrying(self.api.list_parts, record["key"], record["upload_id"])
         if have is None:  # expired or aborted meanwhile: start afresh
             self.store.delete(upload.fingerprint)
             upload.upload_id = ""
@@ -277,6 +281,17 @@ class Uploader:
                     raise
                 await self._sleep(retry_delay(attempt, self._jitter()))
         raise PartError("No attempts left.")  # only reached with attempts < 1
+
+    async def _retrying(self, call: Callable[..., Any], *args: Any) -> Any:
+        """An S3 control call, tried again with backoff while the connection is down."""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return call(*args)
+            except TransientError:
+                if attempt == self.attempts:
+                    raise
+                await self._sleep(retry_delay(attempt, self._jitter()))
+        raise TransientError("No attempts left.")  # only reached with attempts < 1
 
     def _progress(self, upload: Upload, sent: dict[int, int]) -> None:
         upload.meter.record(sum(sent.values()), self._clock())

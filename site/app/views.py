@@ -280,7 +280,7 @@ def open_player(video: Video, rendition: Rendition) -> None:
                     poster=video.thumbnail_url or None, aria_label=f"Video player: {video.title}"))
     sizes = find("#player-sizes")
     sizes.innerHTML = ""
-    for option in sorted(video.renditions, key=lambda r: r.height, reverse=True):
+    for option in sorted(video.renditions, key=lambda r: min(r.width, r.height), reverse=True):
         sizes.append(el("button", option.label, cls="size" + (" active" if option == rendition else ""), type="button",
                         data_action="size", data_id=video.video_id, data_label=option.label,
                         aria_pressed="true" if option == rendition else "false",

@@ -12,14 +12,15 @@ from app.signing import Credentials
 
 CREDENTIALS = Credentials("ASIAEXAMPLE", "secret", "session-token", datetime.now(timezone.utc) + timedelta(hours=1))
 READY = {
-    "video_id": "01jdxyz0000000000000000000", "title": "Rex <b>&amp; friends</b>.mp4", "status": "ready",
+    "id": "01jdxyz0000000000000000000", "title": "Rex <b>&amp; friends</b>.mp4", "status": "ready",
     "progress": 100, "created_at": "2026-11-26T12:00:00.000Z", "duration_ms": 4000,
     "thumbnail_url": "http://127.0.0.1/t.jpg",
     "renditions": [
-        {"url": "http://127.0.0.1/1080.mp4", "width": 1920, "height": 1080, "bitrate": 5000000, "bytes": 10},
-        {"url": "http://127.0.0.1/360.mp4", "width": 640, "height": 360, "bitrate": 800000, "bytes": 5},
-        {"url": "http://127.0.0.1/720.mp4", "width": 1280, "height": 720, "bitrate": 2500000, "bytes": 7},
+        {"label": "1080p", "url": "http://127.0.0.1/1080.mp4", "width": 1920, "height": 1080, "bitrate": 5000000, "bytes": 10},
+        {"label": "360p", "url": "http://127.0.0.1/360.mp4", "width": 640, "height": 360, "bitrate": 800000, "bytes": 5},
+        {"label": "720p", "url": "http://127.0.0.1/720.mp4", "width": 1280, "height": 720, "bitrate": 2500000, "bytes": 7},
     ],
+    "failure": None,
 }
 
 
@@ -32,18 +33,24 @@ def test_a_ready_video_offers_its_sizes_and_defaults_to_720p() -> None:
 
 
 def test_processing_and_failed_videos_carry_progress_and_reason() -> None:
-    processing = parse_video({"video_id": "v1", "status": "processing", "progress": 140})
-    failed = parse_video({"video_id": "v2", "status": "failed", "failure_code": "1010",
-                          "failure_message": "The input file is not a video."})
+    processing = parse_video({"id": "v1", "status": "processing", "progress": 140, "failure": None})
+    failed = parse_video({"id": "v2", "status": "failed",
+                          "failure": {"code": "1010", "message": "The input file is not a video."}})
     assert processing.in_flight and processing.progress == 100
     assert failed.failure_message == "The input file is not a video." and not failed.in_flight
-    assert parse_video({"video_id": "v3", "status": "mystery"}).status == "processing"
+    assert parse_video({"id": "v3", "status": "mystery"}).status == "processing"
+
+
+def test_a_portrait_video_defaults_to_the_size_nearest_720p_by_its_short_side() -> None:
+    video = parse_video({"id": "v4", "status": "ready", "renditions": [
+        {"url": "u1", "width": 1080, "height": 1920}, {"url": "u2", "width": 720, "height": 1280}]})
+    assert video.rendition().label == "720p"
 
 
 def test_a_page_gives_videos_and_the_next_cursor() -> None:
-    videos, cursor = parse_page({"items": [READY], "cursor": "abc"})
-    assert [v.video_id for v in videos] == [READY["video_id"]] and cursor == "abc"
-    assert parse_page({"items": []}) == ([], None)
+    videos, cursor = parse_page({"videos": [READY], "next_cursor": "abc"})
+    assert [v.video_id for v in videos] == [READY["id"]] and cursor == "abc"
+    assert parse_page({"videos": [], "next_cursor": None}) == ([], None)
 
 
 def fake_api(pages: dict[str | None, dict], log: list) -> object:
@@ -60,11 +67,12 @@ def fake_api(pages: dict[str | None, dict], log: list) -> object:
 
 def test_listing_follows_the_cursor_and_signs_every_request_for_execute_api() -> None:
     log: list = []
-    pages = {None: {"items": [READY], "cursor": "p2"}, "p2": {"items": [{"video_id": "v2", "status": "processing"}]}}
+    pages = {None: {"videos": [READY], "next_cursor": "p2"},
+             "p2": {"videos": [{"id": "v2", "status": "processing"}], "next_cursor": None}}
     client = MyMediaClient("http://127.0.0.1:5/restapis/a/prod/_user_request_/", "us-east-1", lambda: CREDENTIALS,
                            fake_api(pages, log))
     videos = asyncio.run(client.list_videos())
-    assert [v.video_id for v in videos] == [READY["video_id"], "v2"]
+    assert [v.video_id for v in videos] == [READY["id"], "v2"]
     assert len(log) == 2
     for _, url, headers in log:
         assert urlsplit(url).path.endswith("/_user_request_/media")

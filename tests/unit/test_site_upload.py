@@ -11,7 +11,8 @@ import boto3
 import pytest
 import requests
 from app.s3parts import S3Multipart
-from app.upload import CANCELED, DONE, FAILED, REFUSED, PartError, Upload, Uploader
+from app.upload import CANCELED, DONE, FAILED, REFUSED, PartError, TransientError, Upload, Uploader
+from botocore.exceptions import EndpointConnectionError
 from app.uploadplan import MIB, Part
 from moto import mock_aws
 
@@ -206,3 +207,42 @@ def test_a_refused_file_sends_nothing(s3: Any) -> None:
     assert upload.status == REFUSED and upload.message.startswith("Not a video")
     assert sender.calls == []
     assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+
+class FlakyMultipart(S3Multipart):
+    """S3 control calls that fail while the connection is down, like botocore does offline."""
+
+    def __init__(self, client: Any, failures: int) -> None:
+        super().__init__(lambda: client, BUCKET)
+        self.failures = failures
+
+    def complete(self, key: str, upload_id: str, etags: dict[int, str]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise TransientError("Connection lost.")
+        super().complete(key, upload_id, etags)
+
+
+def test_completing_survives_a_short_outage(s3: Any) -> None:
+    data = os.urandom(6 * MIB)
+
+    async def go() -> Upload:
+        uploader = Uploader(FlakyMultipart(s3, failures=2), HttpSender(), MemoryStore(), lambda up: None,
+                            sleep=lambda seconds: asyncio.sleep(0))
+        upload = uploader.add(data, name="rex.mp4", size=len(data), content_type="video/mp4",
+                              last_modified=1, identity_id=IDENTITY, max_bytes=10**9)
+        await uploader.wait()
+        return upload
+
+    upload = asyncio.run(go())
+    assert upload.status == DONE
+    assert s3.get_object(Bucket=BUCKET, Key=upload.key)["Body"].read() == data
+
+
+def test_s3_connection_errors_are_reported_as_transient() -> None:
+    class Offline:
+        def create_multipart_upload(self, **params: Any) -> dict:
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+    with pytest.raises(TransientError):
+        S3Multipart(lambda: Offline(), BUCKET).create("k", "video/mp4")

@@ -1,0 +1,76 @@
+"""Playwright fixtures for the web app: Chromium, a guard that fails any request leaving 127.0.0.1, screenshots."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+
+from tools.chromium import launch_options
+
+LOCAL_HOSTS = frozenset({"127.0.0.1"})
+
+
+@dataclass
+class Guarded:
+    """A browser context whose every off-machine request is refused and remembered."""
+
+    context: BrowserContext
+    off_host: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def watch(self, page: Page) -> Page:
+        """Record a page's uncaught errors (Python tracebacks reach the console as errors)."""
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        return page
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium: Debian's /usr/bin/chromium when present, else Playwright's own."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(**launch_options())
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def guarded_context(browser: Browser) -> Iterator[Callable[..., Guarded]]:
+    """New browser contexts (fresh profiles) that fail the test if the app reaches beyond 127.0.0.1."""
+    made: list[Guarded] = []
+
+    def new(**options: Any) -> Guarded:
+        context = browser.new_context(viewport={"width": 1280, "height": 860}, **options)
+        guarded = Guarded(context)
+
+        def refuse(route: Route) -> None:
+            guarded.off_host.append(route.request.url)
+            route.abort("blockedbyclient")
+
+        context.route(lambda url: urlsplit(url).hostname not in LOCAL_HOSTS, refuse)
+        context.on("page", guarded.watch)
+        made.append(guarded)
+        return guarded
+
+    yield new
+    for guarded in made:
+        guarded.context.close()
+    off_host = [url for guarded in made for url in guarded.off_host]
+    assert not off_host, f"the app tried to leave 127.0.0.1: {off_host}"
+
+
+@pytest.fixture
+def shoot(artifacts_dir: Path, request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
+    """Save a screenshot under test-artifacts/, named after the test and the step."""
+    def take(page: Page, step: str) -> Path:
+        path = artifacts_dir / f"{request.node.name}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+    return take

@@ -1,0 +1,175 @@
+"""PetTube in Chromium against the local cloud: sign in, upload, watch, delete, and privacy between users.
+
+One scenario on purpose: each browser boot costs Python's start-up, so julie's session
+carries the upload, playback and delete steps, and bob gets a fresh profile of his own.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import imageio_ffmpeg
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.slow
+
+# Python boots in the page: generous on a busy 2-core CI machine, never a pass/fail timing.
+BOOT_TIMEOUT_MS = 180_000
+PROCESS_TIMEOUT_MS = 240_000
+MIB = 1024 * 1024
+
+
+def make_clip(path: Path, seconds: int, colour: str) -> Path:
+    """A small real video with sound (H.264 + AAC), made on the spot."""
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", f"testsrc2=size=480x270:rate=25:duration={seconds}",
+         "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
+         "-vf", f"drawbox=x=0:y=0:w=60:h=60:color={colour}:t=fill",
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)],
+        check=True,
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two clips, a corrupt 'video' big enough to show progress, and a text file."""
+    folder = tmp_path_factory.mktemp("clips")
+    broken = folder / "broken clip.mp4"
+    broken.write_bytes(os.urandom(12 * MIB))
+    notes = folder / "notes.txt"
+    notes.write_text("not a video")
+    return {
+        "rex": make_clip(folder / "Rex <img src=x onerror=alert(1)> & friends.mp4", 4, "red"),
+        "mia": make_clip(folder / "mia-zoomies.mp4", 3, "blue"),
+        "broken": broken,
+        "notes": notes,
+    }
+
+
+def open_app(guarded: Any, site: str, shoot: Callable[[Page, str], Path] | None = None) -> Page:
+    """Load the page: it paints a 'starting' state at once, then Python takes over."""
+    page = guarded.context.new_page()
+    page.goto(site, wait_until="domcontentloaded")
+    boot = page.locator("#boot")
+    if boot.is_visible():  # a warm start may already be past it
+        expect(boot).to_contain_text("Starting PetTube")
+        if shoot:
+            shoot(page, "0-starting")
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=BOOT_TIMEOUT_MS)
+    return page
+
+
+def sign_in_with_google(guarded: Any, page: Page, person: str) -> None:
+    """The person clicks the Google button and picks their account in the stand-in's chooser popup."""
+    with guarded.context.expect_page() as popup_info:
+        page.get_by_role("button", name="Sign in with Google").click()
+    popup = popup_info.value
+    popup.get_by_text(person).first.click()
+    expect(page.locator("#workspace")).to_be_visible(timeout=60_000)
+    expect(page.locator("#user-name")).to_have_text(person)
+
+
+def card(page: Page, title: str):
+    """A gallery card by its video's title."""
+    return page.get_by_role("list", name="My videos").locator("li").filter(
+        has=page.locator(".video-title", has_text=title))
+
+
+@pytest.mark.timeout(1200)
+def test_julie_uploads_watches_and_deletes_and_bob_sees_none_of_it(
+    local_cloud, guarded_context, shoot, clips: dict[str, Path]
+) -> None:
+    julie = guarded_context()
+    page = open_app(julie, local_cloud.site, shoot)
+    expect(page.get_by_role("button", name="Sign in with Google")).to_be_visible()
+    shoot(page, "1-sign-in")
+    sign_in_with_google(julie, page, "Julie Martin")
+    expect(page.locator("#empty")).to_be_visible(timeout=60_000)
+    shoot(page, "2-empty")
+
+    # Refused before a byte is sent.
+    page.get_by_label("Choose videos to upload").set_input_files([clips["notes"]])
+    refused = page.locator(".upload-refused")
+    expect(refused).to_contain_text("Not a video")
+
+    # Two clips at once, then a big corrupt file on a slow link that drops for a moment.
+    page.get_by_label("Choose videos to upload").set_input_files([clips["rex"], clips["mia"]])
+    for name in ("Rex <img src=x onerror=alert(1)> & friends.mp4", "mia-zoomies.mp4"):
+        expect(page.get_by_role("progressbar", name=f"Upload of {name}")).to_have_attribute("aria-valuenow", "100", timeout=60_000)
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                      "uploadThroughput": 2 * MIB})
+    page.get_by_label("Choose videos to upload").set_input_files([clips["broken"]])
+    bar = page.get_by_role("progressbar", name="Upload of broken clip.mp4")
+    # Rows are re-rendered when their state changes: look the bar up afresh on every poll.
+    page.wait_for_function(
+        """label => {
+            const bar = document.querySelector(`[role=progressbar][aria-label="${label}"]`);
+            const percent = bar ? Number(bar.getAttribute('aria-valuenow')) : 0;
+            return percent > 10 && percent < 90;
+        }""",
+        arg="Upload of broken clip.mp4", timeout=60_000)
+    expect(page.locator(".upload-uploading .upload-line")).to_contain_text("/s")
+    shoot(page, "3-uploading")
+    network.send("Network.emulateNetworkConditions", {"offline": True, "latency": 0, "downloadThroughput": -1,
+                                                      "uploadThroughput": -1})
+    page.wait_for_timeout(1500)
+    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                      "uploadThroughput": -1})
+    expect(bar).to_have_attribute("aria-valuenow", "100", timeout=120_000)
+
+    # Processing happens by itself; the gallery follows without a reload.
+    rex, mia, broken = card(page, "Rex <img src=x onerror=alert(1)> & friends.mp4"), card(page, "mia-zoomies.mp4"), card(page, "broken clip.mp4")
+    for ready in (rex, mia):
+        expect(ready).to_have_attribute("data-status", "ready", timeout=PROCESS_TIMEOUT_MS)
+    expect(broken).to_have_attribute("data-status", "failed", timeout=PROCESS_TIMEOUT_MS)
+    expect(broken.locator(".video-reason")).not_to_be_empty()
+    assert page.locator("#gallery img[src=x], #uploads img").count() == 0, "a file name was inserted as HTML"
+    for ready in (rex, mia):
+        thumbnail = ready.locator("img")
+        expect(thumbnail).to_be_visible()
+        assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0"), "thumbnail did not load"
+    shoot(page, "4-gallery")
+
+    # Play a rendition: the video really plays, and another size keeps playing.
+    page.get_by_role("button", name="Play mia-zoomies.mp4").click()
+    player = page.get_by_label("Video player: mia-zoomies.mp4")
+    expect(player).to_be_visible()
+    player.evaluate("video => { video.muted = true; return video.play(); }")
+    page.wait_for_function("video => video.currentTime > 0.5", arg=player.element_handle(), timeout=60_000)
+    shoot(page, "5-playing")
+    sizes = page.get_by_role("group", name="Video size").get_by_role("button")
+    assert sizes.count() >= 1
+    sizes.last.click()
+    expect(sizes.last).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press("Escape")
+
+    # Bob, in his own browser profile, sees none of julie's videos.
+    bob = guarded_context()
+    bob_page = open_app(bob, local_cloud.site)
+    sign_in_with_google(bob, bob_page, "Bob Okafor")
+    expect(bob_page.locator("#empty")).to_be_visible(timeout=60_000)
+    expect(bob_page.get_by_role("list", name="My videos").locator("li")).to_have_count(0)
+    shoot(bob_page, "6-bob-empty")
+
+    # Julie deletes one (after confirming); it is gone, also after a reload.
+    page.get_by_role("button", name="Delete mia-zoomies.mp4").click()
+    dialog = page.get_by_role("dialog", name="Delete this video?")
+    expect(dialog).to_contain_text("mia-zoomies.mp4")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(mia).to_have_count(0)
+    page.reload(wait_until="domcontentloaded")
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=BOOT_TIMEOUT_MS)
+    expect(rex).to_have_attribute("data-status", "ready", timeout=60_000)
+    expect(mia).to_have_count(0)
+    shoot(page, "7-after-delete")
+
+    assert not julie.page_errors and not bob.page_errors, julie.page_errors + bob.page_errors
