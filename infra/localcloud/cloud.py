@@ -26,8 +26,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from localcloud.edge import Edge
 from localcloud.endpoints import Endpoints
+from localcloud.faults import FaultInjector
 from localcloud.lambdaruntime.dispatcher import EventSourcePoller
 from localcloud.lambdaruntime.runtime import LambdaRuntime
+from localcloud.lambdaruntime.schedules import Scheduler
 from localcloud.persistence import Autosaver, MotoState
 from localcloud.provision import Provisioner
 from localcloud.services import EdgeService, Guard, ServiceContext
@@ -167,8 +169,9 @@ class LocalCloud:
 
         self.services = [m.create(self.context) for m in _optional_modules(SERVICE_PACKAGES)]
         guards: list[Guard] = [m.create(self.context) for m in _optional_modules(GUARD_PACKAGES)]
+        self.faults = FaultInjector()
         self.edge = Edge(DomainDispatcherApplication(create_backend_app), self.services, guards,
-                         _moto_bucket_cors)
+                         _moto_bucket_cors, faults=self.faults)
         edge_app.target = self.edge
         self._moto_state = MotoState(self.state_dir / "moto-state.pickle", ACCOUNT_ID)
         if self.settings.get("persist", True) and self._moto_state.load():
@@ -186,6 +189,12 @@ class LocalCloud:
             poller = EventSourcePoller(self.runtime, function, queue_url, sqs, self._executor)
             poller.start()
             self._pollers.append(poller)
+        self._scheduler = Scheduler(
+            provisioner.schedules,
+            lambda function, event: sqs.send_message(QueueUrl=provisioner.queue_urls[function],
+                                                     MessageBody=json.dumps(event)),
+            REGION, ACCOUNT_ID, speedup=float(self.settings.get("schedule_speedup", 1.0)))
+        self._scheduler.start()
 
         if self.settings.get("persist", True):
             self._autosaver = Autosaver(self._moto_state, lambda: self.edge.changes,
@@ -222,6 +231,8 @@ class LocalCloud:
     # ------------------------------------------------------------- stop
     def stop(self) -> None:
         """Stop pollers, services, workers and servers; remove endpoints.json."""
+        if hasattr(self, "_scheduler"):
+            self._scheduler.stop()
         for poller in self._pollers:
             poller.stop()
         if hasattr(self, "runtime"):

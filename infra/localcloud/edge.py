@@ -54,8 +54,9 @@ class Edge:
     """WSGI application for the edge port."""
 
     def __init__(self, moto_app: Callable[..., Any], services: Sequence[EdgeService],
-                 guards: Sequence[Guard], bucket_cors: CorsRules) -> None:
+                 guards: Sequence[Guard], bucket_cors: CorsRules, faults: Guard | None = None) -> None:
         self._moto = moto_app
+        self._faults = faults
         self.services = list(services)
         self.guards = list(guards)
         self._bucket_cors = bucket_cors
@@ -63,6 +64,9 @@ class Edge:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
+        injected = self._faults.check(request) if self._faults else None
+        if injected is not None:
+            return self._with_cors(request, injected)(environ, start_response)
         for service in self.services:
             if service.matches(request):
                 return self._with_cors(request, service.dispatch(request))(environ, start_response)

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from localcloud.lambdaruntime.schedules import Schedule, UnsupportedSchedule, rate_seconds
 from localcloud.stack import Stack
 
 log = logging.getLogger("localcloud.provision")
@@ -36,6 +37,7 @@ class Provisioner:
         self.stack = stack
         self._client = client
         self.queue_urls: dict[str, str] = {}
+        self.schedules: list[Schedule] = []
 
     def run(self) -> None:
         # User pools first: moto chooses their ids, and other resources refer to them.
@@ -126,6 +128,9 @@ class Provisioner:
 
     # --------------------------------------------------- EventBridge
     def _rule(self, lid: str, props: dict[str, Any]) -> None:
+        if "ScheduleExpression" in props:
+            self._schedule(lid, props)
+            return
         events, sqs = self._client("events"), self._client("sqs")
         name = self.stack.physical_name(lid)
         events.put_rule(Name=name, EventPattern=json.dumps(props["EventPattern"]),
@@ -138,6 +143,18 @@ class Provisioner:
             targets.append({"Id": target["Id"], "Arn": queue_arn})
         if targets:
             events.put_targets(Rule=name, Targets=targets)
+
+    def _schedule(self, lid: str, props: dict[str, Any]) -> None:
+        if props.get("State", "ENABLED") != "ENABLED":
+            return
+        try:
+            period = rate_seconds(props["ScheduleExpression"])
+        except UnsupportedSchedule as exc:
+            log.warning("%s: %s", lid, exc)
+            return
+        for target in props.get("Targets", []):
+            spec = self.stack.function_by_arn(target["Arn"])
+            self.schedules.append(Schedule(self.stack.arn(lid), spec.logical_id, period))
 
     # ------------------------------------------------------- Cognito
     def _user_pools(self) -> None:
