@@ -1,0 +1,149 @@
+"""Scheduled sweep: no video stays ``uploaded`` or ``processing`` forever.
+
+A video is stuck when its record has not changed for ``STUCK_AFTER_SECONDS``
+while still in flight: its upload event was dead-lettered after the record was
+claimed, or its job's final state change was lost. MediaConvert's own view of
+the job decides the outcome (``GetJob``):
+
+- no job id: no job was ever started -> ``failed`` (``UploadNotProcessed``);
+- ERROR -> ``failed`` with MediaConvert's code and message; CANCELED -> ``canceled``;
+- COMPLETE -> ``failed`` (``ResultNotRecorded``): GetJob does not return output
+  paths, so the result cannot be rebuilt here; the COMPLETE event waits in the
+  dead-letter queue for a developer to redrive;
+- unknown job (NotFoundException) -> ``failed`` (``JobLost``);
+- SUBMITTED / PROGRESSING -> left alone: queued jobs send no events, and
+  MediaConvert ends any job after 48 hours, which a later sweep then settles.
+
+Every write goes through the repository's conditional transitions, so a sweep
+racing a late job event never moves a video backwards.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from pettube import aws
+from pettube.errors import ConfigError
+from pettube.videos import Failure, Status, VideoRepository
+
+logger = Logger()
+
+BY_STATUS = "by_status"
+IN_FLIGHT = (Status.UPLOADED, Status.PROCESSING)
+NOT_PROCESSED = Failure("UploadNotProcessed",
+                        "The upload arrived but could not be processed. Please upload the video again.")
+RESULT_NOT_RECORDED = Failure("ResultNotRecorded",
+                              "The video was transcoded but the result could not be saved. Please upload it again.")
+JOB_LOST = Failure("JobLost", "The transcoding job for this video no longer exists. Please upload it again.")
+CANCELED = Failure("Canceled", "The transcoding job was canceled before it finished.")
+
+
+@dataclass(frozen=True)
+class SweeperSettings:
+    """The sweeper's environment: which table, and how old an in-flight video must be to count as stuck."""
+
+    videos_table: str
+    stuck_after_seconds: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> SweeperSettings:
+        """Read the variables the template sets; a missing or non-positive threshold is a deployment bug."""
+        table, raw = env.get("VIDEOS_TABLE", "").strip(), env.get("STUCK_AFTER_SECONDS", "").strip()
+        if not table:
+            raise ConfigError("environment variable VIDEOS_TABLE is not set")
+        if not raw.isdigit() or int(raw) <= 0:
+            raise ConfigError(f"environment variable STUCK_AFTER_SECONDS must be a positive integer, got {raw!r}")
+        return cls(table, int(raw))
+
+
+@dataclass(frozen=True)
+class StuckVideo:
+    """An in-flight video as the by_status index projects it."""
+
+    owner_id: str
+    video_id: str
+    status: Status
+    job_id: str | None
+
+
+@cache
+def settings() -> SweeperSettings:
+    """Read once per container."""
+    return SweeperSettings.from_env()
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    """Settle every stuck video; returns how many ended in each outcome (also logged)."""
+    config = settings()
+    table = aws.table(config.videos_table)
+    cutoff = _iso(datetime.now(UTC) - timedelta(seconds=config.stuck_after_seconds))
+    outcomes: dict[str, int] = {}
+    for video in find_stuck(table, cutoff):
+        logger.append_keys(identity_id=video.owner_id, video_id=video.video_id, job_id=video.job_id)
+        outcome = settle(VideoRepository(table), video)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        logger.info("Stuck video checked", extra={"outcome": outcome, "status": str(video.status)})
+    logger.remove_keys(["identity_id", "video_id", "job_id"])
+    logger.info("Sweep finished", extra={"outcomes": outcomes, "cutoff": cutoff})
+    return outcomes
+
+
+def find_stuck(table: Any, cutoff: str) -> Iterator[StuckVideo]:
+    """In-flight videos last updated before ``cutoff``: one index query per status, paginated."""
+    for status in IN_FLIGHT:
+        query: dict[str, Any] = {
+            "IndexName": BY_STATUS,
+            "KeyConditionExpression": Key("status").eq(str(status)) & Key("updated_at").lt(cutoff),
+        }
+        while True:
+            page = table.query(**query)
+            for item in page["Items"]:
+                yield StuckVideo(item["owner_id"], item["video_id"], status, item.get("job_id"))
+            if "LastEvaluatedKey" not in page:
+                break
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def settle(videos: VideoRepository, video: StuckVideo) -> str:
+    """Decide one stuck video's fate from its job; returns the outcome's name."""
+    if not video.job_id:
+        applied = videos.fail_before_job(video.owner_id, video.video_id, NOT_PROCESSED)
+        return "failed_not_processed" if applied else "changed_meanwhile"
+    try:
+        job = aws.client("mediaconvert").get_job(Id=video.job_id)["Job"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "NotFoundException":
+            raise
+        return _end(videos, video, Status.FAILED, JOB_LOST, "failed_job_lost")
+    state = job.get("Status")
+    if state == "ERROR":
+        failure = Failure(f"MediaConvert{job.get('ErrorCode', 'unknown')}",
+                          job.get("ErrorMessage") or "MediaConvert gave no reason")
+        return _end(videos, video, Status.FAILED, failure, "failed_job_error")
+    if state == "CANCELED":
+        return _end(videos, video, Status.CANCELED, CANCELED, "canceled")
+    if state == "COMPLETE":
+        return _end(videos, video, Status.FAILED, RESULT_NOT_RECORDED, "failed_result_not_recorded")
+    return "still_running"
+
+
+def _end(videos: VideoRepository, video: StuckVideo, status: Status, failure: Failure, outcome: str) -> str:
+    assert video.job_id
+    applied = videos.record_end(video.owner_id, video.video_id, video.job_id, status, failure)
+    return outcome if applied else "changed_meanwhile"
+
+
+def _iso(moment: datetime) -> str:
+    """The same text format as the records' updated_at, so the index compares like with like."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
