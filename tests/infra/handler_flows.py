@@ -98,7 +98,7 @@ def recording_aws(stack: Stack) -> Iterator[tuple[boto3.Session, Recorder]]:
         table = stack.resources["VideosTable"]["Properties"]
         dynamodb = session.resource("dynamodb")
         dynamodb.create_table(TableName=stack.physical_name("VideosTable"), BillingMode="PAY_PER_REQUEST",
-                              **{k: table[k] for k in ("KeySchema", "AttributeDefinitions", "LocalSecondaryIndexes")})
+                              **{k: table[k] for k in ("KeySchema", "AttributeDefinitions", "LocalSecondaryIndexes", "GlobalSecondaryIndexes")})
         aws.reset()
         aws.inject("s3", s3)
         aws.inject("dynamodb", dynamodb)

@@ -27,7 +27,7 @@ def resolve_stack_name(value: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def pattern(resources: dict[str, Any]) -> EventPattern:
-    (rule,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Events::Rule"]
+    (rule,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Events::Rule" and "EventPattern" in r["Properties"]]
     assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["JobStateFunction", "Arn"]}
     return EventPattern.load(json.dumps(resolve_stack_name(rule["EventPattern"])))
 

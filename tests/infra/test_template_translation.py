@@ -13,6 +13,7 @@ HANDLERS = {
     "UploadFunction": "pettube.upload.handler",
     "JobStateFunction": "pettube.job_state.handler",
     "MyMediaFunction": "pettube.mymedia.handler",
+    "SweeperFunction": "pettube.sweeper.handler",
 }
 
 

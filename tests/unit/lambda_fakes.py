@@ -47,6 +47,10 @@ FUNCTION_ENV = {
 }
 
 
+# The CreateTable arguments whose CloudFormation spelling is the API's own.
+TABLE_SHAPE = ("BillingMode", "AttributeDefinitions", "KeySchema", "LocalSecondaryIndexes", "GlobalSecondaryIndexes")
+
+
 class _CloudFormationLoader(yaml.SafeLoader):
     """Reads the template without resolving intrinsics (!Ref, !Sub ...): only literal properties are used."""
 
@@ -58,13 +62,7 @@ def videos_table_definition() -> dict[str, Any]:
     """CreateTable arguments for VideosTable, taken from the template (the single source of truth)."""
     template = yaml.load(TEMPLATE.read_text(), Loader=_CloudFormationLoader)
     props = template["Resources"]["VideosTable"]["Properties"]
-    return {
-        "TableName": TABLE,
-        "BillingMode": props["BillingMode"],
-        "AttributeDefinitions": props["AttributeDefinitions"],
-        "KeySchema": props["KeySchema"],
-        "LocalSecondaryIndexes": props["LocalSecondaryIndexes"],
-    }
+    return {"TableName": TABLE, **{name: props[name] for name in TABLE_SHAPE if name in props}}
 
 
 def load_event(name: str) -> dict[str, Any]:
