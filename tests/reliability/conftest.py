@@ -116,3 +116,27 @@ def observed(request: pytest.FixtureRequest) -> Callable[[str], None]:
     assert row is not None, "observed() is for the reliability suite's modules"
     row.happened.clear()
     return row.happened.append
+
+
+HANDLERS_DIR = Path(__file__).parent / "handlers"
+
+
+@pytest.fixture
+def reconfigure(cloud, tmp_path: Path) -> Iterator[Callable[..., Path]]:
+    """Change a function's environment (and optionally its handler) for one test; always put the template's back.
+
+    Extra handlers live in tests/reliability/handlers (on PYTHONPATH); PROBE_DIR is
+    a per-test directory they may write to.
+    """
+    previous: dict[str, object] = {}
+
+    def change(function: str, handler: str | None = None, **variables: str) -> Path:
+        spec = cloud.runtime.stack.functions[function]
+        environment = {**spec.environment, "PYTHONPATH": str(HANDLERS_DIR), "PROBE_DIR": str(tmp_path), **variables}
+        old = cloud.runtime.update_function(function, environment=environment, handler=handler or spec.handler)
+        previous.setdefault(function, old)
+        return tmp_path
+
+    yield change
+    for function, old in previous.items():
+        cloud.runtime.update_function(function, environment=old.environment, handler=old.handler)
