@@ -67,7 +67,7 @@ class Login:
         """The person's name, email and picture from the token."""
         claims = self.claims
         email = str(claims.get("email", ""))
-        name = str(claims.get("name") or claims.get("cognito:username") or email.split("@")[0] or "You")
+        name = str(claims.get("name") or email or claims.get("cognito:username") or "You")
         return Profile(name=name, email=email, picture=str(claims.get("picture", "")), subject=str(claims.get("sub", "")))
 
 

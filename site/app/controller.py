@@ -19,10 +19,11 @@ from .signin import GoogleSignIn, UserPoolSignIn, save_login, saved_login
 from .state import Session
 from .transport import LocalResumeStore, XhrPartSender, fetch_send
 from .upload import DONE, Upload, Uploader
-from . import views
+from . import mediaviews, views
 
 logger = logging.getLogger("pettube.page")
 POLL_SECONDS = 2.5
+MIN_RENEW_INTERVAL_SECONDS = 60
 
 
 def identity_client(config: SiteConfig) -> Any:
@@ -92,17 +93,21 @@ class Controller:
         logger.info("signed in")
         views.render_account(self.session.profile)
         views.show_screen("workspace")
-        views.resume_hint([str(record.get("name", "")) for record in self.store.records()
+        mediaviews.resume_hint([str(record.get("name", "")) for record in self.store.records()
                            if str(record.get("key", "")).startswith(f"{identity_id}/")])
         self._run("renewal", self._renew_forever())
         await self.refresh()
 
     async def _renew_forever(self) -> None:
         """Renew credentials before they expire, without the person noticing; say so only if it fails."""
+        floor = 0.0
         while self.session.signed_in:
-            await asyncio.sleep(seconds_until_renewal(self.session.current_credentials(), datetime.now(timezone.utc)))
+            due = seconds_until_renewal(self.session.current_credentials(), datetime.now(timezone.utc))
+            # A clock far off AWS's would make fresh credentials look stale: never renew in a tight loop.
+            await asyncio.sleep(max(due, floor))
             try:
                 await self.renew()
+                floor = MIN_RENEW_INTERVAL_SECONDS
             except AuthError as exc:
                 if self.session.current_credentials().seconds_left() <= 0:
                     views.banner(f"{exc} Your session has ended: sign out and sign in again to continue.")
@@ -137,8 +142,8 @@ class Controller:
         self.session = Session(self.config)
         self._expected.clear()
         views.render_account(None)
-        views.render_gallery([], loaded=False)
-        views.clear_uploads()
+        mediaviews.render_gallery([], loaded=False)
+        mediaviews.clear_uploads()
         views.show_screen("signin")
 
     # ------------------------------------------------------------ uploads
@@ -152,7 +157,7 @@ class Controller:
 
     def on_upload_change(self, upload: Upload) -> None:
         """Show progress; a finished upload appears in the gallery at once, then updates by itself."""
-        views.show_upload(upload)
+        mediaviews.show_upload(upload)
         if upload.status == DONE and upload.video_id not in self._expected:
             self._expected[upload.video_id] = Video(
                 video_id=upload.video_id, title=upload.name, status="uploaded", progress=0,
@@ -180,7 +185,7 @@ class Controller:
     def _show_videos(self) -> None:
         listed = {video.video_id for video in self.session.videos}
         waiting = [video for video in self._expected.values() if video.video_id not in listed]
-        views.render_gallery(waiting[::-1] + self.session.videos, loaded=self.session.loaded or bool(waiting))
+        mediaviews.render_gallery(waiting[::-1] + self.session.videos, loaded=self.session.loaded or bool(waiting))
 
     async def _poll(self) -> None:
         while self.session.signed_in and (self.session.anything_in_flight or self._expected):
@@ -197,9 +202,9 @@ class Controller:
         if video is None or rendition is None:
             views.toast("This video cannot be played yet.", "error")
         elif label is None:
-            views.open_player(video, rendition)
+            mediaviews.open_player(video, rendition)
         else:
-            views.switch_rendition(rendition)
+            mediaviews.switch_rendition(rendition)
 
     async def delete(self, video_id: str) -> None:
         """Delete after confirmation; the card goes at once, the list is checked again after."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import js
 from pyscript import when
 
-from app import pyodide_fixes, views
+from app import mediaviews, pyodide_fixes, views
 from app.auth import AuthError
 from app.config import ConfigError, SiteConfig
 from app.controller import Controller
@@ -45,8 +46,12 @@ def email_mode_clicked(event) -> None:
 
 
 @when("submit", "#email-form")
-async def email_submitted(event) -> None:
-    event.preventDefault()
+def email_submitted(event) -> None:
+    event.preventDefault()  # synchronously: an async handler runs after the browser has submitted
+    asyncio.ensure_future(submit_email())
+
+
+async def submit_email() -> None:
     email, password = views.form_value("#email"), views.form_value("#password")
     mode = EMAIL_MODE["form"]
     views.show_error("#signin-error", "")
@@ -69,8 +74,12 @@ async def email_submitted(event) -> None:
 
 
 @when("submit", "#code-form")
-async def code_submitted(event) -> None:
+def code_submitted(event) -> None:
     event.preventDefault()
+    asyncio.ensure_future(submit_code())
+
+
+async def submit_code() -> None:
     email, code = views.form_value("#email"), views.form_value("#code")
     views.set_busy("#code-submit", True)
     try:
@@ -122,7 +131,7 @@ def upload_action(event) -> None:
     elif action == "retry":
         page.uploader.retry(upload_id)
     else:
-        views.remove_upload(upload_id)
+        mediaviews.remove_upload(upload_id)
 
 
 @when("click", "#gallery")
@@ -145,7 +154,7 @@ def size_chosen(event) -> None:
 
 @when("close", "#player")
 def player_closed(event) -> None:
-    views.close_player()
+    mediaviews.close_player()
 
 
 @when("click", "#refresh")

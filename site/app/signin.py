@@ -18,7 +18,7 @@ import js
 from pyodide.ffi import create_proxy, to_js
 
 from . import views
-from .auth import GOOGLE, AuthError, Login, credential_from_fragment, token_claims
+from .auth import AuthError, Login, credential_from_fragment, token_claims
 from .config import SiteConfig
 
 CALLBACK_PATH = "/assets/signin-callback.html"

@@ -24,11 +24,11 @@ PROCESS_TIMEOUT_MS = 240_000
 MIB = 1024 * 1024
 
 
-def make_clip(path: Path, seconds: int, colour: str) -> Path:
+def make_clip(path: Path, seconds: int, colour: str, size: str = "480x270") -> Path:
     """A small real video with sound (H.264 + AAC), made on the spot."""
     subprocess.run(
         [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", f"testsrc2=size=480x270:rate=25:duration={seconds}",
+         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}",
          "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
          "-vf", f"drawbox=x=0:y=0:w=60:h=60:color={colour}:t=fill",
          "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)],
@@ -47,15 +47,19 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     notes.write_text("not a video")
     return {
         "rex": make_clip(folder / "Rex <img src=x onerror=alert(1)> & friends.mp4", 4, "red"),
-        "mia": make_clip(folder / "mia-zoomies.mp4", 3, "blue"),
+        "mia": make_clip(folder / "mia-zoomies.mp4", 5, "blue", size="854x480"),  # two sizes: 480p and 360p
         "broken": broken,
         "notes": notes,
     }
 
 
-def open_app(guarded: Any, site: str, shoot: Callable[[Page, str], Path] | None = None) -> Page:
-    """Load the page: it paints a 'starting' state at once, then Python takes over."""
+def open_app(guarded: Any, site: str, shoot: Callable[..., Path] | None = None) -> Page:
+    """Load the page: it paints a 'starting' state at once, then Python takes over.
+
+    The page's clock is installed (it runs normally) so a test can later jump an hour ahead.
+    """
     page = guarded.context.new_page()
+    page.clock.install()
     page.goto(site, wait_until="domcontentloaded")
     boot = page.locator("#boot")
     if boot.is_visible():  # a warm start may already be past it
@@ -145,12 +149,16 @@ def test_julie_uploads_watches_and_deletes_and_bob_sees_none_of_it(
     expect(player).to_be_visible()
     player.evaluate("video => { video.muted = true; return video.play(); }")
     page.wait_for_function("video => video.currentTime > 0.5", arg=player.element_handle(), timeout=60_000)
-    shoot(page, "5-playing")
+    shoot(page, "5-playing", full_page=False)
     sizes = page.get_by_role("group", name="Video size").get_by_role("button")
-    assert sizes.count() >= 1
+    assert sizes.count() >= 2, "a 480p source should offer more than one size"
+    position = player.evaluate("video => video.currentTime")
     sizes.last.click()
     expect(sizes.last).to_have_attribute("aria-pressed", "true")
+    page.wait_for_function("([video, from]) => video.currentTime > from + 0.3 || video.ended",
+                           arg=[player.element_handle(), position], timeout=60_000)
     page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
 
     # Bob, in his own browser profile, sees none of julie's videos.
     bob = guarded_context()
@@ -171,5 +179,38 @@ def test_julie_uploads_watches_and_deletes_and_bob_sees_none_of_it(
     expect(rex).to_have_attribute("data-status", "ready", timeout=60_000)
     expect(mia).to_have_count(0)
     shoot(page, "7-after-delete")
+    jump_to_renewal(page)  # through the Google stand-in in a hidden frame (prompt=none)
 
     assert not julie.page_errors and not bob.page_errors, julie.page_errors + bob.page_errors
+
+
+
+def jump_to_renewal(page: Page) -> None:
+    """Cognito's credentials last an hour; the page renews them 5 minutes before, silently."""
+    pages_before = len(page.context.pages)
+    with page.expect_console_message(lambda message: "credentials renewed" in message.text, timeout=60_000):
+        page.clock.fast_forward("56:00")
+    assert len(page.context.pages) == pages_before, "renewal opened a window the person would notice"
+    expect(page.locator("#banner")).to_be_hidden()
+    expect(page.locator("#workspace")).to_be_visible()
+    # No API call after this: the page's clock is now 56 minutes ahead of the API's,
+    # and SigV4 rightly refuses requests signed that far in the future.
+
+
+@pytest.mark.timeout(600)
+def test_an_email_account_signs_up_confirms_signs_in_and_stays_signed_in(local_cloud, guarded_context, shoot) -> None:
+    dora = guarded_context()
+    page = open_app(dora, local_cloud.site)
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_label("Email", exact=True).fill("dora@example.com")
+    page.get_by_label("Password", exact=True).fill("walkies2026")
+    page.locator("#email-submit").click()
+    expect(page.locator("#code-hint")).to_contain_text("dora@example.com", timeout=60_000)
+    assert "walkies2026" not in page.url, "the password must never reach the address bar"
+    page.get_by_label("Code from the email").fill("123456")  # moto's user pools accept any code
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("#workspace")).to_be_visible(timeout=60_000)
+    expect(page.locator("#user-name")).to_have_text("dora@example.com")
+    expect(page.locator("#empty")).to_be_visible(timeout=60_000)
+    shoot(page, "signed-in")
+    jump_to_renewal(page)  # through the user pool's refresh token

@@ -45,8 +45,9 @@ def test_the_header_shows_the_person_from_the_token() -> None:
     assert profile.picture.endswith("j.svg")
 
 
-def test_a_user_pool_token_without_a_name_shows_the_email_name() -> None:
-    assert Login("cognito-idp", jwt({"email": "bob@example.com"})).profile().name == "bob"
+def test_a_user_pool_token_without_a_name_shows_the_email_not_the_internal_username() -> None:
+    profile = Login("cognito-idp", jwt({"email": "bob@example.com", "cognito:username": "5d769e38"})).profile()
+    assert (profile.name, profile.initials) == ("bob@example.com", "B")
 
 
 def test_garbage_instead_of_a_token_is_a_clear_error() -> None:
