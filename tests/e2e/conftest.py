@@ -67,10 +67,10 @@ def guarded_context(browser: Browser) -> Iterator[Callable[..., Guarded]]:
 
 
 @pytest.fixture
-def shoot(artifacts_dir: Path, request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
+def shoot(artifacts_dir: Path, request: pytest.FixtureRequest) -> Callable[..., Path]:
     """Save a screenshot under test-artifacts/, named after the test and the step."""
-    def take(page: Page, step: str) -> Path:
+    def take(page: Page, step: str, full_page: bool = True) -> Path:
         path = artifacts_dir / f"{request.node.name}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
     return take
