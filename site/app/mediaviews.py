@@ -22,7 +22,8 @@ STATUS_LABELS = {"uploaded": "Waiting", "processing": "Processing", "ready": "Re
 def _upload_line(upload: Upload) -> str:
     meter = upload.meter
     if upload.status == UPLOADING:
-        parts = [f"{meter.percent}%", human_speed(meter.speed), time_left(meter.seconds_left)]
+        parts = [f"{meter.percent}%", "resumed" if upload.resumed_bytes else "", human_speed(meter.speed),
+                 time_left(meter.seconds_left)]
         return " · ".join(part for part in parts if part)
     return {
         QUEUED: "Waiting…", COMPLETING: "Finishing…", DONE: "Uploaded. Processing starts now.",

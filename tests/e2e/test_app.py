@@ -42,7 +42,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Two clips, a corrupt 'video' big enough to show progress, and a text file."""
     folder = tmp_path_factory.mktemp("clips")
     broken = folder / "broken clip.mp4"
-    broken.write_bytes(os.urandom(12 * MIB))
+    broken.write_bytes(os.urandom(30 * MIB))  # six 5 MiB parts: four in flight, then two
     notes = folder / "notes.txt"
     notes.write_text("not a video")
     return {
@@ -80,6 +80,23 @@ def sign_in_with_google(guarded: Any, page: Page, person: str) -> None:
     expect(page.locator("#user-name")).to_have_text(person)
 
 
+def throttle(network: Any, *, upload: int = -1, offline: bool = False) -> None:
+    """Chromium's network emulation: a slow upload link, or none at all (-1: no limit)."""
+    network.send("Network.emulateNetworkConditions", {"offline": offline, "latency": 0,
+                                                      "downloadThroughput": -1, "uploadThroughput": upload})
+
+
+def wait_for_upload_percent(page: Page, name: str, above: int, below: int) -> None:
+    """Wait until an upload's bar is in a range (rows are re-rendered on state changes: look it up afresh)."""
+    page.wait_for_function(
+        """([label, above, below]) => {
+            const bar = document.querySelector(`[role=progressbar][aria-label="${label}"]`);
+            const percent = bar ? Number(bar.getAttribute('aria-valuenow')) : 0;
+            return percent > above && percent < below;
+        }""",
+        arg=[f"Upload of {name}", above, below], timeout=120_000)
+
+
 def card(page: Page, title: str):
     """A gallery card by its video's title."""
     return page.get_by_role("list", name="My videos").locator("li").filter(
@@ -103,32 +120,33 @@ def test_julie_uploads_watches_and_deletes_and_bob_sees_none_of_it(
     refused = page.locator(".upload-refused")
     expect(refused).to_contain_text("Not a video")
 
-    # Two clips at once, then a big corrupt file on a slow link that drops for a moment.
+    # Two clips at once.
     page.get_by_label("Choose videos to upload").set_input_files([clips["rex"], clips["mia"]])
     for name in ("Rex <img src=x onerror=alert(1)> & friends.mp4", "mia-zoomies.mp4"):
         expect(page.get_by_role("progressbar", name=f"Upload of {name}")).to_have_attribute("aria-valuenow", "100", timeout=60_000)
+    # A big file on a slow link: progress with speed and time left, a dropped connection,
+    # then the tab is reloaded mid-upload and the same file resumes from the parts S3 has.
     network = page.context.new_cdp_session(page)
     network.send("Network.enable")
-    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
-                                                      "uploadThroughput": 2 * MIB})
+    throttle(network, upload=2 * MIB)
     page.get_by_label("Choose videos to upload").set_input_files([clips["broken"]])
-    bar = page.get_by_role("progressbar", name="Upload of broken clip.mp4")
-    # Rows are re-rendered when their state changes: look the bar up afresh on every poll.
-    page.wait_for_function(
-        """label => {
-            const bar = document.querySelector(`[role=progressbar][aria-label="${label}"]`);
-            const percent = bar ? Number(bar.getAttribute('aria-valuenow')) : 0;
-            return percent > 10 && percent < 90;
-        }""",
-        arg="Upload of broken clip.mp4", timeout=60_000)
+    wait_for_upload_percent(page, "broken clip.mp4", above=10, below=60)
     expect(page.locator(".upload-uploading .upload-line")).to_contain_text("/s")
     shoot(page, "3-uploading")
-    network.send("Network.emulateNetworkConditions", {"offline": True, "latency": 0, "downloadThroughput": -1,
-                                                      "uploadThroughput": -1})
+    throttle(network, offline=True)
     page.wait_for_timeout(1500)
-    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
-                                                      "uploadThroughput": -1})
-    expect(bar).to_have_attribute("aria-valuenow", "100", timeout=120_000)
+    throttle(network, upload=2 * MIB)
+    wait_for_upload_percent(page, "broken clip.mp4", above=70, below=100)
+    page.reload(wait_until="domcontentloaded")
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=BOOT_TIMEOUT_MS)
+    expect(page.locator("#resume-hint")).to_contain_text("broken clip.mp4", timeout=60_000)
+    page.get_by_label("Choose videos to upload").set_input_files([clips["broken"]])
+    expect(page.locator(".upload-uploading .upload-line")).to_contain_text("resumed", timeout=60_000)
+    resumed_at = int(page.get_by_role("progressbar", name="Upload of broken clip.mp4").get_attribute("aria-valuenow"))
+    assert resumed_at >= 60, f"the upload started again from {resumed_at}% instead of resuming"
+    throttle(network)
+    expect(page.get_by_role("progressbar", name="Upload of broken clip.mp4")).to_have_attribute(
+        "aria-valuenow", "100", timeout=120_000)
 
     # Processing happens by itself; the gallery follows without a reload.
     rex, mia, broken = card(page, "Rex <img src=x onerror=alert(1)> & friends.mp4"), card(page, "mia-zoomies.mp4"), card(page, "broken clip.mp4")
