@@ -252,11 +252,9 @@ class VideoRepository:
     def _update(self, owner_id: str, video_id: str, values: dict[str, Any], condition: str,
                 bound: dict[str, Any]) -> bool:
         """One conditional UpdateItem; False when the condition says the change is stale."""
-        values = {name: str(v) if isinstance(v, Status) else v for name, v in values.items()}
-        values["updated_at"] = self._clock()
+        values = values | {"updated_at": self._clock()}  # Status is a StrEnum: stored as its plain string
         names = {f"#{name}": name for name in values}
-        attribute_values = {f":set_{name}": value for name, value in values.items()}
-        attribute_values.update({k: str(v) if isinstance(v, Status) else v for k, v in bound.items()})
+        attribute_values = {f":set_{name}": value for name, value in values.items()} | bound
         expression = "SET " + ", ".join(f"#{name} = :set_{name}" for name in values)
         try:
             self._table.update_item(

@@ -47,9 +47,13 @@ def _forget_process_state() -> None:
     aws.reset()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _moto_clients() -> Iterator[dict[str, Any]]:
-    """moto in-process for the whole session, with clients built once (building one costs ~0.2-0.5 s)."""
+    """moto in-process for one test module, clients built once (each costs ~0.2-0.5 s).
+
+    Module scope, not session: mock_aws patches botocore process-wide, and later
+    modules (the site's, other suites) must talk to whatever they really target.
+    """
     with mock_aws() as mock:
         yield {
             "mock": mock,
