@@ -37,6 +37,10 @@ class Ledger:
 
     def __init__(self) -> None:
         self.rows: dict[str, Row] = {}
+        self.partial: set[str] = set()  # areas with deselected tests: their tables are left as they were
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.partial.update(a for a in (AREAS.get(Path(str(i.path)).stem) for i in items) if a)
 
     def row(self, item: pytest.Item) -> Row | None:
         area = AREAS.get(Path(str(item.path)).stem)
@@ -84,8 +88,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    ran = [row for row in _LEDGER.rows.values() if row.result != "not run"]
-    if ran and not session.config.getoption("collectonly"):
+    """Rewrite only areas whose every test ran in this session (a -k or -x run leaves the page alone)."""
+    if session.config.getoption("collectonly"):
+        return
+    unfinished = set(_LEDGER.partial)
+    for item in session.items:
+        area = AREAS.get(Path(str(item.path)).stem)
+        row = _LEDGER.rows.get(item.nodeid)
+        if area and (row is None or row.result == "not run"):
+            unfinished.add(area)
+    ran = [row for row in _LEDGER.rows.values() if row.result != "not run" and row.area not in unfinished]
+    if ran:
         write_report(ran)
 
 
