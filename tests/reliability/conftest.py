@@ -71,7 +71,7 @@ class Ledger:
 
 def _param_label(item: pytest.Item, doc: str) -> str:
     callspec = getattr(item, "callspec", None)
-    return f"{doc} [{', '.join(map(str, callspec.params.values()))}]" if callspec else doc
+    return f"{doc} [{callspec.id}]" if callspec else doc
 
 
 def _reason(report: pytest.TestReport) -> str:

@@ -102,7 +102,9 @@ def test_a_hostile_file_name_comes_back_from_mymedia_as_plain_data(
     ("GET", "/media", {"limit": "0"}), ("GET", "/media", {"limit": "abc"}), ("GET", "/media", {"limit": "101"}),
     ("GET", "/media", {"cursor": "not-a-cursor"}), ("GET", "/media", {"cursor": "A" * 8000}),
     ("GET", "/media/x", None), ("GET", "/media/" + "a" * 300, None), ("DELETE", "/media/%2E%2E", None),
-    ("POST", "/media", None), ("GET", "/nothing/here", None)])
+    ("POST", "/media", None), ("GET", "/nothing/here", None)],
+    ids=["limit 0", "limit abc", "limit 101", "bad cursor", "8000-char cursor", "short id", "300-char id",
+         "dot-dot id", "unrouted method", "unknown path"])
 def test_a_malformed_or_oversized_api_request_gets_a_clear_4xx(
         user: User, observed: Callable[[str], None], method: str, path: str, query: dict[str, str] | None) -> None:
     """A malformed or oversized MyMedia request"""
