@@ -30,6 +30,8 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/MediaConvertRole"
 FFMPEG = ff.executable({})
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": REGION}
 
+pytestmark = pytest.mark.slow  # every test here starts moto's server and the service's; most run ffmpeg
+
 
 class Harness:
     """moto + one MediaConvert service instance + an event queue, with boto3 clients on both."""
@@ -151,7 +153,7 @@ def finished(h: Harness, job_id: str, wait_until: Any) -> dict[str, Any]:
     return wait_until(lambda: (j := h.mediaconvert.get_job(Id=job_id)["Job"])["Status"] in ("COMPLETE", "ERROR", "CANCELED") and j, timeout=120, message=f"job {job_id} to finish")
 
 
-# ------------------------------------------------------------------ API and errors (no ffmpeg)
+# ------------------------------------------------------------------ API and errors (no transcoding)
 
 
 def error_of(call: Any, **kwargs: Any) -> tuple[str, str]:
@@ -221,7 +223,6 @@ def test_list_jobs_pages_newest_first(harness: Harness) -> None:
 # ------------------------------------------------------------------ jobs run by ffmpeg
 
 
-@pytest.mark.slow
 def test_ladder_job_completes_with_outputs_of_the_requested_size(harness: Harness, events_queue: EventLog, tmp_path: Path, wait_until: Any) -> None:
     key = upload(harness, make_clip(FFMPEG, tmp_path / "My Pet.mp4", seconds=3, width=320, height=240), "u1/v1/My Pet.mp4")
     job = harness.mediaconvert.create_job(**job_request(key, [mp4_output("_240p", 240), mp4_output("_120p", 120), THUMBNAIL]))["Job"]
@@ -263,7 +264,6 @@ def _error_for(harness: Harness, path: Path, key: str, wait_until: Any) -> dict[
     return done
 
 
-@pytest.mark.slow
 def test_text_file_named_mp4_ends_in_input_error(harness: Harness, events_queue: EventLog, tmp_path: Path, wait_until: Any) -> None:
     (tmp_path / "notes.mp4").write_text("these are not moving pictures\n")
     done = _error_for(harness, tmp_path / "notes.mp4", "u1/v2/notes.mp4", wait_until)
@@ -273,7 +273,6 @@ def test_text_file_named_mp4_ends_in_input_error(harness: Harness, events_queue:
     assert (error["detail"]["errorCode"], error["detail"]["errorMessage"]) == (1010, done["ErrorMessage"])
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("faststart", "code"), [(False, 1010), (True, 1076)])
 def test_truncated_mp4_ends_in_error(harness: Harness, tmp_path: Path, wait_until: Any, faststart: bool, code: int) -> None:
     clip = make_clip(FFMPEG, tmp_path / "whole.mp4", seconds=3)
@@ -288,13 +287,11 @@ def test_truncated_mp4_ends_in_error(harness: Harness, tmp_path: Path, wait_unti
     assert done["ErrorCode"] == code and done["ErrorMessage"]
 
 
-@pytest.mark.slow
 def test_audio_only_input_ends_in_video_error(harness: Harness, tmp_path: Path, wait_until: Any) -> None:
     done = _error_for(harness, make_audio_only(FFMPEG, tmp_path / "song.m4a"), "u1/v4/song.m4a", wait_until)
     assert done["ErrorCode"] == 1020 and "No video stream" in done["ErrorMessage"]
 
 
-@pytest.mark.slow
 def test_cancel_stops_a_running_job(moto_url: str, events_queue: EventLog, tmp_path: Path, wait_until: Any) -> None:
     h = Harness(moto_url, tmp_path, {"mediaconvert_concurrency": 1, "mediaconvert_x264_preset": "veryslow", "mediaconvert_status_update_seconds": 0})
     try:
@@ -314,7 +311,6 @@ def test_cancel_stops_a_running_job(moto_url: str, events_queue: EventLog, tmp_p
         h.close()
 
 
-@pytest.mark.slow
 def test_two_jobs_at_once_both_complete(harness: Harness, tmp_path: Path, wait_until: Any) -> None:
     key = upload(harness, make_clip(FFMPEG, tmp_path / "pair.mp4", seconds=4), "u1/v6/pair.mp4")
     ids = [harness.mediaconvert.create_job(**job_request(key, [mp4_output("_240p", 240)]))["Job"]["Id"] for _ in range(2)]
@@ -324,7 +320,6 @@ def test_two_jobs_at_once_both_complete(harness: Harness, tmp_path: Path, wait_u
     assert second["StartTime"] < first["FinishTime"]  # two workers: they ran side by side
 
 
-@pytest.mark.slow
 def test_job_past_its_time_limit_ends_in_error(moto_url: str, tmp_path: Path, wait_until: Any) -> None:
     h = Harness(moto_url, tmp_path, {"mediaconvert_job_timeout": 0.3, "mediaconvert_x264_preset": "veryslow"})
     try:
@@ -336,7 +331,6 @@ def test_job_past_its_time_limit_ends_in_error(moto_url: str, tmp_path: Path, wa
         h.close()
 
 
-@pytest.mark.slow
 def test_crashed_transcoder_ends_in_error(moto_url: str, tmp_path: Path, wait_until: Any) -> None:
     crashing = tmp_path / "ffmpeg-that-crashes"
     crashing.write_text(f'#!/bin/sh\ncase "$*" in *-progress*) kill -SEGV $$;; esac\nexec "{FFMPEG}" "$@"\n')
