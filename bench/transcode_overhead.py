@@ -39,13 +39,13 @@ import localcloud.mediaconvert as mediaconvert
 from localcloud.mediaconvert import ffmpeg as ff
 from localcloud.mediaconvert.plan import build_plan
 from localcloud.mediaconvert.samples import make_clip
+from bench.report import write_section
 from localcloud.services import ServiceContext
 from pettube.layout import parse_original_key
 from pettube.probe import SourceInfo
 from pettube.transcode import build_create_job
 
 REPO = Path(__file__).resolve().parents[1]
-REPORT = REPO / "docs" / "benchmarks.md"
 SECTION = "## Transcode overhead"
 KEY = "us-east-1:0b6c0b9e-1111-2222-3333-444455556666/01hz3v8k9m2n4p6q8r0s2t4v6w/bench.mp4"
 CREDENTIALS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench", "region_name": "us-east-1"}
@@ -107,19 +107,6 @@ def service_run(ffmpeg: str, request: dict[str, Any], clip: Path, tmp: Path) -> 
         moto.stop()
 
 
-def write_section(text: str) -> None:
-    """Replace (or add) only this benchmark's section of docs/benchmarks.md."""
-    current = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
-    start = current.find(SECTION)
-    if start == -1:
-        updated = current.rstrip("\n") + "\n\n" + text
-    else:
-        end = current.find("\n## ", start + len(SECTION))
-        updated = current[:start] + text + (current[end + 1 :] if end != -1 else "")
-    REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text(updated.rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the generated 720p clip")
@@ -169,7 +156,7 @@ def main() -> None:
     )
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":
