@@ -149,7 +149,7 @@ def render_gallery(videos: list[Video], loaded: bool) -> None:
         gallery.append(video_card(video, now))
     show("#empty", loaded and not videos)
     show("#gallery-loading", not loaded)
-    set_text("#media-count", f"{len(videos)} video{'s' if len(videos) != 1 else ''}" if loaded else "")
+    set_text("#media-count", f"{len(videos)} video{'s' if len(videos) != 1 else ''}" if videos else "")
 
 
 def open_player(video: Video, rendition: Rendition) -> None:

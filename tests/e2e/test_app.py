@@ -230,5 +230,14 @@ def test_an_email_account_signs_up_confirms_signs_in_and_stays_signed_in(local_c
     expect(page.locator("#workspace")).to_be_visible(timeout=60_000)
     expect(page.locator("#user-name")).to_have_text("dora@example.com")
     expect(page.locator("#empty")).to_be_visible(timeout=60_000)
+    # Keyboard only: from the header, Tab reaches the file chooser and Space opens it.
+    page.get_by_role("button", name="Sign out").focus()
+    page.keyboard.press("Tab")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    assert chooser.value.is_multiple()
     shoot(page, "signed-in")
     jump_to_renewal(page)  # through the user pool's refresh token
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in with Google")).to_be_visible()
+    expect(page.locator("#account")).to_be_hidden()
