@@ -45,7 +45,6 @@ from pettube.layout import parse_original_key
 from pettube.probe import SourceInfo
 from pettube.transcode import build_create_job
 
-REPO = Path(__file__).resolve().parents[1]
 SECTION = "## Transcode overhead"
 KEY = "us-east-1:0b6c0b9e-1111-2222-3333-444455556666/01hz3v8k9m2n4p6q8r0s2t4v6w/bench.mp4"
 CREDENTIALS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench", "region_name": "us-east-1"}

@@ -12,5 +12,7 @@ from typing import Any
 def handler(event: dict[str, Any], context: Any) -> None:
     started = time.time()
     key = event["Records"][0]["s3"]["object"]["key"]
-    (Path(os.environ["STAMP_DIR"]) / f"{context.aws_request_id}.json").write_text(
-        json.dumps({"key": key, "started": started}))
+    out = Path(os.environ["STAMP_DIR"]) / f"{context.aws_request_id}.json"
+    tmp = out.with_suffix(".tmp")  # renamed into place: the bench never reads half a file
+    tmp.write_text(json.dumps({"key": key, "started": started}))
+    tmp.replace(out)

@@ -71,6 +71,28 @@ def test_upload_handler_gets_the_real_s3_record_with_the_key_decoded(
     assert 0 < seen["remaining_ms"] <= 30_000
 
 
+def test_a_multipart_upload_fires_one_event_as_s3_does(local_cloud: Endpoints, swap_handler, wait_until) -> None:
+    probe_dir = swap_handler("UploadFunction", "probes.record")
+    s3 = local_cloud.client("s3")
+    key = "us-east-1:00000000-0000-0000-0000-000000000003/multi/big clip.mp4"
+    upload = s3.create_multipart_upload(Bucket=local_cloud.originals_bucket, Key=key)["UploadId"]
+    parts = [{"PartNumber": n, "ETag": s3.upload_part(Bucket=local_cloud.originals_bucket, Key=key, UploadId=upload,
+                                                     PartNumber=n, Body=b"\0" * (5 * 1024 * 1024))["ETag"]}
+             for n in (1, 2)]
+    s3.complete_multipart_upload(Bucket=local_cloud.originals_bucket, Key=key, UploadId=upload,
+                                 MultipartUpload={"Parts": parts})
+    # A plain put afterwards: moto queued any duplicate before this one's event.
+    s3.put_object(Bucket=local_cloud.originals_bucket, Key=key + ".done", Body=b"x")
+
+    def seen() -> list[dict]:
+        found = [json.loads(p.read_text()) for p in probe_dir.glob("*.json")]
+        done = {tuple(f["keys"]) for f in found} >= {(key,), (key + ".done",)}
+        return found if done else []
+
+    events = [f["event_names"] for f in wait_until(seen, message="both uploads' events") if f["keys"] == [key]]
+    assert events == [["ObjectCreated:CompleteMultipartUpload"]]
+
+
 def test_a_failing_handler_is_retried_twice_then_dead_lettered(
         cloud: LocalCloud, local_cloud: Endpoints, swap_handler, wait_until,
         capsys: pytest.CaptureFixture[str]) -> None:

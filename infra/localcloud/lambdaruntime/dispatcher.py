@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -23,17 +24,26 @@ from localcloud.lambdaruntime.runtime import LambdaRuntime, RuntimeClosed
 log = logging.getLogger("localcloud.events")
 
 
-def aws_encoded_keys(event: Any) -> Any:
-    """Encode S3 record keys as S3 does: URL-encoded, spaces as '+', but '/' kept.
+def as_s3_sends(event: Any) -> Any:
+    """Correct two ways moto's S3 notifications differ from S3's; None when nothing is left.
 
-    moto also escapes '/' (``a%2Fb``); decoding gives the same key either way,
-    but handlers and tests should see exactly what AWS sends.
+    moto escapes '/' in keys (``a%2Fb``): S3 URL-encodes keys with spaces as
+    '+' but keeps '/'. And moto's CompleteMultipartUpload also fires an
+    ``ObjectCreated:Put`` for the same object; S3 sends only the first. That
+    extra record is recognisable: only a multipart object has an ETag ending
+    in ``-<part count>``.
     """
-    for record in event.get("Records", []) if isinstance(event, dict) else []:
+    if not isinstance(event, dict) or "Records" not in event:
+        return event
+    kept = []
+    for record in event["Records"]:
         obj = record.get("s3", {}).get("object", {})
+        if record.get("eventName") == "ObjectCreated:Put" and re.search(r"-\d+$", obj.get("eTag", "")):
+            continue
         if "key" in obj:
             obj["key"] = quote_plus(unquote_plus(obj["key"]), safe="/")
-    return event
+        kept.append(record)
+    return {**event, "Records": kept} if kept else None
 
 
 def is_test_event(event: Any) -> bool:
@@ -78,9 +88,9 @@ class EventSourcePoller:
 
     def _deliver(self, message: dict[str, Any]) -> None:
         try:
-            event = json.loads(message["Body"])
-            if not is_test_event(event):
-                self.runtime.invoke_async(self.function, aws_encoded_keys(event))
+            event = as_s3_sends(json.loads(message["Body"]))
+            if event is not None and not is_test_event(event):
+                self.runtime.invoke_async(self.function, event)
         except RuntimeClosed:
             return  # stays queued; delivered again after a restart
         except ValueError:

@@ -16,6 +16,7 @@ def record(event: dict[str, Any], context: Any) -> dict[str, Any]:
     seen = {
         "keys": [S3Event(event).object_key],
         "raw_keys": [r["s3"]["object"]["key"] for r in event["Records"]],
+        "event_names": [r["eventName"] for r in event["Records"]],
         "videos_table": os.environ.get("VIDEOS_TABLE"),
         "function_name": context.function_name,
         "remaining_ms": context.get_remaining_time_in_millis(),
