@@ -18,7 +18,7 @@ import js
 from pyodide.ffi import create_proxy, to_js
 
 from . import views
-from .auth import AuthError, Login, credential_from_fragment, token_claims
+from .auth import AuthError, Login, authorize_url, credential_from_fragment, token_claims
 from .config import SiteConfig
 
 CALLBACK_PATH = "/assets/signin-callback.html"
@@ -75,6 +75,7 @@ class GoogleSignIn:
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
         self._gis_answer: asyncio.Future[str] | None = None
+        self._callback: Any = None  # Google's callback proxy, kept for the page's lifetime
         self._gis_ready = False
 
     @property
@@ -93,7 +94,7 @@ class GoogleSignIn:
             else:
                 asyncio.ensure_future(on_credential(str(response.credential)))
 
-        self._callback = create_proxy(callback)  # lives as long as the page
+        self._callback = create_proxy(callback)
         js.google.accounts.id.initialize(_js({
             "client_id": self.config.google_client_id, "callback": self._callback,
             "auto_select": True, "use_fedcm_for_prompt": True,
@@ -142,16 +143,14 @@ class GoogleSignIn:
         return credential_from_fragment(str(fragment), request["state"], request["nonce"])
 
     def _authorize(self, state: str, nonce: str, *, silent: bool, login_hint: str | None = None) -> str:
-        from .auth import authorize_url
-
         if not self.config.idp_url:
             raise AuthError("No sign-in service is configured.")
         return authorize_url(self.config.idp_url, self.config.google_client_id, self.redirect_uri,
                              nonce, state, login_hint=login_hint, silent=silent)
 
     async def _answer(self, timeout: float) -> str:
-        """Wait for the callback page's answer: by BroadcastChannel from the popup (COOP severs
-        window.opener once the popup visits the IdP) or by postMessage from the silent frame."""
+        """The callback page's answer: BroadcastChannel from the popup, postMessage from the silent frame."""
+        # COOP same-origin severs window.opener once the popup visits the IdP's origin.
         answer: asyncio.Future[str] = asyncio.get_event_loop().create_future()
 
         def on_message(event: Any) -> None:

@@ -32,9 +32,13 @@ class Guarded:
         return page
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Chromium: Debian's /usr/bin/chromium when present, else Playwright's own."""
+    """Headless Chromium: Debian's /usr/bin/chromium when present, else Playwright's own.
+
+    Module-scoped: Playwright's sync API holds an event loop open, and later tests in the
+    same run (asyncio.run in unit tests) need it closed.
+    """
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(**launch_options())
         yield launched
