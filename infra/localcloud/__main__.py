@@ -45,6 +45,8 @@ def up(args: argparse.Namespace) -> int:
     except MissingToolError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     cloud = LocalCloud()
     started = time.perf_counter()
     try:
@@ -65,10 +67,9 @@ PetTube's local cloud is up in {time.perf_counter() - started:.1f} s.
 
 Ctrl-C stops everything.
 """, flush=True)
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
-        stopping.wait()
+        while not stopping.wait(0.5):  # a timed wait lets signal handlers run promptly
+            pass
     except KeyboardInterrupt:
         pass
     print("\nStopping PetTube's local cloud...", flush=True)

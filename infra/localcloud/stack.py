@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from cfnlint.decode import decode
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
+from samtranslator.yaml_helper import yaml_parse
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "template.yaml"
 # Stands in for the Lambda deployment package; nothing reads it locally.
@@ -68,9 +68,10 @@ class Stack:
         self.stack_name = stack_name
         self.region = region
         self.account_id = account_id
-        sam, errors = decode(str(template_path))
-        if errors:
-            raise StackError(f"{template_path}: {errors[0].message}")
+        try:
+            sam = yaml_parse(template_path.read_text())  # the SAM CLI's own reader for !Ref and friends
+        except Exception as exc:
+            raise StackError(f"{template_path}: {exc}") from exc
         self._parameters_given = dict(parameters)
         self.sam_template = sam
         self.template = self._translate(sam)
