@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mimetypes
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from deploy.errors import PrerequisiteError
+from localcloud.site_server import content_type
 
 SITE_DIR = Path(__file__).resolve().parents[2] / "site"
 CONFIG_KEY = "config.json"
@@ -28,22 +28,6 @@ REVALIDATE = "no-cache"
 # A path part carrying a content hash (main.3f2a9c1b.js) or a version
 # (pyodide-314.0.7/, boto3-1.44.5-py3-none-any.whl) never changes content.
 VERSIONED_PART = re.compile(r"(?:^|[.\-_])[0-9a-f]{8,}(?=[.\-_]|$)|(?:^|[\-_@]v?)\d+\.\d+(?:\.\d+)*(?=[.\-_/]|$)")
-# What browsers and Pyodide need that mimetypes does not reliably know.
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".json": "application/json",
-    ".map": "application/json",
-    ".wasm": "application/wasm",
-    ".py": "text/x-python; charset=utf-8",
-    ".toml": "application/toml",
-    ".whl": "application/zip",
-    ".zip": "application/zip",
-    ".svg": "image/svg+xml",
-    ".txt": "text/plain; charset=utf-8",
-}
 SKIPPED_PARTS = {"__pycache__", ".DS_Store"}
 
 
@@ -61,12 +45,6 @@ def cache_control(key: str) -> str:
     if name.endswith(".html") or key == CONFIG_KEY:
         return REVALIDATE
     return IMMUTABLE if any(VERSIONED_PART.search(part) for part in key.split("/")) else REVALIDATE
-
-
-def content_type(key: str) -> str:
-    """The Content-Type a browser needs (.mjs as JavaScript, .wasm as application/wasm)."""
-    suffix = Path(key).suffix.lower()
-    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
 
 
 def site_config(outputs: dict[str, str], parameters: dict[str, str], region: str) -> dict[str, Any]:

@@ -21,12 +21,14 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-MIME_TYPES = {
-    ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
-    ".json": "application/json", ".py": "text/x-python", ".toml": "application/toml",
-    ".whl": "application/zip", ".zip": "application/zip", ".tar": "application/x-tar",
-    ".svg": "image/svg+xml", ".css": "text/css", ".html": "text/html", ".map": "application/json",
-    ".bin": "application/octet-stream", ".ico": "image/x-icon", ".webmanifest": "application/manifest+json",
+# The Content-Type of each site file, in both homes (`make deploy` stores the same on S3).
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+    ".json": "application/json", ".map": "application/json", ".wasm": "application/wasm",
+    ".py": "text/x-python; charset=utf-8", ".toml": "application/toml", ".whl": "application/zip",
+    ".zip": "application/zip", ".tar": "application/x-tar", ".svg": "image/svg+xml",
+    ".txt": "text/plain; charset=utf-8", ".ico": "image/x-icon", ".webmanifest": "application/manifest+json",
 }
 _COMPRESSIBLE = re.compile(r"^(text/|application/(javascript|json|wasm|toml|manifest\+json|x-python)|image/svg)")
 # A path segment of 8+ hex digits, or a name like app.3f9a1c2b.js, marks content-addressed files.
@@ -42,8 +44,10 @@ SECURITY_HEADERS = {
 }
 
 
-def content_type(path: Path) -> str:
-    return MIME_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+def content_type(name: str) -> str:
+    """What a browser needs for this file (.mjs as JavaScript, .wasm as application/wasm)."""
+    suffix = Path(name).suffix.lower()
+    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 class SiteServer:
@@ -82,7 +86,7 @@ class SiteServer:
         return candidate if candidate.is_file() else None
 
     def _file(self, request: Request, path: Path) -> Response:
-        mime = content_type(path)
+        mime = content_type(path.name)
         stat = path.stat()
         etag = hashlib.sha1(f"{path}:{stat.st_mtime_ns}:{stat.st_size}".encode()).hexdigest()
         immutable = bool(_HASHED.search("/" + path.relative_to(self.root).as_posix()))
@@ -91,9 +95,7 @@ class SiteServer:
         if request.if_none_match.contains(etag):
             return Response(status=304, headers={**headers, "ETag": f'"{etag}"'})
         body, encoding = self._body(request, path, mime, stat.st_mtime)
-        response = Response(body, mimetype=mime, headers=headers)
-        if mime.startswith("text/") or mime in ("application/json", "application/javascript"):
-            response.content_type = f"{mime}; charset=utf-8"
+        response = Response(body, content_type=mime, headers=headers)
         if encoding:
             response.headers["Content-Encoding"] = encoding
         response.set_etag(etag)

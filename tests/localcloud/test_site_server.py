@@ -1,0 +1,67 @@
+"""The local site server serves site/ as CloudFront would: types, compression, caching, isolation."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from werkzeug.test import Client
+
+from localcloud.site_server import SiteServer
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Client:
+    (tmp_path / "index.html").write_text("<!doctype html><title>PetTube</title>" + "x" * 2000)
+    runtime = tmp_path / "vendor" / "0123456789abcdef"
+    runtime.mkdir(parents=True)
+    (runtime / "pyodide.mjs").write_text("export const x = 1;" * 200)
+    (runtime / "pyodide.asm.wasm").write_bytes(b"\0asm" + b"\1" * 4000)
+    (runtime / "pyodide.asm.wasm.gz").write_bytes(gzip.compress(b"\0asm" + b"\1" * 4000))
+    (tmp_path.parent / "secret.txt").write_text("not for the web")
+    return Client(SiteServer(tmp_path, lambda: {"mode": "local", "api_url": "http://127.0.0.1:1/api"}))
+
+
+def test_runtime_files_get_the_types_pyodide_needs(client: Client) -> None:
+    assert client.get("/vendor/0123456789abcdef/pyodide.mjs").headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert client.get("/vendor/0123456789abcdef/pyodide.asm.wasm").headers["Content-Type"] == "application/wasm"
+    assert client.get("/").headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_compressed_when_the_browser_accepts_gzip_using_the_prebuilt_copy(client: Client) -> None:
+    wasm = client.get("/vendor/0123456789abcdef/pyodide.asm.wasm", headers={"Accept-Encoding": "gzip, br"})
+    assert wasm.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(wasm.get_data()) == b"\0asm" + b"\1" * 4000
+    page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["Content-Encoding"] == "gzip" and b"PetTube" in gzip.decompress(page.get_data())
+    assert "Content-Encoding" not in client.get("/").headers
+
+
+def test_hashed_runtime_is_immutable_and_the_page_revalidates(client: Client) -> None:
+    assert "immutable" in client.get("/vendor/0123456789abcdef/pyodide.mjs").headers["Cache-Control"]
+    page = client.get("/")
+    assert page.headers["Cache-Control"] == "no-cache"
+    assert client.get("/", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
+
+
+def test_cross_origin_isolation_headers_are_on_every_answer(client: Client) -> None:
+    for path in ("/", "/config.json", "/missing"):
+        headers = client.get(path).headers
+        assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert headers["Cross-Origin-Embedder-Policy"] == "credentialless"
+
+
+def test_config_is_generated_and_never_cached(client: Client) -> None:
+    answer = client.get("/config.json")
+    assert answer.json == {"mode": "local", "api_url": "http://127.0.0.1:1/api"}
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/../secret.txt", "/%2e%2e/secret.txt", "/vendor/../../secret.txt"])
+def test_nothing_outside_the_site_is_served(client: Client, path: str) -> None:
+    assert client.get(path).status_code == 404
+
+
+def test_only_reads_are_allowed(client: Client) -> None:
+    assert client.post("/index.html").status_code == 405
