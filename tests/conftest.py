@@ -65,3 +65,14 @@ def artifacts_dir() -> Path:
     path = REPO_ROOT / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run every test that uses the shared local cloud after all the others.
+
+    moto keeps one set of backends per process: the in-process ``mock_aws`` and
+    ThreadedMotoServer tests reset or share them, which would wipe the running
+    local cloud's buckets and tables. Ordering (stable otherwise) keeps them apart.
+    """
+    uses_cloud = {"cloud", "local_cloud"}
+    items.sort(key=lambda item: bool(uses_cloud & set(getattr(item, "fixturenames", ()))))

@@ -93,7 +93,8 @@ class LambdaRuntime:
         self._code_dir = code_dir
         self._retry_delays = retry_delays
         self._send = send_to_destination
-        self._on_log = on_log or (lambda function, line: print(f"[{function}] {line}", flush=True))
+        # A function's own output is its log (CloudWatch Logs on AWS): one logger per function.
+        self._on_log = on_log or (lambda function, line: logging.getLogger(f"lambda.{function}").info(line))
         self._pools = {lid: _Pool(spec, self._spawn, concurrency) for lid, spec in stack.functions.items()}
         self.invocations: list[dict[str, Any]] = []  # what ran, for tests and benchmarks
         self._closed = threading.Event()
