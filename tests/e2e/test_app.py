@@ -231,9 +231,12 @@ def test_an_email_account_signs_up_confirms_signs_in_and_stays_signed_in(local_c
     expect(page.locator("#user-name")).to_have_text("dora@example.com")
     expect(page.locator("#empty")).to_be_visible(timeout=60_000)
     # Keyboard only: from the header, Tab reaches the file chooser and Space opens it.
+    chooser_input = page.get_by_label("Choose videos to upload")
+    expect(chooser_input).to_be_enabled()
     page.get_by_role("button", name="Sign out").focus()
     page.keyboard.press("Tab")
-    with page.expect_file_chooser() as chooser:
+    expect(chooser_input).to_be_focused()
+    with page.expect_file_chooser(timeout=120_000) as chooser:
         page.keyboard.press("Space")
     assert chooser.value.is_multiple()
     shoot(page, "signed-in")
