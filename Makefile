@@ -31,7 +31,7 @@ $(PY):
 # Reinstall only when the dependency pins change.
 $(STAMPS)/python: pyproject.toml $(wildcard lambda/requirements.txt) | $(PY)
 	@echo "==> installing Python dependencies (pinned in pyproject.toml)"
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --disable-pip-version-check --progress-bar on -e '.[dev]'
 	@mkdir -p $(STAMPS) && touch $@
 
 install: $(STAMPS)/python
