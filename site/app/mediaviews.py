@@ -130,7 +130,8 @@ def video_card(video: Video, now: datetime) -> Any:
         el("h3", video.title, cls="video-title", title=video.title),
         el("p", meta, cls="video-meta"),
         _status(video),
-        el("p", el("span", video.failure_message), cls="video-reason", title=video.failure_message)
+        el("p", el("span", video.failure_message), cls="video-reason",
+           title=video.failure_detail or video.failure_message)
         if video.status == "failed" and video.failure_message else None,
         el("div", el("button", "Delete", cls="btn btn-quiet btn-danger", type="button", data_action="delete",
                       data_id=video.video_id, aria_label=f"Delete {video.title}"), cls="card-actions"),

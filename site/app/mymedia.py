@@ -58,6 +58,7 @@ class Video:
     renditions: tuple[Rendition, ...]
     failure_message: str
     size_bytes: int
+    failure_detail: str = ""
 
     @property
     def in_flight(self) -> bool:
@@ -109,9 +110,32 @@ def parse_video(raw: dict[str, Any]) -> Video:
         duration_ms=_int(duration) if duration is not None else None,
         thumbnail_url=str(raw.get("thumbnail_url") or ""),
         renditions=renditions,
-        failure_message=str(failure.get("message") or failure.get("code") or ""),
+        failure_message=failure_reason(str(failure.get("code") or ""), str(failure.get("message") or "")),
         size_bytes=_int(raw.get("size_bytes")),
+        failure_detail=str(failure.get("message") or ""),
     )
+
+
+# MediaConvert's error messages are for developers (they name S3 paths); people get these.
+# Codes: https://docs.aws.amazon.com/mediaconvert/latest/ug/mediaconvert_error_codes.html
+_TRANSCODER_REASONS = {
+    "MediaConvert1010": "This file could not be opened as a video. It may be damaged or not a video at all.",
+    "MediaConvert1020": "This file has no picture: it looks like sound only.",
+    "MediaConvert1021": "This video's sound could not be read.",
+    "MediaConvert1030": "This video could not be decoded. It may be damaged.",
+    "MediaConvert1040": "This video's format is not one PetTube can convert.",
+    "MediaConvert1076": "This video ends early: the upload may have been cut short or the file is damaged.",
+    "MediaConvert1404": "The uploaded file was gone before it could be converted.",
+}
+
+
+def failure_reason(code: str, message: str) -> str:
+    """A sentence a person can act on; the service's own message when there is no better one."""
+    if code in _TRANSCODER_REASONS:
+        return _TRANSCODER_REASONS[code]
+    if code.startswith("MediaConvert"):
+        return "Converting this video failed. Try uploading it again."
+    return message or code
 
 
 def parse_page(body: dict[str, Any]) -> tuple[list[Video], str | None]:

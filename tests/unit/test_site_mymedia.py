@@ -88,3 +88,19 @@ def test_deleting_a_missing_video_says_so() -> None:
     with pytest.raises(MyMediaError, match="No such video"):
         asyncio.run(client.delete("gone"))
     assert log[0][0] == "DELETE" and log[0][1] == "http://api/media/v1"
+
+
+def test_a_transcoder_failure_reads_as_a_sentence_with_the_technical_message_kept() -> None:
+    raw = {"id": "v9", "status": "failed", "failure": {
+        "code": "MediaConvert1010",
+        "message": "Unable to open input file [s3://pettube-originals/us-east-1:abc/v9/cat.mp4]: [Failed probe/open]"}}
+    video = parse_video(raw)
+    assert video.failure_message.startswith("This file could not be opened as a video")
+    assert "s3://" not in video.failure_message
+    assert video.failure_detail == raw["failure"]["message"]
+
+
+def test_a_check_failure_keeps_its_own_readable_message() -> None:
+    video = parse_video({"id": "v8", "status": "failed",
+                         "failure": {"code": "FileTooLarge", "message": "“big.mp4” is 6 GB; the limit is 5 GB."}})
+    assert video.failure_message == "“big.mp4” is 6 GB; the limit is 5 GB."
