@@ -36,9 +36,10 @@ $(STAMPS)/python: pyproject.toml $(wildcard lambda/requirements.txt) | $(PY)
 
 install: $(STAMPS)/python
 
-# The browser runtime (Pyodide, PyScript, wheels) is built, never committed; the
-# build itself skips work when its inputs did not change.
-site: install
+# The browser runtime (Pyodide, PyScript, wheels, and the memory snapshot, which is
+# taken in headless Chromium) is built, never committed; the build itself skips work
+# when its inputs did not change.
+site: install browser
 	@command -v node >/dev/null || { echo "error: Node.js 20+ is needed to build the site's runtime (https://nodejs.org)"; exit 2; }
 	@echo "==> building the site's self-hosted runtime"
 	$(PY) -m tools.site_build

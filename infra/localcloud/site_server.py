@@ -1,7 +1,8 @@
 """The static site server: what S3 website hosting + CloudFront do for site/ on AWS.
 
-Correct MIME types for the Pyodide runtime (.mjs, .wasm), gzip (a prebuilt
-``.gz`` sibling when the build made one, on-the-fly for other text), the
+Correct MIME types for the Pyodide runtime (.mjs, .wasm), compression (the
+build's prebuilt ``.br`` or ``.gz`` sibling by Accept-Encoding, brotli first;
+on-the-fly gzip for other text), the
 cross-origin-isolation headers PyScript workers need, and the generated
 ``/config.json`` the page reads at startup. Development caching: every answer
 revalidates (ETag), except files under a content-hashed path, which are
@@ -29,7 +30,10 @@ CONTENT_TYPES = {
     ".py": "text/x-python; charset=utf-8", ".toml": "application/toml", ".whl": "application/zip",
     ".zip": "application/zip", ".tar": "application/x-tar", ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8", ".ico": "image/x-icon", ".webmanifest": "application/manifest+json",
+    ".bin": "application/octet-stream",
 }
+# The build's compressed siblings, in order of preference (brotli is about 10% smaller).
+PREBUILT_ENCODINGS = ((".br", "br"), (".gz", "gzip"))
 _COMPRESSIBLE = re.compile(r"^(text/|application/(javascript|json|wasm|toml|manifest\+json|x-python)|image/svg)")
 # A path segment of 8+ hex digits, or a name like app.3f9a1c2b.js, marks content-addressed files.
 _HASHED = re.compile(r"(/[0-9a-f]{8,}/|\.[0-9a-f]{8,}\.)")
@@ -102,12 +106,13 @@ class SiteServer:
         return response
 
     def _body(self, request: Request, path: Path, mime: str, mtime: float) -> tuple[bytes, str | None]:
-        accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
-        if not accepts_gzip or not _COMPRESSIBLE.match(mime):
+        accepted = request.accept_encodings
+        for suffix, encoding in PREBUILT_ENCODINGS:
+            prebuilt = path.with_name(path.name + suffix)
+            if accepted[encoding] and prebuilt.is_file():
+                return prebuilt.read_bytes(), encoding
+        if not accepted["gzip"] or not _COMPRESSIBLE.match(mime):
             return path.read_bytes(), None
-        prebuilt = path.with_name(path.name + ".gz")
-        if prebuilt.is_file():
-            return prebuilt.read_bytes(), "gzip"
         key = (path, mtime)
         if key not in self._gzip_cache:
             self._gzip_cache[key] = gzip.compress(path.read_bytes(), compresslevel=6)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import boto3
+import brotli
 import pytest
 from app.config import SiteConfig
 
@@ -109,19 +110,25 @@ def test_republishing_an_unchanged_site_uploads_nothing(aws: boto3.Session, buil
     assert site.publish(s3, "site", config, built_site) == site.PublishReport(uploaded=1, unchanged=3)
 
 
-def test_gzip_siblings_are_stored_as_the_files_content_encoding(aws: boto3.Session, built_site: Path) -> None:
-    """S3 cannot choose a sibling by Accept-Encoding: the object itself carries the gzip bytes."""
+def test_compressed_siblings_are_stored_as_the_files_content_encoding(aws: boto3.Session, built_site: Path) -> None:
+    """S3 cannot choose a sibling by Accept-Encoding: the object itself carries the compressed bytes, brotli first."""
     wasm = built_site / "vendor" / "pyodide-314.0.7" / "pyodide.asm.wasm"
     wasm.with_name(wasm.name + ".gz").write_bytes(gzip.compress(wasm.read_bytes()))
+    wasm.with_name(wasm.name + ".br").write_bytes(brotli.compress(wasm.read_bytes()))
+    mjs = wasm.with_name("pyodide.mjs")
+    mjs.write_text("export const only_gzip = 1;")
+    mjs.with_name(mjs.name + ".gz").write_bytes(gzip.compress(mjs.read_bytes()))
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="site")
     site.publish(s3, "site", site.site_config(OUTPUTS, {"MaxUploadBytes": "1"}, "eu-west-1"), built_site)
     key = "vendor/pyodide-314.0.7/pyodide.asm.wasm"
     stored = s3.get_object(Bucket="site", Key=key)
-    assert (stored["ContentEncoding"], stored["ContentType"]) == ("gzip", "application/wasm")
-    assert gzip.decompress(stored["Body"].read()) == wasm.read_bytes()
+    assert (stored["ContentEncoding"], stored["ContentType"]) == ("br", "application/wasm")
+    assert brotli.decompress(stored["Body"].read()) == wasm.read_bytes()
+    gzipped = s3.get_object(Bucket="site", Key="vendor/pyodide-314.0.7/pyodide.mjs")
+    assert gzipped["ContentEncoding"] == "gzip" and gzip.decompress(gzipped["Body"].read()) == mjs.read_bytes()
     assert "Contents" in s3.list_objects_v2(Bucket="site", Prefix=key)
-    assert s3.list_objects_v2(Bucket="site", Prefix=key + ".gz").get("KeyCount") == 0
+    assert s3.list_objects_v2(Bucket="site", Prefix=key + ".").get("KeyCount") == 0
 
 
 def test_an_unbuilt_site_is_refused_with_the_build_command(tmp_path: Path) -> None:

@@ -9,11 +9,12 @@ import os
 import zipfile
 from pathlib import Path
 
+import brotli
 import pytest
 
 from tools.site_build import build as site_build
-from tools.site_build import npm, wheels
-from tools.site_build.compress import gzip_siblings
+from tools.site_build import npm, snapshot, wheels
+from tools.site_build.compress import siblings
 from tools.site_build.pyodide_lock import MissingDependencyError, build_lock
 
 UPSTREAM = {"info": {"abi_version": "2026_0", "arch": "wasm32", "platform": "emscripten_5_0_3", "python": "3.14.2"},
@@ -91,15 +92,25 @@ def test_slim_botocore_is_byte_identical_on_every_build(tmp_path: Path) -> None:
     assert wheels.slim_botocore(source, first).read_bytes() == wheels.slim_botocore(source, second).read_bytes()
 
 
-def test_gzip_siblings_only_where_the_server_would_send_fewer_bytes(tmp_path: Path) -> None:
+def test_compressed_siblings_only_where_the_server_would_send_fewer_bytes(tmp_path: Path) -> None:
     (tmp_path / "pyodide.asm.wasm").write_bytes(b"\0asm" * 10_000)
+    (tmp_path / "snapshot.bin").write_bytes(b"\0\1\2" * 10_000)
     (tmp_path / "tiny.js").write_text("export{}")
     (tmp_path / "random.json").write_bytes(os.urandom(4096))
     (tmp_path / "python_stdlib.zip").write_bytes(b"PK" * 10_000)
-    written = gzip_siblings(tmp_path)
-    assert [path.name for path in written] == ["pyodide.asm.wasm.gz"]
-    assert gzip.decompress(written[0].read_bytes()) == (tmp_path / "pyodide.asm.wasm").read_bytes()
-    assert gzip_siblings(tmp_path)[0].read_bytes() == written[0].read_bytes()
+    written = siblings(tmp_path)
+    assert [path.name for path in written] == ["pyodide.asm.wasm.br", "pyodide.asm.wasm.gz",
+                                               "snapshot.bin.br", "snapshot.bin.gz"]
+    wasm = (tmp_path / "pyodide.asm.wasm").read_bytes()
+    assert brotli.decompress(written[0].read_bytes()) == wasm and gzip.decompress(written[1].read_bytes()) == wasm
+    assert [path.read_bytes() for path in siblings(tmp_path)] == [path.read_bytes() for path in written]
+
+
+def fake_snapshot(runtime: Path) -> Path:
+    """Stands in for the headless-Chromium snapshot (tests/e2e boot the real one)."""
+    taken = runtime / "pyodide" / snapshot.SNAPSHOT_NAME
+    taken.write_bytes(b"\0" * 4096 + os.urandom(16))  # like the real one: not byte-identical from run to run
+    return taken
 
 
 @pytest.fixture
@@ -119,6 +130,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     make_wheel(cache, "six", "1.17.0", {"six.py": b""})
     monkeypatch.setattr(npm, "ensure_installed", lambda root, stamp: modules)
     monkeypatch.setattr(wheels, "download", lambda directory: sorted(cache.glob("*.whl")))
+    monkeypatch.setattr(snapshot, "take", fake_snapshot)
     (tmp_path / "site" / "app").mkdir(parents=True)
     (tmp_path / "site" / "app" / "main.py").write_text("")
     (tmp_path / "site" / "app" / "pyodide_fixes.py").write_text("")
@@ -151,3 +163,31 @@ def test_an_unchanged_build_does_nothing_and_a_changed_input_gets_a_new_director
     assert second["version"] != first["version"]
     assert second["packages"] == {"six": "1.17.1"}
     assert not (repo / "site" / first["base"]).exists()  # the old runtime is gone, not left to pile up
+
+
+def test_the_page_boots_through_the_snapshot_module_and_the_snapshot_does_not_rename_the_runtime(repo: Path) -> None:
+    first = site_build.build(repo, force=True)
+    pyodide = repo / "site" / first["base"] / "pyodide"
+    config = json.loads((repo / "site" / "vendor" / "pyscript.json").read_text())
+    assert config["interpreter"] == f"/{first['base']}pyodide/{snapshot.BOOT_NAME}"
+    assert (pyodide / snapshot.BOOT_NAME).read_text() == snapshot.BOOT.read_text()
+    assert first["snapshot"] == f"{first['base']}pyodide/{snapshot.SNAPSHOT_NAME}"
+    assert (pyodide / "snapshot.bin.gz").is_file()
+    taken = (pyodide / snapshot.SNAPSHOT_NAME).read_bytes()
+    second = site_build.build(repo, force=True)
+    assert second["version"] == first["version"]  # same inputs, same name: caches stay warm
+    assert (repo / "site" / second["snapshot"]).read_bytes() != taken
+
+
+def test_without_a_browser_the_runtime_still_builds_and_the_next_build_tries_again(
+        repo: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def no_browser(runtime: Path) -> Path:
+        raise snapshot.SnapshotError("Executable doesn't exist at /nowhere/chrome")
+
+    monkeypatch.setattr(snapshot, "take", no_browser)
+    manifest = site_build.build(repo)
+    assert manifest["snapshot"] is None
+    assert (repo / "site" / manifest["base"] / "pyodide" / snapshot.BOOT_NAME).is_file()
+    assert "ordinary way" in caplog.text and "make browser" in caplog.text
+    monkeypatch.setattr(snapshot, "take", fake_snapshot)
+    assert site_build.build(repo)["snapshot"] is not None

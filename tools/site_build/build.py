@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.site_build import compress, npm, pyodide_lock, wheels
+from tools.site_build import compress, npm, pyodide_lock, snapshot, wheels
 
 log = logging.getLogger("site_build")
 
@@ -71,7 +71,8 @@ def _inputs_hash(layout: Layout, wheel_files: list[Path]) -> str:
     items = [("package-lock.json", wheels.sha256_of(layout.root / "package-lock.json"))]
     items += [(path.name, wheels.sha256_of(path)) for path in wheel_files]
     items += [("services", ",".join(wheels.PAGE_SERVICES))]
-    items += [(path.name, wheels.sha256_of(path)) for path in Path(__file__).parent.glob("*.py")]
+    builder = [path for path in Path(__file__).parent.iterdir() if path.suffix in (".py", ".mjs")]
+    items += [(path.name, wheels.sha256_of(path)) for path in builder]
     return _digest(items)
 
 
@@ -93,13 +94,26 @@ def _assemble(layout: Layout, modules: Path, wheel_files: list[Path], staging: P
     upstream = json.loads((modules / "pyodide" / "pyodide-lock.json").read_text())
     lock = pyodide_lock.build_lock(upstream, sorted(pyodide_dir.glob("*.whl")))
     (pyodide_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
-    compress.gzip_siblings(staging)
+    snapshot.install_boot(pyodide_dir)
+    compress.siblings(staging)
     return {name: entry["version"] for name, entry in lock["packages"].items()}
 
 
 def _npm_version(modules: Path, package: str) -> str:
     """The installed version of an npm package, for the manifest."""
     return json.loads((modules / package / "package.json").read_text())["version"]
+
+
+def _take_snapshot(staging: Path) -> Path | None:
+    """The memory snapshot and its compressed siblings; None (ordinary boot) when no browser could take it."""
+    try:
+        taken = snapshot.take(staging)
+    except snapshot.SnapshotError as exc:
+        log.warning("no memory snapshot: the page will start Python the ordinary way, seconds slower (%s). "
+                    "`make browser` sets up a Chromium; then run `make site` again.", exc)
+        return None
+    compress.file_siblings(taken)
+    return taken
 
 
 def build_runtime(layout: Layout, force: bool = False) -> dict[str, Any]:
@@ -109,13 +123,18 @@ def build_runtime(layout: Layout, force: bool = False) -> dict[str, Any]:
     inputs = _inputs_hash(layout, wheel_files)
     if layout.manifest.exists() and not force:
         manifest = json.loads(layout.manifest.read_text())
-        if manifest.get("inputs") == inputs and (layout.site / manifest["base"]).is_dir():
+        # A build without its snapshot (no browser at the time) tries again.
+        built = manifest.get("snapshot") and (layout.site / manifest["snapshot"]).is_file()
+        if manifest.get("inputs") == inputs and built:
             log.info("runtime up to date: %s", manifest["version"])
             return manifest
     staging = layout.vendor / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
     packages = _assemble(layout, modules, wheel_files, staging)
+    # The name covers every file but the snapshot, which is made from them and is not
+    # byte-identical from run to run (timestamps, hash seeds in the interpreter's memory).
     version = _content_hash(staging)[:16]
+    snapshot_path = _take_snapshot(staging)
     for old in layout.vendor.iterdir():
         if old.is_dir() and _VERSION.fullmatch(old.name):
             shutil.rmtree(old)
@@ -127,7 +146,8 @@ def build_runtime(layout: Layout, force: bool = False) -> dict[str, Any]:
         "base": base,
         "loader": "vendor/pyscript.js",
         "config": "vendor/pyscript.json",
-        "interpreter": base + "pyodide/pyodide.mjs",
+        "interpreter": base + "pyodide/" + snapshot.BOOT_NAME,
+        "snapshot": snapshot_path and base + "pyodide/" + snapshot_path.name,
         "pyscript_core": base + "pyscript/core.js",
         "cognito": base + "cognito/amazon-cognito-identity.min.js",
         "pyodide_version": _npm_version(modules, "pyodide"),

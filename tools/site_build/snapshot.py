@@ -1,0 +1,71 @@
+"""The page's Pyodide memory snapshot, taken at install time in headless Chromium.
+
+Pyodide restores a snapshot only into the build that made it, and keeps what it learned
+of the JavaScript engine in memory: a snapshot taken in Node (no WebAssembly stack
+switching) breaks PyScript's fetch in Chromium. So the build serves the runtime it is
+assembling on 127.0.0.1, boots it in the same Chromium the tests drive, runs
+`snapshot_warmup.py` and reads the memory back (`snapshot.js`).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import shutil
+from pathlib import Path
+
+log = logging.getLogger("site_build")
+
+HERE = Path(__file__).parent
+SCRIPT = HERE / "snapshot.js"
+WARMUP = HERE / "snapshot_warmup.py"
+BOOT = HERE / "boot.mjs"
+# Names inside the versioned pyodide/ directory; the boot module fetches SNAPSHOT_NAME next to itself.
+SNAPSHOT_NAME = "snapshot.bin"
+BOOT_NAME = "pettube-boot.mjs"
+# Read back in pieces: one 45 MB string through the DevTools protocol is slow and memory-hungry.
+_CHUNK = 4 << 20
+_READ_CHUNK = """([offset, size]) => {
+  const bytes = globalThis.pettubeSnapshot.subarray(offset, offset + size);
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 32768) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 32768));
+  return btoa(text);
+}"""
+
+
+class SnapshotError(RuntimeError):
+    """The snapshot could not be taken (the page still boots, the ordinary way)."""
+
+
+def install_boot(pyodide_dir: Path) -> None:
+    """Put the boot module (PyScript's `interpreter`) next to pyodide.mjs, which it imports."""
+    shutil.copy2(BOOT, pyodide_dir / BOOT_NAME)
+
+
+def take(runtime_dir: Path, timeout_ms: int = 300_000) -> Path:
+    """Boot `runtime_dir`/pyodide in headless Chromium, run the warm-up, write `snapshot.bin` there."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    from tools.chromium import launch_options
+    from tools.site_build.serve import serve
+
+    output = runtime_dir / "pyodide" / SNAPSHOT_NAME
+    try:
+        with serve(runtime_dir) as site, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(**launch_options())
+            try:
+                page = browser.new_page()
+                page.set_default_timeout(timeout_ms)
+                page.goto(f"{site}/pyodide/pyodide-lock.json")
+                size = page.evaluate(SCRIPT.read_text(), [f"{site}/pyodide/", WARMUP.read_text()])
+                with output.open("wb") as handle:
+                    for offset in range(0, size, _CHUNK):
+                        handle.write(base64.b64decode(page.evaluate(_READ_CHUNK, [offset, _CHUNK])))
+            finally:
+                browser.close()
+    except PlaywrightError as exc:
+        output.unlink(missing_ok=True)
+        raise SnapshotError(str(exc).strip().splitlines()[0]) from exc
+    log.info("memory snapshot taken: %.1f MB", output.stat().st_size / 1e6)
+    return output
