@@ -46,6 +46,9 @@ function growMemoryOnInstantiate(snapshot) {
 
 export async function loadPyodide(options = {}) {
   const snapshot = fetchSnapshot();
+  // Pyodide awaits it only after loading its own scripts: meanwhile a failed download must
+  // not count as an unhandled rejection (loadPyodide's own rejection is handled below).
+  snapshot.catch(() => {});
   const restoreWebAssembly = growMemoryOnInstantiate(snapshot);
   try {
     const interpreter = await pyodide.loadPyodide({ ...options, _loadSnapshot: snapshot });

@@ -1,0 +1,50 @@
+"""How Python starts in the page: from the install-time memory snapshot, or the ordinary way when it cannot.
+
+The snapshot skips seconds of interpreter start-up and boto3 imports, but only the Pyodide
+build that made it can restore it. Whatever goes wrong with it (missing, made by another
+build, damaged) must cost time, never the app.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.test_app import open_app, sign_in_with_google
+
+pytestmark = pytest.mark.slow
+
+
+def boot_of(page) -> dict[str, str]:
+    return page.evaluate("() => ({ ...globalThis.pettubeBoot })")
+
+
+@pytest.mark.timeout(600)
+def test_python_starts_from_the_memory_snapshot_and_signs_in(local_cloud, guarded_context) -> None:
+    julie = guarded_context()
+    page = open_app(julie, local_cloud.site)
+    assert boot_of(page) == {"mode": "snapshot", "reason": ""}
+    # The restored interpreter reaches the network (Cognito Identity through boto3, the
+    # MyMedia API through fetch): what a snapshot taken in the wrong engine breaks.
+    sign_in_with_google(julie, page, "Julie Martin")
+    listed = "() => !document.querySelector('#empty').hidden || document.querySelectorAll('#gallery li').length > 0"
+    page.wait_for_function(listed, timeout=60_000)
+    assert not julie.page_errors
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize(("served", "reason"), [
+    ({"status": 404, "body": "Not Found"}, "HTTP 404"),
+    ({"status": 200, "body": b"\0" * 4096}, "magic number"),
+], ids=["missing", "not-a-snapshot"])
+def test_without_a_usable_snapshot_python_starts_the_ordinary_way(
+        local_cloud, guarded_context, served: dict, reason: str) -> None:
+    bob = guarded_context()
+    bob.context.route("**/snapshot.bin", lambda route: route.fulfill(**served))
+    warnings: list[str] = []
+    bob.context.on("console", lambda message: message.type == "warning" and warnings.append(message.text))
+    page = open_app(bob, local_cloud.site)
+    boot = boot_of(page)
+    assert boot["mode"] == "ordinary" and reason in boot["reason"]
+    assert any("ordinary way" in text and reason in text for text in warnings)
+    sign_in_with_google(bob, page, "Bob Okafor")
+    assert not bob.page_errors
