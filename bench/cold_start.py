@@ -2,14 +2,17 @@
 
 Headless Chromium, each round in a fresh profile: every page is opened once cold (empty
 HTTP and compiled-wasm caches), then again warm (same profile, caches kept). Pages alternate
-within a round (order flipped every other round); medians over the rounds. Figures per page:
+within a round (order rotated every round); medians over the rounds. Figures per page:
 navigation -> first contentful paint, navigation -> ready (boto3 imported and the S3 +
-Cognito Identity clients built, or the JS SDK's two clients), and bytes transferred. The
-JS page (an esbuild bundle of the same two clients, built here into a temp dir) is the
-baseline measured in the same run. Served by the local cloud's site server (gzip siblings,
-immutable versioned runtime). Writes the "Page cold start" section of docs/benchmarks.md.
+Cognito Identity clients built, or the JS SDK's two clients), and bytes transferred. Three
+pages: PetTube's runtime restoring its install-time memory snapshot (what the app does),
+the same runtime booting the ordinary way (its fallback), and the JS page (an esbuild bundle
+of the same two clients, built here into a temp dir) as the baseline measured in the same
+run. Served by the local cloud's site server (brotli/gzip siblings, immutable versioned
+runtime); `--link` emulates a slower network through Chromium's DevTools protocol. Writes
+the "Page cold start" section of docs/benchmarks.md (one table per link).
 
-Usage: python -m bench.cold_start [--runs 5] [--no-write]   (or python bench/cold_start.py)
+Usage: python -m bench.cold_start [--runs 5] [--link localhost|50mbit-40ms] [--no-write]
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import BrowserContext, sync_playwright
 
@@ -36,13 +40,22 @@ from tools.site_build.build import build, pyscript_config  # noqa: E402
 from tools.site_build.serve import serve  # noqa: E402
 
 PAGES_DIR = Path(__file__).with_name("pages")
-PAGES = {"JS SDK v3 (baseline)": "cold_start_jssdk.html", "PyScript + boto3": "cold_start_boto3.html"}
+BASELINE = "JS SDK v3 (baseline)"
+SNAPSHOT = "PyScript + boto3, memory snapshot (the app)"
+ORDINARY = "PyScript + boto3, ordinary boot (fallback)"
+PAGES = {BASELINE: "cold_start_jssdk.html", SNAPSHOT: "cold_start_boto3.html", ORDINARY: "cold_start_ordinary.html"}
+# What each PetTube page must report in body[data-boot]: a fallback must not pass for a snapshot.
+EXPECTED_BOOT = {SNAPSHOT: "snapshot", ORDINARY: "ordinary"}
+# Chromium's network emulation (DevTools Network.emulateNetworkConditions): throughput in bytes/s.
+LINKS = {"localhost": None, "50mbit-40ms": {"offline": False, "latency": 40, "downloadThroughput": 50e6 / 8,
+                                             "uploadThroughput": 50e6 / 8}}
 SECTION = "## Page cold start"
 METRICS = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
   const paint = performance.getEntriesByName("first-contentful-paint")[0];
   const bytes = performance.getEntriesByType("resource").reduce((sum, r) => sum + r.transferSize, nav.transferSize);
-  return { paint: paint ? paint.startTime : null, ready: Number(document.body.dataset.ready), bytes };
+  return { paint: paint ? paint.startTime : null, ready: Number(document.body.dataset.ready), bytes,
+           boot: document.body.dataset.boot ?? null };
 }"""
 
 
@@ -60,6 +73,15 @@ def prepare_site(root: Path) -> str:
         shutil.copy2(page, root)
     config = pyscript_config(REPO / "site", manifest, ["pyodide_fixes.py"])
     (root / "cold_start_boto3.json").write_text(json.dumps(config))
+    # The same page and runtime with PyScript pointed at pyodide.mjs itself: no snapshot.
+    ordinary = {**config, "interpreter": config["interpreter"].rsplit("/", 1)[0] + "/pyodide.mjs"}
+    (root / "cold_start_ordinary.json").write_text(json.dumps(ordinary))
+    # ...and a loader that does not start downloading the snapshot it will not use.
+    loader = (root / "vendor" / "pyscript.js").read_text()
+    (root / "vendor" / "pyscript-ordinary.js").write_text(loader.replace('["pyodide/snapshot.bin", "preload", "high"], ', ""))
+    page = (root / "cold_start_boto3.html").read_text()
+    (root / PAGES[ORDINARY]).write_text(page.replace("/cold_start_boto3.json", "/cold_start_ordinary.json")
+                                        .replace("/vendor/pyscript.js", "/vendor/pyscript-ordinary.js"))
     esbuild = REPO / "node_modules" / ".bin" / "esbuild"
     command = [str(esbuild), str(PAGES_DIR / "cold_start_jssdk.entry.js"), "--bundle", "--minify", "--format=esm",
                "--platform=browser", f"--outfile={root / 'cold_start_jssdk.js'}", "--log-level=warning"]
@@ -69,9 +91,13 @@ def prepare_site(root: Path) -> str:
     return manifest["version"]
 
 
-def visit(context: BrowserContext, url: str) -> dict[str, float]:
-    """Open `url` in a new tab, wait until the page says ready, read its timings and bytes."""
+def visit(context: BrowserContext, url: str, link: dict[str, Any] | None) -> dict[str, Any]:
+    """Open `url` in a new tab (over the emulated `link`), wait until the page says ready, read its figures."""
     page = context.new_page()
+    if link:
+        devtools = context.new_cdp_session(page)
+        devtools.send("Network.enable")
+        devtools.send("Network.emulateNetworkConditions", link)
     page.goto(url)
     page.wait_for_function("document.body.dataset.ready !== undefined", timeout=300_000)
     metrics = page.evaluate(METRICS)
@@ -79,44 +105,65 @@ def visit(context: BrowserContext, url: str) -> dict[str, float]:
     return metrics
 
 
-def run(site: str, runs: int) -> dict[str, dict[str, list[float]]]:
+def run(site: str, runs: int, link: dict[str, Any] | None) -> dict[str, dict[str, list[float]]]:
     """Every round: a fresh profile per page, cold visit then warm visit; samples per page and metric."""
     samples: dict[str, dict[str, list[float]]] = {name: {} for name in PAGES}
     with sync_playwright() as playwright:
         for round_number in range(runs):
-            names = list(PAGES) if round_number % 2 == 0 else list(reversed(PAGES))
-            for name in names:
+            shift = round_number % len(PAGES)
+            for name in list(PAGES)[shift:] + list(PAGES)[:shift]:
                 with tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
                     context = playwright.chromium.launch_persistent_context(profile, **launch_options())
                     for state in ("cold", "warm"):
-                        for metric, value in visit(context, f"{site}/{PAGES[name]}").items():
+                        metrics = visit(context, f"{site}/{PAGES[name]}", link)
+                        boot = metrics.pop("boot")
+                        if name in EXPECTED_BOOT and boot != EXPECTED_BOOT[name]:
+                            raise BenchSetupError(f"{name}: the page booted {boot!r}, not {EXPECTED_BOOT[name]!r}")
+                        for metric, value in metrics.items():
                             samples[name].setdefault(f"{metric} {state}", []).append(value)
                     context.close()
             print(f"round {round_number + 1}/{runs} done", flush=True)
     return samples
 
 
-def render(samples: dict[str, dict[str, list[float]]], runs: int, version: str, load_before: float) -> str:
-    """The markdown section: method, medians per page, ratios against the JS baseline."""
+def table(samples: dict[str, dict[str, list[float]]], link: str) -> list[str]:
+    """One link's medians per page, and each PetTube page's ratios against the JS baseline."""
     median = {name: {key: statistics.median(values) for key, values in metrics.items()}
               for name, metrics in samples.items()}
-    lines = [SECTION, "",
-             f"`python -m bench.cold_start --runs {runs}` ({time.strftime('%Y-%m-%d')}, runtime {version}, "
-             f"{os.cpu_count()} cores, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after: other "
-             "work on the machine slows Python's CPU-bound start far more than the JS page). Headless Chromium, "
-             "localhost, the local cloud's site server (gzip); cold = fresh profile, warm = same profile "
-             "(HTTP cache and compiled wasm kept); pages alternate within each round; medians of "
-             f"{runs} rounds. Ready = boto3 imported and the S3 + Cognito Identity clients built "
-             "(JS: the same two clients from an esbuild bundle).", "",
+    lines = [f"### {link}", "",
              "| page | first paint cold | first paint warm | ready cold | ready warm | bytes cold | bytes warm |",
              "|---|---|---|---|---|---|---|"]
     for name, m in median.items():
         lines.append(f"| {name} | {m['paint cold']:.0f} ms | {m['paint warm']:.0f} ms | {m['ready cold'] / 1000:.2f} s "
                      f"| {m['ready warm'] / 1000:.2f} s | {m['bytes cold'] / 1e6:.2f} MB | {m['bytes warm'] / 1e3:.0f} KB |")
-    base, python = median["JS SDK v3 (baseline)"], median["PyScript + boto3"]
-    lines += ["", f"Ratio PyScript + boto3 / JS SDK, same run: ready cold {python['ready cold'] / base['ready cold']:.0f}x, "
-              f"ready warm {python['ready warm'] / base['ready warm']:.0f}x, "
-              f"bytes cold {python['bytes cold'] / base['bytes cold']:.0f}x.", ""]
+    base = median[BASELINE]
+    lines.append("")
+    for name in (SNAPSHOT, ORDINARY):
+        m = median[name]
+        lines.append(f"- {name} / JS SDK, same run: ready cold {m['ready cold'] / base['ready cold']:.1f}x, "
+                     f"ready warm {m['ready warm'] / base['ready warm']:.1f}x, "
+                     f"bytes cold {m['bytes cold'] / base['bytes cold']:.0f}x.")
+    snap, ordinary = median[SNAPSHOT], median[ORDINARY]
+    lines += [f"- Snapshot / ordinary boot: ready cold {snap['ready cold'] / ordinary['ready cold']:.2f}x, "
+              f"ready warm {snap['ready warm'] / ordinary['ready warm']:.2f}x, "
+              f"bytes cold {snap['bytes cold'] / ordinary['bytes cold']:.2f}x.", ""]
+    return lines
+
+
+def render(results: dict[str, dict[str, dict[str, list[float]]]], runs: int, version: str, load_before: float) -> str:
+    """The markdown section: method, then one table per link."""
+    lines = [SECTION, "",
+             f"`python -m bench.cold_start --runs {runs}` ({time.strftime('%Y-%m-%d')}, runtime {version}, "
+             f"{os.cpu_count()} cores, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after: other "
+             "work on the machine slows Python's CPU-bound start far more than the JS page). Headless Chromium, "
+             "the local cloud's site server on 127.0.0.1 (brotli siblings; Chromium asks for br there too), "
+             "with Chromium's network emulation for the slower link; cold = fresh profile, warm = same profile "
+             "(HTTP cache and compiled wasm kept); pages rotate within each round; medians of "
+             f"{runs} rounds. Ready = boto3 imported and the S3 + Cognito Identity clients built "
+             "(JS: the same two clients from an esbuild bundle). Each PetTube page also reports how Python "
+             "started, and the run stops if a snapshot page fell back to the ordinary boot.", ""]
+    for link, samples in results.items():
+        lines += table(samples, link)
     return "\n".join(lines)
 
 
@@ -124,14 +171,15 @@ def main() -> int:
     """Prepare, measure, print, and (unless --no-write) update docs/benchmarks.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="rounds (each: every page cold then warm)")
+    parser.add_argument("--links", default=",".join(LINKS), help=f"comma-separated, of {', '.join(LINKS)}")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-site-") as root:
         version = prepare_site(Path(root))
         with serve(Path(root)) as site:
-            samples = run(site, args.runs)
-    text = render(samples, args.runs, version, load_before)
+            results = {link: run(site, args.runs, LINKS[link]) for link in args.links.split(",")}
+    text = render(results, args.runs, version, load_before)
     print(text)
     if not args.no_write:
         write_section(SECTION, text)

@@ -11,9 +11,9 @@ import brotli
 MIN_BYTES = 1024
 # A sibling must save at least this share of the bytes.
 MIN_SAVING = 0.10
-# Types a site server compresses (snapshot.bin: the page's Pyodide memory); zips and wheels
-# are sent as they are.
-SUFFIXES = (".js", ".mjs", ".wasm", ".json", ".css", ".bin")
+# Types a site server compresses: snapshot.bin is the page's Pyodide memory; the wheels and
+# the standard library's zip are built with stored members for this (wheels.repack_stored).
+SUFFIXES = (".js", ".mjs", ".wasm", ".json", ".css", ".bin", ".whl", ".zip")
 # Brotli's best quality takes about 4 s per MB; above this size quality 9 is 10x faster
 # for a few percent more bytes (wasm 2.77 -> 3.10 MB, snapshot 6.4 -> 7.5 MB).
 BEST_QUALITY_UP_TO = 2_000_000
