@@ -100,6 +100,7 @@ def test_compressed_siblings_only_where_the_server_would_send_fewer_bytes(tmp_pa
     (tmp_path / "python_stdlib.zip").write_bytes(b"PK" * 10_000)
     written = siblings(tmp_path)
     assert [path.name for path in written] == ["pyodide.asm.wasm.br", "pyodide.asm.wasm.gz",
+                                               "python_stdlib.zip.br", "python_stdlib.zip.gz",
                                                "snapshot.bin.br", "snapshot.bin.gz"]
     wasm = (tmp_path / "pyodide.asm.wasm").read_bytes()
     assert brotli.decompress(written[0].read_bytes()) == wasm and gzip.decompress(written[1].read_bytes()) == wasm
@@ -121,6 +122,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                  "@pyscript/core/dist/core.js.map", npm.COGNITO_UMD]:
         (modules / name).parent.mkdir(parents=True, exist_ok=True)
         (modules / name).write_text(f"// {name}")
+    with zipfile.ZipFile(modules / "pyodide" / "python_stdlib.zip", "w", zipfile.ZIP_DEFLATED) as stdlib:
+        stdlib.writestr("json/__init__.py", "# the standard library\n" * 200)
     (modules / "pyodide/pyodide-lock.json").write_text(json.dumps(UPSTREAM))
     for package, version in (("pyodide", "314.0.7"), ("@pyscript/core", "0.7.31")):
         (modules / package / "package.json").write_text(json.dumps({"version": version}))
@@ -191,3 +194,16 @@ def test_without_a_browser_the_runtime_still_builds_and_the_next_build_tries_aga
     assert "ordinary way" in caplog.text and "make browser" in caplog.text
     monkeypatch.setattr(snapshot, "take", fake_snapshot)
     assert site_build.build(repo)["snapshot"] is not None
+
+
+def test_wheels_and_the_standard_library_are_stored_for_the_servers_brotli(repo: Path) -> None:
+    pyodide = repo / "site" / site_build.build(repo)["base"] / "pyodide"
+    for archive in (pyodide / "python_stdlib.zip", *pyodide.glob("*.whl")):
+        with zipfile.ZipFile(archive) as members:
+            assert {info.compress_type for info in members.infolist()} == {zipfile.ZIP_STORED}
+            assert members.testzip() is None
+    stdlib = pyodide / "python_stdlib.zip"
+    assert brotli.decompress((pyodide / "python_stdlib.zip.br").read_bytes()) == stdlib.read_bytes()
+    lock = json.loads((pyodide / "pyodide-lock.json").read_text())
+    six = next(p for p in pyodide.glob("six-*.whl"))
+    assert lock["packages"]["six"]["sha256"] == hashlib.sha256(six.read_bytes()).hexdigest()
