@@ -131,6 +131,9 @@ class LocalCloud:
         """Start every server, provision the template, and publish endpoints.json."""
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        from localcloud import motofixes
+
+        motofixes.apply()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.endpoints_path.unlink(missing_ok=True)  # left behind by a crashed run: not ready yet
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the logs

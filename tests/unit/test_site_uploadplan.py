@@ -32,7 +32,8 @@ def test_parts_cover_the_file_exactly_within_s3_limits(size: int) -> None:
 
 
 def test_large_files_use_bigger_parts_for_fewer_requests() -> None:
-    assert plan_parts(100 * MIB)[0].size == 5 * MIB
+    assert plan_parts(50 * MIB)[0].size == 5 * MIB
+    assert plan_parts(100 * MIB)[0].size == 16 * MIB
     assert plan_parts(2 * GIB)[0].size == 16 * MIB
 
 
