@@ -9,10 +9,12 @@ pages: PetTube's runtime restoring its install-time memory snapshot (what the ap
 the same runtime booting the ordinary way (its fallback), and the JS page (an esbuild bundle
 of the same two clients, built here into a temp dir) as the baseline measured in the same
 run. Served by the local cloud's site server (brotli/gzip siblings, immutable versioned
-runtime); `--link` emulates a slower network through Chromium's DevTools protocol. Writes
-the "Page cold start" section of docs/benchmarks.md (one table per link).
+runtime). Then PetTube's own page from a local cloud, signed out, to the moment its sign-in
+is interactive. `--links` picks localhost and/or a slower network emulated through
+Chromium's DevTools protocol. Writes the "Page cold start" section of docs/benchmarks.md
+(tables per link).
 
-Usage: python -m bench.cold_start [--runs 5] [--link localhost|50mbit-40ms] [--no-write]
+Usage: python -m bench.cold_start [--runs 5] [--links localhost,50mbit-40ms] [--no-write]
 """
 
 from __future__ import annotations
@@ -29,12 +31,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import BrowserContext, sync_playwright
+from playwright.sync_api import BrowserContext, Page, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # `python bench/cold_start.py` from a checkout: tools/ is not installed
 
 from bench.report import write_section  # noqa: E402
+from localcloud.cloud import LocalCloud, Ports  # noqa: E402
 from tools.chromium import launch_options  # noqa: E402
 from tools.site_build.build import build, pyscript_config  # noqa: E402
 from tools.site_build.serve import serve  # noqa: E402
@@ -50,6 +53,20 @@ EXPECTED_BOOT = {SNAPSHOT: "snapshot", ORDINARY: "ordinary"}
 LINKS = {"localhost": None, "50mbit-40ms": {"offline": False, "latency": 40, "downloadThroughput": 50e6 / 8,
                                              "uploadThroughput": 50e6 / 8}}
 SECTION = "## Page cold start"
+# Injected before the app's own scripts: note when PetTube's page marks itself ready (sign-in interactive).
+WATCH_READY = """new MutationObserver((changes, observer) => {
+  if (document.body?.dataset.ready === "true") {
+    document.documentElement.dataset.benchReady = String(performance.now());
+    observer.disconnect();
+  }
+}).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-ready"] });"""
+APP_METRICS = """() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const paint = performance.getEntriesByName("first-contentful-paint")[0];
+  const bytes = performance.getEntriesByType("resource").reduce((sum, r) => sum + r.transferSize, nav.transferSize);
+  return { paint: paint ? paint.startTime : null, ready: Number(document.documentElement.dataset.benchReady), bytes,
+           boot: globalThis.pettubeBoot?.mode ?? null };
+}"""
 METRICS = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
   const paint = performance.getEntriesByName("first-contentful-paint")[0];
@@ -91,13 +108,35 @@ def prepare_site(root: Path) -> str:
     return manifest["version"]
 
 
-def visit(context: BrowserContext, url: str, link: dict[str, Any] | None) -> dict[str, Any]:
-    """Open `url` in a new tab (over the emulated `link`), wait until the page says ready, read its figures."""
-    page = context.new_page()
+def emulate(context: BrowserContext, page: Page, link: dict[str, Any] | None) -> None:
+    """Put `page` behind the emulated `link` (nothing for localhost)."""
     if link:
         devtools = context.new_cdp_session(page)
         devtools.send("Network.enable")
         devtools.send("Network.emulateNetworkConditions", link)
+
+
+def delivered_throughput(site: str, version: str, link: dict[str, Any]) -> float:
+    """MB/s the emulated link actually delivers to one big download (the snapshot), to read its figures by."""
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
+        context = playwright.chromium.launch_persistent_context(profile, **launch_options())
+        page = context.new_page()
+        emulate(context, page, link)
+        page.goto(f"{site}/cold_start_jssdk.html")
+        seconds, size = page.evaluate("""async url => {
+            const started = performance.now();
+            await (await fetch(url, { cache: "no-store" })).arrayBuffer();
+            const entry = performance.getEntriesByName(new URL(url, location.href).href).pop();
+            return [(performance.now() - started) / 1000, entry.transferSize];
+        }""", f"/vendor/{version}/pyodide/snapshot.bin")
+        context.close()
+    return size / seconds / 1e6
+
+
+def visit(context: BrowserContext, url: str, link: dict[str, Any] | None) -> dict[str, Any]:
+    """Open `url` in a new tab (over the emulated `link`), wait until the page says ready, read its figures."""
+    page = context.new_page()
+    emulate(context, page, link)
     page.goto(url)
     page.wait_for_function("document.body.dataset.ready !== undefined", timeout=300_000)
     metrics = page.evaluate(METRICS)
@@ -126,11 +165,51 @@ def run(site: str, runs: int, link: dict[str, Any] | None) -> dict[str, dict[str
     return samples
 
 
-def table(samples: dict[str, dict[str, list[float]]], link: str) -> list[str]:
+def run_app(site: str, runs: int, link: dict[str, Any] | None) -> dict[str, list[float]]:
+    """PetTube's own page, signed out: cold then warm in a fresh profile per round, until sign-in is interactive."""
+    samples: dict[str, list[float]] = {}
+    with sync_playwright() as playwright:
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
+                context = playwright.chromium.launch_persistent_context(profile, **launch_options())
+                context.add_init_script(WATCH_READY)
+                for state in ("cold", "warm"):
+                    page = context.new_page()
+                    emulate(context, page, link)
+                    page.goto(site)
+                    page.wait_for_function("document.documentElement.dataset.benchReady !== undefined",
+                                           timeout=300_000)
+                    metrics = page.evaluate(APP_METRICS)
+                    page.close()
+                    if metrics.pop("boot") != "snapshot":
+                        raise BenchSetupError("the app's page did not start from its memory snapshot")
+                    for metric, value in metrics.items():
+                        samples.setdefault(f"{metric} {state}", []).append(value)
+                context.close()
+    return samples
+
+
+def app_table(samples: dict[str, list[float]]) -> list[str]:
+    """The app's own page: first paint and sign-in interactive, cold and warm."""
+    m = {key: statistics.median(values) for key, values in samples.items()}
+    return ["PetTube's own page (index.html from the local cloud, signed out; interactive = the sign-in buttons "
+            "work: config read, Python's handlers bound):", "",
+            "| page | first paint cold | first paint warm | sign-in interactive cold | sign-in interactive warm "
+            "| bytes cold | bytes warm |", "|---|---|---|---|---|---|---|",
+            f"| PetTube app | {m['paint cold']:.0f} ms | {m['paint warm']:.0f} ms | {m['ready cold'] / 1000:.2f} s "
+            f"| {m['ready warm'] / 1000:.2f} s | {m['bytes cold'] / 1e6:.2f} MB | {m['bytes warm'] / 1e3:.0f} KB |", ""]
+
+
+def table(samples: dict[str, dict[str, list[float]]], link: str, delivered: float | None) -> list[str]:
     """One link's medians per page, and each PetTube page's ratios against the JS baseline."""
     median = {name: {key: statistics.median(values) for key, values in metrics.items()}
               for name, metrics in samples.items()}
-    lines = [f"### {link}", "",
+    lines = [f"### {link}", ""]
+    if delivered is not None:
+        nominal = LINKS[link]["downloadThroughput"] / 1e6
+        lines += [f"Chromium's emulation of this link delivered {delivered:.1f} MB/s to one download of the "
+                  f"snapshot on its own (nominal {nominal:.2f} MB/s): read the figures with that rate.", ""]
+    lines += [
              "| page | first paint cold | first paint warm | ready cold | ready warm | bytes cold | bytes warm |",
              "|---|---|---|---|---|---|---|"]
     for name, m in median.items():
@@ -150,7 +229,8 @@ def table(samples: dict[str, dict[str, list[float]]], link: str) -> list[str]:
     return lines
 
 
-def render(results: dict[str, dict[str, dict[str, list[float]]]], runs: int, version: str, load_before: float) -> str:
+def render(results: dict[str, dict[str, dict[str, list[float]]]], apps: dict[str, dict[str, list[float]]],
+           delivered: dict[str, float], runs: int, version: str, load_before: float) -> str:
     """The markdown section: method, then one table per link."""
     lines = [SECTION, "",
              f"`python -m bench.cold_start --runs {runs}` ({time.strftime('%Y-%m-%d')}, runtime {version}, "
@@ -163,7 +243,7 @@ def render(results: dict[str, dict[str, dict[str, list[float]]]], runs: int, ver
              "(JS: the same two clients from an esbuild bundle). Each PetTube page also reports how Python "
              "started, and the run stops if a snapshot page fell back to the ordinary boot.", ""]
     for link, samples in results.items():
-        lines += table(samples, link)
+        lines += table(samples, link, delivered.get(link)) + app_table(apps[link])
     return "\n".join(lines)
 
 
@@ -178,8 +258,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-site-") as root:
         version = prepare_site(Path(root))
         with serve(Path(root)) as site:
-            results = {link: run(site, args.runs, LINKS[link]) for link in args.links.split(",")}
-    text = render(results, args.runs, version, load_before)
+            links = args.links.split(",")
+            results = {link: run(site, args.runs, LINKS[link]) for link in links}
+            delivered = {link: delivered_throughput(site, version, LINKS[link]) for link in links if LINKS[link]}
+        cloud = LocalCloud(state_dir=Path(root) / "state", ports=Ports(0, 0, 0), settings={"persist": False})
+        endpoints = cloud.start()
+        try:
+            apps = {link: run_app(endpoints.site, args.runs, LINKS[link]) for link in links}
+        finally:
+            cloud.stop()
+    text = render(results, apps, delivered, args.runs, version, load_before)
     print(text)
     if not args.no_write:
         write_section(SECTION, text)
