@@ -93,12 +93,8 @@ def prepare_site(root: Path) -> str:
     # The same page and runtime with PyScript pointed at pyodide.mjs itself: no snapshot.
     ordinary = {**config, "interpreter": config["interpreter"].rsplit("/", 1)[0] + "/pyodide.mjs"}
     (root / "cold_start_ordinary.json").write_text(json.dumps(ordinary))
-    # ...and a loader that does not start downloading the snapshot it will not use.
-    loader = (root / "vendor" / "pyscript.js").read_text()
-    (root / "vendor" / "pyscript-ordinary.js").write_text(loader.replace('["pyodide/snapshot.bin", "preload", "high"], ', ""))
     page = (root / "cold_start_boto3.html").read_text()
-    (root / PAGES[ORDINARY]).write_text(page.replace("/cold_start_boto3.json", "/cold_start_ordinary.json")
-                                        .replace("/vendor/pyscript.js", "/vendor/pyscript-ordinary.js"))
+    (root / PAGES[ORDINARY]).write_text(page.replace("/cold_start_boto3.json", "/cold_start_ordinary.json"))
     esbuild = REPO / "node_modules" / ".bin" / "esbuild"
     command = [str(esbuild), str(PAGES_DIR / "cold_start_jssdk.entry.js"), "--bundle", "--minify", "--format=esm",
                "--platform=browser", f"--outfile={root / 'cold_start_jssdk.js'}", "--log-level=warning"]

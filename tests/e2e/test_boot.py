@@ -48,3 +48,19 @@ def test_without_a_usable_snapshot_python_starts_the_ordinary_way(
     assert any("ordinary way" in text and reason in text for text in warnings)
     sign_in_with_google(bob, page, "Bob Okafor")
     assert not bob.page_errors
+
+
+@pytest.mark.timeout(900)
+def test_a_browser_without_stack_switching_neither_downloads_nor_restores_the_snapshot(
+        local_cloud, guarded_context) -> None:
+    """Firefox and Safari lack WebAssembly JSPI; Chromium without it stands in for them."""
+    carol = guarded_context()
+    carol.context.add_init_script("delete WebAssembly.Suspending; delete WebAssembly.promising;")
+    asked: list[str] = []
+    carol.context.on("request", lambda request: asked.append(request.url))
+    page = open_app(carol, local_cloud.site)
+    boot = boot_of(page)
+    assert boot["mode"] == "ordinary" and "JSPI" in boot["reason"]
+    assert not [url for url in asked if url.endswith("/snapshot.bin")]
+    sign_in_with_google(carol, page, "Carol Nguyen")
+    assert not carol.page_errors

@@ -44,7 +44,16 @@ function growMemoryOnInstantiate(snapshot) {
   return restore;
 }
 
+// The snapshot was taken in Chromium, and Pyodide keeps in memory that the engine has
+// WebAssembly stack switching (JSPI), which PyScript's fetch then relies on.
+const canRestore = () => "Suspending" in WebAssembly;
+
 export async function loadPyodide(options = {}) {
+  if (!canRestore()) {
+    boot.mode = "ordinary";
+    boot.reason = "this browser has no WebAssembly stack switching (JSPI), which the snapshot needs";
+    return pyodide.loadPyodide(options);
+  }
   const snapshot = fetchSnapshot();
   // Pyodide awaits it only after loading its own scripts: meanwhile a failed download must
   // not count as an unhandled rejection (loadPyodide's own rejection is handled below).
