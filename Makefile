@@ -38,9 +38,11 @@ install: $(STAMPS)/python
 
 # The browser runtime (Pyodide, PyScript, wheels, and the memory snapshot, which is
 # taken in headless Chromium) is built, never committed; the build itself skips work
-# when its inputs did not change.
-site: install browser
+# when its inputs did not change. Without a Chromium the page still works: it starts
+# Python the ordinary way, seconds slower (the build says so).
+site: install
 	@command -v node >/dev/null || { echo "error: Node.js 20+ is needed to build the site's runtime (https://nodejs.org)"; exit 2; }
+	@$(PY) -m tools.browser_setup || echo "warning: no Chromium to take the page's memory snapshot with"
 	@echo "==> building the site's self-hosted runtime"
 	$(PY) -m tools.site_build
 
