@@ -15,6 +15,7 @@ def write_section(heading: str, text: str, report: Path = REPORT) -> None:
         updated = current.rstrip("\n") + "\n\n" + text
     else:
         end = current.find("\n## ", start + len(heading))
-        updated = current[:start] + text + (current[end + 1 :] if end != -1 else "")
+        rest = current[end + 1 :] if end != -1 else ""
+        updated = current[:start] + text.rstrip("\n") + ("\n\n" + rest if rest else "")
     report.parent.mkdir(exist_ok=True)
     report.write_text(updated.rstrip("\n") + "\n")
