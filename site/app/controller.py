@@ -50,6 +50,7 @@ class Controller:
         self.uploader = Uploader(S3Multipart(lambda: self.session.s3(), config.originals_bucket), XhrPartSender(),
                                  self.store, self.on_upload_change)
         self._expected: dict[str, Video] = {}
+        self._upload_status: dict[str, str] = {}
         self._tasks: dict[str, asyncio.Task[Any]] = {}
 
     # ------------------------------------------------------------ signing in
@@ -93,8 +94,7 @@ class Controller:
         logger.info("signed in")
         views.render_account(self.session.profile)
         views.show_screen("workspace")
-        mediaviews.resume_hint([str(record.get("name", "")) for record in self.store.records()
-                           if str(record.get("key", "")).startswith(f"{identity_id}/")])
+        self._show_resume_hint()
         self._run("renewal", self._renew_forever())
         await self.refresh()
 
@@ -155,9 +155,19 @@ class Controller:
                               last_modified=int(file.lastModified), identity_id=str(self.session.identity_id),
                               max_bytes=self.config.max_upload_bytes)
 
+    def _show_resume_hint(self) -> None:
+        """Name this person's interrupted uploads that are not on screen (one chosen again is shown below)."""
+        on_screen = {upload.fingerprint for upload in self.uploader.uploads.values()}
+        prefix = f"{self.session.identity_id}/"
+        mediaviews.resume_hint([str(record.get("name", "")) for fingerprint, record in self.store.items()
+                                if fingerprint not in on_screen and str(record.get("key", "")).startswith(prefix)])
+
     def on_upload_change(self, upload: Upload) -> None:
         """Show progress; a finished upload appears in the gallery at once, then updates by itself."""
         mediaviews.show_upload(upload)
+        if self._upload_status.get(upload.local_id) != upload.status:
+            self._upload_status[upload.local_id] = upload.status
+            self._show_resume_hint()
         if upload.status == DONE and upload.video_id not in self._expected:
             self._expected[upload.video_id] = Video(
                 video_id=upload.video_id, title=upload.name, status="uploaded", progress=0,

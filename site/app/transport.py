@@ -93,15 +93,16 @@ class LocalResumeStore:
         """Forget a finished or canceled upload."""
         js.localStorage.removeItem(STORE_PREFIX + key)
 
-    def records(self) -> list[dict[str, Any]]:
-        """Every unfinished upload, to remind the person after a reload."""
+    def items(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every unfinished upload (fingerprint, record), to remind the person after a reload."""
         found = []
         for index in range(int(js.localStorage.length)):
             name = js.localStorage.key(index)
             if name and str(name).startswith(STORE_PREFIX):
-                record = self.get(str(name)[len(STORE_PREFIX):])
+                key = str(name)[len(STORE_PREFIX):]
+                record = self.get(key)
                 if record:
-                    found.append(record)
+                    found.append((key, record))
         return found
 
 

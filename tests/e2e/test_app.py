@@ -142,6 +142,7 @@ def test_julie_uploads_watches_and_deletes_and_bob_sees_none_of_it(
     expect(page.locator("#resume-hint")).to_contain_text("broken clip.mp4", timeout=60_000)
     page.get_by_label("Choose videos to upload").set_input_files([clips["broken"]])
     expect(page.locator(".upload-uploading .upload-line")).to_contain_text("resumed", timeout=60_000)
+    expect(page.locator("#resume-hint")).to_be_hidden()  # the file is on screen again, with its own progress
     resumed_at = int(page.get_by_role("progressbar", name="Upload of broken clip.mp4").get_attribute("aria-valuenow"))
     assert resumed_at >= 60, f"the upload started again from {resumed_at}% instead of resuming"
     throttle(network)

@@ -24,19 +24,19 @@ class MemoryStore:
     """localStorage stand-in."""
 
     def __init__(self) -> None:
-        self.items: dict[str, dict[str, Any]] = {}
+        self.saved: dict[str, dict[str, Any]] = {}
 
     def get(self, key: str) -> dict[str, Any] | None:
-        return self.items.get(key)
+        return self.saved.get(key)
 
     def put(self, key: str, record: dict[str, Any]) -> None:
-        self.items[key] = dict(record)
+        self.saved[key] = dict(record)
 
     def delete(self, key: str) -> None:
-        self.items.pop(key, None)
+        self.saved.pop(key, None)
 
-    def records(self) -> list[dict[str, Any]]:
-        return list(self.items.values())
+    def items(self) -> list[tuple[str, dict[str, Any]]]:
+        return list(self.saved.items())
 
 
 class HttpSender:
@@ -142,14 +142,14 @@ def test_a_lasting_outage_fails_with_a_reason_and_retry_sends_only_the_missing_p
     assert upload.status == DONE
     assert calls_after_retry == [3]
     assert s3.get_object(Bucket=BUCKET, Key=upload.key)["Body"].read() == data
-    assert store.items == {}
+    assert store.saved == {}
 
 
 def test_after_a_reload_the_same_file_resumes_from_the_parts_already_in_s3(s3: Any) -> None:
     data = os.urandom(21 * MIB)
     store = MemoryStore()
     first = run(HttpSender(fail=lambda number, call: number >= 3), store, s3, data, attempts=1)
-    assert first.status == FAILED and len(store.items) == 1
+    assert first.status == FAILED and len(store.saved) == 1
     # A new page (new Uploader), the person chooses the same file again.
     sender = HttpSender()
     second = run(sender, store, s3, data)
@@ -192,7 +192,7 @@ def test_cancel_stops_sending_and_leaves_nothing_in_s3(s3: Any) -> None:
     upload = asyncio.run(go())
     assert upload.status == CANCELED and not upload.can_retry
     assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
-    assert store.items == {}
+    assert store.saved == {}
 
 
 def test_a_refused_file_sends_nothing(s3: Any) -> None:
