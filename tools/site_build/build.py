@@ -71,7 +71,7 @@ def _inputs_hash(layout: Layout, wheel_files: list[Path]) -> str:
     items = [("package-lock.json", wheels.sha256_of(layout.root / "package-lock.json"))]
     items += [(path.name, wheels.sha256_of(path)) for path in wheel_files]
     items += [("services", ",".join(wheels.PAGE_SERVICES))]
-    builder = [path for path in Path(__file__).parent.iterdir() if path.suffix in (".py", ".mjs")]
+    builder = [path for path in Path(__file__).parent.iterdir() if path.suffix in (".py", ".js", ".mjs")]
     items += [(path.name, wheels.sha256_of(path)) for path in builder]
     return _digest(items)
 

@@ -23,7 +23,7 @@ BOOT = HERE / "boot.mjs"
 # Names inside the versioned pyodide/ directory; the boot module fetches SNAPSHOT_NAME next to itself.
 SNAPSHOT_NAME = "snapshot.bin"
 BOOT_NAME = "pettube-boot.mjs"
-# Read back in pieces: one 45 MB string through the DevTools protocol is slow and memory-hungry.
+# Read back in pieces: one string of tens of MB through the DevTools protocol is slow and memory-hungry.
 _CHUNK = 4 << 20
 _READ_CHUNK = """([offset, size]) => {
   const bytes = globalThis.pettubeSnapshot.subarray(offset, offset + size);
