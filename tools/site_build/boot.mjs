@@ -1,9 +1,10 @@
 // PetTube's entry into Pyodide. PyScript imports this module as its `interpreter` and calls
 // its loadPyodide(). It restores the memory snapshot that `python -m tools.site_build` took
-// after boto3 was imported and the page's clients were built, which skips seconds of
-// interpreter start-up and imports. Whenever the snapshot is missing, was made by another
-// Pyodide build (Pyodide checks a build id) or fails to restore, Python boots the ordinary way.
-// Pyodide's snapshot API is private (underscored options): only this file and snapshot.mjs use it.
+// after boto3 was imported, which skips seconds of interpreter start-up and imports.
+// Whenever the browser lacks WebAssembly JSPI, or the snapshot is missing, was made by
+// another Pyodide build (Pyodide checks a build id) or fails to restore, Python boots the
+// ordinary way. Pyodide's snapshot API is private (underscored options): only this file and
+// snapshot.js use it.
 import * as pyodide from "./pyodide.mjs";
 
 export const version = pyodide.version;
