@@ -232,6 +232,9 @@ def test_an_email_account_signs_up_confirms_signs_in_and_stays_signed_in(local_c
     expect(page.locator("#user-name")).to_have_text("dora@example.com")
     expect(page.locator("#empty")).to_be_visible(timeout=60_000)
     # Keyboard only: from the header, Tab reaches the file chooser and Space opens it.
+    # Playwright intercepts file choosers only once a listener exists, and switches that on
+    # asynchronously: listen well before the key press, or the chooser can open unseen.
+    page.on("filechooser", lambda chooser: None)
     chooser_input = page.get_by_label("Choose videos to upload")
     expect(chooser_input).to_be_enabled()
     page.get_by_role("button", name="Sign out").focus()
