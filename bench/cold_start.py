@@ -47,32 +47,28 @@ BASELINE = "JS SDK v3 (baseline)"
 SNAPSHOT = "PyScript + boto3, memory snapshot (the app)"
 ORDINARY = "PyScript + boto3, ordinary boot (fallback)"
 PAGES = {BASELINE: "cold_start_jssdk.html", SNAPSHOT: "cold_start_boto3.html", ORDINARY: "cold_start_ordinary.html"}
-# What each PetTube page must report in body[data-boot]: a fallback must not pass for a snapshot.
-EXPECTED_BOOT = {SNAPSHOT: "snapshot", ORDINARY: "ordinary"}
+APP = "PetTube app"
+# How each PetTube page must have started Python: a fallback must not pass for a snapshot.
+EXPECTED_BOOT = {SNAPSHOT: "snapshot", ORDINARY: "ordinary", APP: "snapshot"}
 # Chromium's network emulation (DevTools Network.emulateNetworkConditions): throughput in bytes/s.
 LINKS = {"localhost": None, "50mbit-40ms": {"offline": False, "latency": 40, "downloadThroughput": 50e6 / 8,
                                              "uploadThroughput": 50e6 / 8}}
 SECTION = "## Page cold start"
-# Injected before the app's own scripts: note when PetTube's page marks itself ready (sign-in interactive).
+# Injected before any page script: note when the page marks itself ready. The bench pages
+# set body[data-ready] once their clients are built; PetTube's page once its sign-in works.
 WATCH_READY = """new MutationObserver((changes, observer) => {
-  if (document.body?.dataset.ready === "true") {
+  if (document.body?.dataset.ready !== undefined) {
     document.documentElement.dataset.benchReady = String(performance.now());
     observer.disconnect();
   }
 }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-ready"] });"""
-APP_METRICS = """() => {
-  const nav = performance.getEntriesByType("navigation")[0];
-  const paint = performance.getEntriesByName("first-contentful-paint")[0];
-  const bytes = performance.getEntriesByType("resource").reduce((sum, r) => sum + r.transferSize, nav.transferSize);
-  return { paint: paint ? paint.startTime : null, ready: Number(document.documentElement.dataset.benchReady), bytes,
-           boot: globalThis.pettubeBoot?.mode ?? null };
-}"""
+# A page without PetTube's boot module starts Python with Pyodide's own loadPyodide.
 METRICS = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
   const paint = performance.getEntriesByName("first-contentful-paint")[0];
   const bytes = performance.getEntriesByType("resource").reduce((sum, r) => sum + r.transferSize, nav.transferSize);
-  return { paint: paint ? paint.startTime : null, ready: Number(document.body.dataset.ready), bytes,
-           boot: document.body.dataset.boot ?? null };
+  return { paint: paint ? paint.startTime : null, ready: Number(document.documentElement.dataset.benchReady), bytes,
+           boot: globalThis.pettubeBoot?.mode ?? "ordinary" };
 }"""
 
 
@@ -134,23 +130,24 @@ def visit(context: BrowserContext, url: str, link: dict[str, Any] | None) -> dic
     page = context.new_page()
     emulate(context, page, link)
     page.goto(url)
-    page.wait_for_function("document.body.dataset.ready !== undefined", timeout=300_000)
+    page.wait_for_function("document.documentElement.dataset.benchReady !== undefined", timeout=300_000)
     metrics = page.evaluate(METRICS)
     page.close()
     return metrics
 
 
-def run(site: str, runs: int, link: dict[str, Any] | None) -> dict[str, dict[str, list[float]]]:
+def run(urls: dict[str, str], runs: int, link: dict[str, Any] | None) -> dict[str, dict[str, list[float]]]:
     """Every round: a fresh profile per page, cold visit then warm visit; samples per page and metric."""
-    samples: dict[str, dict[str, list[float]]] = {name: {} for name in PAGES}
+    samples: dict[str, dict[str, list[float]]] = {name: {} for name in urls}
     with sync_playwright() as playwright:
         for round_number in range(runs):
-            shift = round_number % len(PAGES)
-            for name in list(PAGES)[shift:] + list(PAGES)[:shift]:
+            shift = round_number % len(urls)
+            for name in list(urls)[shift:] + list(urls)[:shift]:
                 with tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
                     context = playwright.chromium.launch_persistent_context(profile, **launch_options())
+                    context.add_init_script(WATCH_READY)
                     for state in ("cold", "warm"):
-                        metrics = visit(context, f"{site}/{PAGES[name]}", link)
+                        metrics = visit(context, urls[name], link)
                         boot = metrics.pop("boot")
                         if name in EXPECTED_BOOT and boot != EXPECTED_BOOT[name]:
                             raise BenchSetupError(f"{name}: the page booted {boot!r}, not {EXPECTED_BOOT[name]!r}")
@@ -161,38 +158,14 @@ def run(site: str, runs: int, link: dict[str, Any] | None) -> dict[str, dict[str
     return samples
 
 
-def run_app(site: str, runs: int, link: dict[str, Any] | None) -> dict[str, list[float]]:
-    """PetTube's own page, signed out: cold then warm in a fresh profile per round, until sign-in is interactive."""
-    samples: dict[str, list[float]] = {}
-    with sync_playwright() as playwright:
-        for _ in range(runs):
-            with tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
-                context = playwright.chromium.launch_persistent_context(profile, **launch_options())
-                context.add_init_script(WATCH_READY)
-                for state in ("cold", "warm"):
-                    page = context.new_page()
-                    emulate(context, page, link)
-                    page.goto(site)
-                    page.wait_for_function("document.documentElement.dataset.benchReady !== undefined",
-                                           timeout=300_000)
-                    metrics = page.evaluate(APP_METRICS)
-                    page.close()
-                    if metrics.pop("boot") != "snapshot":
-                        raise BenchSetupError("the app's page did not start from its memory snapshot")
-                    for metric, value in metrics.items():
-                        samples.setdefault(f"{metric} {state}", []).append(value)
-                context.close()
-    return samples
-
-
-def app_table(samples: dict[str, list[float]]) -> list[str]:
+def app_table(samples: dict[str, dict[str, list[float]]]) -> list[str]:
     """The app's own page: first paint and sign-in interactive, cold and warm."""
-    m = {key: statistics.median(values) for key, values in samples.items()}
+    m = {key: statistics.median(values) for key, values in samples[APP].items()}
     return ["PetTube's own page (index.html from the local cloud, signed out; interactive = the sign-in buttons "
             "work: config read, Python's handlers bound):", "",
             "| page | first paint cold | first paint warm | sign-in interactive cold | sign-in interactive warm "
             "| bytes cold | bytes warm |", "|---|---|---|---|---|---|---|",
-            f"| PetTube app | {m['paint cold']:.0f} ms | {m['paint warm']:.0f} ms | {m['ready cold'] / 1000:.2f} s "
+            f"| {APP} | {m['paint cold']:.0f} ms | {m['paint warm']:.0f} ms | {m['ready cold'] / 1000:.2f} s "
             f"| {m['ready warm'] / 1000:.2f} s | {m['bytes cold'] / 1e6:.2f} MB | {m['bytes warm'] / 1e3:.0f} KB |", ""]
 
 
@@ -225,7 +198,7 @@ def table(samples: dict[str, dict[str, list[float]]], link: str, delivered: floa
     return lines
 
 
-def render(results: dict[str, dict[str, dict[str, list[float]]]], apps: dict[str, dict[str, list[float]]],
+def render(results: dict[str, dict[str, dict[str, list[float]]]], apps: dict[str, dict[str, dict[str, list[float]]]],
            delivered: dict[str, float], runs: int, version: str, load_before: float) -> str:
     """The markdown section: method, then one table per link."""
     lines = [SECTION, "",
@@ -255,12 +228,13 @@ def main() -> int:
         version = prepare_site(Path(root))
         with serve(Path(root)) as site:
             links = args.links.split(",")
-            results = {link: run(site, args.runs, LINKS[link]) for link in links}
+            pages = {name: f"{site}/{page}" for name, page in PAGES.items()}
+            results = {link: run(pages, args.runs, LINKS[link]) for link in links}
             delivered = {link: delivered_throughput(site, version, LINKS[link]) for link in links if LINKS[link]}
         cloud = LocalCloud(state_dir=Path(root) / "state", ports=Ports(0, 0, 0), settings={"persist": False})
         endpoints = cloud.start()
         try:
-            apps = {link: run_app(endpoints.site, args.runs, LINKS[link]) for link in links}
+            apps = {link: run({APP: endpoints.site}, args.runs, LINKS[link]) for link in links}
         finally:
             cloud.stop()
     text = render(results, apps, delivered, args.runs, version, load_before)

@@ -12,4 +12,3 @@ s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="bench", aws_
 # Unsigned like the page's own (GetId and GetCredentialsForIdentity are public calls): no credential lookup.
 identity = boto3.client("cognito-identity", region_name="us-east-1", config=Config(signature_version=UNSIGNED))
 document.body.dataset.ready = str(window.performance.now())
-document.body.dataset.boot = str(window.pettubeBoot.mode) if hasattr(window, "pettubeBoot") else "ordinary"

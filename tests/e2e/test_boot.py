@@ -8,13 +8,14 @@ build, damaged) must cost time, never the app.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Page
 
 from tests.e2e.test_app import open_app, sign_in_with_google
 
 pytestmark = pytest.mark.slow
 
 
-def boot_of(page) -> dict[str, str]:
+def boot_of(page: Page) -> dict[str, str]:
     return page.evaluate("() => ({ ...globalThis.pettubeBoot })")
 
 
