@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO))  # `python bench/cold_start.py` from a checkout: t
 from bench.report import write_section  # noqa: E402
 from localcloud.cloud import LocalCloud, Ports  # noqa: E402
 from tools.chromium import launch_options  # noqa: E402
-from tools.site_build.build import build, pyscript_config  # noqa: E402
+from tools.site_build.build import build, loader_script, pyscript_config  # noqa: E402
 from tools.site_build.serve import serve  # noqa: E402
 
 PAGES_DIR = Path(__file__).with_name("pages")
@@ -84,13 +84,16 @@ def prepare_site(root: Path) -> str:
     shutil.copy2(REPO / "site" / "app" / "pyodide_fixes.py", root / "app")
     for page in PAGES_DIR.glob("cold_start_*"):
         shutil.copy2(page, root)
-    config = pyscript_config(REPO / "site", manifest, ["pyodide_fixes.py"])
+    config = pyscript_config(REPO / "site", manifest, {"/app/pyodide_fixes.py": "./app/pyodide_fixes.py"})
     (root / "cold_start_boto3.json").write_text(json.dumps(config))
-    # The same page and runtime with PyScript pointed at pyodide.mjs itself: no snapshot.
+    # The same page and runtime with PyScript pointed at pyodide.mjs itself, and a loader that
+    # does not start the snapshot's download: no snapshot.
     ordinary = {**config, "interpreter": config["interpreter"].rsplit("/", 1)[0] + "/pyodide.mjs"}
     (root / "cold_start_ordinary.json").write_text(json.dumps(ordinary))
+    (root / "vendor" / "pyscript-ordinary.js").write_text(loader_script(manifest["version"], early_boot=False))
     page = (root / "cold_start_boto3.html").read_text()
-    (root / PAGES[ORDINARY]).write_text(page.replace("/cold_start_boto3.json", "/cold_start_ordinary.json"))
+    (root / PAGES[ORDINARY]).write_text(page.replace("/cold_start_boto3.json", "/cold_start_ordinary.json")
+                                        .replace("/vendor/pyscript.js", "/vendor/pyscript-ordinary.js"))
     esbuild = REPO / "node_modules" / ".bin" / "esbuild"
     command = [str(esbuild), str(PAGES_DIR / "cold_start_jssdk.entry.js"), "--bundle", "--minify", "--format=esm",
                "--platform=browser", f"--outfile={root / 'cold_start_jssdk.js'}", "--log-level=warning"]

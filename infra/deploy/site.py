@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from deploy.errors import PrerequisiteError
-from localcloud.site_server import PREBUILT_ENCODINGS, content_type
+from localcloud.site_server import APP_BUNDLE, PREBUILT_ENCODINGS, app_bundle, content_type
 
 SITE_DIR = Path(__file__).resolve().parents[2] / "site"
 CONFIG_KEY = "config.json"
@@ -83,6 +83,7 @@ class SiteFile:
 
 def _site_files(site_dir: Path) -> Iterator[SiteFile]:
     """The built site; where the build wrote X.br (or X.gz) next to X, X's object holds those bytes.
+    The page's Python goes up as the one archive it loads (app.zip), as the local cloud serves it.
 
     S3 cannot pick a sibling by Accept-Encoding, and CloudFront compresses only
     files under 10 MB (the Pyodide wasm is close, the memory snapshot is 45 MB):
@@ -90,12 +91,13 @@ def _site_files(site_dir: Path) -> Iterator[SiteFile]:
     the small file. Brotli first: every browser that runs the page (WebAssembly,
     JSPI) accepts it over HTTPS.
     """
+    yield SiteFile(APP_BUNDLE.lstrip("/"), app_bundle(site_dir / "app"))
     for path in sorted(site_dir.rglob("*")):
         key = path.relative_to(site_dir).as_posix()
         parts = key.split("/")
         # The local cloud's config.json lives in site/ too; AWS gets its own.
         if not path.is_file() or key == CONFIG_KEY or SKIPPED_PARTS.intersection(parts) \
-                or any(part.startswith(".") for part in parts):
+                or any(part.startswith(".") for part in parts) or (parts[0] == "app" and path.suffix == ".py"):
             continue
         if path.suffix in (".br", ".gz") and path.with_suffix("").is_file():
             continue

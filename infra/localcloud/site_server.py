@@ -3,8 +3,9 @@
 Correct MIME types for the Pyodide runtime (.mjs, .wasm), compression (the
 build's prebuilt ``.br`` or ``.gz`` sibling by Accept-Encoding, brotli first;
 on-the-fly gzip for other text), the
-cross-origin-isolation headers PyScript workers need, and the generated
-``/config.json`` the page reads at startup. Development caching: every answer
+cross-origin-isolation headers PyScript workers need, and two generated files:
+``/config.json``, which the page reads at startup, and ``/app.zip``, the page's
+Python (site/app) in one download, zipped on request so an edit shows on reload. Development caching: every answer
 revalidates (ETag), except files under a content-hashed path, which are
 immutable as they will be on CloudFront.
 """
@@ -13,9 +14,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import mimetypes
 import re
+import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,8 @@ PREBUILT_ENCODINGS = ((".br", "br"), (".gz", "gzip"))
 _COMPRESSIBLE = re.compile(r"^(text/|application/(javascript|json|wasm|toml|manifest\+json|x-python)|image/svg)")
 # A path segment of 8+ hex digits, or a name like app.3f9a1c2b.js, marks content-addressed files.
 _HASHED = re.compile(r"(/[0-9a-f]{8,}/|\.[0-9a-f]{8,}\.)")
+# The page's Python modules in one archive (PyScript unpacks it: `files` = {APP_BUNDLE: "./*"}).
+APP_BUNDLE = "/app.zip"
 SECURITY_HEADERS = {
     # Cross-origin isolation (SharedArrayBuffer for PyScript workers). credentialless
     # still lets the page show thumbnails and videos from presigned S3 URLs.
@@ -54,6 +59,19 @@ def content_type(name: str) -> str:
     return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
+def app_bundle(app_dir: Path) -> bytes:
+    """site/app/*.py as one zip of app/<module>.py, byte-identical for the same sources.
+
+    One request instead of one per module: on the local cloud seventeen revalidations took
+    0.3-0.6 s of the page's start, and every one costs a round trip on a real link.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in sorted(app_dir.glob("*.py")):
+            bundle.writestr(zipfile.ZipInfo(f"app/{path.name}", date_time=(1980, 1, 1, 0, 0, 0)), path.read_bytes())
+    return buffer.getvalue()
+
+
 class SiteServer:
     """WSGI app serving ``root`` plus a generated ``/config.json``."""
 
@@ -61,6 +79,7 @@ class SiteServer:
         self.root = root.resolve()
         self._config = config
         self._gzip_cache: dict[tuple[Path, float], bytes] = {}
+        self._bundle: tuple[tuple[tuple[str, int], ...], bytes] = ((), b"")
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -75,10 +94,27 @@ class SiteServer:
             response = Response(json.dumps(self._config(), indent=2), mimetype="application/json")
             response.headers["Cache-Control"] = "no-store"
             return response
+        if request.path == APP_BUNDLE:
+            return self._app_bundle(request)
         path = self._resolve(request.path)
         if path is None:
             return Response("Not Found", status=404, mimetype="text/plain")
         return self._file(request, path)
+
+    def _app_bundle(self, request: Request) -> Response:
+        """The app bundle, zipped again only when a module changed (revalidated on every load)."""
+        app_dir = self.root / "app"
+        sources = tuple((path.name, path.stat().st_mtime_ns) for path in sorted(app_dir.glob("*.py")))
+        if self._bundle[0] != sources or not sources:
+            self._bundle = (sources, app_bundle(app_dir))
+        body = self._bundle[1]
+        etag = hashlib.sha1(body).hexdigest()
+        headers = {"Cache-Control": "no-cache"}
+        if request.if_none_match.contains(etag):
+            return Response(status=304, headers={**headers, "ETag": f'"{etag}"'})
+        response = Response(body, content_type=content_type(APP_BUNDLE), headers=headers)
+        response.set_etag(etag)
+        return response
 
     def _resolve(self, url_path: str) -> Path | None:
         relative = url_path.lstrip("/") or "index.html"

@@ -58,7 +58,7 @@ def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy2(REPO_ROOT / "site" / "app" / "pyodide_fixes.py", root / "app")
     shutil.copy2(PROBE / "index.html", root)
     shutil.copy2(PROBE / "probe.py", root)
-    config = pyscript_config(REPO_ROOT / "site", manifest, ["pyodide_fixes.py"])
+    config = pyscript_config(REPO_ROOT / "site", manifest, {"/app/pyodide_fixes.py": "./app/pyodide_fixes.py"})
     (root / "probe.json").write_text(json.dumps(config))
     return root
 
@@ -107,7 +107,7 @@ def stored(endpoint: str, key: str) -> tuple[bytes, str] | None:
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_put_object_from_the_browser_stores_exactly_the_bytes_and_content_type(
+def test_an_upload_from_the_browser_stores_exactly_the_bytes_and_content_type(
         probe: dict[str, Any], s3_endpoint: str, transport: str) -> None:
     assert probe["applied"] is True
     assert probe[f"{transport}-fixed"] == "ok"

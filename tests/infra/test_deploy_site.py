@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import boto3
@@ -28,7 +30,7 @@ OUTPUTS = {
 @pytest.mark.parametrize(("key", "expected"), [
     ("index.html", site.REVALIDATE),
     ("config.json", site.REVALIDATE),
-    ("app/main.py", site.REVALIDATE),
+    ("app.zip", site.REVALIDATE),
     ("pyscript.toml", site.REVALIDATE),
     ("vendor/pyodide-314.0.7/pyodide.asm.wasm", site.IMMUTABLE),
     ("vendor/wheels/boto3-1.44.5-py3-none-any.whl", site.IMMUTABLE),
@@ -91,7 +93,10 @@ def test_publish_uploads_with_headers_and_replaces_the_local_config(aws: boto3.S
     config = site.site_config(OUTPUTS, {"MaxUploadBytes": "5368709120"}, "eu-west-1")
     report = site.publish(s3, "site", config, built_site)
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="site")["Contents"])
-    assert keys == ["app/main.py", "config.json", "index.html", "vendor/pyodide-314.0.7/pyodide.asm.wasm"]
+    # The page's Python goes up as the one archive the page loads, not module by module.
+    assert keys == ["app.zip", "config.json", "index.html", "vendor/pyodide-314.0.7/pyodide.asm.wasm"]
+    bundle = zipfile.ZipFile(io.BytesIO(s3.get_object(Bucket="site", Key="app.zip")["Body"].read()))
+    assert bundle.namelist() == ["app/main.py"] and bundle.read("app/main.py") == b"print('hi')\n"
     wasm = s3.head_object(Bucket="site", Key="vendor/pyodide-314.0.7/pyodide.asm.wasm")
     assert (wasm["ContentType"], wasm["CacheControl"]) == ("application/wasm", site.IMMUTABLE)
     page = s3.head_object(Bucket="site", Key="index.html")

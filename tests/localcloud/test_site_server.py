@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import io
+import zipfile
 from pathlib import Path
 
 import brotli
 import pytest
 from werkzeug.test import Client
 
-from localcloud.site_server import SiteServer
+from localcloud.site_server import SiteServer, app_bundle
 
 
 @pytest.fixture
@@ -23,6 +25,9 @@ def client(tmp_path: Path) -> Client:
     (runtime / "snapshot.bin").write_bytes(b"\2" * 8000)
     (runtime / "snapshot.bin.br").write_bytes(brotli.compress(b"\2" * 8000))
     (runtime / "snapshot.bin.gz").write_bytes(gzip.compress(b"\2" * 8000))
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "main.py").write_text("print('hello')\n")
     (tmp_path.parent / "secret.txt").write_text("not for the web")
     return Client(SiteServer(tmp_path, lambda: {"mode": "local", "api_url": "http://127.0.0.1:1/api"}))
 
@@ -84,3 +89,25 @@ def test_nothing_outside_the_site_is_served(client: Client, path: str) -> None:
 
 def test_only_reads_are_allowed(client: Client) -> None:
     assert client.post("/index.html").status_code == 405
+
+
+def test_the_page_python_comes_in_one_archive_that_follows_every_edit(client: Client, tmp_path: Path) -> None:
+    first = client.get("/app.zip")
+    assert first.headers["Content-Type"] == "application/zip" and first.headers["Cache-Control"] == "no-cache"
+    bundle = zipfile.ZipFile(io.BytesIO(first.get_data()))
+    assert bundle.namelist() == ["app/__init__.py", "app/main.py"]
+    assert bundle.read("app/main.py") == b"print('hello')\n"
+    # Unchanged sources: a reload costs a 304. An edit (or a new module) shows on the next load.
+    assert client.get("/app.zip", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    (tmp_path / "app" / "views.py").write_text("VIEWS = 1\n")
+    second = client.get("/app.zip", headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200
+    assert zipfile.ZipFile(io.BytesIO(second.get_data())).namelist() == ["app/__init__.py", "app/main.py", "app/views.py"]
+
+
+def test_the_app_archive_is_byte_identical_for_the_same_sources(tmp_path: Path) -> None:
+    """Deploy compares MD5s: an unchanged app must not be uploaded again."""
+    (tmp_path / "main.py").write_text("x = 1\n")
+    first = app_bundle(tmp_path)
+    (tmp_path / "main.py").touch()
+    assert app_bundle(tmp_path) == first

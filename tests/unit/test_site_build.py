@@ -64,23 +64,36 @@ def test_a_wheel_needing_an_unvendored_package_fails_the_build(tmp_path: Path) -
 
 
 def fake_botocore(directory: Path) -> Path:
-    """botocore's layout: code, shared data files, one folder per service."""
-    files = {"botocore/__init__.py": b"# code", "botocore/data/endpoints.json": b"{}",
-             "botocore/data/s3/2006-03-01/service-2.json.gz": b"s3 model",
-             "botocore/data/ec2/2016-11-15/service-2.json.gz": b"ec2 model" * 1000,
-             "botocore/data/sts/2011-06-15/service-2.json.gz": b"sts model"}
+    """botocore's layout: code, shared data files, one folder per service (models gzipped, as shipped)."""
+    model = {"metadata": {"serviceId": "S3"}, "documentation": "Amazon S3",
+             "operations": {"ListParts": {"input": {"shape": "ListPartsRequest"}, "documentation": "Lists parts."},
+                            "PutObject": {"input": {"shape": "PutObjectRequest"}}},
+             "shapes": {"ListPartsRequest": {"type": "structure", "members": {"Bucket": {"shape": "BucketName"}}},
+                        "BucketName": {"type": "string"}, "PutObjectRequest": {"type": "structure", "members": {}}}}
+    endpoints = {"partitions": [{"partition": "aws", "services": {"s3": {}, "ec2": {}}}], "version": 3}
+    files = {"botocore/__init__.py": b"# code", "botocore/data/endpoints.json": json.dumps(endpoints).encode(),
+             "botocore/data/_retry.json": b"{}",
+             "botocore/data/s3/2006-03-01/service-2.json.gz": gzip.compress(json.dumps(model).encode(), mtime=0),
+             "botocore/data/s3/2006-03-01/examples-1.json": b"{}",
+             "botocore/data/s3/2006-03-01/paginators-1.json": b"{}",
+             "botocore/data/ec2/2016-11-15/service-2.json.gz": b"ec2 model" * 1000}
     return make_wheel(directory, "botocore", "1.44.5", files)
 
 
-def test_slim_botocore_keeps_code_shared_data_and_the_page_services_only(tmp_path: Path) -> None:
+def test_slim_botocore_keeps_code_and_only_the_page_calls(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
-    slim = wheels.slim_botocore(fake_botocore(tmp_path), tmp_path / "out", services=("s3", "sts"))
+    slim = wheels.slim_botocore(fake_botocore(tmp_path), tmp_path / "out", api={"s3": ("ListParts",)})
     with zipfile.ZipFile(slim) as wheel:
         names = set(wheel.namelist())
         record = wheel.read("botocore-1.44.5.dist-info/RECORD").decode().splitlines()
-    assert "botocore/data/ec2/2016-11-15/service-2.json.gz" not in names
-    assert {"botocore/__init__.py", "botocore/data/endpoints.json",
-            "botocore/data/s3/2006-03-01/service-2.json.gz", "botocore/data/sts/2011-06-15/service-2.json.gz"} <= names
+        model = json.loads(wheel.read("botocore/data/s3/2006-03-01/service-2.json"))
+        endpoints = json.loads(wheel.read("botocore/data/endpoints.json"))
+    assert names == {"botocore/__init__.py", "botocore/data/endpoints.json", "botocore/data/_retry.json",
+                     "botocore/data/s3/2006-03-01/service-2.json", "botocore/data/s3/2006-03-01/paginators-1.json",
+                     "botocore-1.44.5.dist-info/METADATA", "botocore-1.44.5.dist-info/RECORD"}
+    assert list(model["operations"]) == ["ListParts"] and set(model["shapes"]) == {"ListPartsRequest", "BucketName"}
+    assert "documentation" not in model and "documentation" not in model["operations"]["ListParts"]
+    assert endpoints["partitions"][0]["services"] == {"s3": {}}
     # RECORD names exactly the files left, so installers that check it agree with the content.
     assert {row.split(",")[0] for row in record} == names
 
@@ -89,7 +102,8 @@ def test_slim_botocore_is_byte_identical_on_every_build(tmp_path: Path) -> None:
     source = fake_botocore(tmp_path)
     first, second = tmp_path / "a", tmp_path / "b"
     first.mkdir(), second.mkdir()
-    assert wheels.slim_botocore(source, first).read_bytes() == wheels.slim_botocore(source, second).read_bytes()
+    api = {"s3": ("ListParts",)}
+    assert wheels.slim_botocore(source, first, api).read_bytes() == wheels.slim_botocore(source, second, api).read_bytes()
 
 
 def test_compressed_siblings_only_where_the_server_would_send_fewer_bytes(tmp_path: Path) -> None:
@@ -107,7 +121,7 @@ def test_compressed_siblings_only_where_the_server_would_send_fewer_bytes(tmp_pa
     assert [path.read_bytes() for path in siblings(tmp_path)] == [path.read_bytes() for path in written]
 
 
-def fake_snapshot(runtime: Path) -> Path:
+def fake_snapshot(runtime: Path, packages: list[str], services: tuple[str, ...]) -> Path:
     """Stands in for the headless-Chromium snapshot (tests/e2e boot the real one)."""
     taken = runtime / "pyodide" / snapshot.SNAPSHOT_NAME
     taken.write_bytes(b"\0" * 4096 + os.urandom(16))  # like the real one: not byte-identical from run to run
@@ -150,7 +164,8 @@ def test_the_page_reaches_the_versioned_runtime_through_fixed_paths(repo: Path) 
     config = json.loads((vendor / "pyscript.json").read_text())
     assert config["packages"] == ["six"]
     assert (repo / "site" / config["interpreter"].lstrip("/")).is_file()
-    assert config["files"] == {"/app/main.py": "./app/main.py", "/app/pyodide_fixes.py": "./app/pyodide_fixes.py"}
+    # site/app arrives as one archive (the site server zips it), unpacked as app/*.py.
+    assert config["files"] == {"/app.zip": "./*"}
 
 
 def test_an_unchanged_build_does_nothing_and_a_changed_input_gets_a_new_directory(repo: Path) -> None:
@@ -173,7 +188,8 @@ def test_the_page_boots_through_the_snapshot_module_and_the_snapshot_does_not_re
     pyodide = repo / "site" / first["base"] / "pyodide"
     config = json.loads((repo / "site" / "vendor" / "pyscript.json").read_text())
     assert config["interpreter"] == f"/{first['base']}pyodide/{snapshot.BOOT_NAME}"
-    assert (pyodide / snapshot.BOOT_NAME).read_text() == snapshot.BOOT.read_text()
+    # The boot module knows what the snapshot holds, so a restored page skips installing it.
+    assert 'const SNAPSHOT_PACKAGES = ["six"];' in (pyodide / snapshot.BOOT_NAME).read_text()
     assert first["snapshot"] == f"{first['base']}pyodide/{snapshot.SNAPSHOT_NAME}"
     assert (pyodide / "snapshot.bin.gz").is_file()
     taken = (pyodide / snapshot.SNAPSHOT_NAME).read_bytes()
@@ -184,7 +200,7 @@ def test_the_page_boots_through_the_snapshot_module_and_the_snapshot_does_not_re
 
 def test_without_a_browser_the_runtime_still_builds_and_the_next_build_tries_again(
         repo: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    def no_browser(runtime: Path) -> Path:
+    def no_browser(runtime: Path, packages: list[str], services: tuple[str, ...]) -> Path:
         raise snapshot.SnapshotError("Executable doesn't exist at /nowhere/chrome")
 
     monkeypatch.setattr(snapshot, "take", no_browser)

@@ -1,6 +1,7 @@
 // PetTube's entry into Pyodide. PyScript imports this module as its `interpreter` and calls
 // its loadPyodide(). It restores the memory snapshot that `python -m tools.site_build` took
-// after boto3 was imported, which skips seconds of interpreter start-up and imports.
+// after importing every module of the page's packages and building its boto3 clients, which
+// skips seconds of interpreter start-up, imports and package installs.
 // Whenever the browser lacks WebAssembly JSPI, or the snapshot is missing, was made by
 // another Pyodide build (Pyodide checks a build id) or fails to restore, Python boots the
 // ordinary way. Pyodide's snapshot API is private (underscored options): only this file and
@@ -11,10 +12,19 @@ export const version = pyodide.version;
 
 const SNAPSHOT = new URL("snapshot.bin", import.meta.url);
 const PAGE = 65536;
+// The packages whose every module is in the snapshot: a restored page does not install them
+// (their files are not in memory, and nothing reads them any more).
+const SNAPSHOT_PACKAGES = [/* the snapshot's packages, filled in by snapshot.py */];
 
 // How this page's Python started, for the page's tests and benchmarks.
 const boot = { mode: "starting", reason: "" };
 globalThis.pettubeBoot = boot;
+
+// The snapshot was taken in Chromium, and Pyodide keeps in memory that the engine has
+// WebAssembly stack switching (JSPI), which PyScript's fetch then relies on.
+function canRestore() {
+  return "Suspending" in WebAssembly;
+}
 
 async function fetchSnapshot() {
   const response = await fetch(SNAPSHOT);
@@ -45,23 +55,25 @@ function growMemoryOnInstantiate(snapshot) {
   return restore;
 }
 
-// The snapshot was taken in Chromium, and Pyodide keeps in memory that the engine has
-// WebAssembly stack switching (JSPI), which PyScript's fetch then relies on.
-const canRestore = () => "Suspending" in WebAssembly;
+// Downloaded from the moment this module is imported: PetTube's loader imports it while
+// PyScript is still starting. Pyodide awaits it much later: meanwhile a failed download must
+// not count as an unhandled rejection (loadPyodide's own rejection is handled below).
+const snapshot = canRestore() ? fetchSnapshot() : null;
+snapshot?.catch(() => {});
+
+// A requirement's name without its version ("boto3==1.40" -> "boto3").
+const packageName = (requirement) => requirement.split(/[<>=!~ ;\[]/)[0];
 
 export async function loadPyodide(options = {}) {
-  if (!canRestore()) {
+  if (!snapshot) {
     boot.mode = "ordinary";
     boot.reason = "this browser has no WebAssembly stack switching (JSPI), which the snapshot needs";
     return pyodide.loadPyodide(options);
   }
-  const snapshot = fetchSnapshot();
-  // Pyodide awaits it only after loading its own scripts: meanwhile a failed download must
-  // not count as an unhandled rejection (loadPyodide's own rejection is handled below).
-  snapshot.catch(() => {});
+  const packages = (options.packages ?? []).filter((name) => !SNAPSHOT_PACKAGES.includes(packageName(name)));
   const restoreWebAssembly = growMemoryOnInstantiate(snapshot);
   try {
-    const interpreter = await pyodide.loadPyodide({ ...options, _loadSnapshot: snapshot });
+    const interpreter = await pyodide.loadPyodide({ ...options, packages, _loadSnapshot: snapshot });
     // The snapshot froze `random`'s state: every page would draw the same numbers.
     interpreter.runPython("import random; random.seed()");
     boot.mode = "snapshot";

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.site_build import compress, npm, pyodide_lock, snapshot, wheels
+from localcloud.site_server import APP_BUNDLE
+from tools.site_build import botocore_data, compress, npm, pyodide_lock, snapshot, wheels
 
 log = logging.getLogger("site_build")
 
@@ -27,7 +28,7 @@ const core = new URL("pyscript/core.js", runtime);
 const preload = Object.assign(document.createElement("link"), {{ rel: "modulepreload", href: core }});
 const styles = Object.assign(document.createElement("link"), {{ rel: "stylesheet", href: new URL("pyscript/core.css", runtime) }});
 document.head.append(preload, styles);
-// Cognito's UMD build defines window.AmazonCognitoIdentity; Python may need it at start-up.
+{early_boot}// Cognito's UMD build defines window.AmazonCognitoIdentity; Python may need it at start-up.
 await new Promise((resolve, reject) => {{
   const script = Object.assign(document.createElement("script"), {{ src: new URL("cognito/amazon-cognito-identity.min.js", runtime) }});
   script.onload = resolve;
@@ -36,6 +37,17 @@ await new Promise((resolve, reject) => {{
 }});
 await import(core);
 """
+# Importing the boot module starts the snapshot's download alongside PyScript's start, not after it.
+_EARLY_BOOT = """\
+// Python's boot module (PyScript imports it again, the same instance): importing it now starts
+// the memory snapshot's download while PyScript starts. A failure shows when PyScript imports it.
+import(new URL("pyodide/{boot}", runtime)).catch(() => {{}});
+"""
+
+
+def loader_script(version: str, early_boot: bool = True) -> str:
+    """The fixed-path loader of runtime `version`; `early_boot=False` leaves the snapshot to PyScript's pace."""
+    return _LOADER.format(version=version, early_boot=_EARLY_BOOT.format(boot=snapshot.BOOT_NAME) if early_boot else "")
 
 
 @dataclass(frozen=True)
@@ -66,11 +78,18 @@ def _digest(items: list[tuple[str, str]]) -> str:
     return hashlib.sha256(json.dumps(sorted(items)).encode()).hexdigest()
 
 
+def page_packages(layout: Layout) -> list[str]:
+    """The packages the page asks for (site/pyscript.toml), which the snapshot holds."""
+    return list(tomllib.loads((layout.site / "pyscript.toml").read_text())["packages"])
+
+
 def _inputs_hash(layout: Layout, wheel_files: list[Path]) -> str:
-    """Everything the runtime is made from: npm lockfile, wheels, kept services and this builder."""
+    """Everything the runtime is made from: npm lockfile, wheels, the page's packages and
+    services, and this builder."""
     items = [("package-lock.json", wheels.sha256_of(layout.root / "package-lock.json"))]
+    items += [("packages", ",".join(page_packages(layout)))]
     items += [(path.name, wheels.sha256_of(path)) for path in wheel_files]
-    items += [("services", ",".join(wheels.PAGE_SERVICES))]
+    items += [("page api", json.dumps(botocore_data.PAGE_API, sort_keys=True))]
     builder = [path for path in Path(__file__).parent.iterdir() if path.suffix in (".py", ".js", ".mjs")]
     items += [(path.name, wheels.sha256_of(path)) for path in builder]
     return _digest(items)
@@ -96,7 +115,7 @@ def _assemble(layout: Layout, modules: Path, wheel_files: list[Path], staging: P
     upstream = json.loads((modules / "pyodide" / "pyodide-lock.json").read_text())
     lock = pyodide_lock.build_lock(upstream, sorted(pyodide_dir.glob("*.whl")))
     (pyodide_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
-    snapshot.install_boot(pyodide_dir)
+    snapshot.install_boot(pyodide_dir, page_packages(layout))
     compress.siblings(staging)
     return {name: entry["version"] for name, entry in lock["packages"].items()}
 
@@ -106,10 +125,10 @@ def _npm_version(modules: Path, package: str) -> str:
     return json.loads((modules / package / "package.json").read_text())["version"]
 
 
-def _take_snapshot(staging: Path) -> Path | None:
+def _take_snapshot(layout: Layout, staging: Path) -> Path | None:
     """The memory snapshot and its compressed siblings; None (ordinary boot) when no browser could take it."""
     try:
-        taken = snapshot.take(staging)
+        taken = snapshot.take(staging, page_packages(layout), tuple(botocore_data.PAGE_API))
     except snapshot.SnapshotError as exc:
         log.warning("no memory snapshot: the page will start Python the ordinary way, seconds slower (%s). "
                     "`make browser` sets up a Chromium; then run `make site` again.", exc)
@@ -136,7 +155,7 @@ def build_runtime(layout: Layout, force: bool = False) -> dict[str, Any]:
     # The name covers every file but the snapshot, which is made from them and is not
     # byte-identical from run to run (timestamps, hash seeds in the interpreter's memory).
     version = _content_hash(staging)[:16]
-    snapshot_path = _take_snapshot(staging)
+    snapshot_path = _take_snapshot(layout, staging)
     for old in layout.vendor.iterdir():
         if old.is_dir() and _VERSION.fullmatch(old.name):
             shutil.rmtree(old)
@@ -156,21 +175,21 @@ def build_runtime(layout: Layout, force: bool = False) -> dict[str, Any]:
         "pyscript_version": _npm_version(modules, "@pyscript/core"),
         "packages": packages,
     }
-    (layout.vendor / "pyscript.js").write_text(_LOADER.format(version=version))
+    (layout.vendor / "pyscript.js").write_text(loader_script(version))
     layout.manifest.write_text(json.dumps(manifest, indent=2) + "\n")
     log.info("runtime built: %s", version)
     return manifest
 
 
-def pyscript_config(site: Path, manifest: dict[str, Any], modules: list[str]) -> dict[str, Any]:
-    """site/pyscript.toml plus the versioned interpreter and the given `app/` modules as files.
+def pyscript_config(site: Path, manifest: dict[str, Any], files: dict[str, str]) -> dict[str, Any]:
+    """site/pyscript.toml plus the versioned interpreter and the page's `files` (URL -> where).
 
     Paths are absolute from the site root: PyScript resolves `interpreter` against the
     page but `files` against the config's URL, and the site is served at its origin's root.
     """
     config = tomllib.loads((site / "pyscript.toml").read_text())
     config["interpreter"] = "/" + manifest["interpreter"]
-    config["files"] = {f"/app/{name}": f"./app/{name}" for name in sorted(modules)}
+    config["files"] = files
     return config
 
 
@@ -187,6 +206,7 @@ def build(root: Path, force: bool = False) -> dict[str, Any]:
     layout = Layout(root)
     layout.vendor.mkdir(parents=True, exist_ok=True)
     manifest = build_runtime(layout, force=force)
-    config = pyscript_config(layout.site, manifest, [path.name for path in (layout.site / "app").glob("*.py")])
+    # The site server zips site/app into this archive, which PyScript unpacks as app/*.py.
+    config = pyscript_config(layout.site, manifest, {APP_BUNDLE: "./*"})
     write_if_changed(layout.site / manifest["config"], json.dumps(config, indent=2) + "\n")
     return manifest

@@ -1,17 +1,22 @@
 // Evaluated by snapshot.py in headless Chromium on a page of the runtime being built:
-// boot Pyodide the ordinary way on the vendored wheels, run the warm-up, keep the memory
-// snapshot in `globalThis.pettubeSnapshot` for snapshot.py to read, and return its size.
+// boot Pyodide the ordinary way with the page's packages, run the warm-up on every module
+// of their wheels, keep the memory snapshot in `globalThis.pettubeSnapshot` for snapshot.py
+// to read, and return its size and the modules the browser could not import.
 // It is taken in the browser, not in Node, because Pyodide keeps what it learned of the
 // JavaScript engine (WebAssembly stack switching, which PyScript's fetch needs) in memory.
-async ([indexURL, warmup]) => {
+async ([indexURL, packages, services, warmup]) => {
   const { loadPyodide } = await import(indexURL + "pyodide.mjs");
   // A plain object as Python's `js` module: the real globalThis behind Pyodide's recording
   // proxy makes accessors such as crossOriginIsolated throw "Illegal invocation".
-  const py = await loadPyodide({ indexURL, packages: ["boto3"], jsglobals: { ...globalThis }, _makeSnapshot: true });
+  const py = await loadPyodide({ indexURL, packages, jsglobals: { ...globalThis }, _makeSnapshot: true });
+  // Import names (dateutil, not python-dateutil) of everything installed, dependencies included.
+  const imports = Object.keys(py.loadedPackages).flatMap((name) => py.lockfile.packages[name].imports);
   py.runPython(warmup, { filename: "snapshot_warmup.py" });
-  // The page installs the wheels again after restoring (their files are not in memory):
-  // Pyodide must not think they are already there.
+  const warmUp = py.globals.get("warm_up");
+  const unavailable = warmUp(imports, services).toJs();
+  warmUp.destroy();
+  // A JS object: not part of the memory snapshot, and Pyodide refuses to snapshot with it filled.
   for (const name of Object.keys(py.loadedPackages)) delete py.loadedPackages[name];
   globalThis.pettubeSnapshot = py.makeMemorySnapshot();
-  return globalThis.pettubeSnapshot.length;
+  return { size: globalThis.pettubeSnapshot.length, unavailable };
 }

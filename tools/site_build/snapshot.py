@@ -10,8 +10,8 @@ assembling on 127.0.0.1, boots it in the same Chromium the tests drive, runs
 from __future__ import annotations
 
 import base64
+import json
 import logging
-import shutil
 from pathlib import Path
 
 log = logging.getLogger("site_build")
@@ -23,6 +23,8 @@ BOOT = HERE / "boot.mjs"
 # Names inside the versioned pyodide/ directory; the boot module fetches SNAPSHOT_NAME next to itself.
 SNAPSHOT_NAME = "snapshot.bin"
 BOOT_NAME = "pettube-boot.mjs"
+# In boot.mjs, replaced by the JSON list of the packages the snapshot holds.
+_PACKAGES_PLACEHOLDER = "[/* the snapshot's packages, filled in by snapshot.py */]"
 # Read back in pieces: one string of tens of MB through the DevTools protocol is slow and memory-hungry.
 _CHUNK = 4 << 20
 _READ_CHUNK = """([offset, size]) => {
@@ -37,13 +39,18 @@ class SnapshotError(RuntimeError):
     """The snapshot could not be taken (the page still boots, the ordinary way)."""
 
 
-def install_boot(pyodide_dir: Path) -> None:
-    """Put the boot module (PyScript's `interpreter`) next to pyodide.mjs, which it imports."""
-    shutil.copy2(BOOT, pyodide_dir / BOOT_NAME)
+def install_boot(pyodide_dir: Path, packages: list[str]) -> None:
+    """Put the boot module (PyScript's `interpreter`) next to pyodide.mjs, which it imports.
+
+    It is told which packages the snapshot holds: a page restoring it skips installing them.
+    """
+    text = BOOT.read_text().replace(_PACKAGES_PLACEHOLDER, json.dumps(sorted(packages)))
+    (pyodide_dir / BOOT_NAME).write_text(text)
 
 
-def take(runtime_dir: Path, timeout_ms: int = 300_000) -> Path:
-    """Boot `runtime_dir`/pyodide in headless Chromium, run the warm-up, write `snapshot.bin` there."""
+def take(runtime_dir: Path, packages: list[str], services: tuple[str, ...], timeout_ms: int = 300_000) -> Path:
+    """Boot `runtime_dir`/pyodide with `packages` in headless Chromium, import all of them, build
+    clients for `services`, and write the memory to `snapshot.bin` there."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -58,7 +65,9 @@ def take(runtime_dir: Path, timeout_ms: int = 300_000) -> Path:
                 page = browser.new_page()
                 page.set_default_timeout(timeout_ms)
                 page.goto(f"{site}/pyodide/pyodide-lock.json")
-                size = page.evaluate(SCRIPT.read_text(), [f"{site}/pyodide/", WARMUP.read_text()])
+                taken = page.evaluate(SCRIPT.read_text(), [f"{site}/pyodide/", packages, list(services),
+                                                           WARMUP.read_text()])
+                size = taken["size"]
                 with output.open("wb") as handle:
                     for offset in range(0, size, _CHUNK):
                         handle.write(base64.b64decode(page.evaluate(_READ_CHUNK, [offset, _CHUNK])))
@@ -67,5 +76,6 @@ def take(runtime_dir: Path, timeout_ms: int = 300_000) -> Path:
     except PlaywrightError as exc:
         output.unlink(missing_ok=True)
         raise SnapshotError(str(exc).strip().splitlines()[0]) from exc
-    log.info("memory snapshot taken: %.1f MB", output.stat().st_size / 1e6)
+    log.info("memory snapshot taken: %.1f MB; modules the browser cannot import, left out: %s",
+             output.stat().st_size / 1e6, ", ".join(taken["unavailable"]) or "none")
     return output

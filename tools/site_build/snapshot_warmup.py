@@ -1,33 +1,56 @@
-"""Run in Pyodide (headless Chromium) just before PetTube's memory snapshot is taken: what the page imports.
+"""Run in Pyodide (headless Chromium) just before PetTube's memory snapshot is taken.
 
-Everything imported here is already imported when the restored page starts: boto3,
-the botocore modules the page signs with, urllib3's browser backend and what building
-the page's clients pulls in, about 450 modules and seconds of the browser's time.
+A snapshot holds memory, not files: the restored page has no wheel files, so it does not
+reinstall them (that took most of a second). Everything the page will ever need from the
+wheels must therefore already be in memory:
 
-No client is built: the service models a client loads would add 7.6 MB to the snapshot
-(1.4 MB compressed) and, measured, save nothing noticeable. The page builds its clients
-with the real endpoint and credentials, reading the models from the wheels it
-reinstalls after restoring (a snapshot holds memory, not files).
+- every module of the wheels' packages, because botocore and urllib3 import some lazily
+  (a module that cannot be imported in the browser, such as urllib3's SOCKS support, is
+  left out: it would fail on the page too);
+- the botocore data the page's two clients read (service models, endpoint rules,
+  partitions, retry settings): building those clients once on boto3's default session
+  leaves them in that session's loader cache, where the page's own clients find them.
 
-No credential, endpoint or user data belongs here: the snapshot is a public file.
+No credential, endpoint or user data belongs here: the snapshot is a public file. The
+clients built here are thrown away; the page builds its own with the real endpoint and
+credentials.
 """
 
-import asyncio  # noqa: F401 - imported for the page, kept in the snapshot
 import gc
-import json  # noqa: F401
-import logging  # noqa: F401
+import importlib
+import pkgutil
 
-import boto3  # noqa: F401
-import urllib3.contrib.emscripten.fetch  # noqa: F401 - urllib3's browser backend
-from botocore.auth import SigV4Auth  # noqa: F401 - MyMedia API signing
-from botocore.awsrequest import AWSRequest  # noqa: F401
-from botocore.config import Config  # noqa: F401
-from botocore.credentials import Credentials  # noqa: F401
-from botocore.exceptions import ClientError  # noqa: F401
+import boto3
+from botocore import UNSIGNED
+from botocore.config import Config
 
-# What building the page's S3 and Cognito Identity clients imports on top of `import boto3`
-# (sys.modules before and after, on CPython with the same boto3): boto3's S3 extras.
-import boto3.s3.inject  # noqa: F401
-import boto3.s3.transfer  # noqa: F401
+def import_everything(names: tuple[str, ...]) -> list[str]:
+    """Import every module of these packages; the names of those the browser cannot import."""
+    unavailable = []
+    for name in names:
+        package = importlib.import_module(name)
+        for module in pkgutil.walk_packages(getattr(package, "__path__", []), prefix=f"{name}."):
+            try:
+                importlib.import_module(module.name)
+            except Exception:  # noqa: BLE001 - optional dependency missing in Pyodide: the page cannot have it either
+                unavailable.append(module.name)
+    return unavailable
 
-gc.collect()
+
+def load_service_data(services: tuple[str, ...]) -> None:
+    """Build each client once (signed and unsigned, as the page does) so its data stays cached."""
+    for service in services:
+        for config in (Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                              retries={"mode": "standard", "max_attempts": 3}),
+                       Config(signature_version=UNSIGNED, retries={"mode": "standard", "max_attempts": 3})):
+            boto3.client(service, region_name="us-east-1", endpoint_url="http://127.0.0.1:1",
+                         aws_access_key_id="snapshot", aws_secret_access_key="snapshot", config=config)
+
+
+def warm_up(packages: list[str], services: list[str]) -> list[str]:
+    """Called by snapshot.js: the import names of every wheel the page installs, and the
+    services its clients call (botocore's data holds no others). Returns what was left out."""
+    unavailable = import_everything(tuple(packages))
+    load_service_data(tuple(services))
+    gc.collect()
+    return unavailable

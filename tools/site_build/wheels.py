@@ -9,11 +9,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-REQUIREMENTS = Path(__file__).with_name("requirements-pyodide.txt")
+from tools.site_build import botocore_data
 
-# The AWS services the page talks to through boto3. SigV4 for the MyMedia API needs no
-# service model (botocore.auth signs any request), so nothing else is kept.
-PAGE_SERVICES = ("s3", "sts", "cognito-identity")
+REQUIREMENTS = Path(__file__).with_name("requirements-pyodide.txt")
 
 # Pyodide 314 runs CPython 3.14: ask pip for wheels that install there, not on the host.
 _TARGET = ("--python-version", "3.14", "--implementation", "py", "--abi", "none", "--platform", "any")
@@ -57,14 +55,6 @@ def download(cache: Path, requirements: Path = REQUIREMENTS) -> list[Path]:
     return sorted(cached[digest] for digest in wanted)
 
 
-def _keeps(name: str, services: tuple[str, ...]) -> bool:
-    """True for every wheel entry except the data of services the page never calls."""
-    parts = name.split("/")
-    if parts[:2] != ["botocore", "data"] or len(parts) == 3:
-        return True  # code, and data/*.json shared by all services (endpoints, partitions, retries)
-    return parts[2] in services
-
-
 def _record_line(name: str, data: bytes) -> str:
     """One RECORD row as the wheel spec writes it (urlsafe base64 sha256, no padding)."""
     digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
@@ -87,19 +77,26 @@ def repack_stored(archive: Path, target: Path) -> Path:
     return target
 
 
-def slim_botocore(wheel: Path, dest: Path, services: tuple[str, ...] = PAGE_SERVICES) -> Path:
-    """Repack botocore with only the given services' data (16.9 MB -> 3.3 MB stored), reproducibly."""
+def slim_botocore(wheel: Path, dest: Path, api: dict[str, tuple[str, ...]] = botocore_data.PAGE_API) -> Path:
+    """Repack botocore with its data cut down to the page's calls (16.9 MB -> 1.4 MB stored), reproducibly."""
     target = dest / wheel.name
     with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as out:
-        kept = [info for info in source.infolist() if _keeps(info.filename, services)]
-        record = next(info for info in kept if info.filename.endswith(".dist-info/RECORD"))
+        record = None
         rows = []
-        for info in kept:
-            if info is record:
+        for info in source.infolist():
+            if info.filename.endswith(".dist-info/RECORD"):
+                record = info
                 continue
-            data = source.read(info)
-            out.writestr(info, data, compress_type=zipfile.ZIP_STORED)
-            rows.append(_record_line(info.filename, data))
+            kept = botocore_data.trim_member(info.filename, source.read(info), api)
+            if kept is None:
+                continue
+            name, data = kept
+            member = zipfile.ZipInfo(name, date_time=info.date_time)
+            member.external_attr = info.external_attr
+            out.writestr(member, data, compress_type=zipfile.ZIP_STORED)
+            rows.append(_record_line(name, data))
+        if record is None:
+            raise ValueError(f"{wheel.name} has no RECORD")
         rows.append(f"{record.filename},,")
         out.writestr(record, "\n".join(rows) + "\n", compress_type=zipfile.ZIP_STORED)
     return target

@@ -1,4 +1,8 @@
-"""PutObject from Pyodide through both urllib3 transports, before and after pyodide_fixes.apply().
+"""An upload from Pyodide through both urllib3 transports, before and after pyodide_fixes.apply().
+
+The upload uses the S3 calls the page's botocore keeps (CreateMultipartUpload with a
+Content-Type, UploadPart with a body, CompleteMultipartUpload with an XML body): the
+calls whose headers and bodies urllib3's browser backend used to corrupt.
 
 Awaited top-level code can suspend (JSPI), so urllib3 uses fetch; a call from a plain
 JS callback (a timer here, a sync event handler in the app) cannot, so it uses a
@@ -27,9 +31,13 @@ s3 = boto3.client(
 
 
 def put(key: str) -> str:
-    """Upload BODY as video/mp4; the outcome as text (an unfixed call may fail)."""
+    """Upload BODY as video/mp4 in one part; the outcome as text (an unfixed call may fail)."""
+    bucket = query.get("bucket")
     try:
-        s3.put_object(Bucket=query.get("bucket"), Key=key, Body=BODY, ContentType="video/mp4")
+        upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key, ContentType="video/mp4")["UploadId"]
+        part = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=BODY)
+        s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
+                                     MultipartUpload={"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]})
     except Exception as error:  # the report names it; the test decides
         return f"{type(error).__name__}: {error}"
     return "ok"
