@@ -15,7 +15,8 @@ async ([indexURL, packages, services, warmup]) => {
   const warmUp = py.globals.get("warm_up");
   const unavailable = warmUp(imports, services).toJs();
   warmUp.destroy();
-  // A JS object: not part of the memory snapshot, and Pyodide refuses to snapshot with it filled.
+  // Emptied before the snapshot, as FIELD-NOTES found necessary. It is a JS object, not part of
+  // the memory: the restored page starts with an empty one and installs none of these packages.
   for (const name of Object.keys(py.loadedPackages)) delete py.loadedPackages[name];
   globalThis.pettubeSnapshot = py.makeMemorySnapshot();
   return { size: globalThis.pettubeSnapshot.length, unavailable };

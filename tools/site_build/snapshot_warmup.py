@@ -24,6 +24,7 @@ import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
 
+
 def import_everything(names: tuple[str, ...]) -> list[str]:
     """Import every module of these packages; the names of those the browser cannot import."""
     unavailable = []
