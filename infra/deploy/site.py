@@ -82,11 +82,11 @@ class SiteFile:
 
 
 def _site_files(site_dir: Path) -> Iterator[SiteFile]:
-    """The built site; where the build wrote X.br (or X.gz) next to X, X's object holds those bytes.
-    The page's Python goes up as the one archive it loads (app.zip), as the local cloud serves it.
+    """The built site; where the build wrote X.br (or X.gz) next to X, X's object holds those bytes,
+    and the page's Python as the one archive it loads (app.zip), the same bytes the local cloud serves.
 
     S3 cannot pick a sibling by Accept-Encoding, and CloudFront compresses only
-    files under 10 MB (the Pyodide wasm is close, the memory snapshot is 45 MB):
+    files under 10 MB (the Pyodide wasm is close, the memory snapshot is 38 MB):
     storing the compressed bytes with their Content-Encoding serves every browser
     the small file. Brotli first: every browser that runs the page (WebAssembly,
     JSPI) accepts it over HTTPS.

@@ -5,9 +5,9 @@ build's prebuilt ``.br`` or ``.gz`` sibling by Accept-Encoding, brotli first;
 on-the-fly gzip for other text), the
 cross-origin-isolation headers PyScript workers need, and two generated files:
 ``/config.json``, which the page reads at startup, and ``/app.zip``, the page's
-Python (site/app) in one download, zipped on request so an edit shows on reload. Development caching: every answer
-revalidates (ETag), except files under a content-hashed path, which are
-immutable as they will be on CloudFront.
+Python (site/app) in one download, zipped on request so an edit shows on reload.
+Development caching: every answer revalidates (ETag), except files under a
+content-hashed path, which are immutable as they will be on CloudFront.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def app_bundle(app_dir: Path) -> bytes:
 
 
 class SiteServer:
-    """WSGI app serving ``root`` plus a generated ``/config.json``."""
+    """WSGI app serving ``root`` plus the generated ``/config.json`` and ``/app.zip``."""
 
     def __init__(self, root: Path, config: Callable[[], dict[str, Any]]) -> None:
         self.root = root.resolve()
