@@ -68,7 +68,8 @@ def app_bundle(app_dir: Path) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
         for path in sorted(app_dir.glob("*.py")):
-            bundle.writestr(zipfile.ZipInfo(f"app/{path.name}", date_time=(1980, 1, 1, 0, 0, 0)), path.read_bytes())
+            member = zipfile.ZipInfo(f"app/{path.name}", date_time=(1980, 1, 1, 0, 0, 0))
+            bundle.writestr(member, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
@@ -79,7 +80,7 @@ class SiteServer:
         self.root = root.resolve()
         self._config = config
         self._gzip_cache: dict[tuple[Path, float], bytes] = {}
-        self._bundle: tuple[tuple[tuple[str, int], ...], bytes] = ((), b"")
+        self._bundle: tuple[tuple[tuple[str, int], ...], bytes] | None = None  # (sources' names and mtimes, zip)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -105,7 +106,7 @@ class SiteServer:
         """The app bundle, zipped again only when a module changed (revalidated on every load)."""
         app_dir = self.root / "app"
         sources = tuple((path.name, path.stat().st_mtime_ns) for path in sorted(app_dir.glob("*.py")))
-        if self._bundle[0] != sources or not sources:
+        if self._bundle is None or self._bundle[0] != sources:
             self._bundle = (sources, app_bundle(app_dir))
         body = self._bundle[1]
         etag = hashlib.sha1(body).hexdigest()

@@ -96,6 +96,7 @@ def test_the_page_python_comes_in_one_archive_that_follows_every_edit(client: Cl
     assert first.headers["Content-Type"] == "application/zip" and first.headers["Cache-Control"] == "no-cache"
     bundle = zipfile.ZipFile(io.BytesIO(first.get_data()))
     assert bundle.namelist() == ["app/__init__.py", "app/main.py"]
+    assert {info.compress_type for info in bundle.infolist()} == {zipfile.ZIP_DEFLATED}  # a third of the bytes
     assert bundle.read("app/main.py") == b"print('hello')\n"
     # Unchanged sources: a reload costs a 304. An edit (or a new module) shows on the next load.
     assert client.get("/app.zip", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304

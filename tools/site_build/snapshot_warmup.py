@@ -21,7 +21,6 @@ import importlib
 import pkgutil
 
 import boto3
-from botocore import UNSIGNED
 from botocore.config import Config
 
 
@@ -39,13 +38,12 @@ def import_everything(names: tuple[str, ...]) -> list[str]:
 
 
 def load_service_data(services: tuple[str, ...]) -> None:
-    """Build each client once (signed and unsigned, as the page does) so its data stays cached."""
+    """Build one client per service: its data stays in the default session's loader cache,
+    whatever endpoint, credentials or signing the page's own clients use."""
     for service in services:
-        for config in (Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                              retries={"mode": "standard", "max_attempts": 3}),
-                       Config(signature_version=UNSIGNED, retries={"mode": "standard", "max_attempts": 3})):
-            boto3.client(service, region_name="us-east-1", endpoint_url="http://127.0.0.1:1",
-                         aws_access_key_id="snapshot", aws_secret_access_key="snapshot", config=config)
+        boto3.client(service, region_name="us-east-1", endpoint_url="http://127.0.0.1:1",
+                     aws_access_key_id="snapshot", aws_secret_access_key="snapshot",
+                     config=Config(retries={"mode": "standard", "max_attempts": 3}))
 
 
 def warm_up(packages: list[str], services: list[str]) -> list[str]:
