@@ -1,7 +1,8 @@
 """Page cold start: PetTube's self-hosted PyScript + boto3 runtime against the AWS SDK for JavaScript v3.
 
 Headless Chromium, each round in a fresh profile: every page is opened once cold (empty
-HTTP and compiled-wasm caches), then again warm (same profile, caches kept). Pages alternate
+HTTP and compiled-wasm caches, no saved snapshot), then again warm (same profile: caches and the
+snapshot the first visit saved in IndexedDB kept, as for a returning visitor). Pages alternate
 within a round (order rotated every round); medians over the rounds. Figures per page:
 navigation -> first contentful paint, navigation -> ready (boto3 imported and the S3 +
 Cognito Identity clients built, or the JS SDK's two clients), and bytes transferred. Three
@@ -68,8 +69,12 @@ METRICS = """() => {
   const paint = performance.getEntriesByName("first-contentful-paint")[0];
   const bytes = performance.getEntriesByType("resource").reduce((sum, r) => sum + r.transferSize, nav.transferSize);
   return { paint: paint ? paint.startTime : null, ready: Number(document.documentElement.dataset.benchReady), bytes,
-           boot: globalThis.pettubeBoot?.mode ?? "ordinary" };
+           boot: globalThis.pettubeBoot?.mode ?? "ordinary", snapshot: globalThis.pettubeBoot?.snapshot ?? "" };
 }"""
+# Where a snapshot page's warm visit must have found its snapshot: the first visit saved it.
+EXPECTED_SNAPSHOT = {"cold": "downloaded", "warm": "stored"}
+# A visitor who comes back had the first page open long enough for its idle-time save.
+SAVED = "() => globalThis.pettubeBoot?.store !== 'saving'"""
 
 
 class BenchSetupError(RuntimeError):
@@ -135,6 +140,7 @@ def visit(context: BrowserContext, url: str, link: dict[str, Any] | None) -> dic
     page.goto(url)
     page.wait_for_function("document.documentElement.dataset.benchReady !== undefined", timeout=300_000)
     metrics = page.evaluate(METRICS)
+    page.wait_for_function(SAVED, timeout=60_000)
     page.close()
     return metrics
 
@@ -151,9 +157,12 @@ def run(urls: dict[str, str], runs: int, link: dict[str, Any] | None) -> dict[st
                     context.add_init_script(WATCH_READY)
                     for state in ("cold", "warm"):
                         metrics = visit(context, urls[name], link)
-                        boot = metrics.pop("boot")
+                        boot, source = metrics.pop("boot"), metrics.pop("snapshot")
                         if name in EXPECTED_BOOT and boot != EXPECTED_BOOT[name]:
                             raise BenchSetupError(f"{name}: the page booted {boot!r}, not {EXPECTED_BOOT[name]!r}")
+                        if EXPECTED_BOOT.get(name) == "snapshot" and source != EXPECTED_SNAPSHOT[state]:
+                            raise BenchSetupError(f"{name}, {state}: the snapshot was {source!r}, "
+                                                  f"not {EXPECTED_SNAPSHOT[state]!r}")
                         for metric, value in metrics.items():
                             samples[name].setdefault(f"{metric} {state}", []).append(value)
                     context.close()
@@ -210,10 +219,12 @@ def render(results: dict[str, dict[str, dict[str, list[float]]]], apps: dict[str
              "work on the machine slows Python's CPU-bound start far more than the JS page). Headless Chromium, "
              "the local cloud's site server on 127.0.0.1 (brotli siblings; Chromium asks for br there too), "
              "with Chromium's network emulation for the slower link; cold = fresh profile, warm = same profile "
-             "(HTTP cache and compiled wasm kept); pages rotate within each round; medians of "
+             "(a returning visitor: HTTP cache, compiled wasm and the snapshot the first visit saved in "
+             "IndexedDB kept); pages rotate within each round; medians of "
              f"{runs} rounds. Ready = boto3 imported and the S3 + Cognito Identity clients built "
              "(JS: the same two clients from an esbuild bundle). Each PetTube page also reports how Python "
-             "started, and the run stops if a snapshot page fell back to the ordinary boot.", ""]
+             "started, and the run stops if a snapshot page fell back to the ordinary boot or a warm visit "
+             "did not find its saved snapshot.", ""]
     for link, samples in results.items():
         lines += table(samples, link, delivered.get(link)) + app_table(apps[link])
     return "\n".join(lines)

@@ -189,6 +189,11 @@ class Controller:
         for video in videos:
             self._expected.pop(video.video_id, None)
         self._show_videos()
+        # A finished upload's row steps aside once its card has the last word (ready, failed, canceled).
+        settled = {video.video_id for video in videos if not video.in_flight}
+        for upload in self.uploader.uploads.values():
+            if upload.status == DONE and upload.video_id in settled:
+                mediaviews.remove_upload(upload.local_id)
         if self.session.anything_in_flight or self._expected:
             self._run("poll", self._poll())
 

@@ -26,7 +26,7 @@ def _upload_line(upload: Upload) -> str:
                  time_left(meter.seconds_left)]
         return " · ".join(part for part in parts if part)
     return {
-        QUEUED: "Waiting…", COMPLETING: "Finishing…", DONE: "Uploaded. Processing starts now.",
+        QUEUED: "Waiting…", COMPLETING: "Finishing…", DONE: "Uploaded. Its processing shows in My media.",
     }.get(upload.status, upload.message)
 
 

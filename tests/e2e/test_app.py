@@ -155,6 +155,8 @@ def test_julie_uploads_watches_and_deletes_and_bob_sees_none_of_it(
         expect(ready).to_have_attribute("data-status", "ready", timeout=PROCESS_TIMEOUT_MS)
     expect(broken).to_have_attribute("data-status", "failed", timeout=PROCESS_TIMEOUT_MS)
     expect(broken.locator(".video-reason")).to_contain_text("could not be")
+    # Their upload rows stepped aside: each card now tells where its video stands.
+    expect(page.locator("#uploads .upload-done")).to_have_count(0, timeout=30_000)
     assert page.locator("#gallery img[src=x], #uploads img").count() == 0, "a file name was inserted as HTML"
     for ready in (rex, mia):
         thumbnail = ready.locator("img")

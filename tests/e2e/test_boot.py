@@ -15,21 +15,75 @@ from tests.e2e.test_app import open_app, sign_in_with_google
 pytestmark = pytest.mark.slow
 
 
+SAVED = "() => globalThis.pettubeBoot.store !== 'saving'"
+# Overwrite every snapshot the page saved in IndexedDB with other bytes, as a script could.
+PLANT = """async () => {
+  const database = await new Promise((resolve) => { indexedDB.open("pettube-runtime").onsuccess = (e) => resolve(e.target.result); });
+  const objects = database.transaction("snapshots", "readwrite").objectStore("snapshots");
+  const keys = await new Promise((resolve) => { objects.getAllKeys().onsuccess = (e) => resolve(e.target.result); });
+  await Promise.all(keys.map((key) => new Promise((resolve) => {
+    objects.put(new Blob(["import js; js.alert('planted')"]), key).onsuccess = resolve;
+  })));
+  database.close();
+  return keys.length;
+}"""
+
+
 def boot_of(page: Page) -> dict[str, str]:
     return page.evaluate("() => ({ ...globalThis.pettubeBoot })")
 
 
-@pytest.mark.timeout(600)
-def test_python_starts_from_the_memory_snapshot_and_signs_in(local_cloud, guarded_context) -> None:
-    julie = guarded_context()
-    page = open_app(julie, local_cloud.site)
-    assert boot_of(page) == {"mode": "snapshot", "reason": ""}
-    # The restored interpreter reaches the network (Cognito Identity through boto3, the
-    # MyMedia API through fetch): what a snapshot taken in the wrong engine breaks.
-    sign_in_with_google(julie, page, "Julie Martin")
+def signed_in_and_listed(guarded, page: Page, person: str) -> None:
+    """The restored interpreter reaches the network (Cognito Identity through boto3, the MyMedia
+    API through fetch): what a snapshot taken in the wrong engine breaks."""
+    sign_in_with_google(guarded, page, person)
     listed = "() => !document.querySelector('#empty').hidden || document.querySelectorAll('#gallery li').length > 0"
     page.wait_for_function(listed, timeout=60_000)
+
+
+@pytest.mark.timeout(600)
+def test_python_starts_from_the_memory_snapshot_and_a_returning_visit_reads_it_from_indexeddb(
+        local_cloud, guarded_context) -> None:
+    julie = guarded_context()
+    asked: list[str] = []
+    julie.context.on("request", lambda request: asked.append(request.url))
+    page = open_app(julie, local_cloud.site)
+    assert boot_of(page) | {"store": ""} == {"mode": "snapshot", "reason": "", "snapshot": "downloaded", "store": ""}
+    page.wait_for_function(SAVED, timeout=60_000)
+    assert boot_of(page)["store"] == "saved"
+    signed_in_and_listed(julie, page, "Julie Martin")
+    page.close()
+
+    asked.clear()
+    page = open_app(julie, local_cloud.site)
+    assert boot_of(page) == {"mode": "snapshot", "reason": "", "snapshot": "stored", "store": ""}
+    assert not [url for url in asked if url.endswith("/snapshot.bin")]  # not even from the HTTP cache
+    signed_in_and_listed(julie, page, "Julie Martin")
     assert not julie.page_errors
+
+
+@pytest.mark.timeout(600)
+def test_a_snapshot_planted_in_indexeddb_is_never_restored(local_cloud, guarded_context) -> None:
+    """Only the exact bytes the boot module was built with come from the store: anything else
+    written there (by a script, or a damaged disk) is ignored and replaced by the real one."""
+    bob = guarded_context()
+    page = open_app(bob, local_cloud.site)
+    page.wait_for_function(SAVED, timeout=60_000)
+    assert page.evaluate(PLANT) == 1
+    page.close()
+
+    alerts: list[str] = []
+    bob.context.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
+    page = open_app(bob, local_cloud.site)
+    assert boot_of(page) | {"store": ""} == {"mode": "snapshot", "reason": "", "snapshot": "downloaded", "store": ""}
+    page.wait_for_function(SAVED, timeout=60_000)
+    assert boot_of(page)["store"] == "saved"
+    page.close()
+
+    page = open_app(bob, local_cloud.site)
+    assert boot_of(page)["snapshot"] == "stored"
+    signed_in_and_listed(bob, page, "Bob Okafor")
+    assert not alerts and not bob.page_errors
 
 
 @pytest.mark.timeout(900)

@@ -193,9 +193,16 @@ def test_the_page_boots_through_the_snapshot_module_and_the_snapshot_does_not_re
     assert first["snapshot"] == f"{first['base']}pyodide/{snapshot.SNAPSHOT_NAME}"
     assert (pyodide / "snapshot.bin.gz").is_file()
     taken = (pyodide / snapshot.SNAPSHOT_NAME).read_bytes()
+    # It knows the snapshot's digest, to trust a copy in IndexedDB only if it is these bytes,
+    # and the brotli sibling the server sends says the same.
+    sealed = f'const SNAPSHOT_SHA256 = "{hashlib.sha256(taken).hexdigest()}";'
+    assert sealed in (pyodide / snapshot.BOOT_NAME).read_text()
+    assert sealed in brotli.decompress((pyodide / f"{snapshot.BOOT_NAME}.br").read_bytes()).decode()
     second = site_build.build(repo, force=True)
     assert second["version"] == first["version"]  # same inputs, same name: caches stay warm
     assert (repo / "site" / second["snapshot"]).read_bytes() != taken
+    assert hashlib.sha256((repo / "site" / second["snapshot"]).read_bytes()).hexdigest() in (
+        pyodide / snapshot.BOOT_NAME).read_text()
 
 
 def test_without_a_browser_the_runtime_still_builds_and_the_next_build_tries_again(
@@ -206,7 +213,8 @@ def test_without_a_browser_the_runtime_still_builds_and_the_next_build_tries_aga
     monkeypatch.setattr(snapshot, "take", no_browser)
     manifest = site_build.build(repo)
     assert manifest["snapshot"] is None
-    assert (repo / "site" / manifest["base"] / "pyodide" / snapshot.BOOT_NAME).is_file()
+    # No digest: the page neither saves nor reads a snapshot in IndexedDB.
+    assert 'const SNAPSHOT_SHA256 = "";' in (repo / "site" / manifest["base"] / "pyodide" / snapshot.BOOT_NAME).read_text()
     assert "ordinary way" in caplog.text and "make browser" in caplog.text
     monkeypatch.setattr(snapshot, "take", fake_snapshot)
     assert site_build.build(repo)["snapshot"] is not None

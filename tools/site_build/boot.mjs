@@ -6,18 +6,30 @@
 // another Pyodide build (Pyodide checks a build id) or fails to restore, Python boots the
 // ordinary way. Pyodide's snapshot API is private (underscored options): only this file and
 // snapshot.js use it.
+//
+// A returning visitor's snapshot comes from IndexedDB, where the first visit saved it
+// decoded: reading it back takes a tenth of the HTTP cache's brotli decoding of its
+// 38 MB. It is used only if its SHA-256 is the one this (immutable) module was built
+// with, so nothing a script once wrote there can run as the page's Python.
 import * as pyodide from "./pyodide.mjs";
 
 export const version = pyodide.version;
 
 const SNAPSHOT = new URL("snapshot.bin", import.meta.url);
+// Hex SHA-256 of snapshot.bin, filled in by snapshot.py once the snapshot is taken.
+const SNAPSHOT_SHA256 = "";
 const PAGE = 65536;
 // The packages whose every module is in the snapshot: a restored page does not install them
 // (their files are not in memory, and nothing reads them any more).
 const SNAPSHOT_PACKAGES = [/* the snapshot's packages, filled in by snapshot.py */];
+// One object store holding one snapshot, keyed by its SHA-256: saving a new one clears the old.
+// localStorage notes which snapshot it holds, so that a first visit does not spend a fresh
+// profile's slow first IndexedDB open before its download starts.
+const STORE = { database: "pettube-runtime", objects: "snapshots", saved: "pettube-snapshot-saved" };
 
-// How this page's Python started, for the page's tests and benchmarks.
-const boot = { mode: "starting", reason: "" };
+// How this page's Python started, for the page's tests and benchmarks: `snapshot` says where
+// the snapshot came from ("stored" or "downloaded"), `store` what became of saving it.
+const boot = { mode: "starting", reason: "", snapshot: "", store: "" };
 globalThis.pettubeBoot = boot;
 
 // The snapshot was taken in Chromium, and Pyodide keeps in memory that the engine has
@@ -30,6 +42,93 @@ async function fetchSnapshot() {
   const response = await fetch(SNAPSHOT);
   if (!response.ok) throw new Error(`${SNAPSHOT.pathname} answered HTTP ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
+}
+
+async function sha256(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+// IndexedDB's callbacks as promises.
+const settled = (request) => new Promise((resolve, reject) => {
+  request.onsuccess = () => resolve(request.result);
+  request.onerror = () => reject(request.error);
+});
+
+async function withStore(mode, use) {
+  const opening = indexedDB.open(STORE.database, 1);
+  opening.onupgradeneeded = () => opening.result.createObjectStore(STORE.objects);
+  const database = await settled(opening);
+  try {
+    const transaction = database.transaction(STORE.objects, mode);
+    const done = new Promise((resolve, reject) => {
+      transaction.oncomplete = resolve;
+      transaction.onerror = transaction.onabort = () => reject(transaction.error);
+    });
+    const result = await use(transaction.objectStore(STORE.objects));
+    await done;
+    return result;
+  } finally {
+    database.close();
+  }
+}
+
+// localStorage throws where storage is blocked: then nothing is noted, and every visit downloads.
+function savedDigest() {
+  try {
+    return localStorage.getItem(STORE.saved);
+  } catch {
+    return null;
+  }
+}
+
+function noteSaved(digest) {
+  try {
+    if (digest) localStorage.setItem(STORE.saved, digest);
+    else localStorage.removeItem(STORE.saved);
+  } catch {
+    // not noted
+  }
+}
+
+// The snapshot saved by an earlier visit, or null: none saved, no IndexedDB (some private
+// windows), or bytes that are not exactly this build's snapshot.
+async function storedSnapshot() {
+  if (!SNAPSHOT_SHA256 || savedDigest() !== SNAPSHOT_SHA256) return null;
+  try {
+    const saved = await withStore("readonly", (objects) => settled(objects.get(SNAPSHOT_SHA256)));
+    const bytes = saved instanceof Blob ? new Uint8Array(await saved.arrayBuffer()) : null;
+    if (bytes && (await sha256(bytes)) === SNAPSHOT_SHA256) return bytes;
+  } catch {
+    // unreadable: the download below, and saving it again
+  }
+  noteSaved(null);
+  return null;
+}
+
+async function loadSnapshot() {
+  const stored = await storedSnapshot();
+  boot.snapshot = stored ? "stored" : "downloaded";
+  return stored ?? fetchSnapshot();
+}
+
+// Once the page is idle: keep a downloaded snapshot for the next visit, if it is this build's.
+function saveWhenIdle(bytes) {
+  boot.store = "saving";
+  const save = async () => {
+    try {
+      if ((await sha256(bytes)) !== SNAPSHOT_SHA256) throw new Error("the downloaded snapshot is not this build's");
+      await withStore("readwrite", (objects) => {
+        objects.clear();
+        objects.put(new Blob([bytes]), SNAPSHOT_SHA256);
+      });
+      noteSaved(SNAPSHOT_SHA256);
+      boot.store = "saved";
+    } catch (error) {
+      boot.store = `not saved: ${error?.message ?? error}`;
+    }
+  };
+  (globalThis.requestIdleCallback ?? setTimeout)(save, { timeout: 3000 });
 }
 
 // Restoring copies the snapshot over the wasm memory, which must already be that large, and
@@ -55,10 +154,10 @@ function growMemoryOnInstantiate(snapshot) {
   return restore;
 }
 
-// Downloaded from the moment this module is imported: PetTube's loader imports it while
-// PyScript is still starting. Pyodide awaits it much later: meanwhile a failed download must
-// not count as an unhandled rejection (loadPyodide's own rejection is handled below).
-const snapshot = canRestore() ? fetchSnapshot() : null;
+// Read back or downloaded from the moment this module is imported: PetTube's loader imports
+// it while PyScript is still starting. Pyodide awaits it much later: meanwhile a failed
+// download must not count as an unhandled rejection (loadPyodide's own one is handled below).
+const snapshot = canRestore() ? loadSnapshot() : null;
 snapshot?.catch(() => {});
 
 // A requirement's name without its version ("boto3==1.40" -> "boto3").
@@ -77,6 +176,7 @@ export async function loadPyodide(options = {}) {
     // The snapshot froze `random`'s state: every page would draw the same numbers.
     interpreter.runPython("import random; random.seed()");
     boot.mode = "snapshot";
+    if (boot.snapshot === "downloaded" && SNAPSHOT_SHA256) saveWhenIdle(await snapshot);
     return interpreter;
   } catch (error) {
     boot.mode = "ordinary";

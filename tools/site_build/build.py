@@ -134,6 +134,7 @@ def _take_snapshot(layout: Layout, staging: Path) -> Path | None:
                     "`make browser` sets up a Chromium; then run `make site` again.", exc)
         return None
     compress.file_siblings(taken)
+    compress.file_siblings(snapshot.seal_boot(taken))
     return taken
 
 

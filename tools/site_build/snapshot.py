@@ -10,6 +10,7 @@ assembling on 127.0.0.1, boots it in the same Chromium the tests drive, runs
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -23,8 +24,9 @@ BOOT = HERE / "boot.mjs"
 # Names inside the versioned pyodide/ directory; the boot module fetches SNAPSHOT_NAME next to itself.
 SNAPSHOT_NAME = "snapshot.bin"
 BOOT_NAME = "pettube-boot.mjs"
-# In boot.mjs, replaced by the JSON list of the packages the snapshot holds.
+# In boot.mjs, replaced by the JSON list of the packages the snapshot holds, and by the snapshot's digest.
 _PACKAGES_PLACEHOLDER = "[/* the snapshot's packages, filled in by snapshot.py */]"
+_DIGEST_LINE = 'const SNAPSHOT_SHA256 = "";'
 # Read back in pieces: one string of tens of MB through the DevTools protocol is slow and memory-hungry.
 _CHUNK = 4 << 20
 _READ_CHUNK = """([offset, size]) => {
@@ -46,6 +48,15 @@ def install_boot(pyodide_dir: Path, packages: list[str]) -> None:
     """
     text = BOOT.read_text().replace(_PACKAGES_PLACEHOLDER, json.dumps(sorted(packages)))
     (pyodide_dir / BOOT_NAME).write_text(text)
+
+
+def seal_boot(snapshot_path: Path) -> Path:
+    """Write the snapshot's SHA-256 into the boot module next to it, which then keeps a
+    returning visitor's copy in IndexedDB and trusts only those exact bytes from there."""
+    boot = snapshot_path.with_name(BOOT_NAME)
+    digest = hashlib.sha256(snapshot_path.read_bytes()).hexdigest()
+    boot.write_text(boot.read_text().replace(_DIGEST_LINE, f'const SNAPSHOT_SHA256 = "{digest}";'))
+    return boot
 
 
 def take(runtime_dir: Path, packages: list[str], services: tuple[str, ...], timeout_ms: int = 300_000) -> Path:
