@@ -7,10 +7,18 @@ build, damaged) must cost time, never the app.
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page
 
 from tests.e2e.test_app import open_app, sign_in_with_google
+from tools.site_build import snapshot
+
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
@@ -103,6 +111,29 @@ def test_without_a_usable_snapshot_python_starts_the_ordinary_way(
     assert any("ordinary way" in text and reason in text for text in warnings)
     sign_in_with_google(bob, page, "Bob Okafor")
     assert not bob.page_errors
+
+
+@pytest.mark.timeout(900)
+def test_a_standard_library_that_does_not_match_the_snapshot_means_the_ordinary_way(
+        local_cloud, guarded_context) -> None:
+    """The restored page mounts the standard library without the modules the snapshot holds.
+    One that leaves out a module this snapshot does not hold (another build's) would break a
+    later import: the page notices at once and starts with the whole standard library."""
+    manifest = json.loads((REPO / "site" / "vendor" / "runtime.json").read_text())
+    served = REPO / "site" / manifest["base"] / "pyodide" / snapshot.STDLIB_REST_NAME
+    other = io.BytesIO()
+    with zipfile.ZipFile(served) as rest, zipfile.ZipFile(other, "w") as out:
+        for info in rest.infolist():
+            data = rest.read(info)
+            out.writestr(info, data + b"\nantigravity" if info.filename == snapshot.IN_MEMORY_MEMBER else data)
+    carol = guarded_context()
+    carol.context.route(f"**/{snapshot.STDLIB_REST_NAME}",
+                       lambda route: route.fulfill(status=200, body=other.getvalue(), content_type="application/zip"))
+    page = open_app(carol, local_cloud.site)
+    boot = boot_of(page)
+    assert boot["mode"] == "ordinary" and "lacks 1 modules" in boot["reason"] and "antigravity" in boot["reason"]
+    sign_in_with_google(carol, page, "Carol Nguyen")
+    assert not carol.page_errors
 
 
 @pytest.mark.timeout(900)

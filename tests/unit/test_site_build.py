@@ -122,9 +122,10 @@ def test_compressed_siblings_only_where_the_server_would_send_fewer_bytes(tmp_pa
 
 
 def fake_snapshot(runtime: Path, packages: list[str], services: tuple[str, ...]) -> Path:
-    """Stands in for the headless-Chromium snapshot (tests/e2e boot the real one)."""
+    """Stands in for the headless-Chromium snapshot and the standard library's rest (tests/e2e boot the real ones)."""
     taken = runtime / "pyodide" / snapshot.SNAPSHOT_NAME
     taken.write_bytes(b"\0" * 4096 + os.urandom(16))  # like the real one: not byte-identical from run to run
+    taken.with_name(snapshot.STDLIB_REST_NAME).write_bytes(b"\0" * 4096)
     return taken
 
 
@@ -231,3 +232,23 @@ def test_wheels_and_the_standard_library_are_stored_for_the_servers_brotli(repo:
     lock = json.loads((pyodide / "pyodide-lock.json").read_text())
     six = next(p for p in pyodide.glob("six-*.whl"))
     assert lock["packages"]["six"]["sha256"] == hashlib.sha256(six.read_bytes()).hexdigest()
+
+
+def test_a_restored_page_gets_the_standard_library_without_what_the_snapshot_holds(tmp_path: Path) -> None:
+    """Modules already in the snapshot's memory, and those a page cannot use, are left out of
+    the archive the restored page mounts; their packages' other modules stay, importable later;
+    the archive lists what the snapshot holds, for boot.mjs to check against the restored
+    interpreter."""
+    members = {"json/": b"", "json/__init__.py": b"# json", "json/tool.py": b"# tool", "base64.py": b"# b64",
+               "colorsys.py": b"# colours", "pdb.py": b"# debugger", "unittest/": b"", "unittest/mock.py": b"# mock"}
+    with zipfile.ZipFile(tmp_path / snapshot.STDLIB_NAME, "w") as stdlib:
+        for name, data in members.items():
+            stdlib.writestr(name, data)
+    in_memory = {"json": "json/__init__.py", "base64": "base64.py"}
+    rest = snapshot.write_stdlib_rest(tmp_path, in_memory)
+    with zipfile.ZipFile(rest) as archive:
+        assert archive.namelist() == ["json/", "json/tool.py", "colorsys.py", snapshot.IN_MEMORY_MEMBER]
+        assert archive.read(snapshot.IN_MEMORY_MEMBER).decode().split() == ["base64", "json"]
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_STORED}
+    first = rest.read_bytes()
+    assert snapshot.write_stdlib_rest(tmp_path, dict(reversed(in_memory.items()))).read_bytes() == first

@@ -1,11 +1,12 @@
 // PetTube's entry into Pyodide. PyScript imports this module as its `interpreter` and calls
 // its loadPyodide(). It restores the memory snapshot that `python -m tools.site_build` took
 // after importing every module of the page's packages and building its boto3 clients, which
-// skips seconds of interpreter start-up, imports and package installs.
+// skips seconds of interpreter start-up, imports and package installs; the restored page
+// mounts only the part of the standard library that is not already in that memory.
 // Whenever the browser lacks WebAssembly JSPI, or the snapshot is missing, was made by
-// another Pyodide build (Pyodide checks a build id) or fails to restore, Python boots the
-// ordinary way. Pyodide's snapshot API is private (underscored options): only this file and
-// snapshot.js use it.
+// another Pyodide build (Pyodide checks a build id), fails to restore or does not match
+// that standard library, Python boots the ordinary way. Pyodide's snapshot API is private
+// (underscored options): only this file and snapshot.js use it.
 //
 // A returning visitor's snapshot comes from IndexedDB, where the first visit saved it
 // decoded: reading it back takes a tenth of the HTTP cache's brotli decoding of its
@@ -16,6 +17,25 @@ import * as pyodide from "./pyodide.mjs";
 export const version = pyodide.version;
 
 const SNAPSHOT = new URL("snapshot.bin", import.meta.url);
+// The standard library without the modules the snapshot holds in memory (snapshot.py).
+const STDLIB_REST = new URL("python_stdlib_rest.zip", import.meta.url);
+// -OO, as the snapshot was taken: no docstrings, no asserts, whichever way Python starts.
+const OPTIMIZE = { PYTHONOPTIMIZE: "2" };
+// Run once restored. The snapshot froze `random`'s state: every page would draw the same
+// numbers. The standard library mounted now is not the archive the snapshot read: zipimport
+// must forget its index of that one, and every module the new one leaves out must be in
+// memory (a snapshot and an archive from two builds would not match).
+const AFTER_RESTORE = `
+import importlib, random, sys, zipimport
+random.seed()
+importlib.invalidate_caches()
+archive = next(path for path in sys.path if path.endswith(".zip"))
+held = zipimport.zipimporter(archive).get_data(archive + "/pettube-in-memory.txt").decode().split()
+missing = [name for name in held if name not in sys.modules]
+if missing:
+    raise ImportError(f"the snapshot lacks {len(missing)} modules its standard library left out, "
+                      f"such as {missing[0]}")
+`;
 // Hex SHA-256 of snapshot.bin, filled in by snapshot.py once the snapshot is taken.
 const SNAPSHOT_SHA256 = "";
 const PAGE = 65536;
@@ -164,25 +184,33 @@ snapshot?.catch(() => {});
 const packageName = (requirement) => requirement.split(/[<>=!~ ;\[]/)[0];
 
 export async function loadPyodide(options = {}) {
+  const ordinary = { ...options, env: { ...options.env, ...OPTIMIZE } };
   if (!snapshot) {
     boot.mode = "ordinary";
     boot.reason = "this browser has no WebAssembly stack switching (JSPI), which the snapshot needs";
-    return pyodide.loadPyodide(options);
+    return pyodide.loadPyodide(ordinary);
   }
   const packages = (options.packages ?? []).filter((name) => !SNAPSHOT_PACKAGES.includes(packageName(name)));
   const restoreWebAssembly = growMemoryOnInstantiate(snapshot);
   try {
-    const interpreter = await pyodide.loadPyodide({ ...options, packages, _loadSnapshot: snapshot });
-    // The snapshot froze `random`'s state: every page would draw the same numbers.
-    interpreter.runPython("import random; random.seed()");
+    const interpreter = await pyodide.loadPyodide({ ...options, packages, stdLibURL: STDLIB_REST.href,
+                                                    _loadSnapshot: snapshot });
+    const scratch = interpreter.toPy({});
+    try {
+      interpreter.runPython(AFTER_RESTORE, { globals: scratch });
+    } finally {
+      scratch.destroy();
+    }
     boot.mode = "snapshot";
     if (boot.snapshot === "downloaded" && SNAPSHOT_SHA256) saveWhenIdle(await snapshot);
     return interpreter;
   } catch (error) {
     boot.mode = "ordinary";
-    boot.reason = String(error?.message ?? error).split("\n")[0];
+    // A Python error's message is its traceback: the last line names it.
+    const lines = String(error?.message ?? error).trim().split("\n");
+    boot.reason = lines[0].startsWith("Traceback") ? lines.at(-1) : lines[0];
     console.warn(`PetTube: starting Python the ordinary way; the memory snapshot was not used (${boot.reason})`);
-    return pyodide.loadPyodide(options);
+    return pyodide.loadPyodide(ordinary);
   } finally {
     restoreWebAssembly();
   }

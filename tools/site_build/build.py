@@ -110,7 +110,7 @@ def _assemble(layout: Layout, modules: Path, wheel_files: list[Path], staging: P
             wheels.slim_botocore(wheel, pyodide_dir)
         else:
             wheels.repack_stored(wheel, pyodide_dir / wheel.name)
-    stdlib = pyodide_dir / "python_stdlib.zip"
+    stdlib = pyodide_dir / snapshot.STDLIB_NAME
     wheels.repack_stored(modules / "pyodide" / stdlib.name, stdlib)
     upstream = json.loads((modules / "pyodide" / "pyodide-lock.json").read_text())
     lock = pyodide_lock.build_lock(upstream, sorted(pyodide_dir.glob("*.whl")))
@@ -134,6 +134,7 @@ def _take_snapshot(layout: Layout, staging: Path) -> Path | None:
                     "`make browser` sets up a Chromium; then run `make site` again.", exc)
         return None
     compress.file_siblings(taken)
+    compress.file_siblings(taken.with_name(snapshot.STDLIB_REST_NAME))
     compress.file_siblings(snapshot.seal_boot(taken))
     return taken
 

@@ -13,7 +13,10 @@ import base64
 import hashlib
 import json
 import logging
+import zipfile
 from pathlib import Path
+
+from tools.site_build import wheels
 
 log = logging.getLogger("site_build")
 
@@ -21,9 +24,25 @@ HERE = Path(__file__).parent
 SCRIPT = HERE / "snapshot.js"
 WARMUP = HERE / "snapshot_warmup.py"
 BOOT = HERE / "boot.mjs"
-# Names inside the versioned pyodide/ directory; the boot module fetches SNAPSHOT_NAME next to itself.
+# Names inside the versioned pyodide/ directory; the boot module fetches SNAPSHOT_NAME and
+# STDLIB_REST_NAME next to itself.
 SNAPSHOT_NAME = "snapshot.bin"
 BOOT_NAME = "pettube-boot.mjs"
+STDLIB_NAME = "python_stdlib.zip"
+STDLIB_REST_NAME = "python_stdlib_rest.zip"
+# In the rest of the standard library: the names of the modules it leaves out (boot.mjs checks
+# that the restored interpreter holds every one).
+IN_MEMORY_MEMBER = "pettube-in-memory.txt"
+# Standard-library modules and packages a page cannot use: the REPL and debugger, test
+# runners, processes, mail, FTP and XML-RPC over sockets, the help system, the pure-Python io.
+# Nothing the page runs imports them, even lazily (its wheels, PyScript and site/app were
+# searched); the restored page's archive leaves them out too (0.3 MB of brotli). The
+# ordinary boot still mounts the whole standard library.
+NOT_FOR_A_PAGE = frozenset({
+    "_pyio", "_pyrepl", "antigravity", "bdb", "cmd", "code", "doctest", "ftplib", "imaplib", "mailbox",
+    "multiprocessing", "pdb", "pickletools", "poplib", "pyclbr", "pydoc", "pydoc_data", "rlcompleter", "smtplib",
+    "sqlite3", "tabnanny", "this", "trace", "unittest", "wsgiref", "xmlrpc",
+})
 # In boot.mjs, replaced by the JSON list of the packages the snapshot holds, and by the snapshot's digest.
 _PACKAGES_PLACEHOLDER = "[/* the snapshot's packages, filled in by snapshot.py */]"
 _DIGEST_LINE = 'const SNAPSHOT_SHA256 = "";'
@@ -59,9 +78,24 @@ def seal_boot(snapshot_path: Path) -> Path:
     return boot
 
 
+def write_stdlib_rest(pyodide_dir: Path, in_memory: dict[str, str]) -> Path:
+    """The standard library a restored page mounts: Pyodide's, without the modules the
+    snapshot holds in memory (`in_memory`: module name -> archive member) and those a page
+    cannot use (`NOT_FOR_A_PAGE`). What the page may still import lazily stays; 0.7 MB of
+    brotli does not travel twice."""
+    stdlib = pyodide_dir / STDLIB_NAME
+    with zipfile.ZipFile(stdlib) as archive:
+        unusable = {name for name in archive.namelist()
+                    if name.split("/")[0].removesuffix(".py") in NOT_FOR_A_PAGE}
+    listing = "\n".join(sorted(in_memory)).encode()
+    leave_out = frozenset(in_memory.values()) | unusable
+    return wheels.repack_stored(stdlib, pyodide_dir / STDLIB_REST_NAME, leave_out, {IN_MEMORY_MEMBER: listing})
+
+
 def take(runtime_dir: Path, packages: list[str], services: tuple[str, ...], timeout_ms: int = 300_000) -> Path:
     """Boot `runtime_dir`/pyodide with `packages` in headless Chromium, import all of them, build
-    clients for `services`, and write the memory to `snapshot.bin` there."""
+    clients for `services`, and write the memory to `snapshot.bin` there, with the standard
+    library the restored page mounts (`write_stdlib_rest`)."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -87,6 +121,8 @@ def take(runtime_dir: Path, packages: list[str], services: tuple[str, ...], time
     except PlaywrightError as exc:
         output.unlink(missing_ok=True)
         raise SnapshotError(str(exc).strip().splitlines()[0]) from exc
-    log.info("memory snapshot taken: %.1f MB; modules the browser cannot import, left out: %s",
-             output.stat().st_size / 1e6, ", ".join(taken["unavailable"]) or "none")
+    rest = write_stdlib_rest(output.parent, taken["stdlib"])
+    log.info("memory snapshot taken: %.1f MB, holding %d standard-library modules (the rest: %.1f MB); "
+             "modules the browser cannot import, left out: %s", output.stat().st_size / 1e6, len(taken["stdlib"]),
+             rest.stat().st_size / 1e6, ", ".join(taken["unavailable"]) or "none")
     return output

@@ -14,11 +14,15 @@ wheels must therefore already be in memory:
 No credential, endpoint or user data belongs here: the snapshot is a public file. The
 clients built here are thrown away; the page builds its own with the real endpoint and
 credentials.
+
+It also says which standard-library modules are now in memory: the restored page gets a
+standard library without them (what it may still import lazily), 0.7 MB less to download.
 """
 
 import gc
 import importlib
 import pkgutil
+import sys
 
 import boto3
 from botocore.config import Config
@@ -46,10 +50,19 @@ def load_service_data(services: tuple[str, ...]) -> None:
                      config=Config(retries={"mode": "standard", "max_attempts": 3}))
 
 
-def warm_up(packages: list[str], services: list[str]) -> list[str]:
+def stdlib_in_memory() -> dict[str, str]:
+    """Every module imported from the standard library's archive: name -> its member there."""
+    archive = next(path for path in sys.path if path.endswith(".zip")) + "/"
+    origins = {name: getattr(getattr(module, "__spec__", None), "origin", None) or ""
+               for name, module in sys.modules.items()}
+    return {name: origin.removeprefix(archive) for name, origin in origins.items() if origin.startswith(archive)}
+
+
+def warm_up(packages: list[str], services: list[str]) -> dict[str, object]:
     """Called by snapshot.js: the import names of every wheel the page installs, and the
-    services its clients call (botocore's data holds no others). Returns what was left out."""
+    services its clients call (botocore's data holds no others). Returns the modules left
+    out ("unavailable") and the standard library's modules now in memory ("stdlib")."""
     unavailable = import_everything(tuple(packages))
     load_service_data(tuple(services))
     gc.collect()
-    return unavailable
+    return {"unavailable": unavailable, "stdlib": stdlib_in_memory()}

@@ -15,6 +15,8 @@ REQUIREMENTS = Path(__file__).with_name("requirements-pyodide.txt")
 
 # Pyodide 314 runs CPython 3.14: ask pip for wheels that install there, not on the host.
 _TARGET = ("--python-version", "3.14", "--implementation", "py", "--abi", "none", "--platform", "any")
+# The date of members the build adds: zip's earliest, so the archive is the same on every build.
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 class WheelDownloadError(RuntimeError):
@@ -61,8 +63,10 @@ def _record_line(name: str, data: bytes) -> str:
     return f"{name},sha256={digest},{len(data)}"
 
 
-def repack_stored(archive: Path, target: Path) -> Path:
-    """Copy a zip (wheel, Pyodide's standard library) with its members stored, not deflated.
+def repack_stored(archive: Path, target: Path, leave_out: frozenset[str] = frozenset(),
+                  extra: dict[str, bytes] | None = None) -> Path:
+    """Copy a zip (wheel, Pyodide's standard library) with its members stored, not deflated,
+    but for the members named in `leave_out`, and with `extra` members added at the end.
 
     The site serves it brotli-compressed: one stream over the whole archive shrinks it
     far more than deflate member by member (the page's wheels and standard library:
@@ -71,9 +75,13 @@ def repack_stored(archive: Path, target: Path) -> Path:
     """
     with zipfile.ZipFile(archive) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as out:
         for info in source.infolist():
+            if info.filename in leave_out:
+                continue
             data = source.read(info)
             info.compress_type = zipfile.ZIP_STORED
             out.writestr(info, data)
+        for name, data in (extra or {}).items():
+            out.writestr(zipfile.ZipInfo(name, date_time=_ZIP_EPOCH), data)
     return target
 
 
