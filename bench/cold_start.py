@@ -32,7 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # `python bench/cold_start.py` from a checkout: tools/ is not installed
@@ -145,27 +146,44 @@ def visit(context: BrowserContext, url: str, link: dict[str, Any] | None) -> dic
     return metrics
 
 
-def run(urls: dict[str, str], runs: int, link: dict[str, Any] | None) -> dict[str, dict[str, list[float]]]:
-    """Every round: a fresh profile per page, cold visit then warm visit; samples per page and metric."""
+def visit_pair(playwright: Playwright, url: str, link: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """A fresh profile: the cold visit, then the warm one."""
+    with tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
+        context = playwright.chromium.launch_persistent_context(profile, **launch_options())
+        try:
+            context.add_init_script(WATCH_READY)
+            return {state: visit(context, url, link) for state in ("cold", "warm")}
+        finally:
+            context.close()
+
+
+def run(urls: dict[str, str], runs: int, link: dict[str, Any] | None,
+        crashes: list[str]) -> dict[str, dict[str, list[float]]]:
+    """Every round: a fresh profile per page, cold visit then warm visit; samples per page and metric.
+    A renderer crash (rare, in any page) is noted in `crashes` and that pair visited again."""
     samples: dict[str, dict[str, list[float]]] = {name: {} for name in urls}
     with sync_playwright() as playwright:
         for round_number in range(runs):
             shift = round_number % len(urls)
             for name in list(urls)[shift:] + list(urls)[:shift]:
-                with tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
-                    context = playwright.chromium.launch_persistent_context(profile, **launch_options())
-                    context.add_init_script(WATCH_READY)
-                    for state in ("cold", "warm"):
-                        metrics = visit(context, urls[name], link)
-                        boot, source = metrics.pop("boot"), metrics.pop("snapshot")
-                        if name in EXPECTED_BOOT and boot != EXPECTED_BOOT[name]:
-                            raise BenchSetupError(f"{name}: the page booted {boot!r}, not {EXPECTED_BOOT[name]!r}")
-                        if EXPECTED_BOOT.get(name) == "snapshot" and source != EXPECTED_SNAPSHOT[state]:
-                            raise BenchSetupError(f"{name}, {state}: the snapshot was {source!r}, "
-                                                  f"not {EXPECTED_SNAPSHOT[state]!r}")
-                        for metric, value in metrics.items():
-                            samples[name].setdefault(f"{metric} {state}", []).append(value)
-                    context.close()
+                for attempt in (1, 2):
+                    try:
+                        pair = visit_pair(playwright, urls[name], link)
+                        break
+                    except PlaywrightError as exc:
+                        if "crashed" not in str(exc) or attempt == 2:
+                            raise
+                        crashes.append(name)
+                        print(f"{name}: the renderer crashed; visiting again with a fresh profile", flush=True)
+                for state, metrics in pair.items():
+                    boot, source = metrics.pop("boot"), metrics.pop("snapshot")
+                    if name in EXPECTED_BOOT and boot != EXPECTED_BOOT[name]:
+                        raise BenchSetupError(f"{name}: the page booted {boot!r}, not {EXPECTED_BOOT[name]!r}")
+                    if EXPECTED_BOOT.get(name) == "snapshot" and source != EXPECTED_SNAPSHOT[state]:
+                        raise BenchSetupError(f"{name}, {state}: the snapshot was {source!r}, "
+                                              f"not {EXPECTED_SNAPSHOT[state]!r}")
+                    for metric, value in metrics.items():
+                        samples[name].setdefault(f"{metric} {state}", []).append(value)
             print(f"round {round_number + 1}/{runs} done", flush=True)
     return samples
 
@@ -211,7 +229,7 @@ def table(samples: dict[str, dict[str, list[float]]], link: str, delivered: floa
 
 
 def render(results: dict[str, dict[str, dict[str, list[float]]]], apps: dict[str, dict[str, dict[str, list[float]]]],
-           delivered: dict[str, float], runs: int, version: str, load_before: float) -> str:
+           delivered: dict[str, float], runs: int, version: str, load_before: float, crashes: list[str]) -> str:
     """The markdown section: method, then one table per link."""
     lines = [SECTION, "",
              f"`python -m bench.cold_start --runs {runs}` ({time.strftime('%Y-%m-%d')}, runtime {version}, "
@@ -225,6 +243,9 @@ def render(results: dict[str, dict[str, dict[str, list[float]]]], apps: dict[str
              "(JS: the same two clients from an esbuild bundle). Each PetTube page also reports how Python "
              "started, and the run stops if a snapshot page fell back to the ordinary boot or a warm visit "
              "did not find its saved snapshot.", ""]
+    if crashes:
+        lines += [f"Chromium's renderer crashed {len(crashes)} time(s) during the run ({', '.join(crashes)}); "
+                  "each time that page's cold and warm visits were made again in a fresh profile.", ""]
     for link, samples in results.items():
         lines += table(samples, link, delivered.get(link)) + app_table(apps[link])
     return "\n".join(lines)
@@ -243,15 +264,16 @@ def main() -> int:
         with serve(Path(root)) as site:
             links = args.links.split(",")
             pages = {name: f"{site}/{page}" for name, page in PAGES.items()}
-            results = {link: run(pages, args.runs, LINKS[link]) for link in links}
+            crashes: list[str] = []
+            results = {link: run(pages, args.runs, LINKS[link], crashes) for link in links}
             delivered = {link: delivered_throughput(site, version, LINKS[link]) for link in links if LINKS[link]}
         cloud = LocalCloud(state_dir=Path(root) / "state", ports=Ports(0, 0, 0), settings={"persist": False})
         endpoints = cloud.start()
         try:
-            apps = {link: run({APP: endpoints.site}, args.runs, LINKS[link]) for link in links}
+            apps = {link: run({APP: endpoints.site}, args.runs, LINKS[link], crashes) for link in links}
         finally:
             cloud.stop()
-    text = render(results, apps, delivered, args.runs, version, load_before)
+    text = render(results, apps, delivered, args.runs, version, load_before, crashes)
     print(text)
     if not args.no_write:
         write_section(SECTION, text)
