@@ -2,7 +2,8 @@
 
 The snapshot skips seconds of interpreter start-up and boto3 imports, but only the Pyodide
 build that made it can restore it. Whatever goes wrong with it (missing, made by another
-build, damaged) must cost time, never the app.
+build, damaged, planted in IndexedDB, paired with another build's standard library) must
+cost time, never the app; a returning visitor reads it back from IndexedDB.
 """
 
 from __future__ import annotations

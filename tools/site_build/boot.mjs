@@ -148,7 +148,8 @@ function saveWhenIdle(bytes) {
       boot.store = `not saved: ${error?.message ?? error}`;
     }
   };
-  (globalThis.requestIdleCallback ?? setTimeout)(save, { timeout: 3000 });
+  if (globalThis.requestIdleCallback) requestIdleCallback(save, { timeout: 3000 });
+  else setTimeout(save, 1000);
 }
 
 // Restoring copies the snapshot over the wasm memory, which must already be that large, and
