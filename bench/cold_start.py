@@ -160,7 +160,8 @@ def visit_pair(playwright: Playwright, url: str, link: dict[str, Any] | None) ->
 def run(urls: dict[str, str], runs: int, link: dict[str, Any] | None,
         crashes: list[str]) -> dict[str, dict[str, list[float]]]:
     """Every round: a fresh profile per page, cold visit then warm visit; samples per page and metric.
-    A renderer crash (rare, in any page) is noted in `crashes` and that pair visited again."""
+    A renderer crash (rare; seen on snapshot pages, cause unknown) is noted in `crashes` and that pair
+    visited again."""
     samples: dict[str, dict[str, list[float]]] = {name: {} for name in urls}
     with sync_playwright() as playwright:
         for round_number in range(runs):
