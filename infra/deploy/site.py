@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,27 @@ def check_built(site_dir: Path = SITE_DIR) -> None:
                                 "run `make site` (python -m tools.site_build)")
 
 
+class _PyScriptSources(HTMLParser):
+    """The src of every Python script (<script type="py" src=...>) in a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "script" and found.get("type") == "py" and found.get("src"):
+            self.sources.append(found["src"])
+
+
+def page_scripts(site_dir: Path) -> set[str]:
+    """The keys of the Python scripts index.html runs. PyScript fetches each by its URL, so each
+    goes up as a file of its own, although app.zip holds every module of site/app too."""
+    parser = _PyScriptSources()
+    parser.feed((site_dir / "index.html").read_text())
+    return {source.lstrip("/") for source in parser.sources}
+
+
 @dataclass(frozen=True)
 class SiteFile:
     """One object to upload: its bytes, and "br" or "gzip" when they are the build's compressed sibling."""
@@ -81,9 +103,10 @@ class SiteFile:
     encoding: str | None = None
 
 
-def _site_files(site_dir: Path) -> Iterator[SiteFile]:
+def site_files(site_dir: Path) -> Iterator[SiteFile]:
     """The built site; where the build wrote X.br (or X.gz) next to X, X's object holds those bytes,
-    and the page's Python as the one archive it loads (app.zip), the same bytes the local cloud serves.
+    and the page's Python as the one archive it loads (app.zip), the same bytes the local cloud
+    serves, plus the script index.html runs.
 
     S3 cannot pick a sibling by Accept-Encoding, and CloudFront compresses only
     files under 10 MB (the Pyodide wasm is close, the memory snapshot is 38 MB):
@@ -92,12 +115,14 @@ def _site_files(site_dir: Path) -> Iterator[SiteFile]:
     JSPI) accepts it over HTTPS.
     """
     yield SiteFile(APP_BUNDLE.lstrip("/"), app_bundle(site_dir / "app"))
+    scripts = page_scripts(site_dir)
     for path in sorted(site_dir.rglob("*")):
         key = path.relative_to(site_dir).as_posix()
         parts = key.split("/")
         # The local cloud's config.json lives in site/ too; AWS gets its own.
+        in_bundle = parts[0] == "app" and path.suffix == ".py" and key not in scripts
         if not path.is_file() or key == CONFIG_KEY or SKIPPED_PARTS.intersection(parts) \
-                or any(part.startswith(".") for part in parts) or (parts[0] == "app" and path.suffix == ".py"):
+                or any(part.startswith(".") for part in parts) or in_bundle:
             continue
         if path.suffix in (".br", ".gz") and path.with_suffix("").is_file():
             continue
@@ -135,7 +160,7 @@ def _put(s3: Any, bucket: str, item: SiteFile) -> bool:
 
 def publish(s3: Any, bucket: str, config: dict[str, Any], site_dir: Path = SITE_DIR) -> PublishReport:
     """Upload changed files: runtime first, then config.json, pages last, so no page refers to a missing file."""
-    files = list(_site_files(site_dir))
+    files = list(site_files(site_dir))
     config_file = SiteFile(CONFIG_KEY, json.dumps(config, indent=2, sort_keys=True).encode())
     ordered = [f for f in files if not f.key.endswith(".html")] + [config_file] \
         + [f for f in files if f.key.endswith(".html")]

@@ -38,6 +38,17 @@ PLANT = """async () => {
 }"""
 
 
+# What the page's Python fetches once it is up, and index.html preloads.
+PRELOADED = ("/app.zip", "/app/main.py", "/config.json")
+
+
+def fetched_early_and_once(asked: list[str], site: str) -> bool:
+    """Each preloaded file was asked for once (no unused preload, no second download) and
+    before Python started loading (pyodide.asm.mjs), not after it was up."""
+    python = next(index for index, url in enumerate(asked) if url.endswith("/pyodide.asm.mjs"))
+    return all(asked.count(site + path) == 1 and asked.index(site + path) < python for path in PRELOADED)
+
+
 def boot_of(page: Page) -> dict[str, str]:
     return page.evaluate("() => ({ ...globalThis.pettubeBoot })")
 
@@ -58,6 +69,7 @@ def test_python_starts_from_the_memory_snapshot_and_a_returning_visit_reads_it_f
     julie.context.on("request", lambda request: asked.append(request.url))
     page = open_app(julie, local_cloud.site)
     assert boot_of(page) | {"store": ""} == {"mode": "snapshot", "reason": "", "snapshot": "downloaded", "store": ""}
+    assert fetched_early_and_once(asked, local_cloud.site)
     page.wait_for_function(SAVED, timeout=60_000)
     assert boot_of(page)["store"] == "saved"
     signed_in_and_listed(julie, page, "Julie Martin")
@@ -67,6 +79,7 @@ def test_python_starts_from_the_memory_snapshot_and_a_returning_visit_reads_it_f
     page = open_app(julie, local_cloud.site)
     assert boot_of(page) == {"mode": "snapshot", "reason": "", "snapshot": "stored", "store": ""}
     assert not [url for url in asked if url.endswith("/snapshot.bin")]  # not even from the HTTP cache
+    assert fetched_early_and_once(asked, local_cloud.site)
     signed_in_and_listed(julie, page, "Julie Martin")
     assert not julie.page_errors
 

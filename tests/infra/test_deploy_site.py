@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import boto3
@@ -78,9 +79,10 @@ def built_site(tmp_path: Path) -> Path:
     root = tmp_path / "site"
     (root / "vendor" / "pyodide-314.0.7").mkdir(parents=True)
     (root / "app").mkdir()
-    (root / "index.html").write_text("<!doctype html><title>PetTube</title>")
+    (root / "index.html").write_text('<!doctype html><title>PetTube</title><script type="py" src="/app/main.py" async></script>')
     (root / "config.json").write_text('{"mode": "local"}')
     (root / "app" / "main.py").write_text("print('hi')\n")
+    (root / "app" / "views.py").write_text("x = 1\n")
     (root / "app" / "__pycache__").mkdir()
     (root / "app" / "__pycache__" / "main.cpython-311.pyc").write_bytes(b"x")
     (root / "vendor" / "pyodide-314.0.7" / "pyodide.asm.wasm").write_bytes(b"\0asm")
@@ -93,17 +95,19 @@ def test_publish_uploads_with_headers_and_replaces_the_local_config(aws: boto3.S
     config = site.site_config(OUTPUTS, {"MaxUploadBytes": "5368709120"}, "eu-west-1")
     report = site.publish(s3, "site", config, built_site)
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="site")["Contents"])
-    # The page's Python goes up as the one archive the page loads, not module by module.
-    assert keys == ["app.zip", "config.json", "index.html", "vendor/pyodide-314.0.7/pyodide.asm.wasm"]
+    # The page's Python goes up as the one archive the page loads, not module by module; the
+    # script index.html runs goes up too, as PyScript fetches it by its URL.
+    assert keys == ["app.zip", "app/main.py", "config.json", "index.html", "vendor/pyodide-314.0.7/pyodide.asm.wasm"]
     bundle = zipfile.ZipFile(io.BytesIO(s3.get_object(Bucket="site", Key="app.zip")["Body"].read()))
-    assert bundle.namelist() == ["app/main.py"] and bundle.read("app/main.py") == b"print('hi')\n"
+    assert bundle.namelist() == ["app/main.py", "app/views.py"] and bundle.read("app/main.py") == b"print('hi')\n"
+    assert s3.get_object(Bucket="site", Key="app/main.py")["Body"].read() == b"print('hi')\n"
     wasm = s3.head_object(Bucket="site", Key="vendor/pyodide-314.0.7/pyodide.asm.wasm")
     assert (wasm["ContentType"], wasm["CacheControl"]) == ("application/wasm", site.IMMUTABLE)
     page = s3.head_object(Bucket="site", Key="index.html")
     assert page["CacheControl"] == site.REVALIDATE
     stored = json.loads(s3.get_object(Bucket="site", Key="config.json")["Body"].read())
     assert stored["mode"] == "aws" and stored == config
-    assert (report.uploaded, report.unchanged) == (4, 0)
+    assert (report.uploaded, report.unchanged) == (5, 0)
 
 
 def test_republishing_an_unchanged_site_uploads_nothing(aws: boto3.Session, built_site: Path) -> None:
@@ -111,8 +115,8 @@ def test_republishing_an_unchanged_site_uploads_nothing(aws: boto3.Session, buil
     s3.create_bucket(Bucket="site")
     config = site.site_config(OUTPUTS, {"MaxUploadBytes": "5368709120"}, "eu-west-1")
     site.publish(s3, "site", config, built_site)
-    (built_site / "app" / "main.py").write_text("print('changed')\n")
-    assert site.publish(s3, "site", config, built_site) == site.PublishReport(uploaded=1, unchanged=3)
+    (built_site / "app" / "views.py").write_text("x = 2\n")
+    assert site.publish(s3, "site", config, built_site) == site.PublishReport(uploaded=1, unchanged=4)  # app.zip
 
 
 def test_compressed_siblings_are_stored_as_the_files_content_encoding(aws: boto3.Session, built_site: Path) -> None:
@@ -140,3 +144,27 @@ def test_an_unbuilt_site_is_refused_with_the_build_command(tmp_path: Path) -> No
     (tmp_path / "index.html").write_text("")
     with pytest.raises(PrerequisiteError, match="vendor missing.*make site"):
         site.check_built(tmp_path)
+
+
+class _LocalReferences(HTMLParser):
+    """Every same-site URL a page names in src, href or PyScript's config attribute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paths: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href", "config") and value and value.startswith("/") and not value.startswith("//"):
+                self.paths.add(value.split("#")[0].lstrip("/") or "index.html")
+
+
+@pytest.mark.skipif(not (site.SITE_DIR / "vendor" / "pyscript.js").is_file(), reason="the site is not built (make site)")
+def test_every_file_the_real_page_names_is_published() -> None:
+    """On AWS the page gets only what `make deploy` uploads: a script, style, icon, config or
+    preload that index.html names but the bucket lacks would break the page there alone."""
+    references = _LocalReferences()
+    references.feed((site.SITE_DIR / "index.html").read_text())
+    published = {file.key for file in site.site_files(site.SITE_DIR)} | {site.CONFIG_KEY}  # publish writes AWS's own
+    assert {"app/main.py", "app.zip", "config.json", "vendor/pyscript.js", "vendor/pyscript.json"} <= references.paths
+    assert references.paths - published == set()
