@@ -189,8 +189,10 @@ def test_the_page_boots_through_the_snapshot_module_and_the_snapshot_does_not_re
     pyodide = repo / "site" / first["base"] / "pyodide"
     config = json.loads((repo / "site" / "vendor" / "pyscript.json").read_text())
     assert config["interpreter"] == f"/{first['base']}pyodide/{snapshot.BOOT_NAME}"
-    # The boot module knows what the snapshot holds, so a restored page skips installing it.
+    # The boot module knows what the snapshot holds, so a restored page skips installing it,
+    # and Pyodide's version, which PyScript reads before the boot module's import of Pyodide ends.
     assert 'const SNAPSHOT_PACKAGES = ["six"];' in (pyodide / snapshot.BOOT_NAME).read_text()
+    assert 'export const version = "314.0.7";' in (pyodide / snapshot.BOOT_NAME).read_text()
     assert first["snapshot"] == f"{first['base']}pyodide/{snapshot.SNAPSHOT_NAME}"
     assert (pyodide / "snapshot.bin.gz").is_file()
     taken = (pyodide / snapshot.SNAPSHOT_NAME).read_bytes()

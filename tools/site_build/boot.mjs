@@ -12,9 +12,11 @@
 // decoded: reading it back takes a tenth of the HTTP cache's brotli decoding of its
 // 38 MB. It is used only if its SHA-256 is the one this (immutable) module was built
 // with, so nothing a script once wrote there can run as the page's Python.
-import * as pyodide from "./pyodide.mjs";
-
-export const version = pyodide.version;
+// Pyodide's module, imported without waiting for it: this module's own work (the snapshot's
+// download or read-back) then starts a round trip sooner. PyScript reads `version` as soon as
+// it imports this module, so the build writes it in (snapshot.py, from Pyodide's package.json).
+const pyodide = import("./pyodide.mjs");
+export const version = "/* Pyodide's version, filled in by snapshot.py */";
 
 const SNAPSHOT = new URL("snapshot.bin", import.meta.url);
 // The standard library without the modules the snapshot holds in memory (snapshot.py).
@@ -189,12 +191,12 @@ export async function loadPyodide(options = {}) {
   if (!snapshot) {
     boot.mode = "ordinary";
     boot.reason = "this browser has no WebAssembly stack switching (JSPI), which the snapshot needs";
-    return pyodide.loadPyodide(ordinary);
+    return (await pyodide).loadPyodide(ordinary);
   }
   const packages = (options.packages ?? []).filter((name) => !SNAPSHOT_PACKAGES.includes(packageName(name)));
   const restoreWebAssembly = growMemoryOnInstantiate(snapshot);
   try {
-    const interpreter = await pyodide.loadPyodide({ ...options, packages, stdLibURL: STDLIB_REST.href,
+    const interpreter = await (await pyodide).loadPyodide({ ...options, packages, stdLibURL: STDLIB_REST.href,
                                                     _loadSnapshot: snapshot });
     const scratch = interpreter.toPy({});
     try {
@@ -211,7 +213,7 @@ export async function loadPyodide(options = {}) {
     const lines = String(error?.message ?? error).trim().split("\n");
     boot.reason = lines[0].startsWith("Traceback") ? lines.at(-1) : lines[0];
     console.warn(`PetTube: starting Python the ordinary way; the memory snapshot was not used (${boot.reason})`);
-    return pyodide.loadPyodide(ordinary);
+    return (await pyodide).loadPyodide(ordinary);
   } finally {
     restoreWebAssembly();
   }

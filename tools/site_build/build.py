@@ -115,7 +115,7 @@ def _assemble(layout: Layout, modules: Path, wheel_files: list[Path], staging: P
     upstream = json.loads((modules / "pyodide" / "pyodide-lock.json").read_text())
     lock = pyodide_lock.build_lock(upstream, sorted(pyodide_dir.glob("*.whl")))
     (pyodide_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
-    snapshot.install_boot(pyodide_dir, page_packages(layout))
+    snapshot.install_boot(pyodide_dir, _npm_version(modules, "pyodide"), page_packages(layout))
     compress.siblings(staging)
     return {name: entry["version"] for name, entry in lock["packages"].items()}
 

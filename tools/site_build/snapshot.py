@@ -43,7 +43,9 @@ NOT_FOR_A_PAGE = frozenset({
     "multiprocessing", "pdb", "pickletools", "poplib", "pyclbr", "pydoc", "pydoc_data", "rlcompleter", "smtplib",
     "sqlite3", "tabnanny", "this", "trace", "unittest", "wsgiref", "xmlrpc",
 })
-# In boot.mjs, replaced by the JSON list of the packages the snapshot holds, and by the snapshot's digest.
+# In boot.mjs, replaced by Pyodide's version, the JSON list of the packages the snapshot holds,
+# and the snapshot's digest.
+_VERSION_PLACEHOLDER = "\"/* Pyodide's version, filled in by snapshot.py */\""
 _PACKAGES_PLACEHOLDER = "[/* the snapshot's packages, filled in by snapshot.py */]"
 _DIGEST_LINE = 'const SNAPSHOT_SHA256 = "";'
 # Read back in pieces: one string of tens of MB through the DevTools protocol is slow and memory-hungry.
@@ -60,12 +62,14 @@ class SnapshotError(RuntimeError):
     """The snapshot could not be taken (the page still boots, the ordinary way)."""
 
 
-def install_boot(pyodide_dir: Path, packages: list[str]) -> None:
+def install_boot(pyodide_dir: Path, pyodide_version: str, packages: list[str]) -> None:
     """Put the boot module (PyScript's `interpreter`) next to pyodide.mjs, which it imports.
 
-    It is told which packages the snapshot holds: a page restoring it skips installing them.
+    It is told Pyodide's version, which it exports before that import ends, and which packages
+    the snapshot holds: a page restoring it skips installing them.
     """
-    text = BOOT.read_text().replace(_PACKAGES_PLACEHOLDER, json.dumps(sorted(packages)))
+    text = BOOT.read_text().replace(_VERSION_PLACEHOLDER, json.dumps(pyodide_version))
+    text = text.replace(_PACKAGES_PLACEHOLDER, json.dumps(sorted(packages)))
     (pyodide_dir / BOOT_NAME).write_text(text)
 
 
