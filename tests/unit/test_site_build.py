@@ -254,3 +254,33 @@ def test_a_restored_page_gets_the_standard_library_without_what_the_snapshot_hol
         assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_STORED}
     first = rest.read_bytes()
     assert snapshot.write_stdlib_rest(tmp_path, dict(reversed(in_memory.items()))).read_bytes() == first
+
+
+def expand(stored: bytes) -> bytes:
+    """What boot.mjs's withZeroPages does, written again from the format's description."""
+    magic, length, runs = stored[:4], int.from_bytes(stored[4:8], "little"), int.from_bytes(stored[8:12], "little")
+    assert magic == snapshot.ZERO_FREE_MAGIC
+    image = bytearray(length)
+    data = 12 + 8 * runs
+    for run in range(runs):
+        offset = int.from_bytes(stored[12 + 8 * run:16 + 8 * run], "little")
+        size = int.from_bytes(stored[16 + 8 * run:20 + 8 * run], "little")
+        image[offset:offset + size] = stored[data:data + size]
+        data += size
+    assert data == len(stored)
+    return bytes(image)
+
+
+@pytest.mark.parametrize("image", [
+    b"\0" * 8192 + os.urandom(5000) + b"\0" * 20000 + b"x" + b"\0" * 100,  # runs of zero pages, a ragged end
+    os.urandom(10000),
+    b"\0" * 12288,
+    b"",
+], ids=["mixed", "no-zero-page", "all-zeros", "empty"])
+def test_the_snapshot_file_leaves_out_zero_pages_and_gives_the_image_back(image: bytes) -> None:
+    stored = snapshot.without_zero_pages(image)
+    assert expand(stored) == image
+    pages = [image[at:at + 4096] for at in range(0, len(image), 4096)]
+    zeros = [page for page in pages if page == bytes(len(page))]
+    # Only the header and the pages that are not all zeros: at most one run per zero page, plus one.
+    assert len(stored) <= len(image) - sum(map(len, zeros)) + 12 + 8 * (len(zeros) + 1)

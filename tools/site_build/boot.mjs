@@ -16,6 +16,7 @@
 // download or read-back) then starts a round trip sooner. PyScript reads `version` as soon as
 // it imports this module, so the build writes it in (snapshot.py, from Pyodide's package.json).
 const pyodide = import("./pyodide.mjs");
+pyodide.catch(() => {});  // a failure surfaces where loadPyodide awaits it
 export const version = "/* Pyodide's version, filled in by snapshot.py */";
 
 const SNAPSHOT = new URL("snapshot.bin", import.meta.url);
@@ -58,6 +59,24 @@ globalThis.pettubeBoot = boot;
 // WebAssembly stack switching (JSPI), which PyScript's fetch then relies on.
 function canRestore() {
   return "Suspending" in WebAssembly;
+}
+
+// snapshot.bin holds the memory image without its zero pages (snapshot.py): the image back.
+// Anything else (another format, a truncated file) throws, and Python starts the ordinary way.
+function withZeroPages(stored) {
+  const fields = new DataView(stored.buffer, stored.byteOffset, stored.byteLength);
+  const magic = String.fromCharCode(...stored.subarray(0, 4));
+  if (stored.byteLength < 12 || magic !== "PTZ1") throw new Error(`${SNAPSHOT.pathname} is not a PetTube snapshot`);
+  const image = new Uint8Array(fields.getUint32(4, true));
+  const runs = fields.getUint32(8, true);
+  let data = 12 + 8 * runs;
+  for (let run = 0; run < runs; run++) {
+    const offset = fields.getUint32(12 + 8 * run, true), length = fields.getUint32(16 + 8 * run, true);
+    image.set(stored.subarray(data, data + length), offset);
+    data += length;
+  }
+  if (data !== stored.byteLength) throw new Error(`${SNAPSHOT.pathname} is truncated`);
+  return image;
 }
 
 async function fetchSnapshot() {
@@ -128,10 +147,14 @@ async function storedSnapshot() {
   return null;
 }
 
+// The bytes of snapshot.bin as downloaded, kept to be saved once the page is idle.
+let downloaded = null;
+
 async function loadSnapshot() {
   const stored = await storedSnapshot();
   boot.snapshot = stored ? "stored" : "downloaded";
-  return stored ?? fetchSnapshot();
+  if (!stored) downloaded = await fetchSnapshot();
+  return withZeroPages(stored ?? downloaded);
 }
 
 // Once the page is idle: keep a downloaded snapshot for the next visit, if it is this build's.
@@ -180,7 +203,8 @@ function growMemoryOnInstantiate(snapshot) {
 // Read back or downloaded from the moment this module is imported: PetTube's loader imports
 // it while PyScript is still starting. Pyodide awaits it much later: meanwhile a failed
 // download must not count as an unhandled rejection (loadPyodide's own one is handled below).
-const snapshot = canRestore() ? loadSnapshot() : null;
+// Restoring copies it into Python's memory, and then the page lets its tens of MB go.
+let snapshot = canRestore() ? loadSnapshot() : null;
 snapshot?.catch(() => {});
 
 // A requirement's name without its version ("boto3==1.40" -> "boto3").
@@ -188,16 +212,20 @@ const packageName = (requirement) => requirement.split(/[<>=!~ ;\[]/)[0];
 
 export async function loadPyodide(options = {}) {
   const ordinary = { ...options, env: { ...options.env, ...OPTIMIZE } };
-  if (!snapshot) {
+  if (!canRestore()) {
     boot.mode = "ordinary";
     boot.reason = "this browser has no WebAssembly stack switching (JSPI), which the snapshot needs";
     return (await pyodide).loadPyodide(ordinary);
   }
+  // A second interpreter on the page (PetTube's has one) starts the ordinary way.
+  if (!snapshot) return (await pyodide).loadPyodide(ordinary);
+  const image = snapshot;
+  snapshot = null;
   const packages = (options.packages ?? []).filter((name) => !SNAPSHOT_PACKAGES.includes(packageName(name)));
-  const restoreWebAssembly = growMemoryOnInstantiate(snapshot);
+  const restoreWebAssembly = growMemoryOnInstantiate(image);
   try {
     const interpreter = await (await pyodide).loadPyodide({ ...options, packages, stdLibURL: STDLIB_REST.href,
-                                                    _loadSnapshot: snapshot });
+                                                            _loadSnapshot: image });
     const scratch = interpreter.toPy({});
     try {
       interpreter.runPython(AFTER_RESTORE, { globals: scratch });
@@ -205,7 +233,7 @@ export async function loadPyodide(options = {}) {
       scratch.destroy();
     }
     boot.mode = "snapshot";
-    if (boot.snapshot === "downloaded" && SNAPSHOT_SHA256) saveWhenIdle(await snapshot);
+    if (downloaded && SNAPSHOT_SHA256) saveWhenIdle(downloaded);
     return interpreter;
   } catch (error) {
     boot.mode = "ordinary";
@@ -216,5 +244,6 @@ export async function loadPyodide(options = {}) {
     return (await pyodide).loadPyodide(ordinary);
   } finally {
     restoreWebAssembly();
+    downloaded = null;
   }
 }
