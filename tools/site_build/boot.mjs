@@ -9,9 +9,10 @@
 // (underscored options): only this file and snapshot.js use it.
 //
 // A returning visitor's snapshot comes from IndexedDB, where the first visit saved it
-// decoded: reading it back takes a tenth of the HTTP cache's brotli decoding of its
-// 38 MB. It is used only if its SHA-256 is the one this (immutable) module was built
-// with, so nothing a script once wrote there can run as the page's Python.
+// decoded: reading it back takes a tenth of the HTTP cache's brotli decoding. It is used
+// only if its SHA-256 is the one this (immutable) module was built with, so nothing a
+// script once wrote there can run as the page's Python.
+
 // Pyodide's module, imported without waiting for it: this module's own work (the snapshot's
 // download or read-back) then starts a round trip sooner. PyScript reads `version` as soon as
 // it imports this module, so the build writes it in (snapshot.py, from Pyodide's package.json).
@@ -203,7 +204,7 @@ function growMemoryOnInstantiate(snapshot) {
 // Read back or downloaded from the moment this module is imported: PetTube's loader imports
 // it while PyScript is still starting. Pyodide awaits it much later: meanwhile a failed
 // download must not count as an unhandled rejection (loadPyodide's own one is handled below).
-// Restoring copies it into Python's memory, and then the page lets its tens of MB go.
+// Restoring copies it into Python's memory; then nothing here holds on to its tens of MB.
 let snapshot = canRestore() ? loadSnapshot() : null;
 snapshot?.catch(() => {});
 
