@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -91,7 +92,7 @@ def page_scripts(site_dir: Path) -> set[str]:
     goes up as a file of its own, although app.zip holds every module of site/app too."""
     parser = _PyScriptSources()
     parser.feed((site_dir / "index.html").read_text())
-    return {source.lstrip("/") for source in parser.sources}
+    return {posixpath.normpath(source.lstrip("/")) for source in parser.sources}  # "./app/main.py" too
 
 
 @dataclass(frozen=True)

@@ -168,3 +168,10 @@ def test_every_file_the_real_page_names_is_published() -> None:
     published = {file.key for file in site.site_files(site.SITE_DIR)} | {site.CONFIG_KEY}  # publish writes AWS's own
     assert {"app/main.py", "app.zip", "config.json", "vendor/pyscript.js", "vendor/pyscript.json"} <= references.paths
     assert references.paths - published == set()
+
+
+@pytest.mark.parametrize("source", ["/app/main.py", "./app/main.py", "app/main.py"])
+def test_the_page_script_is_found_however_index_html_writes_its_path(tmp_path: Path, source: str) -> None:
+    (tmp_path / "index.html").write_text(f'<script type="module" src="/vendor/pyscript.js"></script>'
+                                         f'<script type="py" src="{source}" config="/vendor/pyscript.json"></script>')
+    assert site.page_scripts(tmp_path) == {"app/main.py"}
