@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
@@ -38,6 +39,11 @@ _READ_ONLY_TARGETS = frozenset({
     "DynamoDB_20120810.ListTables",
 })
 
+# DynamoDB checks a request's condition and applies it as one step; moto does the two
+# apart with no lock, so concurrent conditional writes could both win (a late progress
+# event wrote "processing" over "ready"). The edge hands moto one DynamoDB request at a time.
+_SERIAL_TARGET_PREFIX = "DynamoDB_"
+
 CorsRules = Callable[[str], Sequence[dict[str, Any]]]
 
 
@@ -61,6 +67,7 @@ class Edge:
         self.guards = list(guards)
         self._bucket_cors = bucket_cors
         self.changes = 0  # requests that may have changed moto's state; read by the autosaver
+        self._serial = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -82,6 +89,9 @@ class Edge:
             environ["CONTENT_LENGTH"] = str(len(body))
         if request.method not in ("GET", "HEAD") and request.headers.get("X-Amz-Target") not in _READ_ONLY_TARGETS:
             self.changes += 1
+        if request.headers.get("X-Amz-Target", "").startswith(_SERIAL_TARGET_PREFIX):
+            with self._serial:
+                return self._moto_at_once(request, environ, start_response)
         return self._moto_with_cors(request, environ, start_response)
 
     # ---------------------------------------------------------- CORS
@@ -139,6 +149,16 @@ class Edge:
         for name, value in self._cors_headers(request).items():
             response.headers.setdefault(name, value)
         return response
+
+    def _moto_at_once(self, request: Request, environ: dict[str, Any],
+                      start_response: Callable[..., Any]) -> list[bytes]:
+        """moto's whole answer, produced before returning (so under the caller's lock)."""
+        chunks = self._moto_with_cors(request, environ, start_response)
+        try:
+            return [b"".join(chunks)]
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
 
     def _moto_with_cors(self, request: Request, environ: dict[str, Any],
                         start_response: Callable[..., Any]) -> Iterable[bytes]:
