@@ -16,6 +16,12 @@ from tools.chromium import launch_options
 LOCAL_HOSTS = frozenset({"127.0.0.1"})
 
 
+def _local(url: str) -> bool:
+    """A request this machine answers (data: and blob: URLs never leave the page)."""
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob") or parts.hostname in LOCAL_HOSTS
+
+
 @dataclass
 class Guarded:
     """A browser context whose every off-machine request is refused and remembered."""
@@ -46,19 +52,34 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def guarded_context(browser: Browser) -> Iterator[Callable[..., Guarded]]:
-    """New browser contexts (fresh profiles) that fail the test if the app reaches beyond 127.0.0.1."""
+def guarded_context(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Guarded]]:
+    """New browser contexts (fresh profiles) that fail the test if the app reaches beyond 127.0.0.1.
+
+    ``persistent=True`` gives a profile on disk, in a browser of its own: what a returning
+    visitor has, and the only kind where Chromium keeps compiled code between visits. Playwright
+    turns the HTTP cache off in a context with routes, so that one is guarded differently: its
+    browser resolves no host name but 127.0.0.1's, and every request is checked as it goes.
+    """
     made: list[Guarded] = []
 
-    def new(**options: Any) -> Guarded:
-        context = browser.new_context(viewport={"width": 1280, "height": 860}, **options)
-        guarded = Guarded(context)
+    def new(persistent: bool = False, **options: Any) -> Guarded:
+        options = {"viewport": {"width": 1280, "height": 860}, **options}
+        if not persistent:
+            context = browser.new_context(**options)
+            guarded = Guarded(context)
 
-        def refuse(route: Route) -> None:
-            guarded.off_host.append(route.request.url)
-            route.abort("blockedbyclient")
+            def refuse(route: Route) -> None:
+                guarded.off_host.append(route.request.url)
+                route.abort("blockedbyclient")
 
-        context.route(lambda url: urlsplit(url).hostname not in LOCAL_HOSTS, refuse)
+            context.route(lambda url: not _local(url), refuse)
+        else:
+            launch = launch_options()
+            launch["args"] = [*launch["args"], "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+            profile = tmp_path_factory.mktemp("profile")
+            context = browser.browser_type.launch_persistent_context(str(profile), **launch, **options)
+            guarded = Guarded(context)
+            context.on("request", lambda request: _local(request.url) or guarded.off_host.append(request.url))
         context.on("page", guarded.watch)
         made.append(guarded)
         return guarded
