@@ -25,8 +25,9 @@ pytestmark = pytest.mark.slow
 
 
 SAVED = "() => globalThis.pettubeBoot.store !== 'saving'"
-# Once saved, a first visit warms up the code cache (set in the same task as "saved").
-WARMED_UP = "() => globalThis.pettubeBoot.warmup !== 'running'"
+# Chromium writes a wasm module to its code cache about 2 s after V8 has optimized enough of
+# it: a first visit stays open a little longer than that, as a person's would.
+CODE_CACHE_WRITTEN_MS = 5_000
 # Overwrite every snapshot the page saved in IndexedDB with other bytes, as a script could.
 PLANT = """async () => {
   const database = await new Promise((resolve) => { indexedDB.open("pettube-runtime").onsuccess = (e) => resolve(e.target.result); });
@@ -70,8 +71,7 @@ def test_python_starts_from_the_memory_snapshot_and_a_returning_visit_reads_it_f
     asked: list[str] = []
     julie.context.on("request", lambda request: asked.append(request.url))
     page = open_app(julie, local_cloud.site)
-    assert boot_of(page) | {"store": "", "warmup": ""} == {"mode": "snapshot", "reason": "", "snapshot": "downloaded",
-                                                           "store": "", "warmup": ""}
+    assert boot_of(page) | {"store": ""} == {"mode": "snapshot", "reason": "", "snapshot": "downloaded", "store": ""}
     assert fetched_early_and_once(asked, local_cloud.site)
     page.wait_for_function(SAVED, timeout=60_000)
     assert boot_of(page)["store"] == "saved"
@@ -80,7 +80,7 @@ def test_python_starts_from_the_memory_snapshot_and_a_returning_visit_reads_it_f
 
     asked.clear()
     page = open_app(julie, local_cloud.site)
-    assert boot_of(page) == {"mode": "snapshot", "reason": "", "snapshot": "stored", "store": "", "warmup": ""}
+    assert boot_of(page) == {"mode": "snapshot", "reason": "", "snapshot": "stored", "store": ""}
     assert not [url for url in asked if url.endswith("/snapshot.bin")]  # not even from the HTTP cache
     assert fetched_early_and_once(asked, local_cloud.site)
     signed_in_and_listed(julie, page, "Julie Martin")
@@ -89,7 +89,7 @@ def test_python_starts_from_the_memory_snapshot_and_a_returning_visit_reads_it_f
 
 def lazy_wasm_compiles(guarded, site: str, trace: Path) -> tuple[int, dict[str, str]]:
     """Visit the app with V8's wasm trace on: how many functions V8 compiled at their first call,
-    and how Python started."""
+    and how Python started; the page stays open until Chromium has written its code cache."""
     browser = guarded.context.browser
     browser.start_tracing(path=str(trace), categories=["v8.wasm"])
     try:
@@ -98,8 +98,8 @@ def lazy_wasm_compiles(guarded, site: str, trace: Path) -> tuple[int, dict[str, 
     finally:
         browser.stop_tracing()
     page.wait_for_function(SAVED, timeout=60_000)
-    page.wait_for_function(WARMED_UP, timeout=60_000)
-    boot = boot_of(page) | {"mode": boot["mode"], "snapshot": boot["snapshot"]}
+    page.wait_for_timeout(CODE_CACHE_WRITTEN_MS)
+    boot["store"] = boot_of(page)["store"]
     page.close()
     data = json.loads(trace.read_text())
     events = data["traceEvents"] if isinstance(data, dict) else data
@@ -110,18 +110,18 @@ def lazy_wasm_compiles(guarded, site: str, trace: Path) -> tuple[int, dict[str, 
 def test_a_returning_visit_gets_pythons_machine_code_from_the_browsers_code_cache(
         local_cloud, guarded_context, tmp_path: Path) -> None:
     """V8 compiles Pyodide's wasm a function at a time, at its first call: over 2,000 functions
-    on the main thread at every start. Chromium caches the compiled module only once V8 has
-    optimized enough of it, which start-up alone does not reach. The first visit's start-up
-    reaches part of it (about 165 functions were still compiled lazily on the next visit
-    without the warm-up); after its idle-time warm-up, the next visit compiles almost none."""
+    on the main thread of a first visit. Chromium keeps the compiled module in its code cache
+    (once V8 has optimized enough of it, which the app's start-up does), so a returning visit
+    compiles only what the first had not run by then. Anything that kept the module out of the
+    cache (serving the wasm so it cannot be compiled while streaming, a Cache-Control that
+    forbids storing it, a page in a context without an HTTP cache) fails this."""
     julie = guarded_context(persistent=True)
     first, boot = lazy_wasm_compiles(julie, local_cloud.site, tmp_path / "first.json")
-    assert boot | {"reason": ""} == {"mode": "snapshot", "reason": "", "snapshot": "downloaded", "store": "saved",
-                                     "warmup": "done"}
+    assert boot == {"mode": "snapshot", "reason": "", "snapshot": "downloaded", "store": "saved"}
     again, boot = lazy_wasm_compiles(julie, local_cloud.site, tmp_path / "again.json")
-    assert boot["snapshot"] == "stored" and boot["warmup"] == ""  # warmed up once per build and browser
+    assert boot == {"mode": "snapshot", "reason": "", "snapshot": "stored", "store": ""}
     assert first > 1000
-    assert again <= 50, f"{again} functions compiled lazily on the returning visit, {first} on the first"
+    assert again < first / 5, f"{again} functions compiled lazily on the returning visit, {first} on the first"
     assert not julie.page_errors
 
 

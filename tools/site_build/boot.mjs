@@ -12,9 +12,6 @@
 // decoded: reading it back takes a tenth of the HTTP cache's brotli decoding. It is used
 // only if its SHA-256 is the one this (immutable) module was built with, so nothing a
 // script once wrote there can run as the page's Python.
-//
-// A returning visitor's Pyodide machine code comes from Chromium's code cache, which the
-// first visit fills by an idle-time warm-up once it has saved the snapshot (`warmUpWhenIdle`).
 
 // Pyodide's module, imported without waiting for it: this module's own work (the snapshot's
 // download or read-back) then starts a round trip sooner. PyScript reads `version` as soon as
@@ -54,36 +51,9 @@ const SNAPSHOT_PACKAGES = [/* the snapshot's packages, filled in by snapshot.py 
 // profile's slow first IndexedDB open before its download starts.
 const STORE = { database: "pettube-runtime", objects: "snapshots", saved: "pettube-snapshot-saved" };
 
-// V8 compiles Pyodide's WebAssembly lazily, a function at its first call: about 1,900
-// functions and a quarter of a second of the main thread at every start on a 2-core machine.
-// Chromium keeps compiled wasm in its code cache, and then compiles those functions in the
-// background at the next start, but only once V8's optimizing tier has produced about 1 MB
-// of code, and it writes the cache about 2 s after that. A page that only starts never gets
-// there. So the first visit of a build, once it has saved the snapshot, spends one second of
-// idle time in small slices on what the page does most (SigV4 signing, JSON); `settleMs`
-// later, the cache has been written. The credentials are a placeholder: nothing is sent.
-const WARM_UP = { seconds: 1, settleMs: 2500 };
-const WARM_UP_CODE = `
-import json, time
-from botocore.auth import SigV4QueryAuth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-
-PLACEHOLDER = Credentials("AKIDEXAMPLEWARMUP", "not-a-secret", "not-a-token")
-URL = "https://example-bucket.s3.us-east-1.amazonaws.com/warm-up.mp4?partNumber=1&uploadId=example"
-
-def work(seconds):
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        request = AWSRequest(method="PUT", url=URL)
-        SigV4QueryAuth(PLACEHOLDER, "s3", "us-east-1", expires=900).add_auth(request)
-        json.loads(json.dumps({"url": request.url}))
-`;
-
 // How this page's Python started, for the page's tests and benchmarks: `snapshot` says where
-// the snapshot came from ("stored" or "downloaded"), `store` what became of saving it,
-// `warmup` where the code-cache warm-up is ("running", "done" or "failed: <why>").
-const boot = { mode: "starting", reason: "", snapshot: "", store: "", warmup: "" };
+// the snapshot came from ("stored" or "downloaded"), `store` what became of saving it.
+const boot = { mode: "starting", reason: "", snapshot: "", store: "" };
 globalThis.pettubeBoot = boot;
 
 // The snapshot was taken in Chromium, and Pyodide keeps in memory that the engine has
@@ -188,15 +158,8 @@ async function loadSnapshot() {
   return withZeroPages(stored ?? downloaded);
 }
 
-// Run `task` when the page is idle; it gets the time it may take (ms).
-function whenIdle(task, timeout) {
-  if (globalThis.requestIdleCallback) requestIdleCallback((deadline) => task(deadline.timeRemaining()), { timeout });
-  else setTimeout(() => task(10), 50);
-}
-
-// Once the page is idle: keep a downloaded snapshot for the next visit, if it is this build's;
-// then, as this browser keeps what the first visit leaves, fill its code cache.
-function saveWhenIdle(bytes, interpreter) {
+// Once the page is idle: keep a downloaded snapshot for the next visit, if it is this build's.
+function saveWhenIdle(bytes) {
   boot.store = "saving";
   const save = async () => {
     try {
@@ -209,47 +172,10 @@ function saveWhenIdle(bytes, interpreter) {
       boot.store = "saved";
     } catch (error) {
       boot.store = `not saved: ${error?.message ?? error}`;
-      return;
-    }
-    warmUpWhenIdle(interpreter);
-  };
-  whenIdle(save, 3000);
-}
-
-// WARM_UP's work, a slice of idle time at a time (each at most the 50 ms an idle period
-// lasts): the page keeps answering input throughout. Its names live in a dict of their own.
-function warmUpWhenIdle(interpreter) {
-  boot.warmup = "running";
-  let left = WARM_UP.seconds * 1000;
-  let scratch = null;
-  let work = null;
-  const release = () => {
-    work?.destroy();
-    scratch?.destroy();
-  };
-  const slice = (available) => {
-    try {
-      if (!work) {
-        scratch = interpreter.toPy({});
-        interpreter.runPython(WARM_UP_CODE, { globals: scratch });
-        work = scratch.get("work");
-      }
-      const ms = Math.min(left, Math.max(5, available));
-      work(ms / 1000);
-      left -= ms;
-    } catch (error) {
-      release();
-      boot.warmup = `failed: ${String(error?.message ?? error).trim().split("\n").at(-1)}`;
-      return;
-    }
-    if (left > 0) {
-      whenIdle(slice);
-    } else {
-      release();
-      setTimeout(() => { boot.warmup = "done"; }, WARM_UP.settleMs);
     }
   };
-  whenIdle(slice);
+  if (globalThis.requestIdleCallback) requestIdleCallback(save, { timeout: 3000 });
+  else setTimeout(save, 1000);
 }
 
 // Restoring copies the snapshot over the wasm memory, which must already be that large, and
@@ -308,7 +234,7 @@ export async function loadPyodide(options = {}) {
       scratch.destroy();
     }
     boot.mode = "snapshot";
-    if (downloaded && SNAPSHOT_SHA256) saveWhenIdle(downloaded, interpreter);
+    if (downloaded && SNAPSHOT_SHA256) saveWhenIdle(downloaded);
     return interpreter;
   } catch (error) {
     boot.mode = "ordinary";
