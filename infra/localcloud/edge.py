@@ -41,7 +41,7 @@ _READ_ONLY_TARGETS = frozenset({
 
 # DynamoDB checks a request's condition and applies it as one step; moto does the two
 # apart with no lock, so concurrent conditional writes could both win (a late progress
-# event wrote "processing" over "ready"). The edge hands moto one DynamoDB request at a time.
+# event could write "processing" over "ready"). The edge hands moto one DynamoDB request at a time.
 _SERIAL_TARGET_PREFIX = "DynamoDB_"
 
 CorsRules = Callable[[str], Sequence[dict[str, Any]]]

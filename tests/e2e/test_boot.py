@@ -26,8 +26,8 @@ pytestmark = pytest.mark.slow
 
 SAVED = "() => globalThis.pettubeBoot.store !== 'saving'"
 # Chromium writes a wasm module to its code cache about 2 s after V8 has optimized enough of
-# it: a first visit stays open a little longer than that, as a person's would.
-CODE_CACHE_WRITTEN_MS = 5_000
+# it: a first visit stays open longer than that, as a person's would (with room for a busy machine).
+CODE_CACHE_WRITTEN_MS = 8_000
 # Overwrite every snapshot the page saved in IndexedDB with other bytes, as a script could.
 PLANT = """async () => {
   const database = await new Promise((resolve) => { indexedDB.open("pettube-runtime").onsuccess = (e) => resolve(e.target.result); });
@@ -138,7 +138,7 @@ def test_a_snapshot_planted_in_indexeddb_is_never_restored(local_cloud, guarded_
     alerts: list[str] = []
     bob.context.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
     page = open_app(bob, local_cloud.site)
-    assert boot_of(page)["mode"] == "snapshot" and boot_of(page)["snapshot"] == "downloaded"
+    assert boot_of(page) | {"store": ""} == {"mode": "snapshot", "reason": "", "snapshot": "downloaded", "store": ""}
     page.wait_for_function(SAVED, timeout=60_000)
     assert boot_of(page)["store"] == "saved"
     page.close()

@@ -4,8 +4,8 @@ The videos table only ever moves forward because every change is a conditional
 UpdateItem (lambda/pettube/videos.py). moto checks the condition and then applies
 the update without a lock, so under load a late progress event could pass its
 check, let COMPLETE through, and then write "processing" over "ready": the video
-stayed "Processing 100%" until the sweeper failed it. The edge applies DynamoDB
-requests one at a time; this test fails without that.
+would say "Processing 100%" until the sweeper failed it, the record a failed CI run
+left. The edge applies DynamoDB requests one at a time; this test fails without that.
 """
 
 from __future__ import annotations
