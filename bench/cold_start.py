@@ -152,12 +152,13 @@ def visit(context: BrowserContext, url: str, link: dict[str, Any] | None, linger
 
 
 def visit_pair(playwright: Playwright, url: str, link: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """A fresh profile: the cold visit, then the warm one."""
+    """A fresh profile: the cold visit (kept open until Chromium has cached its code), then the warm one."""
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
         context = playwright.chromium.launch_persistent_context(profile, **launch_options())
         try:
             context.add_init_script(WATCH_READY)
-            return {"cold": visit(context, url, link, linger_ms=CODE_CACHE_WRITTEN_MS), "warm": visit(context, url, link)}
+            cold = visit(context, url, link, linger_ms=CODE_CACHE_WRITTEN_MS)
+            return {"cold": cold, "warm": visit(context, url, link)}
         finally:
             context.close()
 
