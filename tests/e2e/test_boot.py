@@ -153,8 +153,8 @@ def test_a_snapshot_planted_in_indexeddb_is_never_restored(local_cloud, guarded_
 @pytest.mark.parametrize(("served", "reason"), [
     ({"status": 404, "body": "Not Found"}, "HTTP 404"),
     ({"status": 200, "body": b"\0" * 4096}, "not a PetTube snapshot"),
-    ({"status": 200, "body": snapshot.without_zero_pages(b"\1" * 4096)[:-1]}, "truncated"),
-    ({"status": 200, "body": snapshot.without_zero_pages(b"\1" * 4096)}, "magic number"),  # Pyodide's own check
+    ({"status": 200, "body": snapshot.stored_form(b"\1" * 4096)[:-1]}, "truncated"),
+    ({"status": 200, "body": snapshot.stored_form(b"\1" * 4096)}, "magic number"),  # Pyodide's own check
 ], ids=["missing", "not-a-snapshot", "truncated", "not-pyodides-memory"])
 def test_without_a_usable_snapshot_python_starts_the_ordinary_way(
         local_cloud, guarded_context, served: dict, reason: str) -> None:

@@ -256,15 +256,17 @@ def test_a_restored_page_gets_the_standard_library_without_what_the_snapshot_hol
     assert snapshot.write_stdlib_rest(tmp_path, dict(reversed(in_memory.items()))).read_bytes() == first
 
 
-def expand(stored: bytes) -> bytes:
-    """What boot.mjs's withZeroPages does, written again from the format's description."""
-    magic, length, runs = stored[:4], int.from_bytes(stored[4:8], "little"), int.from_bytes(stored[8:12], "little")
-    assert magic == snapshot.ZERO_FREE_MAGIC
-    image = bytearray(length)
-    data = 12 + 8 * runs
+def expand(stored: bytes, starting_memory: bytes = b"") -> bytes:
+    """What boot.mjs's fromStored and complete do, written again from the format's
+    description: the runs, and the pages left out from the module's starting memory."""
+    field = lambda at: int.from_bytes(stored[at:at + 4], "little")  # noqa: E731
+    length, memory_offset, starting_end, runs = field(4), field(8), field(12), field(16)
+    assert stored[:4] == snapshot.STORED_MAGIC
+    base = (bytes(memory_offset) + starting_memory)[:starting_end].ljust(length, b"\0")[:length]
+    image = bytearray(base)
+    data = 20 + 8 * runs
     for run in range(runs):
-        offset = int.from_bytes(stored[12 + 8 * run:16 + 8 * run], "little")
-        size = int.from_bytes(stored[16 + 8 * run:20 + 8 * run], "little")
+        offset, size = field(20 + 8 * run), field(24 + 8 * run)
         image[offset:offset + size] = stored[data:data + size]
         data += size
     assert data == len(stored)
@@ -278,9 +280,28 @@ def expand(stored: bytes) -> bytes:
     b"",
 ], ids=["mixed", "no-zero-page", "all-zeros", "empty"])
 def test_the_snapshot_file_leaves_out_zero_pages_and_gives_the_image_back(image: bytes) -> None:
-    stored = snapshot.without_zero_pages(image)
+    stored = snapshot.stored_form(image)
     assert expand(stored) == image
     pages = [image[at:at + 4096] for at in range(0, len(image), 4096)]
     zeros = [page for page in pages if page == bytes(len(page))]
     # Only the header and the pages that are not all zeros: at most one run per zero page, plus one.
-    assert len(stored) <= len(image) - sum(map(len, zeros)) + 12 + 8 * (len(zeros) + 1)
+    assert len(stored) <= len(image) - sum(map(len, zeros)) + 20 + 8 * (len(zeros) + 1)
+
+
+def test_the_snapshot_file_leaves_out_the_pages_still_as_the_module_started() -> None:
+    """Pages equal to the instantiated module's memory (its data segments) are not stored, the
+    ones Python changed are, and so is static data that became all zeros."""
+    header = b"snp!" + os.urandom(188)  # Pyodide's header: the memory starts 192 bytes in
+    static = os.urandom(6 * 4096)  # the data segments
+    memory = bytearray(static + bytes(8 * 4096))
+    memory[2 * 4096 + 10] ^= 0xFF  # Python wrote into the static data...
+    memory[4 * 4096:5 * 4096] = bytes(4096)  # ...zeroed some of it...
+    memory[9 * 4096:9 * 4096 + 50] = os.urandom(50)  # ...and allocated on the heap.
+    image = header + bytes(memory)
+    stored = snapshot.stored_form(image, len(header), static)
+    assert expand(stored, static) == image
+    # The image's pages are the memory's shifted by the header. Stored, in four runs: the
+    # header's page, the one written, the two the zeros straddle, the heap's one; not the
+    # two of untouched static data, nor the zeros after it.
+    assert len(stored) == 20 + 8 * 4 + 5 * 4096
+    assert static[4000:7900] not in stored and static[12100:16000] not in stored

@@ -62,22 +62,44 @@ function canRestore() {
   return "Suspending" in WebAssembly;
 }
 
-// snapshot.bin holds the memory image without its zero pages (snapshot.py): the image back.
-// Anything else (another format, a truncated file) throws, and Python starts the ordinary way.
-function withZeroPages(stored) {
+// snapshot.bin holds the memory image without the pages a page already has (snapshot.py):
+// those of zeros, and those still as the module's data segments left them at instantiation.
+// This puts the image back together but for the latter, which `complete` copies from the
+// instantiated module's memory. Until then the image lacks Pyodide's magic number: one never
+// completed is refused by Pyodide itself. Anything else (another format, a truncated file)
+// throws here, and Python starts the ordinary way.
+function fromStored(stored) {
   const fields = new DataView(stored.buffer, stored.byteOffset, stored.byteLength);
   const magic = String.fromCharCode(...stored.subarray(0, 4));
-  if (stored.byteLength < 12 || magic !== "PTZ1") throw new Error(`${SNAPSHOT.pathname} is not a PetTube snapshot`);
-  const image = new Uint8Array(fields.getUint32(4, true));
-  const runs = fields.getUint32(8, true);
-  let data = 12 + 8 * runs;
+  if (stored.byteLength < 20 || magic !== "PTZ2") throw new Error(`${SNAPSHOT.pathname} is not a PetTube snapshot`);
+  const [length, memoryOffset, startingEnd, runs] = [4, 8, 12, 16].map((at) => fields.getUint32(at, true));
+  const truncated = new Error(`${SNAPSHOT.pathname} is truncated`);
+  if (20 + 8 * runs > stored.byteLength) throw truncated;
+  const image = new Uint8Array(length);
+  // The image's ranges left to the module's memory: [start, end), where image position p is
+  // memory address p - memoryOffset.
+  const gaps = [];
+  const leaveGap = (start, end) => {
+    [start, end] = [Math.max(start, memoryOffset), Math.min(end, startingEnd)];
+    if (end > start) gaps.push([start, end]);
+  };
+  let data = 20 + 8 * runs, covered = 0;
   for (let run = 0; run < runs; run++) {
-    const offset = fields.getUint32(12 + 8 * run, true), length = fields.getUint32(16 + 8 * run, true);
-    image.set(stored.subarray(data, data + length), offset);
-    data += length;
+    const offset = fields.getUint32(20 + 8 * run, true), size = fields.getUint32(24 + 8 * run, true);
+    image.set(stored.subarray(data, data + size), offset);
+    leaveGap(covered, offset);
+    covered = offset + size;
+    data += size;
   }
-  if (data !== stored.byteLength) throw new Error(`${SNAPSHOT.pathname} is truncated`);
-  return image;
+  leaveGap(covered, startingEnd);
+  if (data !== stored.byteLength) throw truncated;
+  const magicNumber = image.slice(0, 4);
+  image.fill(0, 0, 4);
+  const complete = (memory) => {
+    for (const [start, end] of gaps) image.set(memory.subarray(start - memoryOffset, end - memoryOffset), start);
+    image.set(magicNumber, 0);
+  };
+  return { image, complete };
 }
 
 async function fetchSnapshot() {
@@ -155,7 +177,7 @@ async function loadSnapshot() {
   const stored = await storedSnapshot();
   boot.snapshot = stored ? "stored" : "downloaded";
   if (!stored) downloaded = await fetchSnapshot();
-  return withZeroPages(stored ?? downloaded);
+  return fromStored(stored ?? downloaded);
 }
 
 // Once the page is idle: keep a downloaded snapshot for the next visit, if it is this build's.
@@ -179,9 +201,10 @@ function saveWhenIdle(bytes) {
 }
 
 // Restoring copies the snapshot over the wasm memory, which must already be that large, and
-// this Pyodide build ignores its INITIAL_MEMORY hint. So grow the memory the moment the module
-// is instantiated, before Emscripten makes its heap views; then put WebAssembly back.
-function growMemoryOnInstantiate(snapshot) {
+// this Pyodide build ignores its INITIAL_MEMORY hint. So the moment the module is instantiated,
+// before Emscripten makes its heap views, grow the memory and complete the image from it; then
+// put WebAssembly back.
+function completeOnInstantiate(snapshot) {
   const wasm = WebAssembly;
   const saved = { instantiate: wasm.instantiate, instantiateStreaming: wasm.instantiateStreaming };
   const restore = () => Object.assign(wasm, saved);
@@ -190,9 +213,12 @@ function growMemoryOnInstantiate(snapshot) {
     const memory = (result.instance ?? result).exports?.memory;
     if (memory instanceof wasm.Memory) {
       restore();
-      const bytes = await snapshot.then((data) => data.byteLength, () => 0);
-      const missing = Math.ceil((bytes - memory.buffer.byteLength) / PAGE);
-      if (missing > 0) memory.grow(missing);
+      const stored = await snapshot.catch(() => null);
+      if (stored) {
+        const missing = Math.ceil((stored.image.byteLength - memory.buffer.byteLength) / PAGE);
+        if (missing > 0) memory.grow(missing);
+        stored.complete(new Uint8Array(memory.buffer));
+      }
     }
     return result;
   };
@@ -220,10 +246,13 @@ export async function loadPyodide(options = {}) {
   }
   // A second interpreter on the page (PetTube's has one) starts the ordinary way.
   if (!snapshot) return (await pyodide).loadPyodide(ordinary);
-  const image = snapshot;
+  const restoring = snapshot;
   snapshot = null;
   const packages = (options.packages ?? []).filter((name) => !SNAPSHOT_PACKAGES.includes(packageName(name)));
-  const restoreWebAssembly = growMemoryOnInstantiate(image);
+  const restoreWebAssembly = completeOnInstantiate(restoring);
+  // Awaited by Pyodide only once it has started: a failed download is handled below meanwhile.
+  const image = restoring.then((stored) => stored.image);
+  image.catch(() => {});
   try {
     const interpreter = await (await pyodide).loadPyodide({ ...options, packages, stdLibURL: STDLIB_REST.href,
                                                             _loadSnapshot: image });

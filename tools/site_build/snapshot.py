@@ -17,8 +17,12 @@ import logging
 import struct
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tools.site_build import wheels
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 log = logging.getLogger("site_build")
 
@@ -45,11 +49,15 @@ NOT_FOR_A_PAGE = frozenset({
     "multiprocessing", "pdb", "pickletools", "poplib", "pyclbr", "pydoc", "pydoc_data", "rlcompleter", "smtplib",
     "sqlite3", "tabnanny", "this", "trace", "unittest", "wsgiref", "xmlrpc",
 })
-# snapshot.bin is Pyodide's memory image without its zero pages (a third of its 38 MB): the
-# browser's brotli decoder spends time on zeros too, and IndexedDB and SHA-256 then read a third
-# less on a returning visit. Little-endian: the magic, the image's length, the number of runs,
-# each run's (offset, length), then the runs' bytes in order. boot.mjs expands it.
-ZERO_FREE_MAGIC = b"PTZ1"
+# snapshot.bin is Pyodide's memory image without the pages a page already has: those that
+# are all zeros (a third of its 38 MB) and those still as the module's data segments left them
+# at instantiation (3.8 MB of static data, which pyodide.asm.wasm brings anyway). Brotli's
+# decoder, IndexedDB and SHA-256 then handle 21 MB instead of 38, and 1 MB less brotli
+# travels. Little-endian: the magic, the image's length, where Pyodide's memory starts in it
+# (after its header), where the data segments' pages end in it, the number of runs, each
+# run's (offset, length), then the runs' bytes in order. boot.mjs puts the image back
+# together, the data segments' pages from the instantiated module's memory.
+STORED_MAGIC = b"PTZ2"
 _PAGE = 4096
 # In boot.mjs, replaced by Pyodide's version, the JSON list of the packages the snapshot holds,
 # and the snapshot's digest.
@@ -58,8 +66,8 @@ _PACKAGES_PLACEHOLDER = "[/* the snapshot's packages, filled in by snapshot.py *
 _DIGEST_LINE = 'const SNAPSHOT_SHA256 = "";'
 # Read back in pieces: one string of tens of MB through the DevTools protocol is slow and memory-hungry.
 _CHUNK = 4 << 20
-_READ_CHUNK = """([offset, size]) => {
-  const bytes = globalThis.pettubeSnapshot.subarray(offset, offset + size);
+_READ_CHUNK = """([name, offset, size]) => {
+  const bytes = globalThis[name].subarray(offset, offset + size);
   let text = "";
   for (let i = 0; i < bytes.length; i += 32768) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 32768));
   return btoa(text);
@@ -90,19 +98,23 @@ def seal_boot(snapshot_path: Path) -> Path:
     return boot
 
 
-def without_zero_pages(image: bytes) -> bytes:
-    """`image` as snapshot.bin stores it: only its runs of pages that are not all zeros."""
-    zero = bytes(_PAGE)
+def stored_form(image: bytes, memory_offset: int = 0, starting_memory: bytes = b"") -> bytes:
+    """`image` as snapshot.bin stores it: only its runs of pages that differ from what the page
+    has before restoring, which is `starting_memory` (the instantiated module's) from
+    `memory_offset` on, and zeros elsewhere."""
+    base = bytes(memory_offset) + starting_memory.rstrip(b"\0")
+    base_end = -(-len(base) // _PAGE) * _PAGE if base.strip(b"\0") else 0
     runs: list[list[int]] = []
     for offset in range(0, len(image), _PAGE):
         page = image[offset:offset + _PAGE]
-        if page == zero[:len(page)]:
+        if page == base[offset:offset + _PAGE].ljust(len(page), b"\0"):
             continue
         if runs and sum(runs[-1]) == offset:
             runs[-1][1] += len(page)
         else:
             runs.append([offset, len(page)])
-    header = struct.pack(f"<4sII{2 * len(runs)}I", ZERO_FREE_MAGIC, len(image), len(runs), *itertools.chain(*runs))
+    header = struct.pack(f"<4sIIII{2 * len(runs)}I", STORED_MAGIC, len(image), memory_offset, min(base_end, len(image)),
+                         len(runs), *itertools.chain(*runs))
     return header + b"".join(image[offset:offset + length] for offset, length in runs)
 
 
@@ -118,6 +130,12 @@ def write_stdlib_rest(pyodide_dir: Path, in_memory: dict[str, str]) -> Path:
     listing = "\n".join(sorted(in_memory)).encode()
     leave_out = frozenset(in_memory.values()) | unusable
     return wheels.repack_stored(stdlib, pyodide_dir / STDLIB_REST_NAME, leave_out, {IN_MEMORY_MEMBER: listing})
+
+
+def _read_back(page: Page, name: str, size: int) -> bytes:
+    """The bytes of the Uint8Array `globalThis[name]` in the page."""
+    return b"".join(base64.b64decode(page.evaluate(_READ_CHUNK, [name, offset, _CHUNK]))
+                    for offset in range(0, size, _CHUNK))
 
 
 def take(runtime_dir: Path, packages: list[str], services: tuple[str, ...], timeout_ms: int = 300_000) -> Path:
@@ -140,16 +158,16 @@ def take(runtime_dir: Path, packages: list[str], services: tuple[str, ...], time
                 page.goto(f"{site}/pyodide/pyodide-lock.json")
                 taken = page.evaluate(SCRIPT.read_text(), [f"{site}/pyodide/", packages, list(services),
                                                            WARMUP.read_text()])
-                image = b"".join(base64.b64decode(page.evaluate(_READ_CHUNK, [offset, _CHUNK]))
-                                 for offset in range(0, taken["size"], _CHUNK))
-                output.write_bytes(without_zero_pages(image))
+                image = _read_back(page, "pettubeSnapshot", taken["size"])
+                starting_memory = _read_back(page, "pettubeStartingMemory", taken["startingSize"])
+                output.write_bytes(stored_form(image, taken["memoryOffset"], starting_memory))
             finally:
                 browser.close()
     except PlaywrightError as exc:
         output.unlink(missing_ok=True)
         raise SnapshotError(str(exc).strip().splitlines()[0]) from exc
     rest = write_stdlib_rest(output.parent, taken["stdlib"])
-    log.info("memory snapshot taken: %.1f MB, %.1f MB without its zero pages, holding %d standard-library modules "
+    log.info("memory snapshot taken: %.1f MB, %.1f MB as stored (without the pages a page already has), holding %d standard-library modules "
              "(the rest: %.1f MB); modules the browser cannot import, left out: %s", len(image) / 1e6,
              output.stat().st_size / 1e6, len(taken["stdlib"]),
              rest.stat().st_size / 1e6, ", ".join(taken["unavailable"]) or "none")
