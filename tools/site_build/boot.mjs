@@ -40,8 +40,10 @@ if missing:
     raise ImportError(f"the snapshot lacks {len(missing)} modules its standard library left out, "
                       f"such as {missing[0]}")
 `;
-// Hex SHA-256 of snapshot.bin, filled in by snapshot.py once the snapshot is taken.
+// Hex SHA-256 of snapshot.bin and the length of the image it holds, filled in by snapshot.py
+// once the snapshot is taken.
 const SNAPSHOT_SHA256 = "";
+const IMAGE_BYTES = 0;
 const PAGE = 65536;
 // The packages whose every module is in the snapshot: a restored page does not install them
 // (their files are not in memory, and nothing reads them any more).
@@ -64,18 +66,18 @@ function canRestore() {
 
 // snapshot.bin holds the memory image without the pages a page already has (snapshot.py):
 // those of zeros, and those still as the module's data segments left them at instantiation.
-// This puts the image back together but for the latter, which `complete` copies from the
-// instantiated module's memory. Until then the image lacks Pyodide's magic number: one never
-// completed is refused by Pyodide itself. Anything else (another format, a truncated file)
-// throws here, and Python starts the ordinary way.
-function fromStored(stored) {
+// This writes the rest into `image` (zeros, as allocated) and returns how to complete it from
+// the instantiated module's memory. Until then the image lacks Pyodide's magic number: one
+// never completed is refused by Pyodide itself. Anything else (another format, a truncated
+// file, an image that does not fit) throws here, and Python starts the ordinary way.
+function fillImage(stored, image) {
   const fields = new DataView(stored.buffer, stored.byteOffset, stored.byteLength);
   const magic = String.fromCharCode(...stored.subarray(0, 4));
   if (stored.byteLength < 20 || magic !== "PTZ2") throw new Error(`${SNAPSHOT.pathname} is not a PetTube snapshot`);
   const [length, memoryOffset, startingEnd, runs] = [4, 8, 12, 16].map((at) => fields.getUint32(at, true));
   const truncated = new Error(`${SNAPSHOT.pathname} is truncated`);
   if (20 + 8 * runs > stored.byteLength) throw truncated;
-  const image = new Uint8Array(length);
+  if (length > image.byteLength) throw new Error(`${SNAPSHOT.pathname} holds a larger image than this build's`);
   // The image's ranges left to the module's memory: [start, end), where image position p is
   // memory address p - memoryOffset.
   const gaps = [];
@@ -95,11 +97,10 @@ function fromStored(stored) {
   if (data !== stored.byteLength) throw truncated;
   const magicNumber = image.slice(0, 4);
   image.fill(0, 0, 4);
-  const complete = (memory) => {
+  return (memory) => {
     for (const [start, end] of gaps) image.set(memory.subarray(start - memoryOffset, end - memoryOffset), start);
     image.set(magicNumber, 0);
   };
-  return { image, complete };
 }
 
 async function fetchSnapshot() {
@@ -173,11 +174,12 @@ async function storedSnapshot() {
 // The bytes of snapshot.bin as downloaded, kept to be saved once the page is idle.
 let downloaded = null;
 
-async function loadSnapshot() {
+// The snapshot's bytes into `image`; then how to complete it (fillImage).
+async function loadSnapshot(image) {
   const stored = await storedSnapshot();
   boot.snapshot = stored ? "stored" : "downloaded";
   if (!stored) downloaded = await fetchSnapshot();
-  return fromStored(stored ?? downloaded);
+  return fillImage(stored ?? downloaded, image);
 }
 
 // Once the page is idle: keep a downloaded snapshot for the next visit, if it is this build's.
@@ -200,39 +202,48 @@ function saveWhenIdle(bytes) {
   else setTimeout(save, 1000);
 }
 
-// Restoring copies the snapshot over the wasm memory, which must already be that large, and
+// Restoring copies the image over the wasm memory, which must already be that large, and
 // this Pyodide build ignores its INITIAL_MEMORY hint. So the moment the module is instantiated,
-// before Emscripten makes its heap views, grow the memory and complete the image from it; then
-// put WebAssembly back.
-function completeOnInstantiate(snapshot) {
+// before Emscripten makes its heap views, grow the memory, wait for the snapshot's bytes and
+// complete the image from that memory; then put WebAssembly back. Pyodide is handed the image
+// (of a length known at build time) at once, so it fetches, compiles and instantiates its
+// module while the snapshot is still downloading. A snapshot that failed leaves the image
+// incomplete, which Pyodide refuses; `failure` then says why.
+function completeOnInstantiate({ image, complete }) {
   const wasm = WebAssembly;
   const saved = { instantiate: wasm.instantiate, instantiateStreaming: wasm.instantiateStreaming };
-  const restore = () => Object.assign(wasm, saved);
+  const hook = { failure: null, restore: () => Object.assign(wasm, saved) };
   const wrap = (original) => async function (source, imports) {
     const result = await original.call(wasm, source, imports);
     const memory = (result.instance ?? result).exports?.memory;
     if (memory instanceof wasm.Memory) {
-      restore();
-      const stored = await snapshot.catch(() => null);
-      if (stored) {
-        const missing = Math.ceil((stored.image.byteLength - memory.buffer.byteLength) / PAGE);
-        if (missing > 0) memory.grow(missing);
-        stored.complete(new Uint8Array(memory.buffer));
+      hook.restore();
+      const missing = Math.ceil((image.byteLength - memory.buffer.byteLength) / PAGE);
+      if (missing > 0) memory.grow(missing);
+      try {
+        (await complete)(new Uint8Array(memory.buffer));
+      } catch (error) {
+        hook.failure = error;
       }
     }
     return result;
   };
   wasm.instantiate = wrap(saved.instantiate);
   wasm.instantiateStreaming = wrap(saved.instantiateStreaming);
-  return restore;
+  return hook;
 }
 
-// Read back or downloaded from the moment this module is imported: PetTube's loader imports
-// it while PyScript is still starting. Pyodide awaits it much later: meanwhile a failed
-// download must not count as an unhandled rejection (loadPyodide's own one is handled below).
-// Restoring copies it into Python's memory; then nothing here holds on to its tens of MB.
-let snapshot = canRestore() ? loadSnapshot() : null;
-snapshot?.catch(() => {});
+// Read back or downloaded from the moment this module is imported (PetTube's loader imports
+// it while PyScript is still starting), into the image Pyodide will restore. The instantiated
+// module awaits it much later: meanwhile a failed download must not count as an unhandled
+// rejection. Restoring copies the image into Python's memory; then nothing here holds on to
+// its tens of MB.
+let snapshot = null;
+if (canRestore()) {
+  const image = new Uint8Array(IMAGE_BYTES);
+  snapshot = { image, complete: loadSnapshot(image) };
+  snapshot.complete.catch(() => {});
+}
 
 // A requirement's name without its version ("boto3==1.40" -> "boto3").
 const packageName = (requirement) => requirement.split(/[<>=!~ ;\[]/)[0];
@@ -249,13 +260,10 @@ export async function loadPyodide(options = {}) {
   const restoring = snapshot;
   snapshot = null;
   const packages = (options.packages ?? []).filter((name) => !SNAPSHOT_PACKAGES.includes(packageName(name)));
-  const restoreWebAssembly = completeOnInstantiate(restoring);
-  // Awaited by Pyodide only once it has started: a failed download is handled below meanwhile.
-  const image = restoring.then((stored) => stored.image);
-  image.catch(() => {});
+  const hook = completeOnInstantiate(restoring);
   try {
     const interpreter = await (await pyodide).loadPyodide({ ...options, packages, stdLibURL: STDLIB_REST.href,
-                                                            _loadSnapshot: image });
+                                                            _loadSnapshot: restoring.image });
     const scratch = interpreter.toPy({});
     try {
       interpreter.runPython(AFTER_RESTORE, { globals: scratch });
@@ -267,13 +275,15 @@ export async function loadPyodide(options = {}) {
     return interpreter;
   } catch (error) {
     boot.mode = "ordinary";
-    // A Python error's message is its traceback: the last line names it.
-    const lines = String(error?.message ?? error).trim().split("\n");
+    // Why the image was incomplete, if it was; a Python error's message is its traceback,
+    // whose last line names it.
+    const cause = hook.failure ?? error;
+    const lines = String(cause?.message ?? cause).trim().split("\n");
     boot.reason = lines[0].startsWith("Traceback") ? lines.at(-1) : lines[0];
     console.warn(`PetTube: starting Python the ordinary way; the memory snapshot was not used (${boot.reason})`);
     return (await pyodide).loadPyodide(ordinary);
   } finally {
-    restoreWebAssembly();
+    hook.restore();
     downloaded = null;
   }
 }
