@@ -61,6 +61,7 @@ def boot_failed(message: str) -> None:
     find("#boot").classList.add("failed")
     set_text("#boot-title", "PetTube could not start")
     set_text("#boot-detail", message)
+    show("#boot-retry", True)
 
 
 def render_account(profile: Profile | None) -> None:

@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.e2e.test_app import open_app, sign_in_with_google
 from tools.site_build import snapshot
@@ -207,3 +207,33 @@ def test_a_browser_without_stack_switching_neither_downloads_nor_restores_the_sn
     assert not [url for url in asked if url.endswith("/snapshot.bin")]
     sign_in_with_google(carol, page, "Carol Nguyen")
     assert not carol.page_errors
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize(("lost", "reason"), [
+    ("**/pyodide.asm.wasm", "Python's runtime did not load"),
+    ("**/amazon-cognito-identity.min.js", "amazon-cognito-identity.min.js did not load"),
+], ids=["python", "cognito"])
+def test_a_runtime_file_that_does_not_download_ends_in_a_named_failure_and_try_again_works(
+        local_cloud, guarded_context, shoot, lost: str, reason: str) -> None:
+    """Pyodide waits for ever on a module that did not download, and Python cannot report its
+    own failure to start: the page says what failed instead of 'Starting' for good, and its
+    button loads the app once the file comes through."""
+    carol = guarded_context()
+    carol.context.route(lost, lambda route: route.abort("connectionreset"))
+    page = carol.context.new_page()
+    page.goto(local_cloud.site, wait_until="domcontentloaded")
+    expect(page.locator("#boot-title")).to_have_text("PetTube could not start", timeout=120_000)
+    expect(page.locator("#boot-detail")).to_contain_text(reason)
+    expect(page.locator("#boot-detail")).to_contain_text("Check your connection")
+    expect(page.locator("#boot .spinner")).to_be_hidden()
+    retry = page.get_by_role("button", name="Try again")
+    expect(retry).to_be_visible()
+    shoot(page, "failed")
+    # Pyodide leaves a second promise of its wasm download unhandled: the browser reports the
+    # network error itself, and nothing else may fail.
+    assert set(carol.page_errors) <= {"Failed to fetch"}
+
+    carol.context.unroute(lost)
+    retry.click()
+    sign_in_with_google(carol, page, "Carol Nguyen")

@@ -54,9 +54,19 @@ const SNAPSHOT_PACKAGES = [/* the snapshot's packages, filled in by snapshot.py 
 const STORE = { database: "pettube-runtime", objects: "snapshots", saved: "pettube-snapshot-saved" };
 
 // How this page's Python started, for the page's tests and benchmarks: `snapshot` says where
-// the snapshot came from ("stored" or "downloaded"), `store` what became of saving it.
+// the snapshot came from ("stored" or "downloaded"), `store` what became of saving it. `mode`
+// is "failed" when Python could not start at all.
 const boot = { mode: "starting", reason: "", snapshot: "", store: "" };
 globalThis.pettubeBoot = boot;
+
+// Python cannot say that it failed to start: the page hears it as a `pettube:boot-failed`
+// event, whose detail says why.
+function failed(what, error) {
+  boot.mode = "failed";
+  boot.reason = `${what}: ${error?.message ?? error}`;
+  console.error(`PetTube: ${boot.reason}`);
+  globalThis.dispatchEvent(new CustomEvent("pettube:boot-failed", { detail: boot.reason }));
+}
 
 // The snapshot was taken in Chromium, and Pyodide keeps in memory that the engine has
 // WebAssembly stack switching (JSPI), which PyScript's fetch then relies on.
@@ -202,35 +212,51 @@ function saveWhenIdle(bytes) {
   else setTimeout(save, 1000);
 }
 
-// Restoring copies the image over the wasm memory, which must already be that large, and
-// this Pyodide build ignores its INITIAL_MEMORY hint. So the moment the module is instantiated,
-// before Emscripten makes its heap views, grow the memory, wait for the snapshot's bytes and
-// complete the image from that memory; then put WebAssembly back. Pyodide is handed the image
-// (of a length known at build time) at once, so it fetches, compiles and instantiates its
-// module while the snapshot is still downloading. A snapshot that failed leaves the image
-// incomplete, which Pyodide refuses; `failure` then says why.
-function completeOnInstantiate({ image, complete }) {
+// Pyodide's module, as it is instantiated. Pyodide logs a module that failed to download or
+// compile and then waits for ever: this says so instead (`failed`). Restoring also needs it:
+// `onMemory` is handed the module's memory before Emscripten makes its heap views. Then
+// WebAssembly is put back.
+function watchInstantiation(onMemory = async () => {}) {
   const wasm = WebAssembly;
   const saved = { instantiate: wasm.instantiate, instantiateStreaming: wasm.instantiateStreaming };
-  const hook = { failure: null, restore: () => Object.assign(wasm, saved) };
+  const watch = { failure: null, restore: () => Object.assign(wasm, saved) };
   const wrap = (original) => async function (source, imports) {
-    const result = await original.call(wasm, source, imports);
+    let result;
+    try {
+      result = await original.call(wasm, source, imports);
+    } catch (error) {
+      watch.restore();
+      failed("Python's runtime did not load", error);
+      throw error;
+    }
     const memory = (result.instance ?? result).exports?.memory;
     if (memory instanceof wasm.Memory) {
-      hook.restore();
-      const missing = Math.ceil((image.byteLength - memory.buffer.byteLength) / PAGE);
-      if (missing > 0) memory.grow(missing);
+      watch.restore();
       try {
-        (await complete)(new Uint8Array(memory.buffer));
+        await onMemory(memory);
       } catch (error) {
-        hook.failure = error;
+        watch.failure = error;
       }
     }
     return result;
   };
   wasm.instantiate = wrap(saved.instantiate);
   wasm.instantiateStreaming = wrap(saved.instantiateStreaming);
-  return hook;
+  return watch;
+}
+
+// Restoring copies the image over the wasm memory, which must already be that large, and
+// this Pyodide build ignores its INITIAL_MEMORY hint. So the moment the module is instantiated,
+// grow the memory, wait for the snapshot's bytes and complete the image from that memory.
+// Pyodide is handed the image (of a length known at build time) at once, so it fetches,
+// compiles and instantiates its module while the snapshot is still downloading. A snapshot
+// that failed leaves the image incomplete, which Pyodide refuses; `failure` then says why.
+function completeOnInstantiate({ image, complete }) {
+  return watchInstantiation(async (memory) => {
+    const missing = Math.ceil((image.byteLength - memory.buffer.byteLength) / PAGE);
+    if (missing > 0) memory.grow(missing);
+    (await complete)(new Uint8Array(memory.buffer));
+  });
 }
 
 // Read back or downloaded from the moment this module is imported (PetTube's loader imports
@@ -248,15 +274,33 @@ if (canRestore()) {
 // A requirement's name without its version ("boto3==1.40" -> "boto3").
 const packageName = (requirement) => requirement.split(/[<>=!~ ;\[]/)[0];
 
+// Pyodide the ordinary way: installing the page's packages, seconds slower.
+async function ordinaryBoot(options) {
+  const watch = watchInstantiation();
+  try {
+    return await (await pyodide).loadPyodide({ ...options, env: { ...options.env, ...OPTIMIZE } });
+  } finally {
+    watch.restore();
+  }
+}
+
 export async function loadPyodide(options = {}) {
-  const ordinary = { ...options, env: { ...options.env, ...OPTIMIZE } };
+  try {
+    return await restoreOrBoot(options);
+  } catch (error) {
+    if (boot.mode !== "failed") failed("Python could not start", error);
+    throw error;
+  }
+}
+
+async function restoreOrBoot(options) {
   if (!canRestore()) {
     boot.mode = "ordinary";
     boot.reason = "this browser has no WebAssembly stack switching (JSPI), which the snapshot needs";
-    return (await pyodide).loadPyodide(ordinary);
+    return ordinaryBoot(options);
   }
   // A second interpreter on the page (PetTube's has one) starts the ordinary way.
-  if (!snapshot) return (await pyodide).loadPyodide(ordinary);
+  if (!snapshot) return ordinaryBoot(options);
   const restoring = snapshot;
   snapshot = null;
   const packages = (options.packages ?? []).filter((name) => !SNAPSHOT_PACKAGES.includes(packageName(name)));
@@ -274,6 +318,7 @@ export async function loadPyodide(options = {}) {
     if (downloaded && SNAPSHOT_SHA256) saveWhenIdle(downloaded);
     return interpreter;
   } catch (error) {
+    hook.restore();
     boot.mode = "ordinary";
     // Why the image was incomplete, if it was; a Python error's message is its traceback,
     // whose last line names it.
@@ -281,7 +326,7 @@ export async function loadPyodide(options = {}) {
     const lines = String(cause?.message ?? cause).trim().split("\n");
     boot.reason = lines[0].startsWith("Traceback") ? lines.at(-1) : lines[0];
     console.warn(`PetTube: starting Python the ordinary way; the memory snapshot was not used (${boot.reason})`);
-    return (await pyodide).loadPyodide(ordinary);
+    return ordinaryBoot(options);
   } finally {
     hook.restore();
     downloaded = null;

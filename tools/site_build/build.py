@@ -28,14 +28,20 @@ const core = new URL("pyscript/core.js", runtime);
 const preload = Object.assign(document.createElement("link"), {{ rel: "modulepreload", href: core }});
 const styles = Object.assign(document.createElement("link"), {{ rel: "stylesheet", href: new URL("pyscript/core.css", runtime) }});
 document.head.append(preload, styles);
-{early_boot}// Cognito's UMD build defines window.AmazonCognitoIdentity; Python may need it at start-up.
-await new Promise((resolve, reject) => {{
-  const script = Object.assign(document.createElement("script"), {{ src: new URL("cognito/amazon-cognito-identity.min.js", runtime) }});
-  script.onload = resolve;
-  script.onerror = () => reject(new Error(`PetTube runtime: cannot load ${{script.src}}`));
-  document.head.append(script);
-}});
-await import(core);
+{early_boot}try {{
+  // Cognito's UMD build defines window.AmazonCognitoIdentity; Python may need it at start-up.
+  await new Promise((resolve, reject) => {{
+    const script = Object.assign(document.createElement("script"), {{ src: new URL("cognito/amazon-cognito-identity.min.js", runtime) }});
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`${{script.src.split("/").pop()}} did not load`));
+    document.head.append(script);
+  }});
+  await import(core);
+}} catch (error) {{
+  // Python will not start: the page hears why, as from the boot module.
+  console.error(`PetTube: ${{error?.message ?? error}}`);
+  dispatchEvent(new CustomEvent("pettube:boot-failed", {{ detail: String(error?.message ?? error) }}));
+}}
 """
 # Importing the boot module starts the snapshot's download alongside PyScript's start, not after it.
 _EARLY_BOOT = """\
