@@ -237,3 +237,36 @@ def test_a_runtime_file_that_does_not_download_ends_in_a_named_failure_and_try_a
     carol.context.unroute(lost)
     retry.click()
     sign_in_with_google(carol, page, "Carol Nguyen")
+
+
+@pytest.mark.timeout(600)
+def test_a_first_visit_on_a_slow_link_shows_how_far_the_download_is(local_cloud, guarded_context, shoot) -> None:
+    """A first visit waits seconds for Python's memory snapshot on a slow link: the boot screen
+    shows how far its download is, then the app starts. A returning visit reads it back from
+    IndexedDB and shows no download."""
+    carol = guarded_context()
+    page = carol.context.new_page()
+    network = carol.context.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 40, "downloadThroughput": 2_000_000,
+                                                      "uploadThroughput": -1})
+    page.goto(local_cloud.site, wait_until="domcontentloaded")
+    bar = page.get_by_role("progressbar", name="Downloading the app")
+    page.wait_for_function("""() => {
+        const percent = Number(document.querySelector('#boot-progress [role=progressbar]').getAttribute('aria-valuenow'));
+        return percent > 0 && percent < 100;
+    }""", timeout=120_000)
+    expect(bar).to_be_visible()
+    expect(page.locator("#boot-progress-text")).to_contain_text("Downloading the app: ")
+    shoot(page, "downloading")
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=300_000)
+    assert page.locator("#boot-progress [role=progressbar]").get_attribute("aria-valuenow") == "100"
+    page.wait_for_function(SAVED, timeout=60_000)
+    page.close()
+
+    page = open_app(carol, local_cloud.site)
+    assert boot_of(page)["snapshot"] == "stored"
+    expect(page.locator("#boot-progress")).to_be_hidden()
+    assert page.locator("#boot-progress").get_attribute("hidden") is not None  # never shown
+    sign_in_with_google(carol, page, "Carol Nguyen")
+    assert not carol.page_errors

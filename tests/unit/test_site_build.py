@@ -198,9 +198,10 @@ def test_the_page_boots_through_the_snapshot_module_and_the_snapshot_does_not_re
     assert (pyodide / "snapshot.bin.gz").is_file()
     taken = (pyodide / snapshot.SNAPSHOT_NAME).read_bytes()
     # It knows the snapshot's digest, to trust a copy in IndexedDB only if it is these bytes,
-    # and the length of the image it holds, to hand Pyodide before it is here; the brotli
-    # sibling the server sends says the same.
-    sealed = f'const SNAPSHOT_SHA256 = "{hashlib.sha256(taken).hexdigest()}";\nconst IMAGE_BYTES = 8208;'
+    # its length, to say how far its download is, and the length of the image it holds, to
+    # hand Pyodide before it is here; the brotli sibling the server sends says the same.
+    sealed = (f'const SNAPSHOT_SHA256 = "{hashlib.sha256(taken).hexdigest()}";\n'
+              f"const SNAPSHOT_BYTES = {len(taken)};\nconst IMAGE_BYTES = 8208;")
     assert sealed in (pyodide / snapshot.BOOT_NAME).read_text()
     assert sealed in brotli.decompress((pyodide / f"{snapshot.BOOT_NAME}.br").read_bytes()).decode()
     second = site_build.build(repo, force=True)

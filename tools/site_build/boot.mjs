@@ -40,9 +40,10 @@ if missing:
     raise ImportError(f"the snapshot lacks {len(missing)} modules its standard library left out, "
                       f"such as {missing[0]}")
 `;
-// Hex SHA-256 of snapshot.bin and the length of the image it holds, filled in by snapshot.py
-// once the snapshot is taken.
+// Hex SHA-256 of snapshot.bin, its length and the length of the image it holds, filled in by
+// snapshot.py once the snapshot is taken.
 const SNAPSHOT_SHA256 = "";
+const SNAPSHOT_BYTES = 0;
 const IMAGE_BYTES = 0;
 const PAGE = 65536;
 // The packages whose every module is in the snapshot: a restored page does not install them
@@ -113,10 +114,27 @@ function fillImage(stored, image) {
   };
 }
 
+// A first visit waits for this download, the biggest of the page: the page hears how far it
+// is as `pettube:boot-progress` events (detail: bytes received and expected), each whole
+// percent once.
 async function fetchSnapshot() {
   const response = await fetch(SNAPSHOT);
   if (!response.ok) throw new Error(`${SNAPSHOT.pathname} answered HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+  const chunks = [], reader = response.body.getReader();
+  let received = 0, reported = -1;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    chunks.push(read.value);
+    received += read.value.byteLength;
+    const percent = Math.floor((100 * received) / Math.max(received, SNAPSHOT_BYTES));
+    if (percent !== reported) {
+      reported = percent;
+      const detail = { received, expected: Math.max(received, SNAPSHOT_BYTES) };
+      globalThis.dispatchEvent(new CustomEvent("pettube:boot-progress", { detail }));
+    }
+  }
+  const bytes = new Uint8Array(received);
+  chunks.reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.byteLength), 0);
+  return bytes;
 }
 
 async function sha256(bytes) {

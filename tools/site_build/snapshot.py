@@ -60,10 +60,11 @@ NOT_FOR_A_PAGE = frozenset({
 STORED_MAGIC = b"PTZ2"
 _PAGE = 4096
 # In boot.mjs, replaced by Pyodide's version, the JSON list of the packages the snapshot holds,
-# and the snapshot's digest and image length.
+# and the snapshot's digest, length and image length.
 _VERSION_PLACEHOLDER = "\"/* Pyodide's version, filled in by snapshot.py */\""
 _PACKAGES_PLACEHOLDER = "[/* the snapshot's packages, filled in by snapshot.py */]"
 _DIGEST_LINE = 'const SNAPSHOT_SHA256 = "";'
+_SNAPSHOT_BYTES_LINE = "const SNAPSHOT_BYTES = 0;"
 _IMAGE_BYTES_LINE = "const IMAGE_BYTES = 0;"
 # Read back in pieces: one string of tens of MB through the DevTools protocol is slow and memory-hungry.
 _CHUNK = 4 << 20
@@ -91,14 +92,16 @@ def install_boot(pyodide_dir: Path, pyodide_version: str, packages: list[str]) -
 
 
 def seal_boot(snapshot_path: Path) -> Path:
-    """Write the snapshot's SHA-256 and its image's length into the boot module next to it,
-    which then keeps a returning visitor's copy in IndexedDB and trusts only those exact bytes
-    from there, and hands Pyodide an image of that length before the snapshot is here."""
+    """Write the snapshot's SHA-256, its length and its image's length into the boot module next
+    to it, which then keeps a returning visitor's copy in IndexedDB and trusts only those exact
+    bytes from there, tells the page how far a first visit's download is, and hands Pyodide an
+    image of that length before the snapshot is here."""
     boot = snapshot_path.with_name(BOOT_NAME)
     stored = snapshot_path.read_bytes()
     digest = hashlib.sha256(stored).hexdigest()
     image_bytes = struct.unpack_from("<I", stored, len(STORED_MAGIC))[0]
     text = boot.read_text().replace(_DIGEST_LINE, f'const SNAPSHOT_SHA256 = "{digest}";')
+    text = text.replace(_SNAPSHOT_BYTES_LINE, f"const SNAPSHOT_BYTES = {len(stored)};")
     boot.write_text(text.replace(_IMAGE_BYTES_LINE, f"const IMAGE_BYTES = {image_bytes};"))
     return boot
 
