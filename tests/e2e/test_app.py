@@ -80,10 +80,10 @@ def sign_in_with_google(guarded: Any, page: Page, person: str) -> None:
     expect(page.locator("#user-name")).to_have_text(person)
 
 
-def throttle(network: Any, *, upload: int = -1, offline: bool = False) -> None:
-    """Chromium's network emulation: a slow upload link, or none at all (-1: no limit)."""
-    network.send("Network.emulateNetworkConditions", {"offline": offline, "latency": 0,
-                                                      "downloadThroughput": -1, "uploadThroughput": upload})
+def throttle(network: Any, *, upload: int = -1, download: int = -1, latency: int = 0, offline: bool = False) -> None:
+    """Chromium's network emulation: a slow link (bytes/s; -1: no limit), or none at all."""
+    network.send("Network.emulateNetworkConditions", {"offline": offline, "latency": latency,
+                                                      "downloadThroughput": download, "uploadThroughput": upload})
 
 
 def wait_for_upload_percent(page: Page, name: str, above: int, below: int) -> None:

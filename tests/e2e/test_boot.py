@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_app import open_app, sign_in_with_google
+from tests.e2e.test_app import open_app, sign_in_with_google, throttle
 from tools.site_build import snapshot
 
 REPO = Path(__file__).resolve().parents[2]
@@ -251,8 +251,7 @@ def test_a_first_visit_on_a_slow_link_shows_how_far_the_download_is(local_cloud,
     page = carol.context.new_page()
     network = carol.context.new_cdp_session(page)
     network.send("Network.enable")
-    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 40, "downloadThroughput": 2_000_000,
-                                                      "uploadThroughput": -1})
+    throttle(network, download=2_000_000, latency=40)
     page.goto(local_cloud.site, wait_until="domcontentloaded")
     bar = page.get_by_role("progressbar", name="Downloading the app")
     page.wait_for_function("""() => {

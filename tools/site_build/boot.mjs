@@ -8,6 +8,10 @@
 // that standard library, Python boots the ordinary way. Pyodide's snapshot API is private
 // (underscored options): only this file and snapshot.js use it.
 //
+// Before Python runs, only this module and the loader can tell the page anything: a first
+// visit's download (`pettube:boot-progress`) and a Python that could not start at all
+// (`pettube:boot-failed`), which index.html shows on its boot screen.
+//
 // A returning visitor's snapshot comes from IndexedDB, where the first visit saved it
 // decoded: reading it back takes a tenth of the HTTP cache's brotli decoding. It is used
 // only if its SHA-256 is the one this (immutable) module was built with, so nothing a
@@ -125,11 +129,11 @@ async function fetchSnapshot() {
   for (let read = await reader.read(); !read.done; read = await reader.read()) {
     chunks.push(read.value);
     received += read.value.byteLength;
-    const percent = Math.floor((100 * received) / Math.max(received, SNAPSHOT_BYTES));
+    const expected = Math.max(received, SNAPSHOT_BYTES);
+    const percent = Math.floor((100 * received) / expected);
     if (percent !== reported) {
       reported = percent;
-      const detail = { received, expected: Math.max(received, SNAPSHOT_BYTES) };
-      globalThis.dispatchEvent(new CustomEvent("pettube:boot-progress", { detail }));
+      globalThis.dispatchEvent(new CustomEvent("pettube:boot-progress", { detail: { received, expected } }));
     }
   }
   const bytes = new Uint8Array(received);
@@ -322,7 +326,7 @@ async function restoreOrBoot(options) {
   const restoring = snapshot;
   snapshot = null;
   const packages = (options.packages ?? []).filter((name) => !SNAPSHOT_PACKAGES.includes(packageName(name)));
-  const hook = completeOnInstantiate(restoring);
+  const watch = completeOnInstantiate(restoring);
   try {
     const interpreter = await (await pyodide).loadPyodide({ ...options, packages, stdLibURL: STDLIB_REST.href,
                                                             _loadSnapshot: restoring.image });
@@ -336,17 +340,17 @@ async function restoreOrBoot(options) {
     if (downloaded && SNAPSHOT_SHA256) saveWhenIdle(downloaded);
     return interpreter;
   } catch (error) {
-    hook.restore();
+    watch.restore();
     boot.mode = "ordinary";
     // Why the image was incomplete, if it was; a Python error's message is its traceback,
     // whose last line names it.
-    const cause = hook.failure ?? error;
+    const cause = watch.failure ?? error;
     const lines = String(cause?.message ?? cause).trim().split("\n");
     boot.reason = lines[0].startsWith("Traceback") ? lines.at(-1) : lines[0];
     console.warn(`PetTube: starting Python the ordinary way; the memory snapshot was not used (${boot.reason})`);
     return ordinaryBoot(options);
   } finally {
-    hook.restore();
+    watch.restore();
     downloaded = null;
   }
 }
