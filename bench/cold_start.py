@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))  # `python bench/cold_start.py` from a checkout: t
 from bench.report import write_section  # noqa: E402
 from localcloud.cloud import LocalCloud, Ports  # noqa: E402
 from tools.chromium import launch_options  # noqa: E402
-from tools.site_build.build import build, loader_script, pyscript_config  # noqa: E402
+from tools.site_build.build import build, core_chunks, loader_script, pyscript_config  # noqa: E402
 from tools.site_build.serve import serve  # noqa: E402
 
 PAGES_DIR = Path(__file__).with_name("pages")
@@ -99,7 +99,8 @@ def prepare_site(root: Path) -> str:
     # does not start the snapshot's download: no snapshot.
     ordinary = {**config, "interpreter": config["interpreter"].rsplit("/", 1)[0] + "/pyodide.mjs"}
     (root / "cold_start_ordinary.json").write_text(json.dumps(ordinary))
-    (root / "vendor" / "pyscript-ordinary.js").write_text(loader_script(manifest["version"], early_boot=False))
+    chunks = core_chunks(root / "vendor" / manifest["version"])
+    (root / "vendor" / "pyscript-ordinary.js").write_text(loader_script(manifest["version"], chunks, early_boot=False))
     page = (root / "cold_start_boto3.html").read_text()
     (root / PAGES[ORDINARY]).write_text(page.replace("/cold_start_boto3.json", "/cold_start_ordinary.json")
                                         .replace("/vendor/pyscript.js", "/vendor/pyscript-ordinary.js"))

@@ -41,8 +41,8 @@ PLANT = """async () => {
 }"""
 
 
-# What the page's Python fetches once it is up, and index.html preloads.
-PRELOADED = ("/app.zip", "/app/main.py", "/config.json")
+# What PyScript and the page's Python fetch once they are up, and index.html preloads.
+PRELOADED = ("/app.zip", "/app/main.py", "/config.json", "/vendor/pyscript.json")
 
 
 def fetched_early_and_once(asked: list[str], site: str) -> bool:
@@ -50,6 +50,13 @@ def fetched_early_and_once(asked: list[str], site: str) -> bool:
     before Python started loading (pyodide.asm.mjs), not after it was up."""
     python = next(index for index, url in enumerate(asked) if url.endswith("/pyodide.asm.mjs"))
     return all(asked.count(site + path) == 1 and asked.index(site + path) < python for path in PRELOADED)
+
+
+def runtime_asked_early(asked: list[str]) -> bool:
+    """Pyodide's script and wasm module were asked for before PyScript called loadPyodide
+    (whose first request is the package lock): the boot module starts them as it is imported."""
+    lock = next(index for index, url in enumerate(asked) if url.endswith("/pyodide-lock.json"))
+    return all(any(url.endswith(name) for url in asked[:lock]) for name in ("/pyodide.asm.mjs", "/pyodide.asm.wasm"))
 
 
 def boot_of(page: Page) -> dict[str, str]:
@@ -72,7 +79,7 @@ def test_python_starts_from_the_memory_snapshot_and_a_returning_visit_reads_it_f
     julie.context.on("request", lambda request: asked.append(request.url))
     page = open_app(julie, local_cloud.site)
     assert boot_of(page) | {"store": ""} == {"mode": "snapshot", "reason": "", "snapshot": "downloaded", "store": ""}
-    assert fetched_early_and_once(asked, local_cloud.site)
+    assert fetched_early_and_once(asked, local_cloud.site) and runtime_asked_early(asked)
     page.wait_for_function(SAVED, timeout=60_000)
     assert boot_of(page)["store"] == "saved"
     signed_in_and_listed(julie, page, "Julie Martin")
@@ -82,7 +89,7 @@ def test_python_starts_from_the_memory_snapshot_and_a_returning_visit_reads_it_f
     page = open_app(julie, local_cloud.site)
     assert boot_of(page) == {"mode": "snapshot", "reason": "", "snapshot": "stored", "store": ""}
     assert not [url for url in asked if url.endswith("/snapshot.bin")]  # not even from the HTTP cache
-    assert fetched_early_and_once(asked, local_cloud.site)
+    assert fetched_early_and_once(asked, local_cloud.site) and runtime_asked_early(asked)
     signed_in_and_listed(julie, page, "Julie Martin")
     assert not julie.page_errors
 

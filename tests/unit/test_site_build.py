@@ -147,6 +147,9 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "wheels"
     cache.mkdir()
     make_wheel(cache, "six", "1.17.0", {"six.py": b""})
+    # Like PyScript's: one line of re-exports from a hashed chunk.
+    (modules / "@pyscript/core/dist/core.js").write_text('export{a as hooks}from"./core-Ab12Cd34.js";\n')
+    (modules / "@pyscript/core/dist/core-Ab12Cd34.js").write_text("export const a = {};\n")
     monkeypatch.setattr(npm, "ensure_installed", lambda root, stamp: modules)
     monkeypatch.setattr(wheels, "download", lambda directory: sorted(cache.glob("*.whl")))
     monkeypatch.setattr(snapshot, "take", fake_snapshot)
@@ -162,7 +165,10 @@ def test_the_page_reaches_the_versioned_runtime_through_fixed_paths(repo: Path) 
     vendor = repo / "site" / "vendor"
     assert (vendor / manifest["version"] / "pyodide" / "pyodide-lock.json").is_file()
     assert not list((vendor / manifest["version"]).rglob("*.map"))
-    assert f'"./{manifest["version"]}/"' in (vendor / "pyscript.js").read_text()
+    loader = (vendor / "pyscript.js").read_text()
+    assert f'"./{manifest["version"]}/"' in loader
+    # PyScript's core and the chunk it imports are asked for together, not one after the other.
+    assert 'const preloads = [core, ...["core-Ab12Cd34.js"].map(' in loader
     config = json.loads((vendor / "pyscript.json").read_text())
     assert config["packages"] == ["six"]
     assert (repo / "site" / config["interpreter"].lstrip("/")).is_file()
@@ -308,3 +314,4 @@ def test_the_snapshot_file_leaves_out_the_pages_still_as_the_module_started() ->
     # two of untouched static data, nor the zeros after it.
     assert len(stored) == 20 + 8 * 4 + 5 * 4096
     assert static[4000:7900] not in stored and static[12100:16000] not in stored
+

@@ -24,6 +24,15 @@ const pyodide = import("./pyodide.mjs");
 pyodide.catch(() => {});  // a failure surfaces where loadPyodide awaits it
 export const version = "/* Pyodide's version, filled in by snapshot.py */";
 
+// Pyodide's runtime, asked for now too rather than once PyScript calls loadPyodide, some
+// 150 ms later: the script Pyodide imports (the same module instance then), and the wasm
+// module compiled (a returning visit's comes from Chromium's code cache meanwhile), which
+// the instantiation watch hands Pyodide in place of its own download.
+const runtimeScript = import("./pyodide.asm.mjs");
+runtimeScript.catch(() => {});
+const compiled = WebAssembly.compileStreaming(fetch(new URL("pyodide.asm.wasm", import.meta.url)));
+compiled.catch(() => {});
+
 const SNAPSHOT = new URL("snapshot.bin", import.meta.url);
 // The standard library without the modules the snapshot holds in memory (snapshot.py).
 const STDLIB_REST = new URL("python_stdlib_rest.zip", import.meta.url);
@@ -234,36 +243,33 @@ function saveWhenIdle(bytes) {
   else setTimeout(save, 1000);
 }
 
-// Pyodide's module, as it is instantiated. Pyodide logs a module that failed to download or
-// compile and then waits for ever: this says so instead (`failed`). Restoring also needs it:
-// `onMemory` is handed the module's memory before Emscripten makes its heap views. Then
-// WebAssembly is put back.
+// Pyodide's module, as it is instantiated: from `compiled`, not from the download Pyodide
+// started, which is dropped. Pyodide logs a module that failed to download or compile and
+// then waits for ever: this says so instead (`failed`). Restoring also needs it: `onMemory`
+// is handed the module's memory before Emscripten makes its heap views. Then WebAssembly is
+// put back.
 function watchInstantiation(onMemory = async () => {}) {
   const wasm = WebAssembly;
   const saved = { instantiate: wasm.instantiate, instantiateStreaming: wasm.instantiateStreaming };
   const watch = { failure: null, restore: () => Object.assign(wasm, saved) };
-  const wrap = (original) => async function (source, imports) {
+  wasm.instantiateStreaming = async function (source, imports) {
+    watch.restore();
+    Promise.resolve(source).then((response) => response.body?.cancel(), () => {});
     let result;
     try {
-      result = await original.call(wasm, source, imports);
+      const module = await compiled;
+      result = { module, instance: await saved.instantiate.call(wasm, module, imports) };
     } catch (error) {
-      watch.restore();
       failed("Python's runtime did not load", error);
       throw error;
     }
-    const memory = (result.instance ?? result).exports?.memory;
-    if (memory instanceof wasm.Memory) {
-      watch.restore();
-      try {
-        await onMemory(memory);
-      } catch (error) {
-        watch.failure = error;
-      }
+    try {
+      await onMemory(result.instance.exports.memory);
+    } catch (error) {
+      watch.failure = error;
     }
     return result;
   };
-  wasm.instantiate = wrap(saved.instantiate);
-  wasm.instantiateStreaming = wrap(saved.instantiateStreaming);
   return watch;
 }
 

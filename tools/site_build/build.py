@@ -25,9 +25,11 @@ _LOADER = """\
 // versioned runtime. Everything under {version}/ may be cached for a year (immutable).
 const runtime = new URL("./{version}/", import.meta.url);
 const core = new URL("pyscript/core.js", runtime);
-const preload = Object.assign(document.createElement("link"), {{ rel: "modulepreload", href: core }});
+// PyScript's core and the chunks it imports, asked for at once rather than one after another.
+const preloads = [core, ...{chunks}.map((name) => new URL(`pyscript/${{name}}`, runtime))]
+  .map((href) => Object.assign(document.createElement("link"), {{ rel: "modulepreload", href }}));
 const styles = Object.assign(document.createElement("link"), {{ rel: "stylesheet", href: new URL("pyscript/core.css", runtime) }});
-document.head.append(preload, styles);
+document.head.append(...preloads, styles);
 {early_boot}try {{
   // Cognito's UMD build defines window.AmazonCognitoIdentity; Python may need it at start-up.
   await new Promise((resolve, reject) => {{
@@ -51,9 +53,20 @@ import(new URL("pyodide/{boot}", runtime)).catch(() => {{}});
 """
 
 
-def loader_script(version: str, early_boot: bool = True) -> str:
-    """The fixed-path loader of runtime `version`; `early_boot=False` leaves the snapshot to PyScript's pace."""
-    return _LOADER.format(version=version, early_boot=_EARLY_BOOT.format(boot=snapshot.BOOT_NAME) if early_boot else "")
+# PyScript's core.js is one line of re-exports from its hashed chunk(s).
+_STATIC_IMPORT = re.compile(r'from\s*"\./([\w.-]+\.js)"')
+
+
+def core_chunks(runtime: Path) -> list[str]:
+    """The modules PyScript's core.js in the runtime directory `runtime` imports, by name."""
+    return sorted(set(_STATIC_IMPORT.findall((runtime / "pyscript" / "core.js").read_text())))
+
+
+def loader_script(version: str, chunks: list[str], early_boot: bool = True) -> str:
+    """The fixed-path loader of runtime `version`, whose PyScript core imports `chunks`;
+    `early_boot=False` leaves the snapshot to PyScript's pace."""
+    return _LOADER.format(version=version, chunks=json.dumps(chunks),
+                          early_boot=_EARLY_BOOT.format(boot=snapshot.BOOT_NAME) if early_boot else "")
 
 
 @dataclass(frozen=True)
@@ -183,7 +196,7 @@ def build_runtime(layout: Layout, force: bool = False) -> dict[str, Any]:
         "pyscript_version": _npm_version(modules, "@pyscript/core"),
         "packages": packages,
     }
-    (layout.vendor / "pyscript.js").write_text(loader_script(version))
+    (layout.vendor / "pyscript.js").write_text(loader_script(version, core_chunks(layout.vendor / version)))
     layout.manifest.write_text(json.dumps(manifest, indent=2) + "\n")
     log.info("runtime built: %s", version)
     return manifest
