@@ -125,7 +125,7 @@ def fake_snapshot(runtime: Path, packages: list[str], services: tuple[str, ...])
     """Stands in for the headless-Chromium snapshot and the standard library's rest (tests/e2e boot the real ones)."""
     taken = runtime / "pyodide" / snapshot.SNAPSHOT_NAME
     # Like the real one: in its stored form, and not byte-identical from run to run.
-    taken.write_bytes(snapshot.stored_form(b"\0" * 4096 + b"pettube " * 512 + os.urandom(16)))
+    taken.write_bytes(snapshot.stored_form(b"\0" * 4096 + b"pettube " * 512 + os.urandom(16), memory_offset=192))
     taken.with_name(snapshot.STDLIB_REST_NAME).write_bytes(b"\0" * 4096)
     return taken
 
@@ -204,10 +204,10 @@ def test_the_page_boots_through_the_snapshot_module_and_the_snapshot_does_not_re
     assert (pyodide / "snapshot.bin.gz").is_file()
     taken = (pyodide / snapshot.SNAPSHOT_NAME).read_bytes()
     # It knows the snapshot's digest, to trust a copy in IndexedDB only if it is these bytes,
-    # its length, to say how far its download is, and the length of the image it holds, to
-    # hand Pyodide before it is here; the brotli sibling the server sends says the same.
+    # its length, to say how far its download is, and the length of Pyodide's header in the
+    # image it holds, to hand Pyodide before it is here; the brotli sibling says the same.
     sealed = (f'const SNAPSHOT_SHA256 = "{hashlib.sha256(taken).hexdigest()}";\n'
-              f"const SNAPSHOT_BYTES = {len(taken)};\nconst IMAGE_BYTES = 8208;")
+              f"const SNAPSHOT_BYTES = {len(taken)};\nconst HEADER_BYTES = 192;")
     assert sealed in (pyodide / snapshot.BOOT_NAME).read_text()
     assert sealed in brotli.decompress((pyodide / f"{snapshot.BOOT_NAME}.br").read_bytes()).decode()
     second = site_build.build(repo, force=True)
@@ -266,8 +266,8 @@ def test_a_restored_page_gets_the_standard_library_without_what_the_snapshot_hol
 
 
 def expand(stored: bytes, starting_memory: bytes = b"") -> bytes:
-    """What boot.mjs's fillImage and its completion do, written again from the format's
-    description: the runs, and the pages left out from the module's starting memory."""
+    """The image boot.mjs restores (restoreThroughHeader), written again from the format's
+    description: the runs, over the module's starting memory and zeros."""
     field = lambda at: int.from_bytes(stored[at:at + 4], "little")  # noqa: E731
     length, memory_offset, starting_end, runs = field(4), field(8), field(12), field(16)
     assert stored[:4] == snapshot.STORED_MAGIC

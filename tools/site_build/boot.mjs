@@ -53,11 +53,11 @@ if missing:
     raise ImportError(f"the snapshot lacks {len(missing)} modules its standard library left out, "
                       f"such as {missing[0]}")
 `;
-// Hex SHA-256 of snapshot.bin, its length and the length of the image it holds, filled in by
-// snapshot.py once the snapshot is taken.
+// Hex SHA-256 of snapshot.bin, its length, and the length of Pyodide's header at the start of
+// the image it holds (the memory follows), filled in by snapshot.py once the snapshot is taken.
 const SNAPSHOT_SHA256 = "";
 const SNAPSHOT_BYTES = 0;
-const IMAGE_BYTES = 0;
+const HEADER_BYTES = 0;
 const PAGE = 65536;
 // The packages whose every module is in the snapshot: a restored page does not install them
 // (their files are not in memory, and nothing reads them any more).
@@ -88,43 +88,69 @@ function canRestore() {
   return "Suspending" in WebAssembly;
 }
 
-// snapshot.bin holds the memory image without the pages a page already has (snapshot.py):
-// those of zeros, and those still as the module's data segments left them at instantiation.
-// This writes the rest into `image` (zeros, as allocated) and returns how to complete it from
-// the instantiated module's memory. Until then the image lacks Pyodide's magic number: one
-// never completed is refused by Pyodide itself. Anything else (another format, a truncated
-// file, an image that does not fit) throws here, and Python starts the ordinary way.
-function fillImage(stored, image) {
+// snapshot.bin holds the memory image (Pyodide's header, then its memory) without the pages
+// a page already has (snapshot.py): those of zeros, and those still as the module's data
+// segments left them at instantiation. This reads its layout, checking everything: another
+// format, a truncated or damaged file, or another build's header throws here, and Python
+// starts the ordinary way. Runs are [image offset, offset in `stored`, size].
+function layoutOf(stored, headerBytes) {
+  const name = SNAPSHOT.pathname;
   const fields = new DataView(stored.buffer, stored.byteOffset, stored.byteLength);
-  const magic = String.fromCharCode(...stored.subarray(0, 4));
-  if (stored.byteLength < 20 || magic !== "PTZ2") throw new Error(`${SNAPSHOT.pathname} is not a PetTube snapshot`);
-  const [length, memoryOffset, startingEnd, runs] = [4, 8, 12, 16].map((at) => fields.getUint32(at, true));
-  const truncated = new Error(`${SNAPSHOT.pathname} is truncated`);
-  if (20 + 8 * runs > stored.byteLength) throw truncated;
-  if (length > image.byteLength) throw new Error(`${SNAPSHOT.pathname} holds a larger image than this build's`);
-  // The image's ranges left to the module's memory: [start, end), where image position p is
-  // memory address p - memoryOffset.
-  const gaps = [];
-  const leaveGap = (start, end) => {
-    [start, end] = [Math.max(start, memoryOffset), Math.min(end, startingEnd)];
-    if (end > start) gaps.push([start, end]);
-  };
-  let data = 20 + 8 * runs, covered = 0;
-  for (let run = 0; run < runs; run++) {
-    const offset = fields.getUint32(20 + 8 * run, true), size = fields.getUint32(24 + 8 * run, true);
-    image.set(stored.subarray(data, data + size), offset);
-    leaveGap(covered, offset);
-    covered = offset + size;
-    data += size;
+  if (stored.byteLength < 20 || String.fromCharCode(...stored.subarray(0, 4)) !== "PTZ2") {
+    throw new Error(`${name} is not a PetTube snapshot`);
   }
-  leaveGap(covered, startingEnd);
+  const [length, memoryOffset, startingEnd, count] = [4, 8, 12, 16].map((at) => fields.getUint32(at, true));
+  if (memoryOffset !== headerBytes) throw new Error(`${name} was made by another build`);
+  const truncated = new Error(`${name} is truncated`);
+  if (20 + 8 * count > stored.byteLength) throw truncated;
+  const runs = [];
+  let data = 20 + 8 * count, end = 0;
+  for (let run = 0; run < count; run++) {
+    const offset = fields.getUint32(20 + 8 * run, true), size = fields.getUint32(24 + 8 * run, true);
+    if (offset < end || offset + size > length) throw new Error(`${name} is damaged`);
+    runs.push([offset, data, size]);
+    [data, end] = [data + size, offset + size];
+  }
   if (data !== stored.byteLength) throw truncated;
-  const magicNumber = image.slice(0, 4);
-  image.fill(0, 0, 4);
-  return (memory) => {
-    for (const [start, end] of gaps) image.set(memory.subarray(start - memoryOffset, end - memoryOffset), start);
-    image.set(magicNumber, 0);
+  return { length, memoryOffset, startingEnd, runs };
+}
+
+// Pyodide restores an image by checking its header and copying the rest over the module's
+// memory (`image.subarray(header length)`). It is handed the header alone, and at that copy
+// this writes the memory itself: the stored runs, the data segments' pages as instantiation
+// left them (`starting`: Emscripten's start-up writes some in between) and zeros. No 38 MB
+// image is made and copied twice. `restored` says it happened.
+function restoreThroughHeader(stored, layout, header, memory, starting) {
+  const { length, memoryOffset, runs } = layout;
+  const state = { restored: false };
+  const writeMemory = () => {
+    const heap = new Uint8Array(memory.buffer);
+    // Image positions [start, end) that the file leaves out: as the module started.
+    const leftOut = (start, end) => {
+      const kept = Math.min(end, memoryOffset + starting.length);
+      if (kept > start) heap.set(starting.subarray(start - memoryOffset, kept - memoryOffset), start - memoryOffset);
+      if (end > Math.max(start, kept)) heap.fill(0, Math.max(start, kept) - memoryOffset, end - memoryOffset);
+    };
+    let covered = memoryOffset;
+    for (const [offset, at, size] of runs) {
+      const from = Math.max(offset, memoryOffset);
+      if (from > covered) leftOut(covered, from);
+      if (offset + size > from) heap.set(stored.subarray(at + from - offset, at + size), from - memoryOffset);
+      covered = Math.max(covered, offset + size);
+    }
+    if (length > covered) leftOut(covered, length);
+    state.restored = true;
   };
+  for (const [offset, at, size] of runs) {
+    if (offset < memoryOffset) header.set(stored.subarray(at, at + Math.min(size, memoryOffset - offset)), offset);
+  }
+  header.subarray = function (start, end) {
+    if (end !== undefined) return Uint8Array.prototype.subarray.call(this, start, end);
+    if (start !== memoryOffset) throw new Error(`Pyodide read the snapshot's memory at ${start}, not ${memoryOffset}`);
+    writeMemory();
+    return new Uint8Array(0);
+  };
+  return state;
 }
 
 // A first visit waits for this download, the biggest of the page: the page hears how far it
@@ -215,12 +241,13 @@ async function storedSnapshot() {
 // The bytes of snapshot.bin as downloaded, kept to be saved once the page is idle.
 let downloaded = null;
 
-// The snapshot's bytes into `image`; then how to complete it (fillImage).
-async function loadSnapshot(image) {
+// snapshot.bin's bytes: saved by an earlier visit, or downloaded.
+async function loadSnapshot() {
   const stored = await storedSnapshot();
   boot.snapshot = stored ? "stored" : "downloaded";
-  if (!stored) downloaded = await fetchSnapshot();
-  return fillImage(stored ?? downloaded, image);
+  if (stored) return stored;
+  downloaded = await fetchSnapshot();
+  return downloaded;
 }
 
 // Once the page is idle: keep a downloaded snapshot for the next visit, if it is this build's.
@@ -273,30 +300,33 @@ function watchInstantiation(onMemory = async () => {}) {
   return watch;
 }
 
-// Restoring copies the image over the wasm memory, which must already be that large, and
-// this Pyodide build ignores its INITIAL_MEMORY hint. So the moment the module is instantiated,
-// grow the memory, wait for the snapshot's bytes and complete the image from that memory.
-// Pyodide is handed the image (of a length known at build time) at once, so it fetches,
+// The moment the module is instantiated, before Emscripten makes its heap views and runs
+// its start-up: wait for the snapshot's bytes, grow the memory to the image's size (this
+// Pyodide build ignores its INITIAL_MEMORY hint), keep the data segments' pages as they are
+// now, and make the header the one Pyodide restores through (restoreThroughHeader). Pyodide
+// is handed the header's array at once (its length is known at build time), so it fetches,
 // compiles and instantiates its module while the snapshot is still downloading. A snapshot
-// that failed leaves the image incomplete, which Pyodide refuses; `failure` then says why.
-function completeOnInstantiate({ image, complete }) {
-  return watchInstantiation(async (memory) => {
-    const missing = Math.ceil((image.byteLength - memory.buffer.byteLength) / PAGE);
+// that failed leaves the header without a magic number, which Pyodide refuses; `failure`
+// then says why.
+function restoreOnInstantiate({ header, stored }) {
+  const watch = watchInstantiation(async (memory) => {
+    const bytes = await stored;
+    const layout = layoutOf(bytes, header.byteLength);
+    const missing = Math.ceil((layout.length - layout.memoryOffset - memory.buffer.byteLength) / PAGE);
     if (missing > 0) memory.grow(missing);
-    (await complete)(new Uint8Array(memory.buffer));
+    const starting = new Uint8Array(memory.buffer, 0, Math.max(0, layout.startingEnd - layout.memoryOffset)).slice();
+    watch.restoring = restoreThroughHeader(bytes, layout, header, memory, starting);
   });
+  return watch;
 }
 
 // Read back or downloaded from the moment this module is imported (PetTube's loader imports
-// it while PyScript is still starting), into the image Pyodide will restore. The instantiated
-// module awaits it much later: meanwhile a failed download must not count as an unhandled
-// rejection. Restoring copies the image into Python's memory; then nothing here holds on to
-// its tens of MB.
+// it while PyScript is still starting). The instantiated module awaits it much later:
+// meanwhile a failed download must not count as an unhandled rejection.
 let snapshot = null;
 if (canRestore()) {
-  const image = new Uint8Array(IMAGE_BYTES);
-  snapshot = { image, complete: loadSnapshot(image) };
-  snapshot.complete.catch(() => {});
+  snapshot = { header: new Uint8Array(HEADER_BYTES), stored: loadSnapshot() };
+  snapshot.stored.catch(() => {});
 }
 
 // A requirement's name without its version ("boto3==1.40" -> "boto3").
@@ -332,10 +362,12 @@ async function restoreOrBoot(options) {
   const restoring = snapshot;
   snapshot = null;
   const packages = (options.packages ?? []).filter((name) => !SNAPSHOT_PACKAGES.includes(packageName(name)));
-  const watch = completeOnInstantiate(restoring);
+  const watch = restoreOnInstantiate(restoring);
   try {
     const interpreter = await (await pyodide).loadPyodide({ ...options, packages, stdLibURL: STDLIB_REST.href,
-                                                            _loadSnapshot: restoring.image });
+                                                            _loadSnapshot: restoring.header });
+    // A Pyodide that restored without reading the memory part of the image would run on none.
+    if (!watch.restoring?.restored) throw new Error("Pyodide did not read the snapshot's memory");
     const scratch = interpreter.toPy({});
     try {
       interpreter.runPython(AFTER_RESTORE, { globals: scratch });
@@ -348,7 +380,7 @@ async function restoreOrBoot(options) {
   } catch (error) {
     watch.restore();
     boot.mode = "ordinary";
-    // Why the image was incomplete, if it was; a Python error's message is its traceback,
+    // Why the snapshot was refused, if it was; a Python error's message is its traceback,
     // whose last line names it.
     const cause = watch.failure ?? error;
     const lines = String(cause?.message ?? cause).trim().split("\n");

@@ -55,17 +55,17 @@ NOT_FOR_A_PAGE = frozenset({
 # decoder, IndexedDB and SHA-256 then handle 21 MB instead of 38, and 1 MB less brotli
 # travels. Little-endian: the magic, the image's length, where Pyodide's memory starts in it
 # (after its header), where the data segments' pages end in it, the number of runs, each
-# run's (offset, length), then the runs' bytes in order. boot.mjs puts the image back
-# together, the data segments' pages from the instantiated module's memory.
+# run's (offset, length), then the runs' bytes in order. boot.mjs writes the runs into the
+# module's memory, over its data segments' pages as instantiated and zeros.
 STORED_MAGIC = b"PTZ2"
 _PAGE = 4096
 # In boot.mjs, replaced by Pyodide's version, the JSON list of the packages the snapshot holds,
-# and the snapshot's digest, length and image length.
+# and the snapshot's digest, length and header length.
 _VERSION_PLACEHOLDER = "\"/* Pyodide's version, filled in by snapshot.py */\""
 _PACKAGES_PLACEHOLDER = "[/* the snapshot's packages, filled in by snapshot.py */]"
 _DIGEST_LINE = 'const SNAPSHOT_SHA256 = "";'
 _SNAPSHOT_BYTES_LINE = "const SNAPSHOT_BYTES = 0;"
-_IMAGE_BYTES_LINE = "const IMAGE_BYTES = 0;"
+_HEADER_BYTES_LINE = "const HEADER_BYTES = 0;"
 # Read back in pieces: one string of tens of MB through the DevTools protocol is slow and memory-hungry.
 _CHUNK = 4 << 20
 _READ_CHUNK = """([name, offset, size]) => {
@@ -92,17 +92,17 @@ def install_boot(pyodide_dir: Path, pyodide_version: str, packages: list[str]) -
 
 
 def seal_boot(snapshot_path: Path) -> Path:
-    """Write the snapshot's SHA-256, its length and its image's length into the boot module next
-    to it, which then keeps a returning visitor's copy in IndexedDB and trusts only those exact
-    bytes from there, tells the page how far a first visit's download is, and hands Pyodide an
-    image of that length before the snapshot is here."""
+    """Write the snapshot's SHA-256, its length and its header's length into the boot module
+    next to it, which then keeps a returning visitor's copy in IndexedDB and trusts only those
+    exact bytes from there, tells the page how far a first visit's download is, and hands
+    Pyodide the header's array before the snapshot is here."""
     boot = snapshot_path.with_name(BOOT_NAME)
     stored = snapshot_path.read_bytes()
     digest = hashlib.sha256(stored).hexdigest()
-    image_bytes = struct.unpack_from("<I", stored, len(STORED_MAGIC))[0]
+    header_bytes = struct.unpack_from("<I", stored, len(STORED_MAGIC) + 4)[0]
     text = boot.read_text().replace(_DIGEST_LINE, f'const SNAPSHOT_SHA256 = "{digest}";')
     text = text.replace(_SNAPSHOT_BYTES_LINE, f"const SNAPSHOT_BYTES = {len(stored)};")
-    boot.write_text(text.replace(_IMAGE_BYTES_LINE, f"const IMAGE_BYTES = {image_bytes};"))
+    boot.write_text(text.replace(_HEADER_BYTES_LINE, f"const HEADER_BYTES = {header_bytes};"))
     return boot
 
 
