@@ -28,8 +28,7 @@ export const version = "/* Pyodide's version, filled in by snapshot.py */";
 // 150 ms later: the script Pyodide imports (the same module instance then), and the wasm
 // module compiled (a returning visit's comes from Chromium's code cache meanwhile), which
 // the instantiation watch hands Pyodide in place of its own download.
-const runtimeScript = import("./pyodide.asm.mjs");
-runtimeScript.catch(() => {});
+import("./pyodide.asm.mjs").catch(() => {});  // a failure surfaces where Pyodide imports it
 const compiled = WebAssembly.compileStreaming(fetch(new URL("pyodide.asm.wasm", import.meta.url)));
 compiled.catch(() => {});
 
@@ -140,6 +139,7 @@ function restoreThroughHeader(stored, layout, header, memory, starting) {
     }
     if (length > covered) leftOut(covered, length);
     state.restored = true;
+    delete header.subarray;  // Pyodide keeps the header: it must not keep the snapshot's bytes too
   };
   for (const [offset, at, size] of runs) {
     if (offset < memoryOffset) header.set(stored.subarray(at, at + Math.min(size, memoryOffset - offset)), offset);
