@@ -74,10 +74,10 @@ METRICS = """() => {
 }"""
 # Where a snapshot page's warm visit must have found its snapshot: the first visit saved it.
 EXPECTED_SNAPSHOT = {"cold": "downloaded", "warm": "stored"}
-# A visitor who comes back had the first page open long enough for its idle-time save, and
-# for Chromium to write Pyodide's compiled wasm to its code cache, which it does about 2 s
-# after V8 has optimized enough of the module (if the page ran enough Python for that).
-SAVED = "() => globalThis.pettubeBoot?.store !== 'saving'"
+# A visitor who comes back had the first page open long enough for its idle-time work (saving
+# the snapshot, warming up the code cache), and for Chromium to write Pyodide's compiled wasm
+# to its code cache, which it does a moment after V8 has optimized enough of the module.
+SETTLED = "() => globalThis.pettubeBoot?.store !== 'saving' && globalThis.pettubeBoot?.warmUp !== 'pending'"
 CODE_CACHE_WRITTEN_MS = 5_000
 
 
@@ -140,13 +140,13 @@ def delivered_throughput(site: str, version: str, link: dict[str, Any]) -> float
 
 def visit(context: BrowserContext, url: str, link: dict[str, Any] | None, linger_ms: int = 0) -> dict[str, Any]:
     """Open `url` in a new tab (over the emulated `link`), wait until the page says ready, read its
-    figures; close it once its idle-time save is done and `linger_ms` more have passed."""
+    figures; close it once its idle-time work is done and `linger_ms` more have passed."""
     page = context.new_page()
     emulate(context, page, link)
     page.goto(url)
     page.wait_for_function("document.documentElement.dataset.benchReady !== undefined", timeout=300_000)
     metrics = page.evaluate(METRICS)
-    page.wait_for_function(SAVED, timeout=60_000)
+    page.wait_for_function(SETTLED, timeout=60_000)
     page.wait_for_timeout(linger_ms)
     page.close()
     return metrics
@@ -246,8 +246,8 @@ def render(results: dict[str, dict[str, dict[str, list[float]]]], apps: dict[str
              "the local cloud's site server on 127.0.0.1 (brotli siblings; Chromium asks for br there too), "
              "with Chromium's network emulation for the slower link; cold = fresh profile, warm = same profile "
              "(a returning visitor: HTTP cache, compiled wasm and the snapshot the first visit saved in "
-             f"IndexedDB kept; the first visit stays open {CODE_CACHE_WRITTEN_MS / 1000:.0f} s after its save, "
-             "for Chromium to write its code cache); pages rotate within each round; medians of "
+             f"IndexedDB kept; the first visit stays open {CODE_CACHE_WRITTEN_MS / 1000:.0f} s after its idle-time "
+             "save and code-cache warm-up, for Chromium to write its code cache); pages rotate within each round; medians of "
              f"{runs} rounds. Ready = boto3 imported and the S3 + Cognito Identity clients built "
              "(JS: the same two clients from an esbuild bundle). Each PetTube page also reports how Python "
              "started, and the run stops if a snapshot page fell back to the ordinary boot or a warm visit "
