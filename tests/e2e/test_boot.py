@@ -81,8 +81,10 @@ def test_python_starts_from_the_memory_snapshot_and_a_returning_visit_reads_it_f
     asked: list[str] = []
     julie.context.on("request", lambda request: asked.append(request.url))
     page = open_app(julie, local_cloud.site)
-    assert boot_of(page) | {"store": ""} == {"mode": "snapshot", "reason": "", "snapshot": "downloaded", "store": "",
-                                             "warmUp": "pending"}
+    # The warm-up waits for the page to be idle; a slow machine may see it done already.
+    assert boot_of(page) | {"store": "", "warmUp": ""} == {"mode": "snapshot", "reason": "", "snapshot": "downloaded",
+                                                           "store": "", "warmUp": ""}
+    assert boot_of(page)["warmUp"] in ("pending", "done")
     assert fetched_early_and_once(asked, local_cloud.site) and runtime_asked_early(asked)
     page.wait_for_function(SETTLED, timeout=60_000)
     assert boot_of(page)["store"] == "saved" and boot_of(page)["warmUp"] == "done"
