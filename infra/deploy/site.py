@@ -21,7 +21,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from deploy.errors import PrerequisiteError
-from localcloud.site_server import APP_BUNDLE, PREBUILT_ENCODINGS, app_bundle, content_type
+from localcloud.site_server import APP_BUNDLE, PREBUILT_ENCODINGS, app_bundle, content_type, page_with_styles
 
 SITE_DIR = Path(__file__).resolve().parents[2] / "site"
 CONFIG_KEY = "config.json"
@@ -107,7 +107,8 @@ class SiteFile:
 def site_files(site_dir: Path) -> Iterator[SiteFile]:
     """The built site; where the build wrote X.br (or X.gz) next to X, X's object holds those bytes,
     and the page's Python as the one archive it loads (app.zip), the same bytes the local cloud
-    serves, plus the script index.html runs.
+    serves, plus the script index.html runs. Pages go up with the stylesheet written in, as the
+    local cloud serves them.
 
     S3 cannot pick a sibling by Accept-Encoding, and CloudFront compresses only
     files under 10 MB (the Pyodide wasm is close, the memory snapshot is 38 MB):
@@ -115,7 +116,7 @@ def site_files(site_dir: Path) -> Iterator[SiteFile]:
     the small file. Brotli first: every browser that runs the page (WebAssembly,
     JSPI) accepts it over HTTPS.
     """
-    yield SiteFile(APP_BUNDLE.lstrip("/"), app_bundle(site_dir / "app"))
+    yield SiteFile(APP_BUNDLE.lstrip("/"), app_bundle(site_dir / "app", site_dir))
     scripts = page_scripts(site_dir)
     for path in sorted(site_dir.rglob("*")):
         key = path.relative_to(site_dir).as_posix()
@@ -131,6 +132,8 @@ def site_files(site_dir: Path) -> Iterator[SiteFile]:
                        if (sibling := path.with_name(path.name + suffix)).is_file()), None)
         if packed:
             yield SiteFile(key, packed[0].read_bytes(), packed[1])
+        elif path.suffix == ".html":
+            yield SiteFile(key, page_with_styles(path.read_bytes(), site_dir))
         else:
             yield SiteFile(key, path.read_bytes())
 

@@ -182,6 +182,7 @@ class LocalCloud:
         idp_module = _optional_modules(("localcloud.idp",))
         idp_app.target = idp_module[0].create_app(self.context) if idp_module else _not_installed("idp")
         site_app.target = SiteServer(self.site_root, self._site_config)
+        site_app.target.app_bundle()  # compiled now, not while the first page waits
         for server, thread in self._servers:
             thread.start()
 

@@ -79,7 +79,9 @@ def built_site(tmp_path: Path) -> Path:
     root = tmp_path / "site"
     (root / "vendor" / "pyodide-314.0.7").mkdir(parents=True)
     (root / "app").mkdir()
-    (root / "index.html").write_text('<!doctype html><title>PetTube</title><script type="py" src="/app/main.py" async></script>')
+    (root / "index.html").write_text('<!doctype html><title>PetTube</title><link rel="stylesheet" href="/styles.css">'
+                                     '<script type="py" src="/app/main.py" async></script>')
+    (root / "styles.css").write_text("body { margin: 0; }\n")
     (root / "config.json").write_text('{"mode": "local"}')
     (root / "app" / "main.py").write_text("print('hi')\n")
     (root / "app" / "views.py").write_text("x = 1\n")
@@ -97,7 +99,8 @@ def test_publish_uploads_with_headers_and_replaces_the_local_config(aws: boto3.S
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="site")["Contents"])
     # The page's Python goes up as the one archive the page loads, not module by module; the
     # script index.html runs goes up too, as PyScript fetches it by its URL.
-    assert keys == ["app.zip", "app/main.py", "config.json", "index.html", "vendor/pyodide-314.0.7/pyodide.asm.wasm"]
+    assert keys == ["app.zip", "app/main.py", "config.json", "index.html", "styles.css",
+                    "vendor/pyodide-314.0.7/pyodide.asm.wasm"]
     bundle = zipfile.ZipFile(io.BytesIO(s3.get_object(Bucket="site", Key="app.zip")["Body"].read()))
     assert bundle.namelist() == ["app/main.py", "app/views.py"] and bundle.read("app/main.py") == b"print('hi')\n"
     assert s3.get_object(Bucket="site", Key="app/main.py")["Body"].read() == b"print('hi')\n"
@@ -105,9 +108,11 @@ def test_publish_uploads_with_headers_and_replaces_the_local_config(aws: boto3.S
     assert (wasm["ContentType"], wasm["CacheControl"]) == ("application/wasm", site.IMMUTABLE)
     page = s3.head_object(Bucket="site", Key="index.html")
     assert page["CacheControl"] == site.REVALIDATE
+    # With the stylesheet written in, as the local cloud serves it.
+    assert b"<style>\nbody { margin: 0; }\n</style>" in s3.get_object(Bucket="site", Key="index.html")["Body"].read()
     stored = json.loads(s3.get_object(Bucket="site", Key="config.json")["Body"].read())
     assert stored["mode"] == "aws" and stored == config
-    assert (report.uploaded, report.unchanged) == (5, 0)
+    assert (report.uploaded, report.unchanged) == (6, 0)
 
 
 def test_republishing_an_unchanged_site_uploads_nothing(aws: boto3.Session, built_site: Path) -> None:
@@ -116,7 +121,7 @@ def test_republishing_an_unchanged_site_uploads_nothing(aws: boto3.Session, buil
     config = site.site_config(OUTPUTS, {"MaxUploadBytes": "5368709120"}, "eu-west-1")
     site.publish(s3, "site", config, built_site)
     (built_site / "app" / "views.py").write_text("x = 2\n")
-    assert site.publish(s3, "site", config, built_site) == site.PublishReport(uploaded=1, unchanged=4)  # app.zip
+    assert site.publish(s3, "site", config, built_site) == site.PublishReport(uploaded=1, unchanged=5)  # app.zip
 
 
 def test_compressed_siblings_are_stored_as_the_files_content_encoding(aws: boto3.Session, built_site: Path) -> None:

@@ -11,7 +11,8 @@ import brotli
 import pytest
 from werkzeug.test import Client
 
-from localcloud.site_server import SiteServer, app_bundle
+from localcloud import bytecode
+from localcloud.site_server import SiteServer, app_bundle, page_with_styles
 
 
 @pytest.fixture
@@ -91,6 +92,27 @@ def test_only_reads_are_allowed(client: Client) -> None:
     assert client.post("/index.html").status_code == 405
 
 
+def test_a_page_comes_with_the_stylesheet_written_in_and_follows_its_edits(client: Client, tmp_path: Path) -> None:
+    """One answer paints the page: no second round trip for the stylesheet before the first paint."""
+    (tmp_path / "styles.css").write_text("body { color: teal; }\n")
+    (tmp_path / "page.html").write_text('<head><link rel="stylesheet" href="/styles.css"></head><p>Hi</p>')
+    first = client.get("/page.html")
+    assert first.get_data() == b'<head><style>\nbody { color: teal; }\n</style></head><p>Hi</p>'
+    assert client.get("/page.html", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    (tmp_path / "styles.css").write_text("body { color: navy; }\n")
+    second = client.get("/page.html", headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200 and b"navy" in second.get_data()
+    assert client.get("/styles.css").get_data() == b"body { color: navy; }\n"  # still there on its own
+
+
+@pytest.mark.parametrize("rule", ["body { background: url(assets/paw.svg); }", "@import 'more.css';",
+                                  "p::after { content: '</style><script>'; }"])
+def test_a_stylesheet_that_would_mean_something_else_inside_the_page_stays_linked(tmp_path: Path, rule: str) -> None:
+    (tmp_path / "styles.css").write_text(rule)
+    page = b'<link rel="stylesheet" href="/styles.css">'
+    assert page_with_styles(page, tmp_path) == page
+
+
 def test_the_page_python_comes_in_one_archive_that_follows_every_edit(client: Client, tmp_path: Path) -> None:
     first = client.get("/app.zip")
     assert first.headers["Content-Type"] == "application/zip" and first.headers["Cache-Control"] == "no-cache"
@@ -112,3 +134,25 @@ def test_the_app_archive_is_byte_identical_for_the_same_sources(tmp_path: Path) 
     first = app_bundle(tmp_path)
     (tmp_path / "main.py").touch()
     assert app_bundle(tmp_path) == first
+
+
+def test_the_app_archive_holds_the_bytecode_the_site_s_pyodide_compiled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beside each module, the .pyc its Python imports instead of compiling it (tests/e2e checks that
+    the real compiler's bytecode is what the page's Python takes)."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "views.py").write_text("VIEWS = 1\n")
+    asked = []
+
+    def compiled(sources: dict[str, str], site_root: Path) -> dict[str, bytes]:
+        asked.append((sources, site_root))
+        return {"app/__pycache__/views.cpython-314.opt-2.pyc": b"pyc"}
+
+    monkeypatch.setattr(bytecode, "compile_for_page", compiled)
+    bundle = zipfile.ZipFile(io.BytesIO(app_bundle(tmp_path / "app", tmp_path)))
+    assert asked == [({"app/views.py": "VIEWS = 1\n"}, tmp_path)]
+    assert bundle.read("app/__pycache__/views.cpython-314.opt-2.pyc") == b"pyc"
+    assert bundle.read("app/views.py") == b"VIEWS = 1\n"
+
+
+def test_without_a_built_runtime_the_page_compiles_its_python_itself(tmp_path: Path) -> None:
+    assert bytecode.compile_for_page({"app/views.py": "VIEWS = 1\n"}, tmp_path) == {}

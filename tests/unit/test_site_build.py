@@ -121,8 +121,14 @@ def test_compressed_siblings_only_where_the_server_would_send_fewer_bytes(tmp_pa
     assert [path.read_bytes() for path in siblings(tmp_path)] == [path.read_bytes() for path in written]
 
 
-def fake_snapshot(runtime: Path, packages: list[str], services: tuple[str, ...]) -> Path:
+# What the snapshot was last asked to keep bytecode for.
+PRECOMPILED: dict[str, str] = {}
+
+
+def fake_snapshot(runtime: Path, packages: list[str], services: tuple[str, ...], precompile: dict[str, str]) -> Path:
     """Stands in for the headless-Chromium snapshot and the standard library's rest (tests/e2e boot the real ones)."""
+    PRECOMPILED.clear()
+    PRECOMPILED.update(precompile)
     taken = runtime / "pyodide" / snapshot.SNAPSHOT_NAME
     # Like the real one: in its stored form, and not byte-identical from run to run.
     taken.write_bytes(snapshot.stored_form(b"\0" * 4096 + b"pettube " * 512 + os.urandom(16), memory_offset=192))
@@ -150,6 +156,11 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # Like PyScript's: one line of re-exports from a hashed chunk.
     (modules / "@pyscript/core/dist/core.js").write_text('export{a as hooks}from"./core-Ab12Cd34.js";\n')
     (modules / "@pyscript/core/dist/core-Ab12Cd34.js").write_text("export const a = {};\n")
+    # Like PyScript's artifact: the `pyscript` package it writes at every start, a tree of sources.
+    (modules / npm.PYSCRIPT_STDLIB).parent.mkdir(parents=True)
+    (modules / npm.PYSCRIPT_STDLIB).write_text('// ⚠️ This file is an artifact: DO NOT MODIFY\nexport default {\n  "pyscript": '
+                                                '{"__init__.py": "from pyscript.web import page", "web": {"__init__.py": "page = 1"}}\n};\n',
+                                                encoding="utf-8")
     monkeypatch.setattr(npm, "ensure_installed", lambda root, stamp: modules)
     monkeypatch.setattr(wheels, "download", lambda directory: sorted(cache.glob("*.whl")))
     monkeypatch.setattr(snapshot, "take", fake_snapshot)
@@ -217,9 +228,15 @@ def test_the_page_boots_through_the_snapshot_module_and_the_snapshot_does_not_re
         pyodide / snapshot.BOOT_NAME).read_text()
 
 
+def test_the_snapshot_keeps_bytecode_for_the_files_pyscript_writes_where_it_writes_them(repo: Path) -> None:
+    site_build.build(repo)
+    # Paths relative to Python's working directory, where PyScript writes its package.
+    assert PRECOMPILED == {"pyscript/__init__.py": "from pyscript.web import page", "pyscript/web/__init__.py": "page = 1"}
+
+
 def test_without_a_browser_the_runtime_still_builds_and_the_next_build_tries_again(
         repo: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    def no_browser(runtime: Path, packages: list[str], services: tuple[str, ...]) -> Path:
+    def no_browser(runtime: Path, packages: list[str], services: tuple[str, ...], precompile: dict[str, str]) -> Path:
         raise snapshot.SnapshotError("Executable doesn't exist at /nowhere/chrome")
 
     monkeypatch.setattr(snapshot, "take", no_browser)

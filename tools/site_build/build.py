@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from localcloud import bytecode
 from localcloud.site_server import APP_BUNDLE
 from tools.site_build import botocore_data, compress, npm, pyodide_lock, snapshot, wheels
 
@@ -110,6 +111,7 @@ def _inputs_hash(layout: Layout, wheel_files: list[Path]) -> str:
     items += [(path.name, wheels.sha256_of(path)) for path in wheel_files]
     items += [("page api", json.dumps(botocore_data.PAGE_API, sort_keys=True))]
     builder = [path for path in Path(__file__).parent.iterdir() if path.suffix in (".py", ".js", ".mjs")]
+    builder.append(bytecode.PYODIDE_SIDE)  # compiles PyScript's package into the snapshot
     items += [(path.name, wheels.sha256_of(path)) for path in builder]
     return _digest(items)
 
@@ -144,10 +146,12 @@ def _npm_version(modules: Path, package: str) -> str:
     return json.loads((modules / package / "package.json").read_text())["version"]
 
 
-def _take_snapshot(layout: Layout, staging: Path) -> Path | None:
-    """The memory snapshot and its compressed siblings; None (ordinary boot) when no browser could take it."""
+def _take_snapshot(layout: Layout, modules: Path, staging: Path) -> Path | None:
+    """The memory snapshot (with the bytecode of PyScript's own Python) and its compressed
+    siblings; None (ordinary boot) when no browser could take it."""
     try:
-        taken = snapshot.take(staging, page_packages(layout), tuple(botocore_data.PAGE_API))
+        taken = snapshot.take(staging, page_packages(layout), tuple(botocore_data.PAGE_API),
+                              npm.pyscript_sources(modules))
     except snapshot.SnapshotError as exc:
         log.warning("no memory snapshot: the page will start Python the ordinary way, seconds slower (%s). "
                     "`make browser` sets up a Chromium; then run `make site` again.", exc)
@@ -176,7 +180,7 @@ def build_runtime(layout: Layout, force: bool = False) -> dict[str, Any]:
     # The name covers every file but the snapshot, which is made from them and is not
     # byte-identical from run to run (timestamps, hash seeds in the interpreter's memory).
     version = _content_hash(staging)[:16]
-    snapshot_path = _take_snapshot(layout, staging)
+    snapshot_path = _take_snapshot(layout, modules, staging)
     for old in layout.vendor.iterdir():
         if old.is_dir() and _VERSION.fullmatch(old.name):
             shutil.rmtree(old)

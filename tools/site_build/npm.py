@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,7 +12,10 @@ from pathlib import Path
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 COGNITO_UMD = "amazon-cognito-identity-js/dist/amazon-cognito-identity.min.js"
 # What must exist after `npm ci`; a missing one means node_modules is stale or partial.
-REQUIRED = ("pyodide/pyodide-lock.json", "@pyscript/core/dist/core.js", COGNITO_UMD, "esbuild/bin/esbuild")
+# The Python package PyScript's core writes into the page's file system at every start, as the
+# build artifact its bundle embeds (`export default {"pyscript": {file name: source}}`).
+PYSCRIPT_STDLIB = "@pyscript/core/src/stdlib/pyscript.js"
+REQUIRED = ("pyodide/pyodide-lock.json", "@pyscript/core/dist/core.js", PYSCRIPT_STDLIB, COGNITO_UMD, "esbuild/bin/esbuild")
 
 
 class NpmInstallError(RuntimeError):
@@ -47,3 +51,18 @@ def copy_runtime(modules: Path, dest: Path) -> None:
     shutil.copytree(modules / "@pyscript/core/dist", dest / "pyscript", ignore=shutil.ignore_patterns("*.map"))
     (dest / "cognito").mkdir()
     shutil.copy2(modules / COGNITO_UMD, dest / "cognito" / Path(COGNITO_UMD).name)
+
+
+def pyscript_sources(modules: Path) -> dict[str, str]:
+    """The files PyScript writes for its `pyscript` package, by path relative to Python's working
+    directory (where PyScript writes them): "pyscript/__init__.py" -> its source."""
+    text = (modules / PYSCRIPT_STDLIB).read_text(encoding="utf-8")
+    tree = json.loads(text.split("export default", 1)[1].strip().removesuffix(";"))
+
+    def files(base: str, node: dict[str, object]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for name, value in node.items():
+            found.update({f"{base}{name}": value} if isinstance(value, str) else files(f"{base}{name}/", value))
+        return found
+
+    return files("", tree)

@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from localcloud import bytecode
 from tools.site_build import wheels
 
 if TYPE_CHECKING:
@@ -146,10 +147,12 @@ def _read_back(page: Page, name: str, size: int) -> bytes:
                     for offset in range(0, size, _CHUNK))
 
 
-def take(runtime_dir: Path, packages: list[str], services: tuple[str, ...], timeout_ms: int = 300_000) -> Path:
+def take(runtime_dir: Path, packages: list[str], services: tuple[str, ...], precompile: dict[str, str],
+         timeout_ms: int = 300_000) -> Path:
     """Boot `runtime_dir`/pyodide with `packages` in headless Chromium, import all of them, build
-    clients for `services`, and write the memory to `snapshot.bin` there, with the standard
-    library the restored page mounts (`write_stdlib_rest`)."""
+    clients for `services`, compile the sources of `precompile` (path -> text) to keep their
+    bytecode, and write the memory to `snapshot.bin` there, with the standard library the
+    restored page mounts (`write_stdlib_rest`)."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -164,8 +167,8 @@ def take(runtime_dir: Path, packages: list[str], services: tuple[str, ...], time
                 page = browser.new_page()
                 page.set_default_timeout(timeout_ms)
                 page.goto(f"{site}/pyodide/pyodide-lock.json")
-                taken = page.evaluate(SCRIPT.read_text(), [f"{site}/pyodide/", packages, list(services),
-                                                           WARMUP.read_text()])
+                taken = page.evaluate(SCRIPT.read_text(), [f"{site}/pyodide/", packages, list(services), precompile,
+                                                           WARMUP.read_text(), bytecode.PYODIDE_SIDE.read_text()])
                 image = _read_back(page, "pettubeSnapshot", taken["size"])
                 starting_memory = _read_back(page, "pettubeStartingMemory", taken["startingSize"])
                 output.write_bytes(stored_form(image, taken["memoryOffset"], starting_memory))

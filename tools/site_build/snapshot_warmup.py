@@ -11,6 +11,10 @@ wheels must therefore already be in memory:
   partitions, retry settings): building those clients once on boto3's default session
   leaves them in that session's loader cache, where the page's own clients find them.
 
+It also holds compiled bytecode for the Python files PyScript writes at every start, its own
+`pyscript` package (`keep_bytecode`): Python compiled them on every visit, about 20 ms of a
+returning visitor's start.
+
 No credential, endpoint or user data belongs here: the snapshot is a public file. The
 clients built here are thrown away; the page builds its own with the real endpoint and
 credentials.
@@ -23,6 +27,7 @@ import gc
 import importlib
 import pkgutil
 import sys
+import types
 
 import boto3
 from botocore.config import Config
@@ -50,6 +55,19 @@ def load_service_data(services: tuple[str, ...]) -> None:
                      config=Config(retries={"mode": "standard", "max_attempts": 3}))
 
 
+# The module holding that bytecode: boot.mjs writes its files once the snapshot is restored,
+# then drops it.
+BYTECODE_MODULE = "_pettube_bytecode"
+
+
+def keep_bytecode(files: dict[str, bytes]) -> None:
+    """Keep .pyc files (path -> bytes, from bytecode_pyodide.py) in memory as the BYTECODE_MODULE's
+    `files`, for the restored page to write."""
+    module = types.ModuleType(BYTECODE_MODULE)
+    module.files = dict(files)
+    sys.modules[BYTECODE_MODULE] = module
+
+
 def stdlib_in_memory() -> dict[str, str]:
     """Every module imported from the standard library's archive: name -> its member there."""
     archive = next(path for path in sys.path if path.endswith(".zip")) + "/"
@@ -58,11 +76,13 @@ def stdlib_in_memory() -> dict[str, str]:
     return {name: origin.removeprefix(archive) for name, origin in origins.items() if origin.startswith(archive)}
 
 
-def warm_up(packages: list[str], services: list[str]) -> dict[str, object]:
-    """Called by snapshot.js: the import names of every wheel the page installs, and the
-    services its clients call (botocore's data holds no others). Returns the modules left
-    out ("unavailable") and the standard library's modules now in memory ("stdlib")."""
+def warm_up(packages: list[str], services: list[str], bytecode: dict[str, bytes]) -> dict[str, object]:
+    """Called by snapshot.js: the import names of every wheel the page installs, the services
+    its clients call (botocore's data holds no others) and the .pyc files to keep.
+    Returns the modules left out ("unavailable") and the standard library's modules now in
+    memory ("stdlib")."""
     unavailable = import_everything(tuple(packages))
     load_service_data(tuple(services))
+    keep_bytecode(bytecode)
     gc.collect()
     return {"unavailable": unavailable, "stdlib": stdlib_in_memory()}

@@ -7,10 +7,15 @@ calls whose headers and bodies urllib3's browser backend used to corrupt.
 Awaited top-level code can suspend (JSPI), so urllib3 uses fetch; a call from a plain
 JS callback (a timer here, a sync event handler in the app) cannot, so it uses a
 synchronous XHR. The test reads every object back with CPython boto3.
+
+It also says which of PyScript's own modules and the page's were imported from the bytecode
+the memory snapshot and app.zip bring, rather than compiled.
 """
 
 import asyncio
+import importlib.util
 import json
+import sys
 
 import boto3
 from botocore.config import Config
@@ -50,7 +55,27 @@ def put_from_js_callback(key: str) -> asyncio.Future:
     return future
 
 
-results = {"fetch-unfixed": put("fetch-unfixed.bin"), "xhr-unfixed": await put_from_js_callback("xhr-unfixed.bin")}
+def precompiled(name: str) -> bool:
+    """The module's source has bytecode beside it that Python imports instead of compiling it:
+    a checked-hash .pyc (PEP 552) of exactly that source."""
+    spec = sys.modules[name].__spec__
+    try:
+        with open(spec.cached, "rb") as cached, open(spec.origin, "rb") as source:
+            header, text = cached.read(16), source.read()
+    except OSError:
+        return False
+    return int.from_bytes(header[4:8], "little") == 0b11 and header[8:16] == importlib.util.source_hash(text)
+
+
+def imported_from_files(package: str) -> list[str]:
+    """The package's modules imported from files (not those PyScript makes from JavaScript objects)."""
+    return [name for name, module in sys.modules.items() if name.split(".")[0] == package
+            and str(getattr(getattr(module, "__spec__", None), "origin", "")).endswith(".py")]
+
+
+results = {"precompiled": {package: {name: precompiled(name) for name in imported_from_files(package)}
+                           for package in ("pyscript", "app")}}
+results |= {"fetch-unfixed": put("fetch-unfixed.bin"), "xhr-unfixed": await put_from_js_callback("xhr-unfixed.bin")}
 results["applied"] = pyodide_fixes.apply()
 window.console.info("probe: fix applied")
 results["fetch-fixed"] = put("fetch-fixed.bin")

@@ -1,0 +1,51 @@
+"""The page's Python compiled ahead, by the interpreter that runs the page.
+
+PyScript unpacks app.zip and Python compiled every module of site/app on every visit: about
+150 ms of a first visit's start and 40-80 ms of a returning visit's, on this machine's
+Chromium. Bytecode is specific to one Python version, and the page's Python is Pyodide's:
+its own build compiles here, in Node, from the runtime the site serves. What it makes are
+checked-hash .pyc files (PEP 552): the page uses one only while the source beside it hashes
+the same, so bytecode that lags behind an edit costs time, never correctness.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import shutil
+import subprocess
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+NODE_SIDE = Path(__file__).with_name("bytecode_node.mjs")
+PYODIDE_SIDE = Path(__file__).with_name("bytecode_pyodide.py")
+# Loading Pyodide in Node takes 2-5 s here; a machine that takes ten times that has other trouble.
+TIMEOUT_S = 60
+
+
+def runtime_pyodide(site_root: Path) -> Path | None:
+    """The directory of the Pyodide the site serves (its runtime.json says where), if built."""
+    manifest = site_root / "vendor" / "runtime.json"
+    if not manifest.is_file():
+        return None
+    pyodide = site_root / json.loads(manifest.read_text())["base"] / "pyodide"
+    return pyodide if (pyodide / "pyodide.mjs").is_file() else None
+
+
+def compile_for_page(sources: dict[str, str], site_root: Path) -> dict[str, bytes]:
+    """.pyc path -> bytes for `sources` (path relative to Python's working directory -> text),
+    compiled by the site's Pyodide; {} when there is no built runtime or no Node, or the compiler
+    fails (said in the log): the page then compiles the sources itself, as before."""
+    pyodide, node = runtime_pyodide(site_root), shutil.which("node")
+    if pyodide is None or node is None or not sources:
+        return {}
+    try:
+        result = subprocess.run([node, str(NODE_SIDE), str(pyodide), str(PYODIDE_SIDE)], input=json.dumps(sources),
+                                capture_output=True, text=True, timeout=TIMEOUT_S, check=True)
+        return {path: base64.b64decode(data) for path, data in json.loads(result.stdout).items()}
+    except (subprocess.SubprocessError, ValueError) as exc:
+        detail = getattr(exc, "stderr", None) or str(exc)
+        log.warning("the page's Python was not compiled ahead (the page compiles it): %s", detail.strip()[-500:])
+        return {}
