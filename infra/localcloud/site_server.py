@@ -75,10 +75,10 @@ def page_with_styles(page: bytes, site_dir: Path) -> bytes:
     The stylesheet holds no url() or @import, whose relative paths would then resolve against
     the page instead; a stylesheet that does, or that could close the <style> element, stays linked.
     """
-    link = _STYLESHEET_LINK.encode()
-    if link not in page:
+    link, stylesheet = _STYLESHEET_LINK.encode(), site_dir / STYLESHEET
+    if link not in page or not stylesheet.is_file():
         return page
-    styles = (site_dir / STYLESHEET).read_bytes()
+    styles = stylesheet.read_bytes()
     if any(token in styles.lower() for token in (b"url(", b"@import", b"</style")):
         return page
     return page.replace(link, b"<style>\n" + styles + b"</style>", 1)
@@ -92,7 +92,7 @@ def app_bundle(app_dir: Path, site_root: Path | None = None) -> bytes:
     One request instead of one per module: on the local cloud seventeen revalidations took
     0.3-0.6 s of the page's start, and every one costs a round trip on a real link.
     """
-    sources = {f"app/{path.name}": path.read_text(encoding="utf-8") for path in sorted(app_dir.glob("*.py"))}
+    sources = {f"app/{path.name}": path.read_bytes().decode() for path in sorted(app_dir.glob("*.py"))}
     compiled = bytecode.compile_for_page(sources, site_root) if site_root else {}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:

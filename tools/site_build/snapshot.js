@@ -1,6 +1,7 @@
 // Evaluated by snapshot.py in headless Chromium on a page of the runtime being built:
 // boot Pyodide the ordinary way with the page's packages, run the warm-up on every module
-// of their wheels (and compile the sources in `precompile`), keep the memory snapshot in `globalThis.pettubeSnapshot` and the wasm
+// of their wheels (keeping the bytecode of the sources in `precompile`), keep the memory
+// snapshot in `globalThis.pettubeSnapshot` and the wasm
 // memory as instantiation left it in `globalThis.pettubeStartingMemory` for snapshot.py to
 // read, and return their sizes, where the memory starts in the snapshot, the modules the
 // browser could not import and the standard library's modules it holds.
