@@ -45,7 +45,8 @@ def compile_for_page(sources: dict[str, str], site_root: Path) -> dict[str, byte
         result = subprocess.run([node, str(NODE_SIDE), str(pyodide), str(PYODIDE_SIDE)], input=json.dumps(sources),
                                 capture_output=True, text=True, timeout=TIMEOUT_S, check=True)
         return {path: base64.b64decode(data) for path, data in json.loads(result.stdout).items()}
-    except (subprocess.SubprocessError, ValueError) as exc:
-        detail = getattr(exc, "stderr", None) or str(exc)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        stderr = getattr(exc, "stderr", None)
+        detail = stderr if isinstance(stderr, str) and stderr.strip() else str(exc)
         log.warning("the page's Python was not compiled ahead (the page compiles it): %s", detail.strip()[-500:])
         return {}

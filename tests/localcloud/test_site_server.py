@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -156,3 +157,16 @@ def test_the_app_archive_holds_the_bytecode_the_site_s_pyodide_compiled(tmp_path
 
 def test_without_a_built_runtime_the_page_compiles_its_python_itself(tmp_path: Path) -> None:
     assert bytecode.compile_for_page({"app/views.py": "VIEWS = 1\n"}, tmp_path) == {}
+
+
+def test_a_compiler_that_fails_leaves_the_page_to_compile_its_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """A broken runtime or Node costs the page time, not the local cloud its start."""
+    pyodide = tmp_path / "vendor" / "0123456789abcdef" / "pyodide"
+    pyodide.mkdir(parents=True)
+    (pyodide / "pyodide.mjs").write_text("throw new Error('not a Pyodide');\n")
+    (tmp_path / "vendor" / "runtime.json").write_text('{"base": "vendor/0123456789abcdef/"}')
+    if shutil.which("node") is None:
+        pytest.skip("no Node to run the compiler")
+    assert bytecode.compile_for_page({"app/views.py": "VIEWS = 1\n"}, tmp_path) == {}
+    assert "not compiled ahead" in caplog.text and "not a Pyodide" in caplog.text
