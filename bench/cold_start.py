@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))  # `python bench/cold_start.py` from a checkout: t
 from bench.report import write_section  # noqa: E402
 from localcloud.cloud import LocalCloud, Ports  # noqa: E402
 from tools.chromium import launch_options  # noqa: E402
-from tools.site_build.build import build, core_chunks, loader_script, pyscript_config  # noqa: E402
+from tools.site_build.build import Layout, build, core_chunks, loader_script, page_packages, pyscript_config  # noqa: E402
 from tools.site_build.serve import serve  # noqa: E402
 
 PAGES_DIR = Path(__file__).with_name("pages")
@@ -95,9 +95,10 @@ def prepare_site(root: Path) -> str:
         shutil.copy2(page, root)
     config = pyscript_config(REPO / "site", manifest, {"/app/pyodide_fixes.py": "./app/pyodide_fixes.py"})
     (root / "cold_start_boto3.json").write_text(json.dumps(config))
-    # The same page and runtime with PyScript pointed at pyodide.mjs itself, and a loader that
-    # does not start the snapshot's download: no snapshot.
-    ordinary = {**config, "interpreter": config["interpreter"].rsplit("/", 1)[0] + "/pyodide.mjs"}
+    # The same page and runtime with PyScript pointed at pyodide.mjs itself, handing it the page's
+    # packages to install, and a loader that does not start the snapshot's download: no snapshot.
+    ordinary = {**config, "interpreter": config["interpreter"].rsplit("/", 1)[0] + "/pyodide.mjs",
+                "packages": page_packages(Layout(REPO)), "packages_cache": "passthrough"}
     (root / "cold_start_ordinary.json").write_text(json.dumps(ordinary))
     chunks = core_chunks(root / "vendor" / manifest["version"])
     (root / "vendor" / "pyscript-ordinary.js").write_text(loader_script(manifest["version"], chunks, early_boot=False))

@@ -82,8 +82,9 @@ def test_python_starts_from_the_memory_snapshot_and_a_returning_visit_reads_it_f
     julie.context.on("request", lambda request: asked.append(request.url))
     page = open_app(julie, local_cloud.site)
     # The warm-up waits for the page to be idle; a slow machine may see it done already.
+    # PyScript's package came compiled from the snapshot, not written and compiled by its set-up.
     assert boot_of(page) | {"store": "", "warmUp": ""} == {"mode": "snapshot", "reason": "", "snapshot": "downloaded",
-                                                           "store": "", "warmUp": ""}
+                                                           "store": "", "warmUp": "", "setUp": "snapshot"}
     assert boot_of(page)["warmUp"] in ("pending", "done")
     assert fetched_early_and_once(asked, local_cloud.site) and runtime_asked_early(asked)
     page.wait_for_function(SETTLED, timeout=60_000)
@@ -93,7 +94,8 @@ def test_python_starts_from_the_memory_snapshot_and_a_returning_visit_reads_it_f
 
     asked.clear()
     page = open_app(julie, local_cloud.site)
-    assert boot_of(page) == {"mode": "snapshot", "reason": "", "snapshot": "stored", "store": "", "warmUp": ""}
+    assert boot_of(page) == {"mode": "snapshot", "reason": "", "snapshot": "stored", "store": "", "warmUp": "",
+                             "setUp": "snapshot"}
     assert not [url for url in asked if url.endswith("/snapshot.bin")]  # not even from the HTTP cache
     assert fetched_early_and_once(asked, local_cloud.site) and runtime_asked_early(asked)
     signed_in_and_listed(julie, page, "Julie Martin")
@@ -131,9 +133,11 @@ def test_a_returning_visit_gets_pythons_machine_code_from_the_browsers_code_cach
     page in a context without an HTTP cache) fails this."""
     julie = guarded_context(persistent=True)
     first, boot = lazy_wasm_compiles(julie, local_cloud.site, tmp_path / "first.json")
-    assert boot == {"mode": "snapshot", "reason": "", "snapshot": "downloaded", "store": "saved", "warmUp": "done"}
+    assert boot == {"mode": "snapshot", "reason": "", "snapshot": "downloaded", "store": "saved", "warmUp": "done",
+                    "setUp": "snapshot"}
     again, boot = lazy_wasm_compiles(julie, local_cloud.site, tmp_path / "again.json")
-    assert boot == {"mode": "snapshot", "reason": "", "snapshot": "stored", "store": "", "warmUp": ""}
+    assert boot == {"mode": "snapshot", "reason": "", "snapshot": "stored", "store": "", "warmUp": "",
+                    "setUp": "snapshot"}
     assert first > 1000
     assert again < first / 5, f"{again} functions compiled lazily on the returning visit, {first} on the first"
     assert not julie.page_errors
@@ -154,7 +158,7 @@ def test_a_snapshot_planted_in_indexeddb_is_never_restored(local_cloud, guarded_
     page = open_app(bob, local_cloud.site)
     # The first visit warmed up the code cache: the snapshot, not the browser, changed.
     assert boot_of(page) | {"store": ""} == {"mode": "snapshot", "reason": "", "snapshot": "downloaded", "store": "",
-                                             "warmUp": ""}
+                                             "warmUp": "", "setUp": "snapshot"}
     page.wait_for_function(SETTLED, timeout=60_000)
     assert boot_of(page)["store"] == "saved"
     page.close()

@@ -93,6 +93,7 @@ def probe(site_root: Path, s3_endpoint: str) -> dict[str, Any]:
         except Exception:
             pytest.fail("the probe page never reported; console:\n" + "\n".join(map(str, console[-30:])))
         report = json.loads(page.evaluate("document.body.dataset.result"))
+        report["boot"] = page.evaluate("({ ...globalThis.pettubeBoot })")
         browser.close()
     texts = [text for _, text in console]
     after_fix = console[texts.index("probe: fix applied"):] if "probe: fix applied" in texts else console
@@ -128,18 +129,20 @@ def test_without_the_fix_the_browser_backend_corrupts_the_upload(
     assert stored(s3_endpoint, f"{transport}-unfixed.bin") != (SENT, "video/mp4"), probe[f"{transport}-unfixed"]
 
 
-def test_pyscript_s_own_modules_are_imported_from_the_snapshot_s_bytecode_not_compiled(probe: dict[str, Any]) -> None:
-    # PyScript writes its package's sources at every start; the restored snapshot wrote their
-    # bytecode beside them first (about 20 ms of compiling saved on every visit).
-    imported = probe["precompiled"]["pyscript"]
+def test_pyscript_s_own_package_comes_compiled_from_the_snapshot_instead_of_its_set_up(probe: dict[str, Any]) -> None:
+    # PyScript's set-up writes its package's files for Python to compile and import, at every
+    # start; the restored page recognized that set-up and imported the snapshot's compiled package.
+    imported = probe["pyscript"]
     assert {"pyscript", "pyscript.context", "pyscript.display", "pyscript.events"} <= imported.keys()
-    assert [name for name, precompiled in imported.items() if not precompiled] == []
+    assert [name for name, compiled in imported.items() if not compiled] == []
+    assert probe["pyscript-files-written"] is False
+    assert probe["boot"]["setUp"] == "snapshot"
 
 
 def test_the_page_s_own_modules_come_with_bytecode_compiled_by_the_page_s_pyodide(probe: dict[str, Any]) -> None:
     # The bytecode app.zip holds, compiled in Node by the runtime's own Pyodide, is what the
     # page's Python imports instead of compiling the module (40-150 ms of the app's start).
-    assert probe["precompiled"]["app"] == {"app.pyodide_fixes": True}
+    assert probe["precompiled"] == {"app.pyodide_fixes": True}
 
 
 def test_the_page_shows_no_console_errors_once_fixed(probe: dict[str, Any]) -> None:

@@ -121,14 +121,16 @@ def test_compressed_siblings_only_where_the_server_would_send_fewer_bytes(tmp_pa
     assert [path.read_bytes() for path in siblings(tmp_path)] == [path.read_bytes() for path in written]
 
 
-# What the snapshot was last asked to keep bytecode for.
+# The sources of PyScript's package the snapshot was last asked to hold compiled.
 PRECOMPILED: dict[str, str] = {}
+# Like PyScript's src/stdlib.js: its set-up (write the package's files, import it) as an export.
+SET_UP = 'import os as _os\n_path = "./pyscript/__init__.py"\nimport pyscript as _pyscript\ndel _pyscript\n\n'
 
 
-def fake_snapshot(runtime: Path, packages: list[str], services: tuple[str, ...], precompile: dict[str, str]) -> Path:
+def fake_snapshot(runtime: Path, packages: list[str], services: tuple[str, ...], pyscript: dict[str, str]) -> Path:
     """Stands in for the headless-Chromium snapshot and the standard library's rest (tests/e2e boot the real ones)."""
     PRECOMPILED.clear()
-    PRECOMPILED.update(precompile)
+    PRECOMPILED.update(pyscript)
     taken = runtime / "pyodide" / snapshot.SNAPSHOT_NAME
     # Like the real one: in its stored form, and not byte-identical from run to run.
     taken.write_bytes(snapshot.stored_form(b"\0" * 4096 + b"pettube " * 512 + os.urandom(16), memory_offset=192))
@@ -148,7 +150,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         stdlib.writestr("json/__init__.py", "# the standard library\n" * 200)
     (modules / "pyodide/pyodide-lock.json").write_text(json.dumps(UPSTREAM))
     for package, version in (("pyodide", "314.0.7"), ("@pyscript/core", "0.7.31")):
-        (modules / package / "package.json").write_text(json.dumps({"version": version}))
+        (modules / package / "package.json").write_text(json.dumps({"version": version, "type": "module"}))
     (tmp_path / "package-lock.json").write_text("{}")
     cache = tmp_path / "wheels"
     cache.mkdir()
@@ -161,6 +163,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (modules / npm.PYSCRIPT_STDLIB).write_text('// ⚠️ This file is an artifact: DO NOT MODIFY\nexport default {\n  "pyscript": '
                                                 '{"__init__.py": "from pyscript.web import page", "web": {"__init__.py": "page = 1"}}\n};\n',
                                                 encoding="utf-8")
+    (modules / npm.PYSCRIPT_SETUP).write_text(f"export const stdlib = {json.dumps(SET_UP)};\n", encoding="utf-8")
     monkeypatch.setattr(npm, "ensure_installed", lambda root, stamp: modules)
     monkeypatch.setattr(wheels, "download", lambda directory: sorted(cache.glob("*.whl")))
     monkeypatch.setattr(snapshot, "take", fake_snapshot)
@@ -181,7 +184,9 @@ def test_the_page_reaches_the_versioned_runtime_through_fixed_paths(repo: Path) 
     # PyScript's core and the chunk it imports are asked for together, not one after the other.
     assert 'const preloads = [core, ...["core-Ab12Cd34.js"].map(' in loader
     config = json.loads((vendor / "pyscript.json").read_text())
-    assert config["packages"] == ["six"]
+    # The page's packages are the runtime's: the boot module has them, PyScript's config does not
+    # (PyScript would fetch and run its package-graph module only to check them).
+    assert "packages" not in config
     assert (repo / "site" / config["interpreter"].lstrip("/")).is_file()
     # site/app arrives as one archive (the site server zips it), unpacked as app/*.py.
     assert config["files"] == {"/app.zip": "./*"}
@@ -207,9 +212,9 @@ def test_the_page_boots_through_the_snapshot_module_and_the_snapshot_does_not_re
     pyodide = repo / "site" / first["base"] / "pyodide"
     config = json.loads((repo / "site" / "vendor" / "pyscript.json").read_text())
     assert config["interpreter"] == f"/{first['base']}pyodide/{snapshot.BOOT_NAME}"
-    # The boot module knows what the snapshot holds, so a restored page skips installing it,
-    # and Pyodide's version, which PyScript reads before the boot module's import of Pyodide ends.
-    assert 'const SNAPSHOT_PACKAGES = ["six"];' in (pyodide / snapshot.BOOT_NAME).read_text()
+    # The boot module knows the page's packages, which the snapshot holds and the ordinary boot
+    # installs, and Pyodide's version, which PyScript reads before its import of Pyodide ends.
+    assert 'const PAGE_PACKAGES = ["six"];' in (pyodide / snapshot.BOOT_NAME).read_text()
     assert 'export const version = "314.0.7";' in (pyodide / snapshot.BOOT_NAME).read_text()
     assert first["snapshot"] == f"{first['base']}pyodide/{snapshot.SNAPSHOT_NAME}"
     assert (pyodide / "snapshot.bin.gz").is_file()
@@ -228,15 +233,19 @@ def test_the_page_boots_through_the_snapshot_module_and_the_snapshot_does_not_re
         pyodide / snapshot.BOOT_NAME).read_text()
 
 
-def test_the_snapshot_keeps_bytecode_for_the_files_pyscript_writes_where_it_writes_them(repo: Path) -> None:
-    site_build.build(repo)
+def test_the_snapshot_holds_pyscript_s_package_and_the_boot_module_knows_its_set_up(repo: Path) -> None:
+    manifest = site_build.build(repo)
     # Paths relative to Python's working directory, where PyScript writes its package.
     assert PRECOMPILED == {"pyscript/__init__.py": "from pyscript.web import page", "pyscript/web/__init__.py": "page = 1"}
+    # The set-up as Node evaluates PyScript's module: a page recognizes exactly that text.
+    boot = (repo / "site" / manifest["base"] / "pyodide" / snapshot.BOOT_NAME).read_text()
+    digest = hashlib.sha256(SET_UP.encode()).hexdigest()
+    assert f'const PYSCRIPT_SET_UP = {{ length: {len(SET_UP)}, sha256: "{digest}" }};' in boot
 
 
 def test_without_a_browser_the_runtime_still_builds_and_the_next_build_tries_again(
         repo: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    def no_browser(runtime: Path, packages: list[str], services: tuple[str, ...], precompile: dict[str, str]) -> Path:
+    def no_browser(runtime: Path, packages: list[str], services: tuple[str, ...], pyscript: dict[str, str]) -> Path:
         raise snapshot.SnapshotError("Executable doesn't exist at /nowhere/chrome")
 
     monkeypatch.setattr(snapshot, "take", no_browser)

@@ -40,15 +40,9 @@ const OPTIMIZE = { PYTHONOPTIMIZE: "2" };
 // Run once restored. The snapshot froze `random`'s state: every page would draw the same
 // numbers. The standard library mounted now is not the archive the snapshot read: zipimport
 // must forget its index of that one, and every module the new one leaves out must be in
-// memory (a snapshot and an archive from two builds would not match). The snapshot holds the
-// bytecode of the files PyScript writes next (snapshot_warmup.py, keep_bytecode): written
-// where Python looks for it, they are imported without being compiled.
+// memory (a snapshot and an archive from two builds would not match).
 const AFTER_RESTORE = `
-import importlib, os, random, sys, zipimport
-for path, data in sys.modules.pop("_pettube_bytecode").files.items():
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as file:
-        file.write(data)
+import importlib, random, sys, zipimport
 random.seed()
 importlib.invalidate_caches()
 archive = next(path for path in sys.path if path.endswith(".zip"))
@@ -58,15 +52,30 @@ if missing:
     raise ImportError(f"the snapshot lacks {len(missing)} modules its standard library left out, "
                       f"such as {missing[0]}")
 `;
+// Before the page's script, PyScript has Python run its set-up: 30 KB of Python that writes the
+// files of PyScript's `pyscript` package, which Python then compiles and imports, 25-50 ms of
+// every start. The snapshot holds that package compiled from the same sources
+// (snapshot_warmup.py, CompiledPackage): when PyScript hands exactly the set-up this runtime was
+// built with (its length in UTF-16 units and SHA-256, filled in by snapshot.py), Python imports
+// the package from there instead. Any other code, such as a set-up that a plugin added to, runs
+// as it is.
+const PYSCRIPT_SET_UP = { length: 0, sha256: "" };
+const SET_UP_FROM_SNAPSHOT = `
+import _pettube_pyscript
+_pettube_pyscript.package.install()
+import pyscript as _pyscript
+del _pettube_pyscript, _pyscript
+`;
 // Hex SHA-256 of snapshot.bin, its length, and the length of Pyodide's header at the start of
 // the image it holds (the memory follows), filled in by snapshot.py once the snapshot is taken.
 const SNAPSHOT_SHA256 = "";
 const SNAPSHOT_BYTES = 0;
 const HEADER_BYTES = 0;
 const PAGE = 65536;
-// The packages whose every module is in the snapshot: a restored page does not install them
-// (their files are not in memory, and nothing reads them any more).
-const SNAPSHOT_PACKAGES = [/* the snapshot's packages, filled in by snapshot.py */];
+// The page's packages (site/pyscript.toml), which PyScript's config leaves out: every module of
+// theirs is in the snapshot, so a restored page does not install them (their files are not in
+// memory, and nothing reads them any more); the ordinary boot installs them.
+const PAGE_PACKAGES = [/* the page's packages, filled in by snapshot.py */];
 // One object store holding one snapshot, keyed by its SHA-256: saving a new one clears the old.
 // localStorage notes which snapshot it holds, so that a first visit does not spend a fresh
 // profile's slow first IndexedDB open before its download starts.
@@ -109,8 +118,9 @@ warm_up
 // How this page's Python started, for the page's tests and benchmarks: `snapshot` says where
 // the snapshot came from ("stored" or "downloaded"), `store` what became of saving it,
 // `warmUp` whether this visit warms up Chromium's code cache ("pending", then "done" or why it
-// failed; "" when an earlier visit did). `mode` is "failed" when Python could not start at all.
-const boot = { mode: "starting", reason: "", snapshot: "", store: "", warmUp: "" };
+// failed; "" when an earlier visit did), `setUp` "snapshot" once PyScript's package came from
+// the snapshot. `mode` is "failed" when Python could not start at all.
+const boot = { mode: "starting", reason: "", snapshot: "", store: "", warmUp: "", setUp: "" };
 globalThis.pettubeBoot = boot;
 
 // Python cannot say that it failed to start: the page hears it as a `pettube:boot-failed`
@@ -415,14 +425,29 @@ function reuseSmallModules() {
   return () => { WebAssembly.Module = Module; };
 }
 
+// A restored interpreter whose runPythonAsync recognizes PyScript's set-up (PYSCRIPT_SET_UP) and
+// imports PyScript's package from the snapshot instead. `boot.setUp` says which ran last.
+function setUpFromSnapshot(interpreter) {
+  const runPythonAsync = interpreter.runPythonAsync;
+  interpreter.runPythonAsync = async function (code, ...rest) {
+    if (typeof code === "string" && code.length === PYSCRIPT_SET_UP.length && PYSCRIPT_SET_UP.sha256
+        && (await sha256(new TextEncoder().encode(code))) === PYSCRIPT_SET_UP.sha256) {
+      boot.setUp = "snapshot";
+      return runPythonAsync.call(this, SET_UP_FROM_SNAPSHOT, ...rest);
+    }
+    return runPythonAsync.call(this, code, ...rest);
+  };
+}
+
 // A requirement's name without its version ("boto3==1.40" -> "boto3").
 const packageName = (requirement) => requirement.split(/[<>=!~ ;\[]/)[0];
 
 // Pyodide the ordinary way: installing the page's packages, seconds slower.
 async function ordinaryBoot(options) {
   const watch = watchInstantiation();
+  const packages = [...(options.packages ?? []), ...PAGE_PACKAGES];
   try {
-    return await (await pyodide).loadPyodide({ ...options, env: { ...options.env, ...OPTIMIZE } });
+    return await (await pyodide).loadPyodide({ ...options, packages, env: { ...options.env, ...OPTIMIZE } });
   } finally {
     watch.restore();
   }
@@ -447,7 +472,7 @@ async function restoreOrBoot(options) {
   if (!snapshot) return ordinaryBoot(options);
   const restoring = snapshot;
   snapshot = null;
-  const packages = (options.packages ?? []).filter((name) => !SNAPSHOT_PACKAGES.includes(packageName(name)));
+  const packages = (options.packages ?? []).filter((name) => !PAGE_PACKAGES.includes(packageName(name)));
   const watch = restoreOnInstantiate(restoring);
   const stopReusing = reuseSmallModules();
   try {
@@ -462,6 +487,7 @@ async function restoreOrBoot(options) {
       scratch.destroy();
     }
     boot.mode = "snapshot";
+    setUpFromSnapshot(interpreter);
     if (downloaded && SNAPSHOT_SHA256) saveWhenIdle(downloaded);
     warmUpWhenIdle(interpreter);
     return interpreter;

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localcloud import bytecode
 from localcloud.site_server import APP_BUNDLE
 from tools.site_build import botocore_data, compress, npm, pyodide_lock, snapshot, wheels
 
@@ -99,7 +98,8 @@ def _digest(items: list[tuple[str, str]]) -> str:
 
 
 def page_packages(layout: Layout) -> list[str]:
-    """The packages the page asks for (site/pyscript.toml), which the snapshot holds."""
+    """The packages the page asks for (site/pyscript.toml): the snapshot holds them and the boot
+    module installs them when Python starts the ordinary way."""
     return list(tomllib.loads((layout.site / "pyscript.toml").read_text())["packages"])
 
 
@@ -111,7 +111,6 @@ def _inputs_hash(layout: Layout, wheel_files: list[Path]) -> str:
     items += [(path.name, wheels.sha256_of(path)) for path in wheel_files]
     items += [("page api", json.dumps(botocore_data.PAGE_API, sort_keys=True))]
     builder = [path for path in Path(__file__).parent.iterdir() if path.suffix in (".py", ".js", ".mjs")]
-    builder.append(bytecode.PYODIDE_SIDE)  # compiles PyScript's package into the snapshot
     items += [(path.name, wheels.sha256_of(path)) for path in builder]
     return _digest(items)
 
@@ -136,7 +135,8 @@ def _assemble(layout: Layout, modules: Path, wheel_files: list[Path], staging: P
     upstream = json.loads((modules / "pyodide" / "pyodide-lock.json").read_text())
     lock = pyodide_lock.build_lock(upstream, sorted(pyodide_dir.glob("*.whl")))
     (pyodide_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
-    snapshot.install_boot(pyodide_dir, _npm_version(modules, "pyodide"), page_packages(layout))
+    snapshot.install_boot(pyodide_dir, _npm_version(modules, "pyodide"), page_packages(layout),
+                          npm.pyscript_setup(modules))
     compress.siblings(staging)
     return {name: entry["version"] for name, entry in lock["packages"].items()}
 
@@ -147,7 +147,7 @@ def _npm_version(modules: Path, package: str) -> str:
 
 
 def _take_snapshot(layout: Layout, modules: Path, staging: Path) -> Path | None:
-    """The memory snapshot (with the bytecode of PyScript's own Python) and its compressed
+    """The memory snapshot (with PyScript's own package, compiled) and its compressed
     siblings; None (ordinary boot) when no browser could take it."""
     try:
         taken = snapshot.take(staging, page_packages(layout), tuple(botocore_data.PAGE_API),
@@ -207,12 +207,14 @@ def build_runtime(layout: Layout, force: bool = False) -> dict[str, Any]:
 
 
 def pyscript_config(site: Path, manifest: dict[str, Any], files: dict[str, str]) -> dict[str, Any]:
-    """site/pyscript.toml plus the versioned interpreter and the page's `files` (URL -> where).
+    """site/pyscript.toml plus the versioned interpreter and the page's `files` (URL -> where),
+    without its `packages`, which are the runtime's (page_packages), not PyScript's.
 
     Paths are absolute from the site root: PyScript resolves `interpreter` against the
     page but `files` against the config's URL, and the site is served at its origin's root.
     """
     config = tomllib.loads((site / "pyscript.toml").read_text())
+    config.pop("packages", None)
     config["interpreter"] = "/" + manifest["interpreter"]
     config["files"] = files
     return config

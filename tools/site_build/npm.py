@@ -15,7 +15,11 @@ COGNITO_UMD = "amazon-cognito-identity-js/dist/amazon-cognito-identity.min.js"
 # The Python package PyScript's core writes into the page's file system at every start, as the
 # build artifact its bundle embeds (`export default {"pyscript": {file name: source}}`).
 PYSCRIPT_STDLIB = "@pyscript/core/src/stdlib/pyscript.js"
-REQUIRED = ("pyodide/pyodide-lock.json", "@pyscript/core/dist/core.js", PYSCRIPT_STDLIB, COGNITO_UMD, "esbuild/bin/esbuild")
+# The module of PyScript's that makes, from that artifact, the Python it runs before each of the
+# page's scripts (its `stdlib`): write the package's files, import it.
+PYSCRIPT_SETUP = "@pyscript/core/src/stdlib.js"
+REQUIRED = ("pyodide/pyodide-lock.json", "@pyscript/core/dist/core.js", PYSCRIPT_STDLIB, PYSCRIPT_SETUP, COGNITO_UMD,
+            "esbuild/bin/esbuild")
 
 
 class NpmInstallError(RuntimeError):
@@ -66,3 +70,18 @@ def pyscript_sources(modules: Path) -> dict[str, str]:
         return found
 
     return files("", tree)
+
+
+def pyscript_setup(modules: Path) -> str:
+    """The Python PyScript runs before the page's script, which writes the files pyscript_sources()
+    lists and imports the package, as Node evaluates PyScript's own module: exactly the text the
+    page will hand Python (PyScript's dedent leaves it as it is, its first line not indented)."""
+    node = shutil.which("node")
+    if node is None:
+        raise NpmInstallError("Node.js is not installed (Node 20+ is needed to build the site runtime)")
+    script = "const { stdlib } = await import(process.argv[1]); process.stdout.write(stdlib);"
+    result = subprocess.run([node, "--input-type=module", "-e", script, (modules / PYSCRIPT_SETUP).resolve().as_uri()],
+                            capture_output=True, encoding="utf-8", check=False)
+    if result.returncode != 0 or not result.stdout:
+        raise NpmInstallError(f"PyScript's set-up could not be read: {result.stderr.strip()[-2000:]}")
+    return result.stdout

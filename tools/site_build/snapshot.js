@@ -1,13 +1,13 @@
 // Evaluated by snapshot.py in headless Chromium on a page of the runtime being built:
 // boot Pyodide the ordinary way with the page's packages, run the warm-up on every module
-// of their wheels (keeping the bytecode of the sources in `precompile`), keep the memory
+// of their wheels (keeping PyScript's package, `pyscript`, compiled), keep the memory
 // snapshot in `globalThis.pettubeSnapshot` and the wasm
 // memory as instantiation left it in `globalThis.pettubeStartingMemory` for snapshot.py to
 // read, and return their sizes, where the memory starts in the snapshot, the modules the
 // browser could not import and the standard library's modules it holds.
 // It is taken in the browser, not in Node, because Pyodide keeps what it learned of the
 // JavaScript engine (WebAssembly stack switching, which PyScript's fetch needs) in memory.
-async ([indexURL, packages, services, precompile, warmup, bytecodeSide]) => {
+async ([indexURL, packages, services, pyscript, warmup]) => {
   const { loadPyodide } = await import(indexURL + "pyodide.mjs");
   // The memory as a restoring page finds it (the module's data segments, zeros elsewhere):
   // snapshot.bin leaves out what is still the same. Caught at the first instance that
@@ -37,12 +37,13 @@ async ([indexURL, packages, services, precompile, warmup, bytecodeSide]) => {
                                  _makeSnapshot: true });
   // Import names (dateutil, not python-dateutil) of everything installed, dependencies included.
   const imports = Object.keys(py.loadedPackages).flatMap((name) => py.lockfile.packages[name].imports);
-  py.runPython(bytecodeSide, { filename: "bytecode_pyodide.py" });
-  py.runPython(warmup, { filename: "snapshot_warmup.py" });
-  const [checkedBytecode, warmUp] = ["checked_bytecode", "warm_up"].map((name) => py.globals.get(name));
-  const bytecode = checkedBytecode(py.toPy(precompile));
-  const { unavailable, stdlib } = warmUp(imports, services, bytecode).toJs({ dict_converter: Object.fromEntries });
-  for (const proxy of [bytecode, checkedBytecode, warmUp]) proxy.destroy();
+  // In a namespace of its own: the page's scripts run in __main__'s, which starts empty.
+  const scope = py.toPy({ __name__: "_pettube_snapshot" });
+  py.runPython(warmup, { globals: scope, filename: "snapshot_warmup.py" });
+  const warmUp = scope.get("warm_up");
+  const sources = py.toPy(pyscript), result = warmUp(imports, services, sources);
+  const { unavailable, stdlib } = result.toJs({ dict_converter: Object.fromEntries });
+  for (const proxy of [result, sources, warmUp, scope]) proxy.destroy();
   // Emptied before the snapshot, as FIELD-NOTES found necessary. It is a JS object, not part of
   // the memory: the restored page starts with an empty one and installs none of these packages.
   for (const name of Object.keys(py.loadedPackages)) delete py.loadedPackages[name];

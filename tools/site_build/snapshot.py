@@ -19,7 +19,6 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from localcloud import bytecode
 from tools.site_build import wheels
 
 if TYPE_CHECKING:
@@ -60,10 +59,11 @@ NOT_FOR_A_PAGE = frozenset({
 # module's memory, over its data segments' pages as instantiated and zeros.
 STORED_MAGIC = b"PTZ2"
 _PAGE = 4096
-# In boot.mjs, replaced by Pyodide's version, the JSON list of the packages the snapshot holds,
-# and the snapshot's digest, length and header length.
+# In boot.mjs, replaced by Pyodide's version, the JSON list of the page's packages (which the
+# snapshot holds), and the snapshot's digest, length and header length.
 _VERSION_PLACEHOLDER = "\"/* Pyodide's version, filled in by snapshot.py */\""
-_PACKAGES_PLACEHOLDER = "[/* the snapshot's packages, filled in by snapshot.py */]"
+_PACKAGES_PLACEHOLDER = "[/* the page's packages, filled in by snapshot.py */]"
+_SET_UP_LINE = 'const PYSCRIPT_SET_UP = { length: 0, sha256: "" };'
 _DIGEST_LINE = 'const SNAPSHOT_SHA256 = "";'
 _SNAPSHOT_BYTES_LINE = "const SNAPSHOT_BYTES = 0;"
 _HEADER_BYTES_LINE = "const HEADER_BYTES = 0;"
@@ -81,14 +81,20 @@ class SnapshotError(RuntimeError):
     """The snapshot could not be taken (the page still boots, the ordinary way)."""
 
 
-def install_boot(pyodide_dir: Path, pyodide_version: str, packages: list[str]) -> None:
+def install_boot(pyodide_dir: Path, pyodide_version: str, packages: list[str], pyscript_set_up: str) -> None:
     """Put the boot module (PyScript's `interpreter`) next to pyodide.mjs, which it imports.
 
-    It is told Pyodide's version, which it exports before that import ends, and which packages
-    the snapshot holds: a page restoring it skips installing them.
+    It is told Pyodide's version, which it exports before that import ends; the page's
+    packages: it installs them when Python starts the ordinary way, and a page restoring the
+    snapshot, which holds them, skips them; and the length (in JavaScript's UTF-16 units) and
+    SHA-256 of PyScript's set-up (npm.pyscript_setup), which a restored page recognizes and
+    replaces with importing the package the snapshot holds compiled.
     """
     text = BOOT.read_text().replace(_VERSION_PLACEHOLDER, json.dumps(pyodide_version))
     text = text.replace(_PACKAGES_PLACEHOLDER, json.dumps(sorted(packages)))
+    length = len(pyscript_set_up.encode("utf-16-le")) // 2
+    digest = hashlib.sha256(pyscript_set_up.encode()).hexdigest()
+    text = text.replace(_SET_UP_LINE, f'const PYSCRIPT_SET_UP = {{ length: {length}, sha256: "{digest}" }};')
     (pyodide_dir / BOOT_NAME).write_text(text)
 
 
@@ -147,12 +153,12 @@ def _read_back(page: Page, name: str, size: int) -> bytes:
                     for offset in range(0, size, _CHUNK))
 
 
-def take(runtime_dir: Path, packages: list[str], services: tuple[str, ...], precompile: dict[str, str],
+def take(runtime_dir: Path, packages: list[str], services: tuple[str, ...], pyscript: dict[str, str],
          timeout_ms: int = 300_000) -> Path:
     """Boot `runtime_dir`/pyodide with `packages` in headless Chromium, import all of them, build
-    clients for `services`, compile the sources of `precompile` (path -> text) to keep their
-    bytecode, and write the memory to `snapshot.bin` there, with the standard library the
-    restored page mounts (`write_stdlib_rest`)."""
+    clients for `services`, compile PyScript's package (`pyscript`: path -> source), and write
+    the memory to `snapshot.bin` there, with the standard library the restored page mounts
+    (`write_stdlib_rest`)."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -167,8 +173,8 @@ def take(runtime_dir: Path, packages: list[str], services: tuple[str, ...], prec
                 page = browser.new_page()
                 page.set_default_timeout(timeout_ms)
                 page.goto(f"{site}/pyodide/pyodide-lock.json")
-                taken = page.evaluate(SCRIPT.read_text(), [f"{site}/pyodide/", packages, list(services), precompile,
-                                                           WARMUP.read_text(), bytecode.PYODIDE_SIDE.read_text()])
+                taken = page.evaluate(SCRIPT.read_text(), [f"{site}/pyodide/", packages, list(services), pyscript,
+                                                           WARMUP.read_text()])
                 image = _read_back(page, "pettubeSnapshot", taken["size"])
                 starting_memory = _read_back(page, "pettubeStartingMemory", taken["startingSize"])
                 output.write_bytes(stored_form(image, taken["memoryOffset"], starting_memory))

@@ -11,9 +11,10 @@ wheels must therefore already be in memory:
   partitions, retry settings): building those clients once on boto3's default session
   leaves them in that session's loader cache, where the page's own clients find them.
 
-It also holds compiled bytecode for the Python files PyScript writes at every start, its own
-`pyscript` package (`keep_bytecode`): Python compiled them on every visit, about 20 ms of a
-returning visitor's start.
+It also holds PyScript's own `pyscript` package, compiled (`keep_pyscript`): before the page's
+script, PyScript has Python parse 30 KB of set-up that writes the package's files, which Python
+then compiles and imports, 25-50 ms of every start. The restored page imports it from here
+instead (boot.mjs).
 
 No credential, endpoint or user data belongs here: the snapshot is a public file. The
 clients built here are thrown away; the page builds its own with the real endpoint and
@@ -25,6 +26,9 @@ standard library without them (what it may still import lazily), 0.7 MB less to 
 
 import gc
 import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import pkgutil
 import sys
 import types
@@ -55,17 +59,46 @@ def load_service_data(services: tuple[str, ...]) -> None:
                      config=Config(retries={"mode": "standard", "max_attempts": 3}))
 
 
-# The module holding that bytecode: boot.mjs writes its files once the snapshot is restored,
-# then drops it.
-BYTECODE_MODULE = "_pettube_bytecode"
+# The module holding PyScript's package compiled, as `package` (a CompiledPackage): boot.mjs has
+# the page install it in place of PyScript's set-up.
+PYSCRIPT_MODULE = "_pettube_pyscript"
 
 
-def keep_bytecode(files: dict[str, bytes]) -> None:
-    """Keep .pyc files (path -> bytes, from bytecode_pyodide.py) in memory as the BYTECODE_MODULE's
-    `files`, for the restored page to write."""
-    module = types.ModuleType(BYTECODE_MODULE)
-    module.files = dict(files)
-    sys.modules[BYTECODE_MODULE] = module
+class CompiledPackage(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader):
+    """Imports a package's modules from code compiled when the snapshot was taken; their sources
+    stay beside the code, for tracebacks."""
+
+    def __init__(self, sources: dict[str, str]) -> None:
+        """`sources`: path as PyScript writes it ("pyscript/web.py") -> source."""
+        self.modules: dict[str, tuple[str, str, types.CodeType]] = {}
+        for path, source in sources.items():
+            name = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+            self.modules[name] = (path, source, compile(source, path, "exec", dont_inherit=True))
+
+    def install(self) -> None:
+        """Serve the package from now on, ahead of the file system."""
+        if self not in sys.meta_path:
+            sys.meta_path.insert(0, self)
+
+    def find_spec(self, fullname: str, path: object = None,
+                  target: object = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in self.modules:
+            return None
+        origin = self.modules[fullname][0]
+        return importlib.util.spec_from_loader(fullname, self, origin=origin, is_package=origin.endswith("/__init__.py"))
+
+    def get_code(self, fullname: str) -> types.CodeType:
+        return self.modules[fullname][2]
+
+    def get_source(self, fullname: str) -> str:
+        return self.modules[fullname][1]
+
+
+def keep_pyscript(sources: dict[str, str]) -> None:
+    """Compile PyScript's package (path -> source, as PyScript writes it) into the PYSCRIPT_MODULE."""
+    module = types.ModuleType(PYSCRIPT_MODULE)
+    module.package = CompiledPackage(sources)
+    sys.modules[PYSCRIPT_MODULE] = module
 
 
 def stdlib_in_memory() -> dict[str, str]:
@@ -76,13 +109,13 @@ def stdlib_in_memory() -> dict[str, str]:
     return {name: origin.removeprefix(archive) for name, origin in origins.items() if origin.startswith(archive)}
 
 
-def warm_up(packages: list[str], services: list[str], bytecode: dict[str, bytes]) -> dict[str, object]:
+def warm_up(packages: list[str], services: list[str], pyscript: dict[str, str]) -> dict[str, object]:
     """Called by snapshot.js: the import names of every wheel the page installs, the services
-    its clients call (botocore's data holds no others) and the .pyc files to keep.
+    its clients call (botocore's data holds no others) and the sources of PyScript's package.
     Returns the modules left out ("unavailable") and the standard library's modules now in
     memory ("stdlib")."""
     unavailable = import_everything(tuple(packages))
     load_service_data(tuple(services))
-    keep_bytecode(bytecode)
+    keep_pyscript(pyscript)
     gc.collect()
     return {"unavailable": unavailable, "stdlib": stdlib_in_memory()}

@@ -8,13 +8,15 @@ Awaited top-level code can suspend (JSPI), so urllib3 uses fetch; a call from a 
 JS callback (a timer here, a sync event handler in the app) cannot, so it uses a
 synchronous XHR. The test reads every object back with CPython boto3.
 
-It also says which of PyScript's own modules and the page's were imported from the bytecode
-the memory snapshot and app.zip bring, rather than compiled.
+It also says whether PyScript's own modules came compiled from the memory snapshot (its
+set-up, which writes their files, skipped) and which of the page's were imported from the
+bytecode beside them, rather than compiled.
 """
 
 import asyncio
 import importlib.util
 import json
+import os
 import sys
 
 import boto3
@@ -67,14 +69,23 @@ def precompiled(name: str) -> bool:
     return int.from_bytes(header[4:8], "little") == 0b11 and header[8:16] == importlib.util.source_hash(text)
 
 
-def imported_from_files(package: str) -> list[str]:
-    """The package's modules imported from files (not those PyScript makes from JavaScript objects)."""
+def imported_from_python(package: str) -> list[str]:
+    """The package's modules made from Python sources (not those PyScript makes from JavaScript objects)."""
     return [name for name, module in sys.modules.items() if name.split(".")[0] == package
             and str(getattr(getattr(module, "__spec__", None), "origin", "")).endswith(".py")]
 
 
-results = {"precompiled": {package: {name: precompiled(name) for name in imported_from_files(package)}
-                           for package in ("pyscript", "app")}}
+def from_snapshot(name: str) -> bool:
+    """The module was imported from the code compiled into the memory snapshot (snapshot_warmup.py)."""
+    compiled = sys.modules.get("_pettube_pyscript")
+    return compiled is not None and sys.modules[name].__spec__.loader is compiled.package
+
+
+results = {
+    "pyscript": {name: from_snapshot(name) for name in imported_from_python("pyscript")},
+    "pyscript-files-written": os.path.exists("pyscript/__init__.py"),
+    "precompiled": {name: precompiled(name) for name in imported_from_python("app")},
+}
 results |= {"fetch-unfixed": put("fetch-unfixed.bin"), "xhr-unfixed": await put_from_js_callback("xhr-unfixed.bin")}
 results["applied"] = pyodide_fixes.apply()
 window.console.info("probe: fix applied")
