@@ -220,10 +220,12 @@ def test_the_page_boots_through_the_snapshot_module_and_the_snapshot_does_not_re
     assert (pyodide / "snapshot.bin.gz").is_file()
     taken = (pyodide / snapshot.SNAPSHOT_NAME).read_bytes()
     # It knows the snapshot's digest, to trust a copy in IndexedDB only if it is these bytes,
-    # its length, to say how far its download is, and the length of Pyodide's header in the
-    # image it holds, to hand Pyodide before it is here; the brotli sibling says the same.
+    # its length, to say how far its download is, and the image's layout (Pyodide's header,
+    # its length, where the data segments' pages end), to ready Pyodide's memory before it is
+    # here; the brotli sibling says the same.
     sealed = (f'const SNAPSHOT_SHA256 = "{hashlib.sha256(taken).hexdigest()}";\n'
-              f"const SNAPSHOT_BYTES = {len(taken)};\nconst HEADER_BYTES = 192;")
+              f"const SNAPSHOT_BYTES = {len(taken)};\nconst HEADER_BYTES = 192;\n"
+              "const IMAGE = { length: 8208, startingEnd: 0 };")
     assert sealed in (pyodide / snapshot.BOOT_NAME).read_text()
     assert sealed in brotli.decompress((pyodide / f"{snapshot.BOOT_NAME}.br").read_bytes()).decode()
     second = site_build.build(repo, force=True)

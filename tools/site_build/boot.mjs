@@ -53,12 +53,12 @@ if missing:
                       f"such as {missing[0]}")
 `;
 // Before the page's script, PyScript has Python run its set-up: 30 KB of Python that writes the
-// files of PyScript's `pyscript` package, which Python then compiles and imports, 25-50 ms of
-// every start. The snapshot holds that package compiled from the same sources
+// 14 files of PyScript's `pyscript` package, which Python then compiles and imports, 45-75 ms
+// of every start. The snapshot holds that package compiled from the same sources
 // (snapshot_warmup.py, CompiledPackage): when PyScript hands exactly the set-up this runtime was
 // built with (its length in UTF-16 units and SHA-256, filled in by snapshot.py), Python imports
-// the package from there instead. Any other code, such as a set-up that a plugin added to, runs
-// as it is.
+// the package from there instead (20-45 ms). Any other code, such as a set-up that a plugin
+// added to, runs as it is.
 const PYSCRIPT_SET_UP = { length: 0, sha256: "" };
 const SET_UP_FROM_SNAPSHOT = `
 import _pettube_pyscript
@@ -66,11 +66,13 @@ _pettube_pyscript.package.install()
 import pyscript as _pyscript
 del _pettube_pyscript, _pyscript
 `;
-// Hex SHA-256 of snapshot.bin, its length, and the length of Pyodide's header at the start of
-// the image it holds (the memory follows), filled in by snapshot.py once the snapshot is taken.
+// Hex SHA-256 of snapshot.bin, its length, the length of Pyodide's header at the start of the
+// image it holds (the memory follows), and the image's length and where the pages of the
+// module's data segments end in it, filled in by snapshot.py once the snapshot is taken.
 const SNAPSHOT_SHA256 = "";
 const SNAPSHOT_BYTES = 0;
 const HEADER_BYTES = 0;
+const IMAGE = { length: 0, startingEnd: 0 };
 const PAGE = 65536;
 // The page's packages (site/pyscript.toml), which PyScript's config leaves out: every module of
 // theirs is in the snapshot, so a restored page does not install them (their files are not in
@@ -162,6 +164,8 @@ function layoutOf(stored, headerBytes) {
     [data, end] = [data + size, offset + size];
   }
   if (data !== stored.byteLength) throw truncated;
+  // The memory was grown to this build's image at instantiation.
+  if (length > IMAGE.length) throw new Error(`${name} was made by another build`);
   return { length, memoryOffset, startingEnd, runs };
 }
 
@@ -377,23 +381,32 @@ function watchInstantiation(onMemory = async () => {}) {
   return watch;
 }
 
-// The moment the module is instantiated, before Emscripten makes its heap views and runs
-// its start-up: wait for the snapshot's bytes, grow the memory to the image's size (this
-// Pyodide build ignores its INITIAL_MEMORY hint), keep the data segments' pages as they are
-// now, and make the header the one Pyodide restores through (restoreThroughHeader). Pyodide
-// is handed the header's array at once (its length is known at build time), so it fetches,
-// compiles and instantiates its module while the snapshot is still downloading. A snapshot
-// that failed leaves the header without a magic number, which Pyodide refuses; `failure`
-// then says why.
+// Pyodide is handed the header's array at once (its length is known at build time), so it
+// fetches, compiles and instantiates its module while the snapshot is still on its way. The
+// moment the module is instantiated, before Emscripten makes its heap views and runs its
+// start-up, this grows the memory to the image's size (this Pyodide build ignores its
+// INITIAL_MEMORY hint) and keeps the data segments' pages as they are now. Emscripten's
+// start-up then runs, about 100 ms of the page's thread, whether or not the snapshot is here.
+// What waits for the snapshot's bytes is `fsInit`, the hook Pyodide's loader lets Emscripten
+// await before Python starts: it makes the header the one Pyodide restores through
+// (restoreThroughHeader). A snapshot that failed leaves the header without a magic number,
+// which Pyodide refuses; `failure` then says why.
 function restoreOnInstantiate({ header, stored }) {
+  let instantiated;
+  const ready = new Promise((resolve) => { instantiated = resolve; });
   const watch = watchInstantiation(async (memory) => {
-    const bytes = await stored;
-    const layout = layoutOf(bytes, header.byteLength);
-    const missing = Math.ceil((layout.length - layout.memoryOffset - memory.buffer.byteLength) / PAGE);
+    const missing = Math.ceil((IMAGE.length - HEADER_BYTES - memory.buffer.byteLength) / PAGE);
     if (missing > 0) memory.grow(missing);
-    const starting = new Uint8Array(memory.buffer, 0, Math.max(0, layout.startingEnd - layout.memoryOffset)).slice();
-    watch.restoring = restoreThroughHeader(bytes, layout, header, memory, starting);
+    instantiated({ memory, starting: new Uint8Array(memory.buffer, 0, Math.max(0, IMAGE.startingEnd - HEADER_BYTES)).slice() });
   });
+  watch.fsInit = async () => {
+    try {
+      const [{ memory, starting }, bytes] = await Promise.all([ready, stored]);
+      watch.restoring = restoreThroughHeader(bytes, layoutOf(bytes, header.byteLength), header, memory, starting);
+    } catch (error) {
+      watch.failure = error;
+    }
+  };
   return watch;
 }
 
@@ -426,7 +439,7 @@ function reuseSmallModules() {
 }
 
 // A restored interpreter whose runPythonAsync recognizes PyScript's set-up (PYSCRIPT_SET_UP) and
-// imports PyScript's package from the snapshot instead. `boot.setUp` says which ran last.
+// imports PyScript's package from the snapshot instead; `boot.setUp` is "snapshot" once it has.
 function setUpFromSnapshot(interpreter) {
   const runPythonAsync = interpreter.runPythonAsync;
   interpreter.runPythonAsync = async function (code, ...rest) {
@@ -476,8 +489,12 @@ async function restoreOrBoot(options) {
   const watch = restoreOnInstantiate(restoring);
   const stopReusing = reuseSmallModules();
   try {
+    const fsInit = async (...args) => {
+      await watch.fsInit();
+      await options.fsInit?.(...args);
+    };
     const interpreter = await (await pyodide).loadPyodide({ ...options, packages, stdLibURL: STDLIB_REST.href,
-                                                            _loadSnapshot: restoring.header });
+                                                            _loadSnapshot: restoring.header, fsInit });
     // A Pyodide that restored without reading the memory part of the image would run on none.
     if (!watch.restoring?.restored) throw new Error("Pyodide did not read the snapshot's memory");
     const scratch = interpreter.toPy({});

@@ -67,6 +67,7 @@ _SET_UP_LINE = 'const PYSCRIPT_SET_UP = { length: 0, sha256: "" };'
 _DIGEST_LINE = 'const SNAPSHOT_SHA256 = "";'
 _SNAPSHOT_BYTES_LINE = "const SNAPSHOT_BYTES = 0;"
 _HEADER_BYTES_LINE = "const HEADER_BYTES = 0;"
+_IMAGE_LINE = "const IMAGE = { length: 0, startingEnd: 0 };"
 # Read back in pieces: one string of tens of MB through the DevTools protocol is slow and memory-hungry.
 _CHUNK = 4 << 20
 _READ_CHUNK = """([name, offset, size]) => {
@@ -99,16 +100,18 @@ def install_boot(pyodide_dir: Path, pyodide_version: str, packages: list[str], p
 
 
 def seal_boot(snapshot_path: Path) -> Path:
-    """Write the snapshot's SHA-256, its length and its header's length into the boot module
-    next to it, which then keeps a returning visitor's copy in IndexedDB and trusts only those
-    exact bytes from there, tells the page how far a first visit's download is, and hands
-    Pyodide the header's array before the snapshot is here."""
+    """Write the snapshot's SHA-256, its length, its header's length and the image's layout
+    (length, end of the data segments' pages) into the boot module next to it, which then keeps
+    a returning visitor's copy in IndexedDB and trusts only those exact bytes from there, tells
+    the page how far a first visit's download is, and readies Pyodide's memory and hands it the
+    header's array before the snapshot is here."""
     boot = snapshot_path.with_name(BOOT_NAME)
     stored = snapshot_path.read_bytes()
     digest = hashlib.sha256(stored).hexdigest()
-    header_bytes = struct.unpack_from("<I", stored, len(STORED_MAGIC) + 4)[0]
+    image_bytes, header_bytes, starting_end = struct.unpack_from("<III", stored, len(STORED_MAGIC))
     text = boot.read_text().replace(_DIGEST_LINE, f'const SNAPSHOT_SHA256 = "{digest}";')
     text = text.replace(_SNAPSHOT_BYTES_LINE, f"const SNAPSHOT_BYTES = {len(stored)};")
+    text = text.replace(_IMAGE_LINE, f"const IMAGE = {{ length: {image_bytes}, startingEnd: {starting_end} }};")
     boot.write_text(text.replace(_HEADER_BYTES_LINE, f"const HEADER_BYTES = {header_bytes};"))
     return boot
 
