@@ -1,7 +1,6 @@
 """Runs inside Pyodide, the page's own interpreter: Python sources to the .pyc files it looks for.
 
-Used by the runtime build (PyScript's package, kept in the memory snapshot) and by
-`bytecode_node.mjs` (the page's modules, in app.zip).
+Run by `bytecode_node.mjs` for the page's modules, which app.zip carries with their bytecode.
 """
 
 import importlib.util
