@@ -63,6 +63,10 @@ class Setup:
                                                        c.session_token)
         return self._clients[name, service]
 
+    def edge_reply(self, request: Any) -> Any:
+        """The edge's whole answer to one prepared werkzeug request."""
+        return Client(self.edge).open(request)
+
     def botocore_creds(self, name: str) -> Credentials:
         c = self.creds[name]
         return Credentials(c.access_key_id, c.secret_access_key, c.session_token)
@@ -213,3 +217,33 @@ def test_policy_variables_deny_and_unknown_conditions() -> None:
     assert not policy.allows(RequestContext("s3:ListBucket", "arn:aws:s3:::b", mine, {"s3:prefix": ["us-east-1:k/"]}))
     assert not policy.allows(RequestContext("s3:ListBucket", "arn:aws:s3:::b", mine))
     assert not policy.allows(RequestContext("s3:GetObject", "arn:aws:s3:::other/x", mine))
+
+
+def _bucket_survives(setup: Setup) -> bool:
+    return BUCKET in [b["Name"] for b in setup.admin.list_buckets()["Buckets"]]
+
+
+def test_nobody_but_the_admin_key_reaches_motos_control_plane(setup: Setup) -> None:
+    """One unsigned or role-signed POST to /moto-api/reset would wipe every bucket and table."""
+    anonymous = Client(setup.edge)
+    reply = anonymous.post("/moto-api/reset")
+    assert reply.status_code == 403 and reply.json["__type"] == "MissingAuthenticationTokenException"
+    assert anonymous.get("/moto-api/data.json").status_code == 403
+    julie = setup.edge_reply(signed("POST", f"{EDGE}/moto-api/reset", setup.botocore_creds("julie"), service="moto"))
+    assert julie.status_code == 403 and "not allowed to use moto's control plane" in julie.json["message"]
+    assert _bucket_survives(setup)
+    admin = setup.edge_reply(signed("GET", f"{EDGE}/moto-api/state-manager/get-transition?model_name=s3::keyrestore",
+                                    Credentials(ADMIN_KEY, ADMIN_SECRET), service="moto"))
+    assert admin.status_code == 200, admin.get_data(as_text=True)
+
+
+def test_a_web_page_cannot_reach_motos_control_plane_even_with_the_admin_signature(setup: Setup) -> None:
+    """A cross-site form POST (what any web page can send to 127.0.0.1) is refused before anything else."""
+    form = Client(setup.edge).post("/moto-api/reset", data={"x": "1"},
+                                   headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site",
+                                            "Sec-Fetch-Mode": "navigate"})
+    assert form.status_code == 403 and "web pages" in form.json["message"]
+    page = setup.edge_reply(signed("POST", f"{EDGE}/moto-api/reset", Credentials(ADMIN_KEY, ADMIN_SECRET),
+                                   service="moto", headers={"Origin": "http://evil.example"}))
+    assert page.status_code == 403
+    assert _bucket_survives(setup)

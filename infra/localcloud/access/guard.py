@@ -6,7 +6,10 @@ this guard decides: preflights pass to the edge's CORS layer; the admin key is
 allowed everything once its signature verifies; a Cognito identity's
 credentials get exactly what the template's AuthenticatedRole allows on S3,
 with ``${cognito-identity.amazonaws.com:sub}`` set to its identity id, and
-nothing on any other service (the role grants none there).
+nothing on any other service (the role grants none there). moto's own control
+plane (``/moto-api/``: reset, the whole state as data.json) answers only the
+admin key, and never a browser: one cross-site form POST would otherwise wipe
+the local library.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from werkzeug.wrappers import Request, Response
 from localcloud.access import errors
 from localcloud.access.authenticate import Authenticator, Principal
 from localcloud.access.policy import Policy, RequestContext
-from localcloud.access.responses import s3_error, service_error
+from localcloud.access.responses import control_plane_error, s3_error, service_error
 from localcloud.access.s3actions import UnmappedS3Request, permissions
 
 log = logging.getLogger("localcloud.access")
@@ -32,6 +35,9 @@ log = logging.getLogger("localcloud.access")
 # moto serves a user pool's public keys here; AWS serves them unauthenticated too.
 _PUBLIC_PATH = re.compile(r"^/[\w-]+/\.well-known/(jwks\.json|openid-configuration)$")
 _IDP_TARGET = "AWSCognitoIdentityProviderService."
+_MOTO_CONTROL_PLANE = "/moto-api/"
+# Headers every browser adds to a page's requests (fetch, forms, navigations) and a CLI never sends.
+_BROWSER_HEADERS = ("Origin", "Sec-Fetch-Site", "Sec-Fetch-Mode")
 
 
 @cache
@@ -42,7 +48,7 @@ def _unsigned_user_pool_operations() -> frozenset[str]:
 
 
 def _is_exempt(request: Request) -> bool:
-    if request.method == "OPTIONS" or request.path.startswith("/moto-api/") or _PUBLIC_PATH.match(request.path):
+    if request.method == "OPTIONS" or _PUBLIC_PATH.match(request.path):
         return True
     target = request.headers.get("X-Amz-Target", "")
     return target.startswith(_IDP_TARGET) and target[len(_IDP_TARGET):] in _unsigned_user_pool_operations()
@@ -65,18 +71,34 @@ class AccessGuard:
 
     def check(self, request: Request) -> Response | None:
         """None when the request may reach moto, else the refusal to send instead."""
-        if _is_exempt(request):
+        control_plane = request.path.startswith(_MOTO_CONTROL_PLANE)
+        if not control_plane and _is_exempt(request):
             return None
         try:
+            if control_plane:
+                self._admit_to_control_plane(request)
+                return None
             principal = self._auth.authenticate(request)
             if not principal.admin:
                 self._authorise(request, principal)
         except errors.AuthError as error:
             self._log_refusal(request, error)
+            if control_plane:
+                return control_plane_error(error)
             if _is_s3(request):
                 return s3_error(error, request, now=self._clock())
             return service_error(error, request)
         return None
+
+    def _admit_to_control_plane(self, request: Request) -> None:
+        """moto's /moto-api/ resets or dumps every backend: the admin key only, from a tool, never a page."""
+        if any(name in request.headers for name in _BROWSER_HEADERS):
+            raise errors.AccessDenied("moto's control plane does not answer requests made by web pages",
+                                      principal_arn="", action="moto-api", resource=request.path)
+        principal = self._auth.authenticate(request)
+        if not principal.admin:
+            raise errors.AccessDenied(f"User: {principal.arn} is not allowed to use moto's control plane",
+                                      principal_arn=principal.arn, action="moto-api", resource=request.path)
 
     def _authorise(self, request: Request, principal: Principal) -> None:
         assert principal.session is not None

@@ -76,3 +76,11 @@ def service_error(error: errors.AuthError, request: Request) -> Response:
     body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code.removesuffix('Exception')}</Code>"
             f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
     return Response(body, status=status, content_type="text/xml")
+
+
+def control_plane_error(error: errors.AuthError) -> Response:
+    """A refusal on moto's /moto-api/ (no AWS service): JSON with the code a JSON-protocol service would use."""
+    code, status = _OTHER[type(error)]
+    status = 403 if isinstance(error, (errors.AccessDenied, errors.MissingAuthentication)) else status
+    return Response(json.dumps({"__type": code, "message": str(error)}), status=status,
+                    content_type="application/json", headers={"x-amzn-ErrorType": code})
