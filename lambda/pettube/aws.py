@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 # Presigned GET URLs must be SigV4 (required outside us-east-1 and for SSE-KMS objects);
 # MediaConvert throttles CreateJob, so give it botocore's adaptive back-off.
@@ -44,3 +45,8 @@ def inject(service: str, replacement: Any) -> None:
 def reset() -> None:
     """Forget everything built or injected, so the next call builds afresh."""
     _built.clear()
+
+
+def error_code(error: ClientError) -> str:
+    """The AWS error code of a failed call ("" when the response carries none)."""
+    return str(error.response.get("Error", {}).get("Code", ""))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pettube.layout import OriginalKey
-from pettube.videos import Failure
+from pettube.model import Failure
 
 VIDEO_EXTENSIONS = frozenset({
     "mp4", "m4v", "mov", "qt", "3gp", "3g2", "mkv", "webm", "avi", "wmv", "flv", "ogv",

@@ -91,6 +91,22 @@ class MyMediaConfig:
         )
 
 
+@dataclass(frozen=True)
+class SweeperConfig:
+    """Settings of the stuck-video sweeper."""
+
+    videos_table: str
+    stuck_after_seconds: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> SweeperConfig:
+        """Read the sweeper's variables: which table, and how long unchanged in flight counts as stuck."""
+        return cls(
+            videos_table=_required(env, "VIDEOS_TABLE"),
+            stuck_after_seconds=_positive_int(env, "STUCK_AFTER_SECONDS"),
+        )
+
+
 @cache
 def upload_config() -> UploadConfig:
     """The upload function's settings, read on first use and kept for the container's life."""
@@ -107,3 +123,9 @@ def job_state_config() -> JobStateConfig:
 def mymedia_config() -> MyMediaConfig:
     """MyMedia's settings, read on first use."""
     return MyMediaConfig.from_env()
+
+
+@cache
+def sweeper_config() -> SweeperConfig:
+    """The sweeper's settings, read on first use."""
+    return SweeperConfig.from_env()

@@ -10,12 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 
 from pettube.errors import BadRequest
 from pettube.layout import is_video_id
-
-_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z")
+from pettube.model import TIMESTAMP
 
 
 def encode_cursor(after: tuple[str, str]) -> str:
@@ -30,6 +28,6 @@ def decode_cursor(token: str) -> tuple[str, str]:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise BadRequest("The cursor is not one this API handed out.") from None
     if (not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, str) for v in value)
-            or not _TIMESTAMP.fullmatch(value[0]) or not is_video_id(value[1])):
+            or not TIMESTAMP.fullmatch(value[0]) or not is_video_id(value[1])):
         raise BadRequest("The cursor is not one this API handed out.")
     return value[0], value[1]

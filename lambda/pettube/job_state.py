@@ -17,12 +17,12 @@ from botocore.exceptions import ClientError
 from pettube import aws
 from pettube.config import job_state_config
 from pettube.events import MediaConvertJobEvent, OutputFile
-from pettube.videos import Failure, Rendition, Status, VideoRepository
+from pettube.model import JOB_CANCELED, Failure, Rendition, Status
+from pettube.videos import VideoRepository
 
 logger = Logger()
 
 PROGRESS_STATES = frozenset({"PROGRESSING", "INPUT_INFORMATION", "STATUS_UPDATE"})
-CANCELED_MESSAGE = "The transcoding job was canceled before it finished."
 NO_OUTPUTS = Failure("NoRenditions", "Transcoding finished but produced no playable video.")
 
 
@@ -49,7 +49,7 @@ def handler(event: MediaConvertJobEvent, context: LambdaContext) -> None:
         failure = Failure(f"MediaConvert{event.error_code}", event.error_message)
         applied = videos.record_end(owner_id, video_id, job_id, Status.FAILED, failure)
     elif event.status == "CANCELED":
-        applied = videos.record_end(owner_id, video_id, job_id, Status.CANCELED, Failure("Canceled", CANCELED_MESSAGE))
+        applied = videos.record_end(owner_id, video_id, job_id, Status.CANCELED, JOB_CANCELED)
     else:
         logger.debug("Job state not tracked")
         return
@@ -81,5 +81,5 @@ def _object_size(output: OutputFile) -> int | None:
     except ClientError as error:
         # The video still plays without its byte count: record it, say why it is missing.
         logger.warning("Could not read a rendition's size", extra={
-            "key": output.key, "aws_error": error.response.get("Error", {}).get("Code")})
+            "key": output.key, "aws_error": aws.error_code(error)})
         return None

@@ -29,7 +29,8 @@ from pettube.config import mymedia_config
 from pettube.cursor import decode_cursor, encode_cursor
 from pettube.errors import ApiError, BadRequest, DeleteFailed, Forbidden, NotFound
 from pettube.layout import is_video_id, video_prefix
-from pettube.videos import Status, Video, VideoRepository
+from pettube.model import Status, Video
+from pettube.videos import VideoRepository
 
 logger = Logger()
 

@@ -20,11 +20,9 @@ racing a late job event never moves a video backwards.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -33,8 +31,9 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from pettube import aws
-from pettube.errors import ConfigError
-from pettube.videos import Failure, Status, VideoRepository
+from pettube.config import sweeper_config
+from pettube.model import JOB_CANCELED, Failure, Status, timestamp
+from pettube.videos import VideoRepository
 
 logger = Logger()
 
@@ -45,25 +44,6 @@ NOT_PROCESSED = Failure("UploadNotProcessed",
 RESULT_NOT_RECORDED = Failure("ResultNotRecorded",
                               "The video was transcoded but the result could not be saved. Please upload it again.")
 JOB_LOST = Failure("JobLost", "The transcoding job for this video no longer exists. Please upload it again.")
-CANCELED = Failure("Canceled", "The transcoding job was canceled before it finished.")
-
-
-@dataclass(frozen=True)
-class SweeperSettings:
-    """The sweeper's environment: which table, and how old an in-flight video must be to count as stuck."""
-
-    videos_table: str
-    stuck_after_seconds: int
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> SweeperSettings:
-        """Read the variables the template sets; a missing or non-positive threshold is a deployment bug."""
-        table, raw = env.get("VIDEOS_TABLE", "").strip(), env.get("STUCK_AFTER_SECONDS", "").strip()
-        if not table:
-            raise ConfigError("environment variable VIDEOS_TABLE is not set")
-        if not raw.isdigit() or int(raw) <= 0:
-            raise ConfigError(f"environment variable STUCK_AFTER_SECONDS must be a positive integer, got {raw!r}")
-        return cls(table, int(raw))
 
 
 @dataclass(frozen=True)
@@ -76,18 +56,12 @@ class StuckVideo:
     job_id: str | None
 
 
-@cache
-def settings() -> SweeperSettings:
-    """Read once per container."""
-    return SweeperSettings.from_env()
-
-
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     """Settle every stuck video; returns how many ended in each outcome (also logged)."""
-    config = settings()
+    config = sweeper_config()
     table = aws.table(config.videos_table)
-    cutoff = _iso(datetime.now(UTC) - timedelta(seconds=config.stuck_after_seconds))
+    cutoff = timestamp(datetime.now(UTC) - timedelta(seconds=config.stuck_after_seconds))
     outcomes: dict[str, int] = {}
     for video in find_stuck(table, cutoff):
         logger.append_keys(identity_id=video.owner_id, video_id=video.video_id, job_id=video.job_id)
@@ -123,7 +97,7 @@ def settle(videos: VideoRepository, video: StuckVideo) -> str:
     try:
         job = aws.client("mediaconvert").get_job(Id=video.job_id)["Job"]
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "NotFoundException":
+        if aws.error_code(error) != "NotFoundException":
             raise
         return _end(videos, video, Status.FAILED, JOB_LOST, "failed_job_lost")
     state = job.get("Status")
@@ -132,7 +106,7 @@ def settle(videos: VideoRepository, video: StuckVideo) -> str:
                           job.get("ErrorMessage") or "MediaConvert gave no reason")
         return _end(videos, video, Status.FAILED, failure, "failed_job_error")
     if state == "CANCELED":
-        return _end(videos, video, Status.CANCELED, CANCELED, "canceled")
+        return _end(videos, video, Status.CANCELED, JOB_CANCELED, "canceled")
     if state == "COMPLETE":
         return _end(videos, video, Status.FAILED, RESULT_NOT_RECORDED, "failed_result_not_recorded")
     return "still_running"
@@ -143,7 +117,3 @@ def _end(videos: VideoRepository, video: StuckVideo, status: Status, failure: Fa
     applied = videos.record_end(video.owner_id, video.video_id, video.job_id, status, failure)
     return outcome if applied else "changed_meanwhile"
 
-
-def _iso(moment: datetime) -> str:
-    """The same text format as the records' updated_at, so the index compares like with like."""
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -21,9 +21,10 @@ from pettube.checks import ObjectFacts, check_original
 from pettube.config import UploadConfig, upload_config
 from pettube.errors import InvalidOriginalKey
 from pettube.layout import OriginalKey, parse_original_key
+from pettube.model import Failure, Status
 from pettube.probe import ISO_BMFF_EXTENSIONS, SourceInfo, probe_source
 from pettube.transcode import build_create_job
-from pettube.videos import Failure, Status, VideoRepository
+from pettube.videos import VideoRepository
 
 logger = Logger()
 
@@ -79,7 +80,7 @@ def _start_job(bucket: str, original: OriginalKey, facts: ObjectFacts, config: U
         failure = _rejection(error)
         repository.fail_before_job(original.owner_id, original.video_id, failure)
         logger.error("MediaConvert refused the job", extra={"failure_code": failure.code,
-                                                             "aws_error": error.response.get("Error", {}).get("Code")})
+                                                             "aws_error": aws.error_code(error)})
         return
     repository.start_processing(original.owner_id, original.video_id, job_id)
     logger.info("Transcoding job created", extra={"job_id": job_id, "source": source and vars(source)})
@@ -89,7 +90,7 @@ def _head(bucket: str, key: str) -> ObjectFacts | None:
     try:
         head = aws.client("s3").head_object(Bucket=bucket, Key=key)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in _MISSING:
+        if aws.error_code(error) in _MISSING:
             return None
         raise
     return ObjectFacts(size=int(head["ContentLength"]), content_type=head.get("ContentType", ""))
@@ -108,7 +109,7 @@ def _probe(bucket: str, original: OriginalKey, size: int) -> SourceInfo | None:
     try:
         return probe_source(read, size)
     except ClientError as error:
-        logger.warning("Could not probe the original", extra={"aws_error": error.response.get("Error", {}).get("Code")})
+        logger.warning("Could not probe the original", extra={"aws_error": aws.error_code(error)})
         return None
 
 
@@ -116,7 +117,7 @@ def _rejection(error: ClientError) -> Failure:
     """A reason a person can read for a CreateJob that MediaConvert refused (after botocore's retries)."""
     details: dict[str, Any] = error.response.get("Error", {})
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-    message = details.get("Message") or details.get("Code") or "no reason given"
+    message = details.get("Message") or aws.error_code(error) or "no reason given"
     if status == 429 or status >= 500:
         return Failure("TranscoderUnavailable",
                        f"The video service is busy or unavailable ({message}). Please upload the video again later.")

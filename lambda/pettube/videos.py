@@ -9,103 +9,18 @@ no-ops instead of moving a video backwards or resurrecting a deleted one.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from enum import StrEnum
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
+from pettube.aws import error_code
 from pettube.layout import OriginalKey
+from pettube.model import Failure, Rendition, Status, Video, utc_now
 
 BY_CREATED = "by_created"
 _DESERIALIZER = TypeDeserializer()
-
-
-class Status(StrEnum):
-    """Where a video is in its life."""
-
-    UPLOADED = "uploaded"
-    PROCESSING = "processing"
-    READY = "ready"
-    FAILED = "failed"
-    CANCELED = "canceled"
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Why a video will never play, in words a person can act on."""
-
-    code: str
-    message: str
-
-
-@dataclass(frozen=True)
-class Rendition:
-    """One playable MP4 of a video."""
-
-    key: str
-    width: int
-    height: int
-    bitrate: int | None = None
-    bytes: int | None = None
-    duration_ms: int | None = None
-
-    @classmethod
-    def from_item(cls, item: Mapping[str, Any]) -> Rendition:
-        """Rebuild from DynamoDB (numbers come back as Decimal)."""
-        return cls(
-            key=item["key"],
-            width=int(item["width"]),
-            height=int(item["height"]),
-            bitrate=_int_or_none(item.get("bitrate")),
-            bytes=_int_or_none(item.get("bytes")),
-            duration_ms=_int_or_none(item.get("duration_ms")),
-        )
-
-
-@dataclass(frozen=True)
-class Video:
-    """A video record as the rest of the code sees it."""
-
-    owner_id: str
-    video_id: str
-    status: Status
-    title: str
-    original_key: str
-    created_at: str
-    updated_at: str
-    size_bytes: int | None = None
-    progress: int = 0
-    job_id: str | None = None
-    renditions: tuple[Rendition, ...] = field(default_factory=tuple)
-    thumbnail_key: str | None = None
-    duration_ms: int | None = None
-    failure: Failure | None = None
-
-    @classmethod
-    def from_item(cls, item: Mapping[str, Any]) -> Video:
-        """Rebuild from a DynamoDB item."""
-        failure = None
-        if "failure_code" in item:
-            failure = Failure(item["failure_code"], item.get("failure_message", ""))
-        return cls(
-            owner_id=item["owner_id"],
-            video_id=item["video_id"],
-            status=Status(item["status"]),
-            title=item.get("title", ""),
-            original_key=item.get("original_key", ""),
-            created_at=item["created_at"],
-            updated_at=item.get("updated_at", item["created_at"]),
-            size_bytes=_int_or_none(item.get("size_bytes")),
-            progress=int(item.get("progress", 0)),
-            job_id=item.get("job_id"),
-            renditions=tuple(Rendition.from_item(r) for r in item.get("renditions", ())),
-            thumbnail_key=item.get("thumbnail_key"),
-            duration_ms=_int_or_none(item.get("duration_ms")),
-            failure=failure,
-        )
 
 
 @dataclass(frozen=True)
@@ -124,9 +39,38 @@ class Page:
     after: tuple[str, str] | None
 
 
-def utc_now() -> str:
-    """ISO-8601 UTC with milliseconds: sorts as text in the by_created index."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _video_from_item(item: Mapping[str, Any]) -> Video:
+    """Rebuild a video from its DynamoDB item (numbers come back as Decimal)."""
+    failure = None
+    if "failure_code" in item:
+        failure = Failure(item["failure_code"], item.get("failure_message", ""))
+    return Video(
+        owner_id=item["owner_id"],
+        video_id=item["video_id"],
+        status=Status(item["status"]),
+        title=item.get("title", ""),
+        original_key=item.get("original_key", ""),
+        created_at=item["created_at"],
+        updated_at=item.get("updated_at", item["created_at"]),
+        size_bytes=_int_or_none(item.get("size_bytes")),
+        progress=int(item.get("progress", 0)),
+        job_id=item.get("job_id"),
+        renditions=tuple(_rendition_from_item(r) for r in item.get("renditions", ())),
+        thumbnail_key=item.get("thumbnail_key"),
+        duration_ms=_int_or_none(item.get("duration_ms")),
+        failure=failure,
+    )
+
+
+def _rendition_from_item(item: Mapping[str, Any]) -> Rendition:
+    return Rendition(
+        key=item["key"],
+        width=int(item["width"]),
+        height=int(item["height"]),
+        bitrate=_int_or_none(item.get("bitrate")),
+        bytes=_int_or_none(item.get("bytes")),
+        duration_ms=_int_or_none(item.get("duration_ms")),
+    )
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -134,7 +78,7 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _condition_failed(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+    return error_code(error) == "ConditionalCheckFailedException"
 
 
 # A job's events may arrive before the upload function has stored the job id, so
@@ -178,8 +122,8 @@ class VideoRepository:
                 raise
             # The Table resource deserialises results, not error payloads: this item is in wire format.
             existing = {name: _DESERIALIZER.deserialize(value) for name, value in error.response["Item"].items()}
-            return Claim(Video.from_item(existing), created=False)
-        return Claim(Video.from_item(item), created=True)
+            return Claim(_video_from_item(existing), created=False)
+        return Claim(_video_from_item(item), created=True)
 
     def start_processing(self, owner_id: str, video_id: str, job_id: str) -> bool:
         """Store the job id of a freshly created job (a no-op if its events got there first)."""
@@ -225,7 +169,7 @@ class VideoRepository:
     def get(self, owner_id: str, video_id: str) -> Video | None:
         """One of the owner's videos, or None (strongly consistent: right after an upload too)."""
         item = self._table.get_item(Key=_key(owner_id, video_id), ConsistentRead=True).get("Item")
-        return Video.from_item(item) if item else None
+        return _video_from_item(item) if item else None
 
     def list_newest(self, owner_id: str, limit: int, after: tuple[str, str] | None = None) -> Page:
         """A page of the owner's videos, newest first; reads ``limit + 1`` items, whatever the table holds."""
@@ -241,7 +185,7 @@ class VideoRepository:
             created_at, video_id = after
             query["ExclusiveStartKey"] = {"owner_id": owner_id, "created_at": created_at, "video_id": video_id}
         items = self._table.query(**query)["Items"]
-        videos = [Video.from_item(item) for item in items[:limit]]
+        videos = [_video_from_item(item) for item in items[:limit]]
         more = len(items) > limit
         return Page(videos, (videos[-1].created_at, videos[-1].video_id) if more else None)
 

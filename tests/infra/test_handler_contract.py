@@ -41,11 +41,11 @@ def stack() -> Stack:
 def test_config_reads_variables_for_each_function() -> None:
     """Guards the derivation itself: an empty list would make the next test pass vacuously."""
     read = variables_read_by_config()
-    assert set(read) == {"UploadConfig", "JobStateConfig", "MyMediaConfig"}
+    assert set(read) == {"UploadConfig", "JobStateConfig", "MyMediaConfig", "SweeperConfig"}
     assert all("VIDEOS_TABLE" in names for names in read.values())
 
 
-@pytest.mark.parametrize("config_class", ["UploadConfig", "JobStateConfig", "MyMediaConfig"])
+@pytest.mark.parametrize("config_class", ["UploadConfig", "JobStateConfig", "MyMediaConfig", "SweeperConfig"])
 def test_every_variable_a_function_reads_is_set_by_the_template(stack: Stack, config_class: str) -> None:
     function = config_class.removesuffix("Config") + "Function"
     environment = stack.functions[function].environment

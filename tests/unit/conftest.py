@@ -42,7 +42,8 @@ def function_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def _forget_process_state() -> None:
-    for cached in (config.upload_config, config.job_state_config, config.mymedia_config, mymedia.api):
+    for cached in (config.upload_config, config.job_state_config, config.mymedia_config, config.sweeper_config,
+                   mymedia.api):
         cached.cache_clear()
     aws.reset()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lambda_fakes import FUNCTION_ENV
 
-from pettube.config import MyMediaConfig, UploadConfig
+from pettube.config import MyMediaConfig, SweeperConfig, UploadConfig
 from pettube.errors import ConfigError
 
 
@@ -28,3 +28,9 @@ def test_broken_upload_settings_name_the_variable(name: str, value: str, words: 
 def test_presigned_urls_may_not_be_configured_to_outlive_an_hour() -> None:
     with pytest.raises(ConfigError, match="at most 3600"):
         MyMediaConfig.from_env(FUNCTION_ENV | {"URL_EXPIRY_SECONDS": "7200"})
+
+
+@pytest.mark.parametrize("value", ["", "0", "-5", "ten"])
+def test_a_missing_or_bad_stuck_threshold_names_the_variable(value: str) -> None:
+    with pytest.raises(ConfigError, match="STUCK_AFTER_SECONDS"):
+        SweeperConfig.from_env(FUNCTION_ENV | {"STUCK_AFTER_SECONDS": value})

@@ -6,19 +6,11 @@ import pytest
 from lambda_fakes import OWNER, ROLE_ARN
 
 from pettube import sweeper
-from pettube.errors import ConfigError
 from pettube.layout import parse_original_key
+from pettube.model import Status
 from pettube.videos import VideoRepository
 
 LONG_AGO = "2020-01-01T00:00:00.000Z"
-
-
-@pytest.fixture(autouse=True)
-def stuck_after(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("STUCK_AFTER_SECONDS", "600")
-    sweeper.settings.cache_clear()
-    yield
-    sweeper.settings.cache_clear()
 
 
 @pytest.fixture
@@ -90,7 +82,7 @@ def test_a_late_event_that_settles_the_video_first_wins(moto_aws, old, mediaconv
     claimed(old, "vid-race-1", "job-race")
     job(mediaconvert, "job-race", "ERROR", ErrorCode=1010, ErrorMessage="bad input")
     old.record_ready(OWNER, "vid-race-1", "job-race", [], None, None)  # arrives between query and write
-    video = sweeper.StuckVideo(OWNER, "vid-race-1", sweeper.Status.PROCESSING, "job-race")
+    video = sweeper.StuckVideo(OWNER, "vid-race-1", Status.PROCESSING, "job-race")
     assert sweeper.settle(VideoRepository(moto_aws.table), video) == "changed_meanwhile"
     assert moto_aws.video(OWNER, "vid-race-1")["status"] == "ready"
 
@@ -112,9 +104,3 @@ def test_many_stuck_videos_are_all_found_across_pages(moto_aws, old, mediaconver
     assert sweeper.handler({}, lambda_context) == {"failed_not_processed": 30}
     assert len(pages) >= 5
 
-
-@pytest.mark.parametrize("value", ["", "0", "-5", "ten"])
-def test_a_missing_or_bad_threshold_is_a_named_config_error(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    monkeypatch.setenv("STUCK_AFTER_SECONDS", value)
-    with pytest.raises(ConfigError, match="STUCK_AFTER_SECONDS"):
-        sweeper.SweeperSettings.from_env()
