@@ -40,9 +40,9 @@ sys.path.insert(0, str(REPO))  # `python bench/cold_start.py` from a checkout: t
 
 from bench.report import write_section  # noqa: E402
 from localcloud.cloud import LocalCloud, Ports  # noqa: E402
+from localcloud.site_server import serve  # noqa: E402
 from tools.chromium import launch_options  # noqa: E402
 from tools.site_build.build import Layout, build, core_chunks, loader_script, page_packages, pyscript_config  # noqa: E402
-from tools.site_build.serve import serve  # noqa: E402
 
 PAGES_DIR = Path(__file__).with_name("pages")
 BASELINE = "JS SDK v3 (baseline)"

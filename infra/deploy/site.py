@@ -21,7 +21,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from deploy.errors import PrerequisiteError
-from localcloud.site_server import APP_BUNDLE, PREBUILT_ENCODINGS, app_bundle, content_type, page_with_styles
+from sitepack.bundle import APP_BUNDLE, app_bundle
+from sitepack.files import PREBUILT_ENCODINGS, content_type, page_with_styles
 
 SITE_DIR = Path(__file__).resolve().parents[2] / "site"
 CONFIG_KEY = "config.json"

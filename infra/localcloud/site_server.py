@@ -1,12 +1,11 @@
 """The static site server: what S3 website hosting + CloudFront do for site/ on AWS.
 
-Correct MIME types for the Pyodide runtime (.mjs, .wasm), compression (the
-build's prebuilt ``.br`` or ``.gz`` sibling by Accept-Encoding, brotli first;
-on-the-fly gzip for other text), the
-cross-origin-isolation headers PyScript workers need, and two generated files:
-``/config.json``, which the page reads at startup, and ``/app.zip``, the page's
-Python (site/app) in one download, zipped on request so an edit shows on reload.
-Pages come with the site's stylesheet written into them (``page_with_styles``).
+The site's files as both homes serve them (``sitepack``: types for the Pyodide runtime,
+the build's prebuilt ``.br`` or ``.gz`` sibling by Accept-Encoding, brotli first, pages
+with their stylesheet written in, the cross-origin-isolation headers PyScript workers
+need), plus what CloudFront does on AWS: on-the-fly gzip for other text, and two
+generated files: ``/config.json``, which the page reads at startup, and ``/app.zip``, the
+page's Python (site/app) in one download, zipped on request so an edit shows on reload.
 Development caching: every answer revalidates (ETag), except files under a
 content-hashed path, which are immutable as they will be on CloudFront.
 """
@@ -15,91 +14,24 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
-import mimetypes
+import logging
 import re
-import zipfile
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from localcloud import bytecode
+from sitepack.bundle import APP_BUNDLE, app_bundle
+from sitepack.files import PREBUILT_ENCODINGS, SECURITY_HEADERS, STYLESHEET, content_type, page_with_styles
 
-# The Content-Type of each site file, in both homes (`make deploy` stores the same on S3).
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-    ".json": "application/json", ".map": "application/json", ".wasm": "application/wasm",
-    ".py": "text/x-python; charset=utf-8", ".toml": "application/toml", ".whl": "application/zip",
-    ".zip": "application/zip", ".tar": "application/x-tar", ".svg": "image/svg+xml",
-    ".txt": "text/plain; charset=utf-8", ".ico": "image/x-icon", ".webmanifest": "application/manifest+json",
-    ".bin": "application/octet-stream",
-}
-# The build's compressed siblings, in order of preference (brotli is about 10% smaller).
-PREBUILT_ENCODINGS = ((".br", "br"), (".gz", "gzip"))
 _COMPRESSIBLE = re.compile(r"^(text/|application/(javascript|json|wasm|toml|manifest\+json|x-python)|image/svg)")
 # A path segment of 8+ hex digits, or a name like app.3f9a1c2b.js, marks content-addressed files.
 _HASHED = re.compile(r"(/[0-9a-f]{8,}/|\.[0-9a-f]{8,}\.)")
-# The page's Python modules in one archive (PyScript unpacks it: `files` = {APP_BUNDLE: "./*"}).
-APP_BUNDLE = "/app.zip"
-SECURITY_HEADERS = {
-    # Cross-origin isolation (SharedArrayBuffer for PyScript workers). credentialless
-    # still lets the page show thumbnails and videos from presigned S3 URLs.
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Cross-Origin-Embedder-Policy": "credentialless",
-    "Cross-Origin-Resource-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-}
-
-
-def content_type(name: str) -> str:
-    """What a browser needs for this file (.mjs as JavaScript, .wasm as application/wasm)."""
-    suffix = Path(name).suffix.lower()
-    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
-# The site's stylesheet, as every page links it. A page served with the stylesheet written in
-# paints on its first answer, not one round trip later (first paint on a 50 Mbit/s, 40 ms link:
-# 211 -> 159 ms; localhost: 145 -> 128 ms). styles.css is still served for anything else.
-STYLESHEET = "styles.css"
-_STYLESHEET_LINK = f'<link rel="stylesheet" href="/{STYLESHEET}">'
-
-
-def page_with_styles(page: bytes, site_dir: Path) -> bytes:
-    """An HTML page with its link to the site's stylesheet replaced by the stylesheet itself.
-
-    The stylesheet holds no url() or @import, whose relative paths would then resolve against
-    the page instead; a stylesheet that does, or that could close the <style> element, stays linked.
-    """
-    link, stylesheet = _STYLESHEET_LINK.encode(), site_dir / STYLESHEET
-    if link not in page or not stylesheet.is_file():
-        return page
-    styles = stylesheet.read_bytes()
-    if any(token in styles.lower() for token in (b"url(", b"@import", b"</style")):
-        return page
-    return page.replace(link, b"<style>\n" + styles + b"</style>", 1)
-
-
-def app_bundle(app_dir: Path, site_root: Path | None = None) -> bytes:
-    """site/app/*.py as one zip of app/<module>.py, byte-identical for the same sources, with
-    their bytecode compiled by the Pyodide of `site_root`'s runtime when it is built
-    (bytecode.py; the page then imports them without compiling them).
-
-    One request instead of one per module: on the local cloud seventeen revalidations took
-    0.3-0.6 s of the page's start, and every one costs a round trip on a real link.
-    """
-    sources = {f"app/{path.name}": path.read_bytes().decode() for path in sorted(app_dir.glob("*.py"))}
-    compiled = bytecode.compile_for_page(sources, site_root) if site_root else {}
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for name, content in [*((name, text.encode()) for name, text in sources.items()), *sorted(compiled.items())]:
-            member = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            bundle.writestr(member, content, compress_type=zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
 
 
 class SiteServer:
@@ -193,3 +125,18 @@ class SiteServer:
         if version not in self._gzip_cache:
             self._gzip_cache[version] = gzip.compress(content, compresslevel=6)
         return self._gzip_cache[version], "gzip"
+
+
+@contextmanager
+def serve(root: Path) -> Iterator[str]:
+    """Yield the base URL of `root` served as the local cloud serves site/ (types, compression,
+    caching, app.zip), on a free 127.0.0.1 port: for tests and benchmarks of pages."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in test/bench output
+    server = make_server("127.0.0.1", 0, SiteServer(root, config=dict), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"site:{root.name}", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()

@@ -14,10 +14,10 @@ import pytest
 from moto.server import ThreadedMotoServer
 from playwright.sync_api import Request, Route, sync_playwright
 
-from localcloud import bytecode
+from localcloud.site_server import serve
+from sitepack import bytecode
 from tools.chromium import launch_options
 from tools.site_build.build import build, pyscript_config
-from tools.site_build.serve import serve
 
 pytestmark = pytest.mark.slow
 

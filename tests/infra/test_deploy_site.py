@@ -46,19 +46,6 @@ def test_versioned_runtime_files_are_cached_for_a_year_the_rest_revalidated(key:
     assert site.cache_control(key) == expected
 
 
-@pytest.mark.parametrize(("key", "expected"), [
-    ("vendor/pyodide/pyodide.mjs", "text/javascript; charset=utf-8"),
-    ("vendor/pyodide/pyodide.asm.wasm", "application/wasm"),
-    ("index.html", "text/html; charset=utf-8"),
-    ("vendor/wheels/boto3-1.44.5-py3-none-any.whl", "application/zip"),
-    ("vendor/pyodide/pyodide-lock.json", "application/json"),
-    ("assets/logo.png", "image/png"),
-    ("vendor/blob.unknownext", "application/octet-stream"),
-])
-def test_content_types_are_what_browsers_and_pyodide_expect(key: str, expected: str) -> None:
-    assert site.content_type(key) == expected
-
-
 def test_config_has_the_shape_the_page_reads() -> None:
     """The page's own parser accepts it, in AWS mode, with no endpoint override."""
     config = site.site_config(OUTPUTS, {"MaxUploadBytes": "1073741824"}, "eu-west-1")

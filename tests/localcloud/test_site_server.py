@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -12,8 +11,7 @@ import brotli
 import pytest
 from werkzeug.test import Client
 
-from localcloud import bytecode
-from localcloud.site_server import SiteServer, app_bundle, page_with_styles
+from localcloud.site_server import SiteServer
 
 
 @pytest.fixture
@@ -106,14 +104,6 @@ def test_a_page_comes_with_the_stylesheet_written_in_and_follows_its_edits(clien
     assert client.get("/styles.css").get_data() == b"body { color: navy; }\n"  # still there on its own
 
 
-@pytest.mark.parametrize("rule", ["body { background: url(assets/paw.svg); }", "@import 'more.css';",
-                                  "p::after { content: '</style><script>'; }"])
-def test_a_stylesheet_that_would_mean_something_else_inside_the_page_stays_linked(tmp_path: Path, rule: str) -> None:
-    (tmp_path / "styles.css").write_text(rule)
-    page = b'<link rel="stylesheet" href="/styles.css">'
-    assert page_with_styles(page, tmp_path) == page
-
-
 def test_the_page_python_comes_in_one_archive_that_follows_every_edit(client: Client, tmp_path: Path) -> None:
     first = client.get("/app.zip")
     assert first.headers["Content-Type"] == "application/zip" and first.headers["Cache-Control"] == "no-cache"
@@ -127,46 +117,3 @@ def test_the_page_python_comes_in_one_archive_that_follows_every_edit(client: Cl
     second = client.get("/app.zip", headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200
     assert zipfile.ZipFile(io.BytesIO(second.get_data())).namelist() == ["app/__init__.py", "app/main.py", "app/views.py"]
-
-
-def test_the_app_archive_is_byte_identical_for_the_same_sources(tmp_path: Path) -> None:
-    """Deploy compares MD5s: an unchanged app must not be uploaded again."""
-    (tmp_path / "main.py").write_text("x = 1\n")
-    first = app_bundle(tmp_path)
-    (tmp_path / "main.py").touch()
-    assert app_bundle(tmp_path) == first
-
-
-def test_the_app_archive_holds_the_bytecode_the_site_s_pyodide_compiled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Beside each module, the .pyc its Python imports instead of compiling it (tests/e2e checks that
-    the real compiler's bytecode is what the page's Python takes)."""
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "views.py").write_text("VIEWS = 1\n")
-    asked = []
-
-    def compiled(sources: dict[str, str], site_root: Path) -> dict[str, bytes]:
-        asked.append((sources, site_root))
-        return {"app/__pycache__/views.cpython-314.opt-2.pyc": b"pyc"}
-
-    monkeypatch.setattr(bytecode, "compile_for_page", compiled)
-    bundle = zipfile.ZipFile(io.BytesIO(app_bundle(tmp_path / "app", tmp_path)))
-    assert asked == [({"app/views.py": "VIEWS = 1\n"}, tmp_path)]
-    assert bundle.read("app/__pycache__/views.cpython-314.opt-2.pyc") == b"pyc"
-    assert bundle.read("app/views.py") == b"VIEWS = 1\n"
-
-
-def test_without_a_built_runtime_the_page_compiles_its_python_itself(tmp_path: Path) -> None:
-    assert bytecode.compile_for_page({"app/views.py": "VIEWS = 1\n"}, tmp_path) == {}
-
-
-def test_a_compiler_that_fails_leaves_the_page_to_compile_its_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                      caplog: pytest.LogCaptureFixture) -> None:
-    """A broken runtime or Node costs the page time, not the local cloud its start."""
-    pyodide = tmp_path / "vendor" / "0123456789abcdef" / "pyodide"
-    pyodide.mkdir(parents=True)
-    (pyodide / "pyodide.mjs").write_text("throw new Error('not a Pyodide');\n")
-    (tmp_path / "vendor" / "runtime.json").write_text('{"base": "vendor/0123456789abcdef/"}')
-    if shutil.which("node") is None:
-        pytest.skip("no Node to run the compiler")
-    assert bytecode.compile_for_page({"app/views.py": "VIEWS = 1\n"}, tmp_path) == {}
-    assert "not compiled ahead" in caplog.text and "not a Pyodide" in caplog.text

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import os
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tools.site_build import build as site_build
 from tools.site_build import npm, snapshot, wheels
 from tools.site_build.compress import siblings
 from tools.site_build.pyodide_lock import MissingDependencyError, build_lock
+from tools.site_build.serve import serve
 
 UPSTREAM = {"info": {"abi_version": "2026_0", "arch": "wasm32", "platform": "emscripten_5_0_3", "python": "3.14.2"},
             "packages": {"numpy": {}}, "tool": {}}
@@ -119,6 +121,20 @@ def test_compressed_siblings_only_where_the_server_would_send_fewer_bytes(tmp_pa
     wasm = (tmp_path / "pyodide.asm.wasm").read_bytes()
     assert brotli.decompress(written[0].read_bytes()) == wasm and gzip.decompress(written[1].read_bytes()) == wasm
     assert [path.read_bytes() for path in siblings(tmp_path)] == [path.read_bytes() for path in written]
+
+
+def test_the_snapshot_s_runtime_is_served_typed_and_cross_origin_isolated_as_a_page_gets_it(tmp_path: Path) -> None:
+    """The snapshot keeps the JavaScript environment Pyodide started in: it must be the page's."""
+    (tmp_path / "pyodide").mkdir()
+    (tmp_path / "pyodide" / "pyodide.asm.wasm").write_bytes(b"\0asm\1\0\0\0")
+    (tmp_path / "pyodide" / "pyodide.mjs").write_text("export const x = 1;\n")
+    with serve(tmp_path) as site:
+        with urllib.request.urlopen(f"{site}/pyodide/pyodide.asm.wasm") as wasm:
+            assert (wasm.headers["Content-Type"], wasm.read()) == ("application/wasm", b"\0asm\1\0\0\0")
+            assert wasm.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+            assert wasm.headers["Cross-Origin-Embedder-Policy"] == "credentialless"
+        with urllib.request.urlopen(f"{site}/pyodide/pyodide.mjs") as module:
+            assert module.headers["Content-Type"] == "text/javascript; charset=utf-8"
 
 
 # The sources of PyScript's package the snapshot was last asked to hold compiled.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localcloud.site_server import APP_BUNDLE
+from sitepack.bundle import APP_BUNDLE
 from tools.site_build import botocore_data, compress, npm, pyodide_lock, snapshot, wheels
 
 log = logging.getLogger("site_build")

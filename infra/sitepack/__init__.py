@@ -1,0 +1,10 @@
+"""The page as both homes serve it: what `make deploy` stores on S3 and the local cloud serves.
+
+One package for the three that need it, none of which imports another: the site build
+(``tools.site_build``: the config naming the app archive, the server of its memory snapshot),
+the deploy (``deploy.site``: the objects it uploads) and the local cloud's site server.
+
+- ``bundle``: the page's Python in one archive, ``/app.zip``, with its bytecode (``bytecode``);
+- ``files``: each file's Content-Type, the build's compressed siblings, pages with their
+  stylesheet written in, and the headers every answer carries.
+"""

@@ -1,0 +1,112 @@
+"""The page's packaging, the same in both homes, and who may use it without the local cloud."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from sitepack import bytecode
+from sitepack.bundle import app_bundle
+from sitepack.files import content_type, page_with_styles
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Imports every module of each package named on the command line, then names the local
+# cloud's modules that came with them.
+_IMPORT_ALL = """
+import importlib, json, pkgutil, sys
+for name in sys.argv[1:]:
+    for module in pkgutil.walk_packages(importlib.import_module(name).__path__, name + "."):
+        importlib.import_module(module.name)
+print(json.dumps(sorted(name for name in sys.modules if name.partition(".")[0] == "localcloud")))
+"""
+
+
+def _local_cloud_modules_loaded_by(package: str) -> list[str]:
+    """The localcloud modules in a fresh interpreter after importing all of `package`, run from
+    the repository's root as `make` runs the deploy and the build (tests import the local cloud)."""
+    result = subprocess.run([sys.executable, "-c", _IMPORT_ALL, package], cwd=REPO_ROOT,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("package", ["deploy", "tools.site_build", "sitepack"])
+def test_the_deploy_and_the_site_build_run_without_the_local_cloud(package: str) -> None:
+    """`make deploy` needs neither moto nor the emulator, and a change to the emulator cannot
+    change what is deployed: the packaging they share lives in sitepack."""
+    assert _local_cloud_modules_loaded_by(package) == []
+
+
+def test_the_import_check_sees_the_local_cloud_when_it_is_there() -> None:
+    assert "localcloud.site_server" in _local_cloud_modules_loaded_by("localcloud")
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    ("vendor/pyodide/pyodide.mjs", "text/javascript; charset=utf-8"),
+    ("vendor/pyodide/pyodide.asm.wasm", "application/wasm"),
+    ("index.html", "text/html; charset=utf-8"),
+    ("vendor/wheels/boto3-1.44.5-py3-none-any.whl", "application/zip"),
+    ("vendor/pyodide/pyodide-lock.json", "application/json"),
+    ("assets/logo.png", "image/png"),
+    ("vendor/blob.unknownext", "application/octet-stream"),
+])
+def test_content_types_are_what_browsers_and_pyodide_expect(key: str, expected: str) -> None:
+    assert content_type(key) == expected
+
+
+@pytest.mark.parametrize("rule", ["body { background: url(assets/paw.svg); }", "@import 'more.css';",
+                                  "p::after { content: '</style><script>'; }"])
+def test_a_stylesheet_that_would_mean_something_else_inside_the_page_stays_linked(tmp_path: Path, rule: str) -> None:
+    (tmp_path / "styles.css").write_text(rule)
+    page = b'<link rel="stylesheet" href="/styles.css">'
+    assert page_with_styles(page, tmp_path) == page
+
+
+def test_the_app_archive_is_byte_identical_for_the_same_sources(tmp_path: Path) -> None:
+    """Deploy compares MD5s: an unchanged app must not be uploaded again."""
+    (tmp_path / "main.py").write_text("x = 1\n")
+    first = app_bundle(tmp_path)
+    (tmp_path / "main.py").touch()
+    assert app_bundle(tmp_path) == first
+
+
+def test_the_app_archive_holds_the_bytecode_the_site_s_pyodide_compiled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beside each module, the .pyc its Python imports instead of compiling it (tests/e2e checks that
+    the real compiler's bytecode is what the page's Python takes)."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "views.py").write_text("VIEWS = 1\n")
+    asked = []
+
+    def compiled(sources: dict[str, str], site_root: Path) -> dict[str, bytes]:
+        asked.append((sources, site_root))
+        return {"app/__pycache__/views.cpython-314.opt-2.pyc": b"pyc"}
+
+    monkeypatch.setattr(bytecode, "compile_for_page", compiled)
+    bundle = zipfile.ZipFile(io.BytesIO(app_bundle(tmp_path / "app", tmp_path)))
+    assert asked == [({"app/views.py": "VIEWS = 1\n"}, tmp_path)]
+    assert bundle.read("app/__pycache__/views.cpython-314.opt-2.pyc") == b"pyc"
+    assert bundle.read("app/views.py") == b"VIEWS = 1\n"
+
+
+def test_without_a_built_runtime_the_page_compiles_its_python_itself(tmp_path: Path) -> None:
+    assert bytecode.compile_for_page({"app/views.py": "VIEWS = 1\n"}, tmp_path) == {}
+
+
+def test_a_compiler_that_fails_leaves_the_page_to_compile_its_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """A broken runtime or Node costs the page time, not the local cloud its start or the deploy its run."""
+    pyodide = tmp_path / "vendor" / "0123456789abcdef" / "pyodide"
+    pyodide.mkdir(parents=True)
+    (pyodide / "pyodide.mjs").write_text("throw new Error('not a Pyodide');\n")
+    (tmp_path / "vendor" / "runtime.json").write_text('{"base": "vendor/0123456789abcdef/"}')
+    if shutil.which("node") is None:
+        pytest.skip("no Node to run the compiler")
+    assert bytecode.compile_for_page({"app/views.py": "VIEWS = 1\n"}, tmp_path) == {}
+    assert "not compiled ahead" in caplog.text and "not a Pyodide" in caplog.text
