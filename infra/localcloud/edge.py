@@ -18,6 +18,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from localcloud.awserrors import AwsError, s3_response
 from localcloud.services import EdgeService, Guard
 
 log = logging.getLogger("localcloud.edge")
@@ -116,9 +117,8 @@ class Edge:
         rule = self._matching_rule(request, method)
         if rule is None:
             # S3's own answer when no rule matches.
-            body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessForbidden</Code>"
-                    "<Message>CORSResponse: This CORS request is not allowed.</Message></Error>")
-            return Response(body, status=403, mimetype="application/xml")
+            return s3_response(AwsError("CORSResponse: This CORS request is not allowed.", code="AccessForbidden",
+                                        status=403))
         headers = {
             "Access-Control-Allow-Origin": request.headers["Origin"],
             "Access-Control-Allow-Methods": ", ".join(rule["AllowedMethods"]),

@@ -27,7 +27,7 @@ from werkzeug.wrappers import Request, Response
 from localcloud.access import errors
 from localcloud.access.authenticate import Authenticator, Principal
 from localcloud.access.policy import Policy, RequestContext
-from localcloud.access.responses import control_plane_error, s3_error, service_error
+from localcloud.access.responses import control_plane_error, refusal
 from localcloud.access.s3actions import UnmappedS3Request, permissions
 
 log = logging.getLogger("localcloud.access")
@@ -54,13 +54,6 @@ def _is_exempt(request: Request) -> bool:
     return target.startswith(_IDP_TARGET) and target[len(_IDP_TARGET):] in _unsigned_user_pool_operations()
 
 
-def _is_s3(request: Request) -> bool:
-    if request.headers.get("X-Amz-Target"):
-        return False
-    form = request.mimetype == "application/x-www-form-urlencoded" and request.path == "/"
-    return not (request.method == "POST" and form)
-
-
 class AccessGuard:
     """Checks one request bound for moto; answers an AWS-shaped refusal or None to let it pass."""
 
@@ -85,9 +78,7 @@ class AccessGuard:
             self._log_refusal(request, error)
             if control_plane:
                 return control_plane_error(error)
-            if _is_s3(request):
-                return s3_error(error, request, now=self._clock())
-            return service_error(error, request)
+            return refusal(error, request, now=self._clock())
         return None
 
     def _admit_to_control_plane(self, request: Request) -> None:

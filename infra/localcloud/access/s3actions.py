@@ -1,4 +1,4 @@
-"""Which IAM actions and resources an S3 REST request needs (path-style URLs, as on the edge).
+"""Which operation an S3 REST request calls and which IAM actions and resources it needs (path-style URLs).
 
 The mapping follows the S3 API reference's "Permissions" sections: multipart
 parts and completion need s3:PutObject, HEAD needs s3:GetObject, listing needs
@@ -15,36 +15,52 @@ from xml.etree import ElementTree
 
 from werkzeug.wrappers import Request
 
-_OBJECT_SUBRESOURCES = {
-    # (method, subresource) -> action; subresource "" means the object itself.
-    ("GET", ""): "GetObject", ("HEAD", ""): "GetObject", ("PUT", ""): "PutObject",
-    ("DELETE", ""): "DeleteObject", ("POST", "uploads"): "PutObject", ("POST", "uploadId"): "PutObject",
-    ("PUT", "uploadId"): "PutObject", ("GET", "uploadId"): "ListMultipartUploadParts",
-    ("DELETE", "uploadId"): "AbortMultipartUpload", ("GET", "tagging"): "GetObjectTagging",
-    ("PUT", "tagging"): "PutObjectTagging", ("DELETE", "tagging"): "DeleteObjectTagging",
-    ("GET", "acl"): "GetObjectAcl", ("PUT", "acl"): "PutObjectAcl", ("GET", "attributes"): "GetObjectAttributes",
-    ("POST", "restore"): "RestoreObject", ("POST", "select"): "GetObject", ("GET", "retention"): "GetObjectRetention",
-    ("PUT", "retention"): "PutObjectRetention", ("GET", "legal-hold"): "GetObjectLegalHold",
-    ("PUT", "legal-hold"): "PutObjectLegalHold",
+_OBJECT_OPERATIONS = {
+    # (method, subresource) -> (operation, action); subresource "" means the object itself.
+    ("GET", ""): ("GetObject", "GetObject"), ("HEAD", ""): ("HeadObject", "GetObject"),
+    ("PUT", ""): ("PutObject", "PutObject"), ("DELETE", ""): ("DeleteObject", "DeleteObject"),
+    ("POST", "uploads"): ("CreateMultipartUpload", "PutObject"),
+    ("POST", "uploadId"): ("CompleteMultipartUpload", "PutObject"), ("PUT", "uploadId"): ("UploadPart", "PutObject"),
+    ("GET", "uploadId"): ("ListParts", "ListMultipartUploadParts"),
+    ("DELETE", "uploadId"): ("AbortMultipartUpload", "AbortMultipartUpload"),
+    ("GET", "tagging"): ("GetObjectTagging", "GetObjectTagging"), ("PUT", "tagging"): ("PutObjectTagging", "PutObjectTagging"),
+    ("DELETE", "tagging"): ("DeleteObjectTagging", "DeleteObjectTagging"),
+    ("GET", "acl"): ("GetObjectAcl", "GetObjectAcl"), ("PUT", "acl"): ("PutObjectAcl", "PutObjectAcl"),
+    ("GET", "attributes"): ("GetObjectAttributes", "GetObjectAttributes"),
+    ("POST", "restore"): ("RestoreObject", "RestoreObject"), ("POST", "select"): ("SelectObjectContent", "GetObject"),
+    ("GET", "retention"): ("GetObjectRetention", "GetObjectRetention"),
+    ("PUT", "retention"): ("PutObjectRetention", "PutObjectRetention"),
+    ("GET", "legal-hold"): ("GetObjectLegalHold", "GetObjectLegalHold"),
+    ("PUT", "legal-hold"): ("PutObjectLegalHold", "PutObjectLegalHold"),
 }
-_BUCKET_ACTIONS = {
-    ("GET", ""): "ListBucket", ("HEAD", ""): "ListBucket", ("PUT", ""): "CreateBucket",
-    ("DELETE", ""): "DeleteBucket", ("GET", "uploads"): "ListBucketMultipartUploads",
-    ("GET", "versions"): "ListBucketVersions", ("GET", "location"): "GetBucketLocation",
-    ("GET", "cors"): "GetBucketCORS", ("PUT", "cors"): "PutBucketCORS", ("DELETE", "cors"): "PutBucketCORS",
-    ("GET", "policy"): "GetBucketPolicy", ("PUT", "policy"): "PutBucketPolicy", ("DELETE", "policy"): "DeleteBucketPolicy",
-    ("GET", "notification"): "GetBucketNotification", ("PUT", "notification"): "PutBucketNotification",
-    ("GET", "website"): "GetBucketWebsite", ("PUT", "website"): "PutBucketWebsite",
-    ("DELETE", "website"): "DeleteBucketWebsite", ("GET", "acl"): "GetBucketAcl", ("PUT", "acl"): "PutBucketAcl",
-    ("GET", "tagging"): "GetBucketTagging", ("PUT", "tagging"): "PutBucketTagging",
-    ("GET", "lifecycle"): "GetLifecycleConfiguration", ("PUT", "lifecycle"): "PutLifecycleConfiguration",
-    ("GET", "encryption"): "GetEncryptionConfiguration", ("PUT", "encryption"): "PutEncryptionConfiguration",
-    ("GET", "versioning"): "GetBucketVersioning", ("PUT", "versioning"): "PutBucketVersioning",
-    ("GET", "publicAccessBlock"): "GetBucketPublicAccessBlock", ("PUT", "publicAccessBlock"): "PutBucketPublicAccessBlock",
-    ("POST", "delete"): "DeleteObject",
+_BUCKET_OPERATIONS = {
+    ("GET", ""): ("ListObjects", "ListBucket"), ("HEAD", ""): ("HeadBucket", "ListBucket"),
+    ("PUT", ""): ("CreateBucket", "CreateBucket"), ("DELETE", ""): ("DeleteBucket", "DeleteBucket"),
+    ("GET", "uploads"): ("ListMultipartUploads", "ListBucketMultipartUploads"),
+    ("GET", "versions"): ("ListObjectVersions", "ListBucketVersions"),
+    ("GET", "location"): ("GetBucketLocation", "GetBucketLocation"),
+    ("GET", "cors"): ("GetBucketCors", "GetBucketCORS"), ("PUT", "cors"): ("PutBucketCors", "PutBucketCORS"),
+    ("DELETE", "cors"): ("DeleteBucketCors", "PutBucketCORS"),
+    ("GET", "policy"): ("GetBucketPolicy", "GetBucketPolicy"), ("PUT", "policy"): ("PutBucketPolicy", "PutBucketPolicy"),
+    ("DELETE", "policy"): ("DeleteBucketPolicy", "DeleteBucketPolicy"),
+    ("GET", "notification"): ("GetBucketNotificationConfiguration", "GetBucketNotification"),
+    ("PUT", "notification"): ("PutBucketNotificationConfiguration", "PutBucketNotification"),
+    ("GET", "website"): ("GetBucketWebsite", "GetBucketWebsite"), ("PUT", "website"): ("PutBucketWebsite", "PutBucketWebsite"),
+    ("DELETE", "website"): ("DeleteBucketWebsite", "DeleteBucketWebsite"),
+    ("GET", "acl"): ("GetBucketAcl", "GetBucketAcl"), ("PUT", "acl"): ("PutBucketAcl", "PutBucketAcl"),
+    ("GET", "tagging"): ("GetBucketTagging", "GetBucketTagging"), ("PUT", "tagging"): ("PutBucketTagging", "PutBucketTagging"),
+    ("GET", "lifecycle"): ("GetBucketLifecycleConfiguration", "GetLifecycleConfiguration"),
+    ("PUT", "lifecycle"): ("PutBucketLifecycleConfiguration", "PutLifecycleConfiguration"),
+    ("GET", "encryption"): ("GetBucketEncryption", "GetEncryptionConfiguration"),
+    ("PUT", "encryption"): ("PutBucketEncryption", "PutEncryptionConfiguration"),
+    ("GET", "versioning"): ("GetBucketVersioning", "GetBucketVersioning"),
+    ("PUT", "versioning"): ("PutBucketVersioning", "PutBucketVersioning"),
+    ("GET", "publicAccessBlock"): ("GetPublicAccessBlock", "GetBucketPublicAccessBlock"),
+    ("PUT", "publicAccessBlock"): ("PutPublicAccessBlock", "PutBucketPublicAccessBlock"),
+    ("POST", "delete"): ("DeleteObjects", "DeleteObject"),
 }
 # Parameters that select an operation; anything else in the query is an argument.
-_SUBRESOURCES = ({k for _, k in _OBJECT_SUBRESOURCES} | {k for _, k in _BUCKET_ACTIONS}) - {""}
+_SUBRESOURCES = ({k for _, k in _OBJECT_OPERATIONS} | {k for _, k in _BUCKET_OPERATIONS}) - {""}
 # Condition keys S3 sets for list requests (used by policies that scope listing to a prefix).
 _LIST_KEYS = {"prefix": "s3:prefix", "delimiter": "s3:delimiter", "max-keys": "s3:max-keys"}
 
@@ -75,30 +91,49 @@ def _deleted_keys(body: bytes) -> list[str]:
     return [el.text or "" for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "Key"]
 
 
-def permissions(request: Request) -> list[Permission]:
-    """Every permission the request needs; all must be allowed."""
+@dataclass(frozen=True)
+class S3Operation:
+    """What one S3 REST request is: the API operation, and the IAM action it needs on its resource."""
+
+    name: str
+    action: str
+    bucket: str
+    key: str
+
+
+def operation(request: Request) -> S3Operation:
+    """The operation a path-style S3 request calls; raises UnmappedS3Request for any other request."""
     bucket, _, key = request.path.lstrip("/").partition("/")
     method, sub = request.method.upper(), _subresource(request)
     if not bucket:
         if method == "GET":
-            return [Permission("s3:ListAllMyBuckets", "*")]
+            return S3Operation("ListBuckets", "ListAllMyBuckets", "", "")
         raise UnmappedS3Request(f"{method} /")
-    bucket_arn = f"arn:aws:s3:::{bucket}"
-    if not key:
-        action = _BUCKET_ACTIONS.get((method, sub))
-        if action is None:
-            raise UnmappedS3Request(f"{method} bucket ?{sub}")
-        if action == "DeleteObject":
-            return [Permission("s3:DeleteObject", f"{bucket_arn}/{k}")
-                    for k in _deleted_keys(request.get_data(cache=True))]
+    found = (_OBJECT_OPERATIONS if key else _BUCKET_OPERATIONS).get((method, sub))
+    if found is None:
+        raise UnmappedS3Request(f"{method} {'object' if key else 'bucket'} ?{sub}")
+    name, action = found
+    if name == "ListObjects" and request.args.get("list-type") == "2":
+        name = "ListObjectsV2"
+    elif name in ("PutObject", "UploadPart") and "x-amz-copy-source" in request.headers:
+        name = {"PutObject": "CopyObject", "UploadPart": "UploadPartCopy"}[name]
+    return S3Operation(name, action, bucket, key)
+
+
+def permissions(request: Request) -> list[Permission]:
+    """Every permission the request needs; all must be allowed."""
+    called = operation(request)
+    if not called.bucket:
+        return [Permission(f"s3:{called.action}", "*")]
+    bucket_arn = f"arn:aws:s3:::{called.bucket}"
+    if called.name == "DeleteObjects":
+        return [Permission("s3:DeleteObject", f"{bucket_arn}/{k}") for k in _deleted_keys(request.get_data(cache=True))]
+    if not called.key:
         keys = {cond: [request.args[arg]] for arg, cond in _LIST_KEYS.items() if arg in request.args}
-        return [Permission(f"s3:{action}", bucket_arn, keys)]
-    action = _OBJECT_SUBRESOURCES.get((method, sub))
-    if action is None:
-        raise UnmappedS3Request(f"{method} object ?{sub}")
-    needed = [Permission(f"s3:{action}", f"{bucket_arn}/{key}")]
+        return [Permission(f"s3:{called.action}", bucket_arn, keys)]
+    needed = [Permission(f"s3:{called.action}", f"{bucket_arn}/{called.key}")]
     copy_source = request.headers.get("x-amz-copy-source")
-    if copy_source and method == "PUT":
+    if copy_source and request.method.upper() == "PUT":
         source = unquote(copy_source.split("?", 1)[0]).lstrip("/")
         needed.append(Permission("s3:GetObject", f"arn:aws:s3:::{source}"))
     return needed

@@ -22,7 +22,13 @@ from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 from werkzeug.wrappers import Request
 
-from localcloud.access.errors import IncompleteSignature, RequestExpired, SignatureMismatch, UnsupportedSignature
+from localcloud.access.errors import (
+    AuthError,
+    IncompleteSignature,
+    RequestExpired,
+    SignatureMismatch,
+    UnsupportedSignature,
+)
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -109,6 +115,15 @@ def read_claim(request: Request) -> SignatureClaim | None:
     if "X-Amz-Signature" in request.args or "X-Amz-Credential" in request.args:
         return _query_claim(request)
     return None
+
+
+def signing_service(request: Request) -> str | None:
+    """The service a request is signed for (its credential scope), as AWS routes it; None if unsigned or unreadable."""
+    try:
+        claim = read_claim(request)
+    except AuthError:
+        return None
+    return claim.service if claim else None
 
 
 class _ExactHeaders:

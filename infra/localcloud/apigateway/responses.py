@@ -23,43 +23,32 @@ from werkzeug.wrappers import Request, Response
 from localcloud.access import errors
 from localcloud.access.authenticate import Authenticator, Principal
 from localcloud.access.policy import Policy, RequestContext
+from localcloud.access.responses import json_error
 from localcloud.apigateway.proxy import BadProxyResult, Route, build_event, match_route, proxy_response
+from localcloud.awserrors import AwsError, rest_json_response
 from localcloud.lambdaruntime.runtime import FunctionError
 
 log = logging.getLogger("localcloud.apigateway")
 
 _URL = re.compile(r"^/restapis/(?P<api>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$")
-_INVALID_SIGNATURE = ("The request signature we calculated does not match the signature you provided. Check your "
-                      "AWS Secret Access Key and signing method. Consult the service documentation for details.")
-# error class -> (x-amzn-ErrorType, message); all are 403 on API Gateway.
-_REFUSALS: dict[type[errors.AuthError], tuple[str, str | None]] = {
-    errors.MissingAuthentication: ("MissingAuthenticationTokenException", "Missing Authentication Token"),
-    errors.IncompleteSignature: ("IncompleteSignatureException", None),
-    errors.UnsupportedSignature: ("IncompleteSignatureException", None),
-    errors.UnknownAccessKey: ("UnrecognizedClientException", "The security token included in the request is invalid."),
-    errors.InvalidSessionToken: ("UnrecognizedClientException", "The security token included in the request is invalid."),
-    errors.ExpiredSessionToken: ("ExpiredTokenException", "The security token included in the request is expired"),
-    errors.SignatureMismatch: ("InvalidSignatureException", _INVALID_SIGNATURE),
-    errors.RequestExpired: ("InvalidSignatureException", None),
-}
 
 
-def _gateway_answer(status: int, body: dict[str, Any], error_type: str | None = None) -> Response:
-    headers = {"x-amzn-RequestId": str(uuid.uuid4()), "x-amz-apigw-id": uuid.uuid4().hex[:16]}
-    if error_type:
-        headers["x-amzn-ErrorType"] = error_type
-    return Response(json.dumps(body), status=status, content_type="application/json", headers=headers)
+def _gateway_error(error: AwsError, *, message_key: str = "message") -> Response:
+    response = rest_json_response(error, message_key=message_key)
+    response.headers["x-amz-apigw-id"] = uuid.uuid4().hex[:16]
+    return response
 
 
 def refusal(error: errors.AuthError) -> Response:
-    """API Gateway's answer to a request that fails IAM authentication or authorisation."""
+    """API Gateway's answer to a request that fails IAM authentication or authorisation: always 403."""
     if isinstance(error, errors.AccessDenied):
         # This one is spelled "Message" by API Gateway.
-        return _gateway_answer(403, {"Message": f"User: {error.principal_arn} is not authorized to perform: "
-                                                f"{error.action} on resource: {error.resource}"},
-                               "AccessDeniedException")
-    error_type, message = _REFUSALS[type(error)]
-    return _gateway_answer(403, {"message": message or str(error)}, error_type)
+        return _gateway_error(AwsError(f"User: {error.principal_arn} is not authorized to perform: {error.action} "
+                                       f"on resource: {error.resource}", code="AccessDeniedException", status=403),
+                              message_key="Message")
+    refused = json_error(error)
+    refused.status = 403
+    return _gateway_error(refused)
 
 
 class ApiGatewayService:
@@ -86,7 +75,7 @@ class ApiGatewayService:
         """Preflight, authenticate, authorise, invoke, map the result."""
         found = _URL.match(request.path)
         if not found or found["api"] != self._api_id or found["stage"] != self._stage:
-            return _gateway_answer(403, {"message": "Forbidden"}, "ForbiddenException")
+            return _gateway_error(AwsError("Forbidden", code="ForbiddenException", status=403))
         path = found["path"] or "/"
         matched = match_route(self._routes, request.method, path)
         if matched is None:
@@ -126,7 +115,7 @@ class ApiGatewayService:
         except (FunctionError, BadProxyResult) as exc:
             log.warning(json.dumps({"event": "integration_failed", "resource": route.resource,
                                     "identity_id": identity, "error": type(exc).__name__}))
-            return _gateway_answer(502, {"message": "Internal server error"})
+            return _gateway_error(AwsError("Internal server error", code="InternalServerErrorException", status=502))
         response.headers["x-amzn-RequestId"] = event["requestContext"]["requestId"]
         return response
 

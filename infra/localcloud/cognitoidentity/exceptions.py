@@ -1,17 +1,14 @@
-"""Cognito Identity's error types, with its status codes, so boto3 raises the same ClientError."""
+"""Cognito Identity's error types, so boto3 raises the same ClientError as against AWS."""
 
 from __future__ import annotations
 
+from localcloud.awserrors import AwsError
 
-class CognitoIdentityError(Exception):
-    """Base class; ``code`` is the ``__type`` AWS returns."""
+
+class CognitoIdentityError(AwsError):
+    """Base class; ``code`` is the ``__type`` AWS returns (Cognito Identity answers 400)."""
 
     code = "InternalErrorException"
-    status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class NotAuthorizedException(CognitoIdentityError):

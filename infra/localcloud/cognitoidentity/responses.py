@@ -9,6 +9,7 @@ from typing import Any
 from botocore import xform_name
 from werkzeug.wrappers import Request, Response
 
+from localcloud.awserrors import json_response
 from localcloud.cognitoidentity.exceptions import (
     CognitoIdentityError,
     InvalidParameterException,
@@ -47,8 +48,8 @@ class CognitoIdentityService:
                 raise InvalidParameterException("The request body must be a JSON object.")
             body = getattr(self, xform_name(operation))(params)
         except CognitoIdentityError as error:
-            return _answer({"__type": error.code, "message": error.message}, error.status, error.code)
-        return _answer(body, 200)
+            return json_response(error, content_type=CONTENT_TYPE)
+        return Response(json.dumps(body), content_type=CONTENT_TYPE, headers={"x-amzn-RequestId": str(uuid.uuid4())})
 
     def close(self) -> None:
         """Nothing runs in the background."""
@@ -71,9 +72,3 @@ def _required(params: dict[str, Any], name: str) -> str:
                                         "failed to satisfy constraint: Member must not be null")
     return value
 
-
-def _answer(body: dict[str, Any], status: int, error_type: str | None = None) -> Response:
-    headers = {"x-amzn-RequestId": str(uuid.uuid4())}
-    if error_type:
-        headers["x-amzn-ErrorType"] = error_type
-    return Response(json.dumps(body), status=status, content_type=CONTENT_TYPE, headers=headers)

@@ -2,50 +2,35 @@
 
 from __future__ import annotations
 
-import json
-
-from werkzeug.wrappers import Response
+from localcloud.awserrors import AwsError
 
 
-class MediaConvertApiError(Exception):
-    """An API error answered as AWS does: JSON ``{"message": ...}`` plus ``x-amzn-ErrorType``."""
+class MediaConvertApiError(AwsError):
+    """An API error, answered in MediaConvert's rest-json shape (see localcloud.awserrors)."""
 
     status = 500
-    error_type = "InternalServerErrorException"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def to_response(self) -> Response:
-        """The HTTP answer boto3 turns into a ClientError with this code and message."""
-        return Response(
-            json.dumps({"message": self.message}),
-            status=self.status,
-            content_type="application/json",
-            headers={"x-amzn-ErrorType": self.error_type},
-        )
+    code = "InternalServerErrorException"
 
 
 class BadRequestException(MediaConvertApiError):
     """The request is malformed, invalid, or asks for a setting the local service does not run."""
 
     status = 400
-    error_type = "BadRequestException"
+    code = "BadRequestException"
 
 
 class NotFoundException(MediaConvertApiError):
     """No job (or route) with that id."""
 
     status = 404
-    error_type = "NotFoundException"
+    code = "NotFoundException"
 
 
 class ConflictException(MediaConvertApiError):
     """The job is in a state that does not allow the operation (e.g. cancel a finished job)."""
 
     status = 409
-    error_type = "ConflictException"
+    code = "ConflictException"
 
 
 class InternalServerErrorException(MediaConvertApiError):

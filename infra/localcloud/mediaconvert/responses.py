@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from typing import Any
 
 from botocore import xform_name
 from botocore.model import OperationModel
 from werkzeug.wrappers import Request, Response
 
+from localcloud.awserrors import rest_json_response
 from localcloud.mediaconvert import wire
 from localcloud.mediaconvert.exceptions import BadRequestException, MediaConvertApiError, NotFoundException
 from localcloud.mediaconvert.models import MediaConvertBackend
 
 
+@cache
 def _routes() -> list[tuple[str, re.Pattern[str], OperationModel]]:
     """(method, path pattern, operation) for every operation in the model, like moto's _get_method_urls."""
     model = wire.service_model()
@@ -27,34 +30,38 @@ def _routes() -> list[tuple[str, re.Pattern[str], OperationModel]]:
     return routes
 
 
+def route(request: Request) -> tuple[OperationModel, dict[str, str]] | None:
+    """The operation a request calls and its URI parameters, per botocore's model; None if no route matches."""
+    for method, pattern, operation in _routes():
+        match = pattern.match(request.path)
+        if match and method == request.method:
+            return operation, match.groupdict()
+    return None
+
+
 class MediaConvertResponse:
     """Parses a request with the operation's input shape, calls the method, serialises its output."""
 
     def __init__(self, backend: MediaConvertBackend, endpoint_url: str) -> None:
         self.backend = backend
         self.endpoint_url = endpoint_url
-        self.routes = _routes()
 
     def dispatch(self, request: Request) -> Response:
         """Answer one HTTP request; every failure becomes AWS's error shape."""
         try:
-            operation, uri_params = self._route(request)
+            routed = route(request)
+            if routed is None:
+                raise NotFoundException(f"No MediaConvert operation for {request.method} {request.path}")
+            operation, uri_params = routed
             handler = getattr(self, xform_name(operation.name), None)
             if handler is None:
                 raise BadRequestException(f"{operation.name} is not supported by the local MediaConvert; see docs/mediaconvert.md")
             params = self._parse(operation, request, uri_params)
             result = handler(params)
         except MediaConvertApiError as exc:
-            return exc.to_response()
+            return rest_json_response(exc)
         body = wire.to_wire(operation.output_shape, result) if operation.output_shape else {}
         return Response(json.dumps(body), status=operation.http.get("responseCode", 200), content_type="application/json")
-
-    def _route(self, request: Request) -> tuple[OperationModel, dict[str, str]]:
-        for method, pattern, operation in self.routes:
-            match = pattern.match(request.path)
-            if match and method == request.method:
-                return operation, match.groupdict()
-        raise NotFoundException(f"No MediaConvert operation for {request.method} {request.path}")
 
     @staticmethod
     def _parse(operation: OperationModel, request: Request, uri_params: dict[str, str]) -> dict[str, Any]:
