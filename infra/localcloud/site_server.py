@@ -17,9 +17,8 @@ import hashlib
 import json
 import logging
 import re
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from werkzeug.wrappers import Request, Response
 
 from sitepack.bundle import APP_BUNDLE, app_bundle
 from sitepack.files import PREBUILT_ENCODINGS, SECURITY_HEADERS, STYLESHEET, content_type, page_with_styles
+from sitepack.loopback import running
 
 _COMPRESSIBLE = re.compile(r"^(text/|application/(javascript|json|wasm|toml|manifest\+json|x-python)|image/svg)")
 # A path segment of 8+ hex digits, or a name like app.3f9a1c2b.js, marks content-addressed files.
@@ -127,16 +127,8 @@ class SiteServer:
         return self._gzip_cache[version], "gzip"
 
 
-@contextmanager
-def serve(root: Path) -> Iterator[str]:
-    """Yield the base URL of `root` served as the local cloud serves site/ (types, compression,
-    caching, app.zip), on a free 127.0.0.1 port: for tests and benchmarks of pages."""
+def serve(root: Path) -> AbstractContextManager[str]:
+    """The base URL of `root` served as the local cloud serves site/ (types, compression, caching,
+    app.zip) on a free 127.0.0.1 port, while the block runs: for tests and benchmarks of pages."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in test/bench output
-    server = make_server("127.0.0.1", 0, SiteServer(root, config=dict), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name=f"site:{root.name}", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
+    return running(make_server("127.0.0.1", 0, SiteServer(root, config=dict), threaded=True), f"site:{root.name}")

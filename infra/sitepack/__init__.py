@@ -6,5 +6,6 @@ the deploy (``deploy.site``: the objects it uploads) and the local cloud's site 
 
 - ``bundle``: the page's Python in one archive, ``/app.zip``, with its bytecode (``bytecode``);
 - ``files``: each file's Content-Type, the build's compressed siblings, pages with their
-  stylesheet written in, and the headers every answer carries.
+  stylesheet written in, and the headers every answer carries;
+- ``loopback``: a server on a free 127.0.0.1 port while a block runs (the build's snapshot, tests).
 """

@@ -7,15 +7,15 @@ so it must be the one a page gets. A plain file server otherwise: the snapshot f
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sys
+from contextlib import AbstractContextManager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from sitepack.files import SECURITY_HEADERS, content_type
+from sitepack.loopback import running
 
 
 class _RuntimeFiles(SimpleHTTPRequestHandler):
@@ -33,15 +33,13 @@ class _RuntimeFiles(SimpleHTTPRequestHandler):
         """No line per request in the build's output."""
 
 
-@contextmanager
-def serve(root: Path) -> Iterator[str]:
-    """Yield the base URL of `root`'s files on a free 127.0.0.1 port, until the block ends."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_RuntimeFiles, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, name=f"runtime:{root.name}", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that stops reading (its page closed) is no error of the build's: no traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def serve(root: Path) -> AbstractContextManager[str]:
+    """The base URL of `root`'s files on a free 127.0.0.1 port, while the block runs."""
+    return running(_Server(("127.0.0.1", 0), partial(_RuntimeFiles, directory=str(root))), f"runtime:{root.name}")
