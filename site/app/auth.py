@@ -12,11 +12,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from .signing import Credentials
 
 GOOGLE = "accounts.google.com"
+# Cognito's answer to a guest identity id it no longer knows (pool re-created, identity merged on sign-in).
+STALE_GUEST_CODES = frozenset({"ResourceNotFoundException", "NotAuthorizedException"})
 # Renew this long before the credentials expire, so no signed request dies mid-flight.
 RENEW_MARGIN_SECONDS = 300
 RETRY_RENEW_SECONDS = 30
@@ -133,19 +135,66 @@ def exchange(client: Any, identity_pool_id: str, login: Login, identity_id: str 
             identity_id = client.get_id(IdentityPoolId=identity_pool_id, Logins=logins)["IdentityId"]
         answer = client.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        raise AuthError(f"Sign-in was refused ({code}). Please sign in again.") from exc
+        raise AuthError(f"Sign-in was refused ({_code(exc)}). Please sign in again.") from exc
+    return answer.get("IdentityId", identity_id), _credentials(answer)
+
+
+def guest_exchange(client: Any, identity_pool_id: str, identity_id: str | None = None) -> tuple[str, Credentials]:
+    """Guest credentials (the pool's unauthenticated role): GetId and GetCredentialsForIdentity without Logins.
+
+    ``identity_id`` is the guest identity this browser was given before: AWS asks clients to
+    keep reusing it rather than minting an identity per visit. If Cognito no longer knows
+    it, a new one is made.
+    """
+    from botocore.exceptions import ClientError
+
+    try:
+        if identity_id is not None:
+            try:
+                answer = client.get_credentials_for_identity(IdentityId=identity_id)
+                return answer.get("IdentityId", identity_id), _credentials(answer)
+            except ClientError as exc:
+                if _code(exc) not in STALE_GUEST_CODES:
+                    raise
+        identity_id = client.get_id(IdentityPoolId=identity_pool_id)["IdentityId"]
+        answer = client.get_credentials_for_identity(IdentityId=identity_id)
+    except ClientError as exc:
+        raise AuthError(f"This video cannot be opened right now ({_code(exc)}). Please try again later.") from exc
+    return answer.get("IdentityId", identity_id), _credentials(answer)
+
+
+def _code(error: Any) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _credentials(answer: dict[str, Any]) -> Credentials:
+    """GetCredentialsForIdentity's credentials (boto3 parses Expiration to a datetime; a raw answer has epoch seconds)."""
     raw = answer["Credentials"]
     expiration = raw["Expiration"]
     if isinstance(expiration, (int, float)):
         expiration = datetime.fromtimestamp(expiration, timezone.utc)
-    credentials = Credentials(
+    return Credentials(
         access_key_id=raw["AccessKeyId"],
         secret_access_key=raw["SecretKey"],
         session_token=raw["SessionToken"],
         expiration=expiration,
     )
-    return answer.get("IdentityId", identity_id), credentials
+
+
+def display_name(claims: dict[str, Any]) -> str | None:
+    """The name others may see on a shared video: given name, else full name; never the email."""
+    email = str(claims.get("email") or "").strip().casefold()
+    for claim in ("given_name", "name"):
+        value = " ".join(str(claims.get(claim) or "").split())
+        if value and value.casefold() != email and "@" not in value:
+            return value
+    return None
+
+
+def owner_metadata(login: Login | None) -> dict[str, str]:
+    """S3 user metadata for an upload (``x-amz-meta-owner-name``): percent-encoded UTF-8, as HTTP headers are latin-1."""
+    name = display_name(login.claims) if login else None
+    return {"owner-name": quote(name, safe="")} if name else {}
 
 
 def seconds_until_renewal(credentials: Credentials, now: datetime, margin: float = RENEW_MARGIN_SECONDS) -> float:

@@ -1,7 +1,7 @@
-"""The page's use cases: sign in and stay signed in, upload, keep the gallery fresh, play, delete.
+"""The page's use cases: sign in and stay signed in, upload, keep the gallery fresh, find, play, edit, share, delete.
 
 Sits between the session, the services (Cognito, S3, MyMedia) and the views; main.py
-only binds events to these methods.
+only binds events to these methods. A share link's watch page is watching.py's.
 """
 
 from __future__ import annotations
@@ -11,15 +11,22 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
-from .auth import GOOGLE, RETRY_RENEW_SECONDS, AuthError, Login, exchange, needs_fresh_token, seconds_until_renewal
+from . import mediaviews, playerviews, views
+from .auth import (
+    GOOGLE, RETRY_RENEW_SECONDS, AuthError, Login, exchange, needs_fresh_token, owner_metadata, seconds_until_renewal,
+)
 from .config import SiteConfig
-from .mymedia import MyMediaClient, MyMediaError, Video
+from .freshness import Recoveries, keep_fresh
+from .library import ORDERS, find_videos
+from .mymedia import MyMediaClient, MyMediaError, Video, default_title
+from .routes import watch_token
 from .s3parts import S3Multipart
 from .signin import GoogleSignIn, UserPoolSignIn, save_login, saved_login
 from .state import Session
-from .transport import LocalResumeStore, XhrPartSender, fetch_send
+from .tasks import Tasks
+from .transport import LocalResumeStore, XhrPartSender, can_share, copy_text, fetch_send, share_link
 from .upload import DONE, Upload, Uploader
-from . import mediaviews, views
+from .watching import WatchPage, recover_player
 
 logger = logging.getLogger("pettube.page")
 POLL_SECONDS = 2.5
@@ -47,15 +54,38 @@ class Controller:
         self.identity = identity_client(config)
         self.media = MyMediaClient(config.api_url, config.region, lambda: self.session.current_credentials(), fetch_send)
         self.store = LocalResumeStore()
-        self.uploader = Uploader(S3Multipart(lambda: self.session.s3(), config.originals_bucket), XhrPartSender(),
-                                 self.store, self.on_upload_change)
+        multipart = S3Multipart(lambda: self.session.s3(), config.originals_bucket,
+                                lambda: owner_metadata(self.session.login))
+        self.uploader = Uploader(multipart, XhrPartSender(), self.store, self.on_upload_change)
+        self.tasks = Tasks()
+        self.recoveries = Recoveries()
+        self.watch_page = WatchPage(config, self.identity, self.tasks, self.recoveries)
+        self.fragment = ""
+        self.query, self.order = "", ORDERS[0]
+        self.email_mode = {"form": "signin", "code": "confirm"}
         self._expected: dict[str, Video] = {}
         self._upload_status: dict[str, str] = {}
-        self._tasks: dict[str, asyncio.Task[Any]] = {}
+
+    # ------------------------------------------------------------ where the person is
+    async def route(self, fragment: str) -> None:
+        """Show the place the address names: a share link's watch page, else the workspace or sign-in."""
+        self.fragment = fragment
+        token = watch_token(fragment)
+        if token is not None:
+            await self.watch_page.open(token, signed_in=self.session.signed_in)
+            return
+        self.watch_page.close()
+        if not self.session.signed_in:
+            views.show_screen("signin")
+            return
+        views.show_screen("workspace")
+        self._show_resume_hint()
+        await self.refresh()
 
     # ------------------------------------------------------------ signing in
-    async def start(self) -> None:
+    async def start(self, fragment: str) -> None:
         """Show the right screen: resume this tab's sign-in when it is still valid."""
+        self.fragment = fragment
         try:
             await self.google.prepare(self.enter_google)
             credential = self.google.redirected_credential()
@@ -69,7 +99,7 @@ class Controller:
                 return
             except AuthError:
                 save_login(None)
-        views.show_screen("signin")
+        await self.route(fragment)
 
     async def sign_in_with_google(self) -> None:
         """The person clicked the Google button (local stand-in: popup account chooser)."""
@@ -87,16 +117,58 @@ class Controller:
         await self.enter(Login(GOOGLE, credential))
 
     async def enter(self, login: Login) -> None:
-        """Exchange the token for credentials and open the workspace."""
+        """Exchange the token for credentials, then open the workspace (or the share link being watched)."""
         identity_id, credentials = exchange(self.identity, self.config.identity_pool_id, login)
         self.session.sign_in(login, identity_id, credentials)
         save_login(login)
         logger.info("signed in")
         views.render_account(self.session.profile)
-        views.show_screen("workspace")
-        self._show_resume_hint()
-        self._run("renewal", self._renew_forever())
-        await self.refresh()
+        self.tasks.run("renewal", self._renew_forever())
+        await self.route(self.fragment)
+
+    async def submit_email(self) -> None:
+        """The email form: sign in, create an account, or ask for a password reset code."""
+        email, password = views.form_value("#email"), views.form_value("#password")
+        mode = self.email_mode["form"]
+        views.show_error("#signin-error", "")
+        views.set_busy("#email-submit", True)
+        try:
+            if mode == "signin":
+                await self.enter(await self.user_pool.sign_in(email, password))
+            elif mode == "signup":
+                await self.user_pool.sign_up(email, password)
+                self.email_mode["code"] = "confirm"
+                views.code_step(f"We sent a confirmation code to {email}.", new_password=False)
+            else:
+                await self.user_pool.forgot_password(email)
+                self.email_mode["code"] = "reset"
+                views.code_step(f"If {email} has an account, a reset code is on its way.", new_password=True)
+        except AuthError as exc:
+            views.show_error("#signin-error", str(exc))
+        finally:
+            views.set_busy("#email-submit", False)
+
+    async def submit_code(self) -> None:
+        """The mailed code: confirm a new account (and sign in), or set a new password."""
+        email, code = views.form_value("#email"), views.form_value("#code")
+        views.set_busy("#code-submit", True)
+        try:
+            if self.email_mode["code"] == "confirm":
+                await self.user_pool.confirm(email, code)
+                await self.enter(await self.user_pool.sign_in(email, views.form_value("#password")))
+            else:
+                await self.user_pool.reset_password(email, code, views.form_value("#new-password"))
+                self.choose_email_mode("signin")
+                views.show_error("#signin-error", "Password changed. Sign in with the new one.")
+        except AuthError as exc:
+            views.show_error("#signin-error", str(exc))
+        finally:
+            views.set_busy("#code-submit", False)
+
+    def choose_email_mode(self, mode: str) -> None:
+        """Sign in, create account or forgot password."""
+        self.email_mode["form"] = mode
+        views.email_mode(mode)
 
     async def _renew_forever(self) -> None:
         """Renew credentials before they expire, without the person noticing; say so only if it fails."""
@@ -132,8 +204,8 @@ class Controller:
 
     def sign_out(self) -> None:
         """Forget everything about the user in this page and this browser tab."""
-        for task in self._tasks.values():
-            task.cancel()
+        self.tasks.cancel_all()
+        self.watch_page.close()
         for upload in list(self.uploader.uploads.values()):
             self.uploader.cancel(upload.local_id)
         save_login(None)
@@ -142,7 +214,7 @@ class Controller:
         self.session = Session(self.config)
         self._expected.clear()
         views.render_account(None)
-        mediaviews.render_gallery([], loaded=False)
+        self._show_videos()
         mediaviews.clear_uploads()
         views.show_screen("signin")
 
@@ -170,11 +242,11 @@ class Controller:
             self._show_resume_hint()
         if upload.status == DONE and upload.video_id not in self._expected:
             self._expected[upload.video_id] = Video(
-                video_id=upload.video_id, title=upload.name, status="uploaded", progress=0,
+                video_id=upload.video_id, title=default_title(upload.name), status="uploaded", progress=0,
                 created_at=datetime.now(timezone.utc).isoformat(), duration_ms=None, thumbnail_url="",
                 renditions=(), failure_message="", size_bytes=upload.size)
             self._show_videos()
-            self._run("poll", self._poll())
+            self.tasks.run("poll", self._poll())
 
     # ------------------------------------------------------------ gallery
     async def refresh(self, quiet: bool = False) -> None:
@@ -195,35 +267,165 @@ class Controller:
             if upload.status == DONE and upload.video_id in settled:
                 mediaviews.remove_upload(upload.local_id)
         if self.session.anything_in_flight or self._expected:
-            self._run("poll", self._poll())
+            self.tasks.run("poll", self._poll())
+        self.tasks.run("urls", keep_fresh(lambda: [url for video in self.session.videos for url in video.urls],
+                                          self._renew_urls))
+
+    async def _renew_urls(self) -> bool:
+        """Re-list before the thumbnails' and players' URLs expire (an open player keeps its own until it fails)."""
+        await self.refresh(quiet=True)
+        return self.session.signed_in
 
     def _show_videos(self) -> None:
         listed = {video.video_id for video in self.session.videos}
         waiting = [video for video in self._expected.values() if video.video_id not in listed]
-        mediaviews.render_gallery(waiting[::-1] + self.session.videos, loaded=self.session.loaded or bool(waiting))
+        everything = waiting[::-1] + self.session.videos
+        mediaviews.render_gallery(find_videos(everything, self.query, self.order), total=len(everything),
+                                  loaded=self.session.loaded or bool(waiting), query=self.query)
+
+    def search(self, query: str) -> None:
+        """Filter My media as the person types."""
+        self.query = query
+        self._show_videos()
+
+    def sort(self, order: str) -> None:
+        """Newest first, oldest first, or by title."""
+        self.order = order if order in ORDERS else ORDERS[0]
+        self._show_videos()
 
     async def _poll(self) -> None:
         while self.session.signed_in and (self.session.anything_in_flight or self._expected):
             await asyncio.sleep(POLL_SECONDS)
             await self.refresh(quiet=True)
 
-    def _video(self, video_id: str) -> Video | None:
-        return next((video for video in self.session.videos if video.video_id == video_id), None)
+    async def act(self, action: str, data: dict[str, str]) -> None:
+        """A button with data-action in the gallery, the player or the watch page."""
+        video_id, context = data.get("id", ""), data.get("context", "card")
+        if action == "play":
+            self.play(video_id)
+        elif action == "size" and video_id:
+            self.play(video_id, data.get("label"))
+        elif action == "size":
+            self.watch_page.switch(data.get("label", ""))
+        elif action == "delete":
+            await self.delete(video_id)
+        elif action == "edit":
+            self.start_edit(video_id, context)
+        elif action == "cancel-edit":
+            self._end_edit(video_id, context)
+        elif action == "share":
+            self.open_share(video_id)
 
     def play(self, video_id: str, label: str | None = None) -> None:
         """Open the player on a rendition (720p by default) or switch to another size."""
-        video = self._video(video_id)
+        video = self.session.video(video_id)
         rendition = video.rendition(label) if video else None
         if video is None or rendition is None:
             views.toast("This video cannot be played yet.", "error")
         elif label is None:
-            mediaviews.open_player(video, rendition)
+            playerviews.open_player(video, rendition, lambda position, playing: asyncio.ensure_future(
+                recover_player(playerviews.PLAYER, lambda: self._fresh(video_id), position, playing, self.recoveries)))
         else:
-            mediaviews.switch_rendition(rendition)
+            playerviews.switch_rendition(playerviews.PLAYER, rendition)
+
+    async def _fresh(self, video_id: str) -> Video:
+        """One video with newly signed URLs (for a player whose URL expired)."""
+        video = await self.media.get_video(video_id)
+        self.session.replace_video(video)
+        return video
+
+    # ------------------------------------------------------------ details and sharing
+    def start_edit(self, video_id: str, context: str) -> None:
+        """Title and description become fields, in the card or the player."""
+        video = self.session.video(video_id)
+        if video is not None:
+            mediaviews.start_editing(video, context)
+
+    def _end_edit(self, video_id: str, context: str) -> None:
+        video = self.session.video(video_id)
+        if video is None:
+            return
+        if context == "player":
+            playerviews.player_details(video)
+        else:
+            mediaviews.stop_editing_card(video)
+            self._show_videos()
+
+    async def save_edit(self, fields: dict[str, str]) -> None:
+        """Send what changed; the API's reason for refusing shows next to the field it is about."""
+        video_id, context = fields.get("id", ""), fields.get("context", "card")
+        video = self.session.video(video_id)
+        if video is None:
+            return
+        changes = {name: fields[name] for name in ("title", "description")
+                   if name in fields and fields[name].strip() != getattr(video, name)}
+        if not changes:
+            self._end_edit(video_id, context)
+            return
+        mediaviews.show_edit_errors(video_id, context, {})
+        mediaviews.edit_busy(video_id, context, True)
+        try:
+            updated = await self.media.update(video_id, changes)
+        except MyMediaError as exc:
+            mediaviews.show_edit_errors(video_id, context, {exc.field or "": str(exc)})
+            return
+        finally:
+            mediaviews.edit_busy(video_id, context, False)
+        self._updated(updated)
+        self._end_edit(video_id, context)
+        views.toast("Saved.")
+
+    def _updated(self, video: Video) -> None:
+        """Show the API's answer for one video everywhere it is on screen."""
+        self.session.replace_video(video)
+        self._show_videos()
+        if playerviews.player_video_id() == video.video_id:
+            playerviews.player_details(video)
+
+    def open_share(self, video_id: str) -> None:
+        """The share dialog: who can watch, and the link."""
+        video = self.session.video(video_id)
+        if video is not None:
+            playerviews.open_share(video, can_share())
+
+    async def set_visibility(self, visibility: str) -> None:
+        """Private, or anyone with the link (a new link each time it is turned on)."""
+        video = self.session.video(playerviews.share_video_id())
+        if video is None:
+            return
+        playerviews.show_share_error("")
+        playerviews.share_busy(True)
+        try:
+            video = await self.media.update(video.video_id, {"visibility": visibility})
+        except MyMediaError as exc:
+            playerviews.show_share_error(str(exc))
+        else:
+            self._updated(video)
+            logger.info("visibility changed", extra={"video_id": video.video_id, "visibility": video.visibility})
+        finally:
+            playerviews.share_busy(False)
+            playerviews.update_share(video, can_share())
+
+    async def copy_link(self) -> None:
+        """Copy the share link; if the browser refuses, select it for the person to copy."""
+        video = self.session.video(playerviews.share_video_id())
+        if video is None or not video.share_url:
+            return
+        if await copy_text(video.share_url):
+            views.toast("Link copied.")
+        else:
+            playerviews.select_share_url()
+            views.toast("Copy the selected link with Ctrl+C (⌘C on a Mac).")
+
+    async def share_sheet(self) -> None:
+        """The system share sheet (phones), with the title and the link."""
+        video = self.session.video(playerviews.share_video_id())
+        if video is not None and video.share_url:
+            await share_link(video.title, video.share_url)
 
     async def delete(self, video_id: str) -> None:
         """Delete after confirmation; the card goes at once, the list is checked again after."""
-        video = self._video(video_id)
+        video = self.session.video(video_id)
         if video is None:
             return
         if not await views.confirm("Delete this video?", f"“{video.title}” and all its sizes will be removed. This cannot be undone."):
@@ -236,11 +438,3 @@ class Controller:
         self.session.forget_video(video_id)
         self._show_videos()
         views.toast(f"Deleted “{video.title}”.")
-
-    def _run(self, name: str, coroutine: Any) -> None:
-        """Run one background task per name (a second start while running is dropped)."""
-        task = self._tasks.get(name)
-        if task and not task.done():
-            coroutine.close()
-            return
-        self._tasks[name] = asyncio.ensure_future(coroutine)

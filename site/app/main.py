@@ -1,15 +1,15 @@
-"""PetTube's page: start-up and event wiring only (the work is in app.controller)."""
+"""PetTube's page: start-up, and event wiring only (the work is in app.controller, the DOM in the views)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from urllib.parse import urlsplit
 
 import js
 from pyscript import when
 
-from app import mediaviews, pyodide_fixes, views
-from app.auth import AuthError
+from app import mediaviews, playerviews, pyodide_fixes, views
 from app.config import ConfigError, SiteConfig
 from app.controller import Controller
 from app.signin import UserPoolSignIn
@@ -25,7 +25,11 @@ except (ConfigError, OSError) as exc:
 USER_POOL = UserPoolSignIn(CONFIG) if CONFIG.has_user_pool and hasattr(js, "AmazonCognitoIdentity") else None
 page = Controller(CONFIG, USER_POOL)
 views.show("#email-signin", USER_POOL is not None)
-EMAIL_MODE = {"form": "signin", "code": "confirm"}
+
+
+@when("hashchange", js.window)
+async def address_changed(event) -> None:
+    await page.route("#" + urlsplit(str(event.newURL)).fragment)
 
 
 @when("click", "#google-signin")
@@ -40,66 +44,25 @@ def signout_clicked(event) -> None:
 
 @when("click", "#email-mode [data-mode]")
 def email_mode_clicked(event) -> None:
-    mode = str(event.currentTarget.dataset.mode)
-    EMAIL_MODE["form"] = mode
-    views.email_mode(mode)
+    page.choose_email_mode(str(event.currentTarget.dataset.mode))
 
 
 @when("submit", "#email-form")
 def email_submitted(event) -> None:
     event.preventDefault()  # synchronously: an async handler runs after the browser has submitted
-    asyncio.ensure_future(submit_email())
-
-
-async def submit_email() -> None:
-    email, password = views.form_value("#email"), views.form_value("#password")
-    mode = EMAIL_MODE["form"]
-    views.show_error("#signin-error", "")
-    views.set_busy("#email-submit", True)
-    try:
-        if mode == "signin":
-            await page.enter(await USER_POOL.sign_in(email, password))
-        elif mode == "signup":
-            await USER_POOL.sign_up(email, password)
-            EMAIL_MODE["code"] = "confirm"
-            views.code_step(f"We sent a confirmation code to {email}.", new_password=False)
-        else:
-            await USER_POOL.forgot_password(email)
-            EMAIL_MODE["code"] = "reset"
-            views.code_step(f"If {email} has an account, a reset code is on its way.", new_password=True)
-    except AuthError as exc:
-        views.show_error("#signin-error", str(exc))
-    finally:
-        views.set_busy("#email-submit", False)
+    asyncio.ensure_future(page.submit_email())
 
 
 @when("submit", "#code-form")
 def code_submitted(event) -> None:
     event.preventDefault()
-    asyncio.ensure_future(submit_code())
-
-
-async def submit_code() -> None:
-    email, code = views.form_value("#email"), views.form_value("#code")
-    views.set_busy("#code-submit", True)
-    try:
-        if EMAIL_MODE["code"] == "confirm":
-            await USER_POOL.confirm(email, code)
-            await page.enter(await USER_POOL.sign_in(email, views.form_value("#password")))
-        else:
-            await USER_POOL.reset_password(email, code, views.form_value("#new-password"))
-            views.email_mode("signin")
-            views.show_error("#signin-error", "Password changed. Sign in with the new one.")
-    except AuthError as exc:
-        views.show_error("#signin-error", str(exc))
-    finally:
-        views.set_busy("#code-submit", False)
+    asyncio.ensure_future(page.submit_code())
 
 
 @when("change", "#file-input")
 def files_chosen(event) -> None:
     page.add_files(event.target.files)
-    event.target.value = ""  # choosing the same file again (to resume) fires change again
+    views.clear_file_input(event.target)
 
 
 @when("dragover", "#dropzone")
@@ -122,39 +85,59 @@ def dropped(event) -> None:
 
 @when("click", "#uploads")
 def upload_action(event) -> None:
-    button = event.target.closest("[data-action]")
-    if not button:
+    found = views.action_of(event)
+    if not found:
         return
-    action, upload_id = str(button.dataset.action), str(button.dataset.id)
+    action, data = found
     if action == "cancel":
-        page.uploader.cancel(upload_id)
+        page.uploader.cancel(data["id"])
     elif action == "retry":
-        page.uploader.retry(upload_id)
+        page.uploader.retry(data["id"])
     else:
-        mediaviews.remove_upload(upload_id)
+        mediaviews.remove_upload(data["id"])
 
 
-@when("click", "#gallery")
-async def gallery_action(event) -> None:
-    button = event.target.closest("[data-action]")
-    if not button:
-        return
-    if str(button.dataset.action) == "play":
-        page.play(str(button.dataset.id))
-    elif str(button.dataset.action) == "delete":
-        await page.delete(str(button.dataset.id))
+@when("click", "#gallery, #player, #watch-sizes")
+async def media_action(event) -> None:
+    found = views.action_of(event)
+    if found:
+        await page.act(*found)
 
 
-@when("click", "#player-sizes")
-def size_chosen(event) -> None:
-    button = event.target.closest("[data-action=size]")
-    if button:
-        page.play(str(button.dataset.id), str(button.dataset.label))
+@when("submit", "#gallery, #player")
+def details_submitted(event) -> None:
+    event.preventDefault()
+    asyncio.ensure_future(page.save_edit(views.form_fields(event.target)))
+
+
+@when("input", "#search")
+def search_typed(event) -> None:
+    page.search(str(event.target.value))
+
+
+@when("change", "#sort")
+def sort_chosen(event) -> None:
+    page.sort(str(event.target.value))
+
+
+@when("change", "#share-visibility")
+async def visibility_chosen(event) -> None:
+    await page.set_visibility(str(event.target.value))
+
+
+@when("click", "#copy-link")
+async def copy_clicked(event) -> None:
+    await page.copy_link()
+
+
+@when("click", "#system-share")
+async def share_clicked(event) -> None:
+    await page.share_sheet()
 
 
 @when("close", "#player")
 def player_closed(event) -> None:
-    mediaviews.close_player()
+    playerviews.close_player()
 
 
 @when("click", "#refresh")
@@ -167,5 +150,5 @@ def back_online(event) -> None:
     page.uploader.retry_failed()
 
 
-await page.start()  # noqa: F704
-js.document.body.dataset.ready = "true"
+await page.start(str(js.location.hash))  # noqa: F704
+views.mark_ready()

@@ -1,17 +1,18 @@
-"""The media views: upload rows with live progress, the gallery cards, the player.
+"""The media views: upload rows with live progress, the gallery's cards, editing a video's details in place.
 
-Split from views.py (same rules: the DOM only here and there, user text as text nodes).
+Split from views.py (same rules: the DOM only there and in playerviews.py, user text as text nodes).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
 from pyscript import web
 
 from .formatting import human_bytes, human_duration, human_speed, relative_date, time_left
-from .mymedia import Rendition, Video
+from .mymedia import LINK, Video
 from .upload import CANCELED, COMPLETING, DONE, FAILED, QUEUED, REFUSED, UPLOADING, Upload
 from .views import el, find, set_text, show
 
@@ -121,71 +122,165 @@ def _status(video: Video) -> Any:
     return el("div", chip, bar, cls="status-stack")
 
 
+def video_details(video: Video) -> Any:
+    """Title and description as the owner wrote them (text nodes: any Unicode, never HTML)."""
+    return el("div", el("h3", video.title, cls="video-title", title=video.title),
+              el("p", video.description, cls="video-description") if video.description else None,
+              cls="video-text")
+
+
 def video_card(video: Video, now: datetime) -> Any:
-    """One video in the gallery: thumbnail, name, length, status (and why it failed), play, delete."""
+    """One video in the gallery: thumbnail, title, description, status (and why it failed), edit, share, delete."""
     meta = " · ".join(part for part in (human_bytes(video.size_bytes) if video.size_bytes else "",
                                         relative_date(video.created_at, now)) if part)
+    shared = el("span", "Anyone with the link", cls="chip chip-link", title="Anyone with the link can watch")
+    actions = el(
+        "div",
+        el("button", "Edit", cls="btn btn-quiet", type="button", data_action="edit", data_id=video.video_id,
+           data_context="card", aria_label=f"Edit details of {video.title}"),
+        el("button", "Share", cls="btn btn-quiet", type="button", data_action="share", data_id=video.video_id,
+           aria_label=f"Share {video.title}") if video.status == "ready" else None,
+        el("button", "Delete", cls="btn btn-quiet btn-danger", type="button", data_action="delete",
+           data_id=video.video_id, aria_label=f"Delete {video.title}"),
+        cls="card-actions",
+    )
     body = el(
         "div",
-        el("h3", video.title, cls="video-title", title=video.title),
+        video_details(video),
         el("p", meta, cls="video-meta"),
-        _status(video),
+        el("div", _status(video), shared if video.visibility == LINK else None, cls="chips"),
         el("p", el("span", video.failure_message), cls="video-reason",
            title=video.failure_detail or video.failure_message)
         if video.status == "failed" and video.failure_message else None,
-        el("div", el("button", "Delete", cls="btn btn-quiet btn-danger", type="button", data_action="delete",
-                      data_id=video.video_id, aria_label=f"Delete {video.title}"), cls="card-actions"),
+        actions,
         cls="video-body",
     )
     return el("li", _thumbnail(video), body, cls=f"video-card video-{video.status}", data_video_id=video.video_id,
-              data_status=video.status)
+              data_status=video.status, data_key=_card_key(video, now))
 
 
-def render_gallery(videos: list[Video], loaded: bool) -> None:
-    """The whole gallery, or the empty state that says what to do."""
+def _card_key(video: Video, now: datetime) -> str:
+    """What a card shows, without its URLs (re-signed on every listing): a card is rebuilt only when this changes."""
+    shown = replace(video, thumbnail_url=bool(video.thumbnail_url),
+                    renditions=tuple(replace(r, url="") for r in video.renditions))
+    return str(hash((shown, relative_date(video.created_at, now))))
+
+
+def render_gallery(videos: list[Video], *, loaded: bool, total: int, query: str) -> None:
+    """The gallery in this order, or the empty state; ``total`` counts the videos before the search.
+
+    Cards are kept when nothing they show changed, and a card being edited is never
+    replaced, so polling and typing in the search box neither steal focus nor lose edits.
+    """
     now = datetime.now(timezone.utc)
-    gallery = find("#gallery")
-    gallery.innerHTML = ""
-    for video in videos:
-        gallery.append(video_card(video, now))
-    show("#empty", loaded and not videos)
+    gallery = find("#gallery")._dom_element
+    kept = {str(card.dataset.videoId): card for card in list(gallery.children)}
+    for index, video in enumerate(videos):
+        card = kept.pop(video.video_id, None)
+        if card is None or (card.dataset.key != _card_key(video, now) and not card.classList.contains("editing")):
+            fresh = video_card(video, now)._dom_element
+            if card is not None:
+                card.replaceWith(fresh)
+            card = fresh
+        else:
+            _renew_thumbnail(card, video)
+        current = gallery.children.item(index)
+        if current is None or not current.isSameNode(card):
+            gallery.insertBefore(card, current)  # moved only when out of place: focus stays
+    for card in kept.values():
+        card.remove()
+    show(".finder", total > 0)
+    show("#empty", loaded and total == 0)
     show("#gallery-loading", not loaded)
-    set_text("#media-count", f"{len(videos)} video{'s' if len(videos) != 1 else ''}" if videos else "")
+    show("#no-match", bool(total and not videos))
+    set_text("#no-match", f"No videos match “{query.strip()}”." if total and not videos else "")
+    counted = f"{len(videos)} of {total} videos" if len(videos) != total else f"{total} video{'s' if total != 1 else ''}"
+    set_text("#media-count", counted if total else "")
 
 
-def open_player(video: Video, rendition: Rendition) -> None:
-    """Play a rendition in the dialog, with a choice among the video's sizes."""
-    set_text("#player-title", video.title)
-    stage = find("#player-stage")
-    stage.innerHTML = ""
-    stage.append(el("video", controls=True, autoplay=True, playsinline=True, preload="auto", src=rendition.url,
-                    poster=video.thumbnail_url or None, aria_label=f"Video player: {video.title}"))
-    sizes = find("#player-sizes")
-    sizes.innerHTML = ""
-    for option in sorted(video.renditions, key=lambda r: min(r.width, r.height), reverse=True):
-        sizes.append(el("button", option.label, cls="size" + (" active" if option == rendition else ""), type="button",
-                        data_action="size", data_id=video.video_id, data_label=option.label,
-                        aria_pressed="true" if option == rendition else "false",
-                        title=f"{option.width}×{option.height} · {human_bytes(option.bytes)}" if option.bytes else None))
-    dialog = find("#player")
-    if not dialog.open:
-        dialog.showModal()
+def _renew_thumbnail(card: Any, video: Video) -> None:
+    """A kept card whose thumbnail has not loaded yet (lazy, or its URL expired) gets the fresh URL."""
+    image = card.querySelector("img")
+    if image and video.thumbnail_url and not (image.complete and image.naturalWidth > 0):
+        image.src = video.thumbnail_url
 
 
-def switch_rendition(rendition: Rendition) -> None:
-    """Change size mid-play, keeping the position."""
-    player = find("#player-stage video")
-    position, paused = float(player.currentTime), bool(player.paused)
-    player.src = rendition.url
-    player.currentTime = position
-    if not paused:
-        player.play()
-    for button in web.page.find("#player-sizes .size"):
-        active = button.getAttribute("data-label") == rendition.label
-        button.classList.toggle("active", active)
-        button.setAttribute("aria-pressed", "true" if active else "false")
+# ------------------------------------------------------------------ editing in place
+def edit_form(video: Video, context: str) -> Any:
+    """Title and description fields with room for the API's answer next to each (context: card or player)."""
+    prefix = f"edit-{context}-{video.video_id}"
+
+    def field(name: str, label: str, control: Any) -> Any:
+        control.setAttribute("id", f"{prefix}-{name}")
+        control.setAttribute("aria-describedby", f"{prefix}-{name}-error")
+        return el("div", el("label", label, for_=f"{prefix}-{name}"), control,
+                  el("p", cls="field-error", id=f"{prefix}-{name}-error", data_field=name, hidden=True), cls="field")
+
+    return el(
+        "form",
+        field("title", "Title", el("input", name="title", type="text", value=video.title, maxlength=100,
+                                   required=True, autocomplete="off")),
+        field("description", "Description", el("textarea", video.description, name="description", rows=3,
+                                               maxlength=2000, placeholder="What happens in this video?")),
+        el("p", cls="field-error", data_field="", role="alert", hidden=True),
+        el("div", el("button", "Save", cls="btn btn-primary", type="submit"),
+           el("button", "Cancel", cls="btn btn-quiet", type="button", data_action="cancel-edit",
+              data_id=video.video_id, data_context=context), cls="form-actions"),
+        cls="edit-form", data_id=video.video_id, data_context=context, novalidate=True,
+        aria_label=f"Edit details of {video.title}",
+    )
 
 
-def close_player() -> None:
-    """Stop playback when the dialog closes."""
-    find("#player-stage").innerHTML = ""
+def _details_slot(video_id: str, context: str) -> Any:
+    """Where a video's details show: its card's text block, or the player's information panel."""
+    if context == "player":
+        return find("#player-info")
+    found = web.page.find(f'#gallery li[data-video-id="{video_id}"] .video-text, '
+                          f'#gallery li[data-video-id="{video_id}"] .edit-form')
+    return found[0] if found else None
+
+
+def start_editing(video: Video, context: str) -> None:
+    """Swap the details for the form, title field focused."""
+    slot = _details_slot(video.video_id, context)
+    if slot is None:
+        return
+    form = edit_form(video, context)
+    if context == "player":
+        slot.innerHTML = ""
+        slot.append(form)
+    else:
+        slot.replaceWith(form._dom_element)
+        form._dom_element.closest("li").classList.add("editing")
+    form.find("input")[0].focus()
+
+
+def stop_editing_card(video: Video) -> None:
+    """Back to the card's details (saved or not); the card is rebuilt by the next render."""
+    slot = _details_slot(video.video_id, "card")
+    if slot is None:
+        return
+    card = slot._dom_element.closest("li")
+    card.classList.remove("editing")
+    card.dataset.key = ""  # rebuilt on the next render
+    slot.replaceWith(video_details(video)._dom_element)
+
+
+def edit_busy(video_id: str, context: str, busy: bool) -> None:
+    """Lock the form while the change is saved."""
+    for button in web.page.find(f'form.edit-form[data-id="{video_id}"][data-context="{context}"] button'):
+        button.disabled = busy
+
+
+def show_edit_errors(video_id: str, context: str, errors: dict[str, str]) -> None:
+    """The API's reasons next to the fields they are about (key "" for one about no field)."""
+    form = web.page.find(f'form.edit-form[data-id="{video_id}"][data-context="{context}"]')
+    if not form:
+        return
+    for slot in form[0].find(".field-error"):
+        message = errors.get(slot.getAttribute("data-field") or "", "")
+        slot.textContent = message
+        slot.hidden = not message
+        control = form[0].find(f'[name="{slot.getAttribute("data-field")}"]')
+        if control:
+            control[0].setAttribute("aria-invalid", "true" if message else "false")

@@ -1,8 +1,11 @@
-"""The MyMedia API client: the signed-in user's videos as typed records, and delete.
+"""The MyMedia API client: the signed-in user's videos as typed records, edits, delete, and shared videos.
 
 The wire shape is lambda/pettube/mymedia.py's: ``{"videos": [...], "next_cursor"}``;
-each video has ``id``, ``title``, ``status``, ``progress``, ``renditions`` (with
-presigned ``url``), ``thumbnail_url`` and ``failure`` (``{"code", "message"}`` or null).
+each video has ``id``, ``title``, ``description``, ``visibility``, ``share_url``,
+``status``, ``progress``, ``renditions`` (with presigned ``url``), ``thumbnail_url`` and
+``failure`` (``{"code", "message"}`` or null). ``GET /shared/{token}`` answers a shared
+video's ``title``, ``description``, ``duration_ms``, ``thumbnail_url``, ``renditions``
+and ``owner_name`` to anyone with guest credentials.
 
 Requests are signed with SigV4 (service ``execute-api``) in Python and sent by the
 browser's fetch; ``send`` is injected so CPython tests can answer for the browser.
@@ -13,15 +16,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
+from pathlib import PurePosixPath
 from urllib.parse import quote, urlencode
 
 from .signing import Credentials, signed_api_headers
 
 IN_FLIGHT = frozenset({"uploaded", "processing"})
 STATUSES = frozenset({"uploaded", "processing", "ready", "failed", "canceled"})
+PRIVATE, LINK = "private", "link"
+EDITABLE = ("title", "description", "visibility")
 
-# send(method, url, headers) -> (HTTP status, body text)
-Send = Callable[[str, str, dict[str, str]], Awaitable[tuple[int, str]]]
+# send(method, url, headers, body) -> (HTTP status, body text)
+Send = Callable[[str, str, dict[str, str], bytes], Awaitable[tuple[int, str]]]
 
 
 class MyMediaError(Exception):
@@ -30,6 +36,14 @@ class MyMediaError(Exception):
     def __init__(self, message: str, status: int = 0) -> None:
         super().__init__(message)
         self.status = status
+
+    @property
+    def field(self) -> str | None:
+        """The edited field a refusal (400) is about, so the page can show it next to that field."""
+        if self.status != 400:
+            return None
+        words = str(self).casefold()
+        return next((name for name in EDITABLE if name in words), None)
 
 
 @dataclass(frozen=True)
@@ -44,26 +58,17 @@ class Rendition:
     bytes: int
 
 
-@dataclass(frozen=True)
-class Video:
-    """One of the user's videos, as the gallery shows it."""
+class Playable:
+    """What the player needs of a video: its sizes and thumbnail, all presigned URLs."""
 
-    video_id: str
     title: str
-    status: str
-    progress: int
-    created_at: str
-    duration_ms: int | None
     thumbnail_url: str
     renditions: tuple[Rendition, ...]
-    failure_message: str
-    size_bytes: int
-    failure_detail: str = ""
 
     @property
-    def in_flight(self) -> bool:
-        """Still being processed: the gallery keeps polling while any video is."""
-        return self.status in IN_FLIGHT
+    def urls(self) -> list[str]:
+        """Every presigned URL of the video (they expire: see freshness.py)."""
+        return [r.url for r in self.renditions] + ([self.thumbnail_url] if self.thumbnail_url else [])
 
     def rendition(self, label: str | None = None) -> Rendition | None:
         """The rendition with ``label``, else the best one for a typical screen (720p or the nearest below)."""
@@ -77,6 +82,44 @@ class Video:
         return fitting[-1] if fitting else by_size[0]
 
 
+@dataclass(frozen=True)
+class Video(Playable):
+    """One of the user's videos, as the gallery shows it."""
+
+    video_id: str
+    title: str
+    status: str
+    progress: int
+    created_at: str
+    duration_ms: int | None
+    thumbnail_url: str
+    renditions: tuple[Rendition, ...]
+    failure_message: str
+    size_bytes: int
+    failure_detail: str = ""
+    description: str = ""
+    visibility: str = PRIVATE
+    share_url: str = ""
+
+    @property
+    def in_flight(self) -> bool:
+        """Still being processed: the gallery keeps polling while any video is."""
+        return self.status in IN_FLIGHT
+
+
+
+@dataclass(frozen=True)
+class SharedVideo(Playable):
+    """A video someone shared by link, as its watch page shows it (no id, no owner identity)."""
+
+    title: str
+    description: str
+    duration_ms: int | None
+    thumbnail_url: str
+    renditions: tuple[Rendition, ...]
+    owner_name: str
+
+
 def _int(value: Any, default: int = 0) -> int:
     try:
         return int(value)
@@ -84,10 +127,8 @@ def _int(value: Any, default: int = 0) -> int:
         return default
 
 
-def parse_video(raw: dict[str, Any]) -> Video:
-    """A typed record from one API item (unknown statuses read as processing, never crash the page)."""
-    status = str(raw.get("status", "processing"))
-    renditions = tuple(
+def _renditions(raw: dict[str, Any]) -> tuple[Rendition, ...]:
+    return tuple(
         Rendition(
             url=str(item.get("url", "")),
             label=str(item.get("label") or f"{min(_int(item.get('width')), _int(item.get('height')))}p"),
@@ -99,20 +140,50 @@ def parse_video(raw: dict[str, Any]) -> Video:
         for item in raw.get("renditions") or []
         if item.get("url")
     )
-    failure = raw.get("failure") or {}
+
+
+def _duration(raw: dict[str, Any]) -> int | None:
     duration = raw.get("duration_ms")
+    return _int(duration) if duration is not None else None
+
+
+def default_title(file_name: str) -> str:
+    """The title a new upload gets until its owner names it: the file name without its extension."""
+    return PurePosixPath(file_name).stem.strip() or file_name
+
+
+def parse_video(raw: dict[str, Any]) -> Video:
+    """A typed record from one API item (unknown statuses read as processing, never crash the page)."""
+    status = str(raw.get("status", "processing"))
+    failure = raw.get("failure") or {}
+    share_url = str(raw.get("share_url") or "")
     return Video(
         video_id=str(raw.get("id", "")),
         title=str(raw.get("title") or "Untitled video"),
         status=status if status in STATUSES else "processing",
         progress=max(0, min(100, _int(raw.get("progress")))),
         created_at=str(raw.get("created_at", "")),
-        duration_ms=_int(duration) if duration is not None else None,
+        duration_ms=_duration(raw),
         thumbnail_url=str(raw.get("thumbnail_url") or ""),
-        renditions=renditions,
+        renditions=_renditions(raw),
         failure_message=failure_reason(str(failure.get("code") or ""), str(failure.get("message") or "")),
         size_bytes=_int(raw.get("size_bytes")),
         failure_detail=str(failure.get("message") or ""),
+        description=str(raw.get("description") or ""),
+        visibility=LINK if raw.get("visibility") == LINK and share_url else PRIVATE,
+        share_url=share_url,
+    )
+
+
+def parse_shared(raw: dict[str, Any]) -> SharedVideo:
+    """A shared video from ``GET /shared/{token}``."""
+    return SharedVideo(
+        title=str(raw.get("title") or "Untitled video"),
+        description=str(raw.get("description") or ""),
+        duration_ms=_duration(raw),
+        thumbnail_url=str(raw.get("thumbnail_url") or ""),
+        renditions=_renditions(raw),
+        owner_name=str(raw.get("owner_name") or ""),
     )
 
 
@@ -157,7 +228,7 @@ def error_message(status: int, body: str) -> str:
 
 
 class MyMediaClient:
-    """Lists and deletes the caller's videos; the API decides who the caller is from the signature."""
+    """Calls the MyMedia API; the API decides who the caller is from the signature alone."""
 
     def __init__(self, api_url: str, region: str, credentials: Callable[[], Credentials], send: Send) -> None:
         self.api_url = api_url.rstrip("/")
@@ -165,12 +236,15 @@ class MyMediaClient:
         self._credentials = credentials
         self._send = send
 
-    async def _call(self, method: str, path: str, query: dict[str, str] | None = None) -> dict[str, Any]:
+    async def _call(self, method: str, path: str, query: dict[str, str] | None = None,
+                    body: dict[str, Any] | None = None) -> dict[str, Any]:
         url = f"{self.api_url}{path}"
         if query:
             url = f"{url}?{urlencode(sorted(query.items()))}"
-        headers = signed_api_headers(method, url, self._credentials(), self.region)
-        status, text = await self._send(method, url, headers)
+        payload = json.dumps(body).encode() if body is not None else b""
+        headers = signed_api_headers(method, url, self._credentials(), self.region, payload,
+                                     content_type="application/json" if body is not None else None)
+        status, text = await self._send(method, url, headers, payload)
         if not 200 <= status < 300:
             raise MyMediaError(error_message(status, text), status)
         return json.loads(text) if text.strip() else {}
@@ -188,6 +262,22 @@ class MyMediaClient:
             if not cursor:
                 return videos
 
+    async def get_video(self, video_id: str) -> Video:
+        """One of the caller's videos, with freshly signed URLs."""
+        return parse_video(await self._call("GET", _media_path(video_id)))
+
+    async def update(self, video_id: str, changes: dict[str, str]) -> Video:
+        """Change any of title, description and visibility; the API trims, checks and answers the video."""
+        return parse_video(await self._call("PATCH", _media_path(video_id), body=changes))
+
     async def delete(self, video_id: str) -> None:
         """Delete a video with all its files."""
-        await self._call("DELETE", f"/media/{quote(video_id, safe='')}")
+        await self._call("DELETE", _media_path(video_id))
+
+    async def shared(self, token: str) -> SharedVideo:
+        """A video shared by link (404 when the link is unknown, revoked, or its video gone or not ready)."""
+        return parse_shared(await self._call("GET", f"/shared/{quote(token, safe='')}"))
+
+
+def _media_path(video_id: str) -> str:
+    return f"/media/{quote(video_id, safe='')}"

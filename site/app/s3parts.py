@@ -31,14 +31,17 @@ def _transient() -> Iterator[None]:
 class S3Multipart:
     """The upload engine's ``MultipartApi`` over boto3; the client is fetched per call so renewed credentials apply."""
 
-    def __init__(self, client: Callable[[], Any], bucket: str) -> None:
+    def __init__(self, client: Callable[[], Any], bucket: str,
+                 metadata: Callable[[], dict[str, str]] = dict) -> None:
         self._client = client
         self.bucket = bucket
+        self._metadata = metadata
 
     def create(self, key: str, content_type: str) -> str:
-        """Start a multipart upload and return its id."""
+        """Start a multipart upload (with the owner's display name as user metadata) and return its id."""
         with _transient():
-            answer = self._client().create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=content_type)
+            answer = self._client().create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=content_type,
+                                                            Metadata=self._metadata())
         return answer["UploadId"]
 
     def list_parts(self, key: str, upload_id: str) -> dict[int, tuple[str, int]] | None:

@@ -31,14 +31,17 @@ class Credentials:
 
 
 def signed_api_headers(
-    method: str, url: str, credentials: Credentials, region: str, body: bytes = b""
+    method: str, url: str, credentials: Credentials, region: str, body: bytes = b"", content_type: str | None = None
 ) -> dict[str, str]:
-    """Headers that make API Gateway (AWS_IAM auth) accept this request as the signed-in identity."""
+    """Headers that make API Gateway (AWS_IAM auth) accept this request as the caller's identity (user or guest)."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials as BotoCredentials
 
-    request = AWSRequest(method=method, url=url, data=body, headers={"Accept": "application/json"})
+    headers = {"Accept": "application/json"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    request = AWSRequest(method=method, url=url, data=body, headers=headers)
     boto_credentials = BotoCredentials(
         credentials.access_key_id, credentials.secret_access_key, credentials.session_token
     )

@@ -64,6 +64,14 @@ class Session:
         self.videos = videos
         self.loaded = True
 
+    def video(self, video_id: str) -> Video | None:
+        """One listed video by id."""
+        return next((video for video in self.videos if video.video_id == video_id), None)
+
+    def replace_video(self, video: Video) -> None:
+        """The API's newer answer for one video (after an edit, or a fresh URL)."""
+        self.videos = [video if listed.video_id == video.video_id else listed for listed in self.videos]
+
     def forget_video(self, video_id: str) -> None:
         """Drop a deleted video at once, before the next listing confirms it."""
         self.videos = [video for video in self.videos if video.video_id != video_id]

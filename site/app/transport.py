@@ -1,6 +1,7 @@
-"""Browser I/O for the pure modules: part PUTs by XHR, fetch for the API, localStorage for resume.
+"""Browser I/O for the pure modules: part PUTs by XHR, fetch for the API, localStorage, clipboard and share sheet.
 
-Only this module and signin.py talk to browser APIs other than the DOM (views.py owns the DOM).
+Only this module and signin.py talk to browser APIs other than the DOM (views.py and
+mediaviews.py own the DOM).
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ import logging
 from typing import Any, Callable
 
 import js
-from pyodide.ffi import create_proxy
+from pyodide.ffi import create_proxy, to_js
 from pyscript import fetch
 
 from .mymedia import MyMediaError
 from .upload import PartError
 from .uploadplan import Part
 
+logger = logging.getLogger("pettube.page")
 STORE_PREFIX = "pettube.upload."
+GUEST_IDENTITY = "pettube.guest-identity"
 _STANDARD = set(vars(logging.makeLogRecord({})))
 
 
@@ -106,10 +109,45 @@ class LocalResumeStore:
         return found
 
 
-async def fetch_send(method: str, url: str, headers: dict[str, str]) -> tuple[int, str]:
-    """Send a signed API request with the browser's fetch; HTTP errors come back as statuses."""
+def saved_guest_identity() -> str | None:
+    """The guest identity id Cognito gave this browser before (AWS: cache it, do not mint one per visit)."""
+    return js.localStorage.getItem(GUEST_IDENTITY) or None
+
+
+def save_guest_identity(identity_id: str) -> None:
+    """Keep the guest identity id across visits (it is no secret: credentials still come from Cognito)."""
+    js.localStorage.setItem(GUEST_IDENTITY, identity_id)
+
+
+async def copy_text(text: str) -> bool:
+    """Put text on the clipboard; False when the browser refuses (no permission, no focus)."""
     try:
-        response = await fetch(url, method=method, headers=headers, mode="cors")
+        await js.navigator.clipboard.writeText(text)
+        return True
+    except Exception:  # noqa: BLE001 - a JS NotAllowedError, or no clipboard API at all
+        return False
+
+
+def can_share() -> bool:
+    """True where the browser has a system share sheet (phones, some desktops)."""
+    return hasattr(js.navigator, "share")
+
+
+async def share_link(title: str, url: str) -> None:
+    """Open the system share sheet; closing it without choosing is not an error."""
+    try:
+        await js.navigator.share(to_js({"title": title, "url": url}, dict_converter=js.Object.fromEntries))
+    except Exception:  # noqa: BLE001 - AbortError when the person closes the sheet
+        logger.info("share sheet closed")
+
+
+async def fetch_send(method: str, url: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, str]:
+    """Send a signed API request with the browser's fetch; HTTP errors come back as statuses."""
+    options: dict[str, Any] = {"method": method, "headers": headers, "mode": "cors"}
+    if body:
+        options["body"] = body.decode()  # the exact bytes that were signed (JSON is UTF-8)
+    try:
+        response = await fetch(url, **options)
         return int(response.status), str(await response.text())
     except Exception as exc:  # noqa: BLE001 - a JS TypeError: offline, DNS, CORS refused
         raise MyMediaError("Cannot reach the media service. Check your connection.") from exc

@@ -1,8 +1,11 @@
-"""Everything on screen: pure builders of pyscript.web elements and small screen updates.
+"""The page's frame on screen: element builders, screens, sign-in forms, dialogs and notices.
 
-The only module that touches the DOM. User-supplied text (file names, reasons) always
-goes in as text nodes: pyscript.web inserts a string passed at creation as HTML.
-Dynamic lists use event delegation (data-action on buttons), so nothing needs rebinding.
+The DOM is touched here and in the two modules built on this one, mediaviews.py (uploads,
+gallery, editing) and playerviews.py (players, watch page, share dialog); main.py only
+hands events over, reading them through ``action_of`` and ``form_fields``. User-supplied
+text (file names, titles, reasons) always goes in as text nodes: pyscript.web inserts a
+string passed at creation as HTML. Dynamic lists use event delegation (data-action on
+buttons), so nothing needs rebinding.
 """
 
 from __future__ import annotations
@@ -50,10 +53,38 @@ def set_text(selector: str, text: str) -> None:
 
 
 def show_screen(name: str) -> None:
-    """Switch between the boot, sign-in and workspace screens."""
-    for screen in ("boot", "signin", "workspace"):
+    """Switch between the boot, sign-in, workspace and watch screens."""
+    for screen in ("boot", "signin", "workspace", "watch"):
         show(f"#{screen}", screen == name)
     js.document.body.dataset.screen = name
+
+
+def mark_ready() -> None:
+    """The app is up (tests and tools wait for this)."""
+    js.document.body.dataset.ready = "true"
+
+
+def action_of(event: Any) -> tuple[str, dict[str, str]] | None:
+    """The data-action of the button an event came from, with the button's other data-* values."""
+    button = event.target.closest("[data-action]")
+    if not button:
+        return None
+    data = {str(key): str(value) for key, value in js.Object.entries(button.dataset)}
+    return data.pop("action"), data
+
+
+def form_fields(form: Any) -> dict[str, str]:
+    """A submitted form's named text fields and its own data-* values."""
+    fields = {str(key): str(value) for key, value in js.Object.entries(form.dataset)}
+    for control in form.elements:
+        if control.name:
+            fields[str(control.name)] = str(control.value)
+    return fields
+
+
+def clear_file_input(input_element: Any) -> None:
+    """Let choosing the same file again (to resume) fire change again."""
+    input_element.value = ""
 
 
 def boot_failed(message: str) -> None:

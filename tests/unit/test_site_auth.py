@@ -16,8 +16,11 @@ from app.auth import (
     TokenError,
     authorize_url,
     credential_from_fragment,
+    display_name,
     exchange,
+    guest_exchange,
     needs_fresh_token,
+    owner_metadata,
     seconds_until_renewal,
 )
 from app.config import ConfigError, SiteConfig
@@ -128,3 +131,49 @@ def test_a_broken_site_config_names_what_is_wrong() -> None:
     with pytest.raises(ConfigError, match="aws_endpoint"):
         SiteConfig.from_dict({"mode": "local", "region": "r", "api_url": "a", "identity_pool_id": "p",
                               "originals_bucket": "b"})
+
+
+def test_a_guest_gets_credentials_without_any_login_and_keeps_its_identity() -> None:
+    with mock_aws():
+        client = boto3.client("cognito-identity", region_name="us-east-1")
+        pool = client.create_identity_pool(IdentityPoolName="pettube", AllowUnauthenticatedIdentities=True)["IdentityPoolId"]
+        identity_id, credentials = guest_exchange(client, pool)
+        again, _ = guest_exchange(client, pool, identity_id)
+    assert identity_id.startswith("us-east-1:") and again == identity_id
+    assert credentials.session_token and credentials.expiration.tzinfo is not None
+
+
+def test_a_guest_identity_cognito_forgot_is_replaced_by_a_new_one() -> None:
+    client = boto3.client("cognito-identity", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    answer = {"IdentityId": "us-east-1:new", "Credentials": {"AccessKeyId": "AK", "SecretKey": "SK", "SessionToken": "ST",
+                                                             "Expiration": NOW + timedelta(hours=1)}}
+    with Stubber(client) as stub:
+        stub.add_client_error("get_credentials_for_identity", "ResourceNotFoundException", "Identity not found")
+        stub.add_response("get_id", {"IdentityId": "us-east-1:new"}, {"IdentityPoolId": "us-east-1:pool"})
+        stub.add_response("get_credentials_for_identity", answer, {"IdentityId": "us-east-1:new"})
+        identity_id, credentials = guest_exchange(client, "us-east-1:pool", "us-east-1:old")
+    assert identity_id == "us-east-1:new" and credentials.access_key_id == "AK"
+
+
+def test_a_pool_that_refuses_guests_is_a_clear_error() -> None:
+    client = boto3.client("cognito-identity", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        stub.add_client_error("get_id", "NotAuthorizedException", "Unauthenticated access is not supported for this identity pool.")
+        with pytest.raises(AuthError, match=r"cannot be opened right now \(NotAuthorizedException\)"):
+            guest_exchange(client, "us-east-1:pool")
+
+
+@pytest.mark.parametrize(("claims", "name"), [
+    ({"given_name": "Julie", "name": "Julie Martin", "email": "julie@example.com"}, "Julie"),
+    ({"name": "  Bob   Okafor ", "email": "bob@example.com"}, "Bob Okafor"),
+    ({"name": "dora@example.com", "email": "dora@example.com"}, None),
+    ({"email": "dora@example.com", "cognito:username": "0f8fad5b"}, None),
+])
+def test_the_name_others_see_is_the_given_or_full_name_never_the_email(claims: dict, name: str | None) -> None:
+    assert display_name(claims) == name
+
+
+def test_the_owners_name_travels_as_percent_encoded_s3_metadata() -> None:
+    assert owner_metadata(Login(GOOGLE, jwt({**JULIE, "given_name": "Zoë & co"}))) == {"owner-name": "Zo%C3%AB%20%26%20co"}
+    assert owner_metadata(Login(GOOGLE, jwt({"email": "dora@example.com"}))) == {}
+    assert owner_metadata(None) == {}

@@ -1,4 +1,4 @@
-"""The gallery's data: MyMedia answers as typed videos, signed requests, readable errors."""
+"""The gallery's data: MyMedia answers as typed videos, signed requests and edits, shared videos, readable errors."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
+import json
+import time
+
 import pytest
-from app.mymedia import MyMediaClient, MyMediaError, parse_page, parse_video
+from app.mymedia import MyMediaClient, MyMediaError, default_title, parse_page, parse_shared, parse_video
 from app.signing import Credentials
+from localcloud.access.sigv4 import read_claim, verify
+from werkzeug.test import EnvironBuilder
 
 CREDENTIALS = Credentials("ASIAEXAMPLE", "secret", "session-token", datetime.now(timezone.utc) + timedelta(hours=1))
 READY = {
@@ -56,7 +61,7 @@ def test_a_page_gives_videos_and_the_next_cursor() -> None:
 def fake_api(pages: dict[str | None, dict], log: list) -> object:
     import json
 
-    async def send(method: str, url: str, headers: dict[str, str]) -> tuple[int, str]:
+    async def send(method: str, url: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, str]:
         log.append((method, url, headers))
         if method == "DELETE":
             return (404, json.dumps({"error": "not_found", "message": "No such video."})) if url.endswith("gone") else (204, "")
@@ -104,3 +109,85 @@ def test_a_check_failure_keeps_its_own_readable_message() -> None:
     video = parse_video({"id": "v8", "status": "failed",
                          "failure": {"code": "FileTooLarge", "message": "“big.mp4” is 6 GB; the limit is 5 GB."}})
     assert video.failure_message == "“big.mp4” is 6 GB; the limit is 5 GB."
+
+
+SHARED = "https://pettube.example/#/watch/Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2Rl"
+
+
+def test_a_shared_video_carries_its_details_and_link_and_a_private_one_none() -> None:
+    shared = parse_video({**READY, "description": "Rex meets the neighbour's cat.", "visibility": "link",
+                          "share_url": SHARED})
+    private = parse_video({**READY, "visibility": "private", "share_url": None})
+    assert (shared.visibility, shared.share_url, shared.description) == ("link", SHARED, "Rex meets the neighbour's cat.")
+    assert (private.visibility, private.share_url, private.description) == ("private", "", "")
+    assert len(shared.urls) == 4  # three sizes and the thumbnail, all presigned
+
+
+def test_a_new_uploads_title_is_its_file_name_without_the_extension() -> None:
+    assert default_title("Rex & friends.final.mp4") == "Rex & friends.final"
+    assert default_title("mia") == "mia"
+    assert default_title(".mp4") == ".mp4"
+
+
+def test_the_watch_page_reads_a_shared_video_with_the_owners_name_only() -> None:
+    video = parse_shared({"title": "Zoomies", "description": "", "duration_ms": 5000, "thumbnail_url": "http://t",
+                          "renditions": READY["renditions"], "owner_name": "Julie"})
+    assert (video.title, video.owner_name, video.duration_ms) == ("Zoomies", "Julie", 5000)
+    assert video.rendition().label == "720p"
+    assert parse_shared({"title": "x", "renditions": [], "owner_name": None}).owner_name == ""
+
+
+class Api:
+    """Answers one request, and keeps it as the API Gateway would receive it."""
+
+    def __init__(self, status: int, answer: dict) -> None:
+        self.status, self.answer, self.requests = status, answer, []
+
+    async def send(self, method: str, url: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, str]:
+        self.requests.append((method, url, headers, body))
+        return self.status, json.dumps(self.answer)
+
+
+def arrived(method: str, url: str, headers: dict[str, str], body: bytes):
+    """The request as a server sees it: the browser adds Host from the URL."""
+    parts = urlsplit(url)
+    return EnvironBuilder(method=method, base_url=f"{parts.scheme}://{parts.netloc}", path=parts.path,
+                          query_string=parts.query, headers={**headers, "Host": parts.netloc}, data=body).get_request()
+
+
+def test_an_edit_is_a_patch_whose_json_body_is_covered_by_the_signature() -> None:
+    api = Api(200, {**READY, "title": "Rex and the cat", "description": "A tense moment."})
+    client = MyMediaClient("http://127.0.0.1:5/prod", "us-east-1", lambda: CREDENTIALS, api.send)
+    video = asyncio.run(client.update(READY["id"], {"title": "Rex and the cat", "description": "A tense moment."}))
+    assert video.title == "Rex and the cat" and video.description == "A tense moment."
+    method, url, headers, body = api.requests[0]
+    assert (method, urlsplit(url).path) == ("PATCH", f"/prod/media/{READY['id']}")
+    assert json.loads(body) == {"title": "Rex and the cat", "description": "A tense moment."}
+    request = arrived(method, url, headers, body)
+    verify(request, read_claim(request), "secret", now=time.time())  # what the API's IAM check does
+    tampered = arrived(method, url, headers, body.replace(b"cat", b"dog"))
+    with pytest.raises(Exception, match="signature"):
+        verify(tampered, read_claim(tampered), "secret", now=time.time())
+
+
+@pytest.mark.parametrize(("message", "field"), [
+    ("title must be 1 to 100 characters after trimming.", "title"),
+    ("Description must be at most 2000 characters.", "description"),
+    ("visibility must be one of private, link.", "visibility"),
+    ("The body must be a JSON object.", None),
+])
+def test_a_refused_edit_names_the_field_it_is_about(message: str, field: str | None) -> None:
+    api = Api(400, {"error": "BadRequest", "message": message})
+    client = MyMediaClient("http://api", "us-east-1", lambda: CREDENTIALS, api.send)
+    with pytest.raises(MyMediaError) as refused:
+        asyncio.run(client.update("v1", {"title": ""}))
+    assert str(refused.value) == message and refused.value.field == field
+
+
+def test_a_share_link_that_leads_nowhere_is_a_404_and_the_token_is_a_single_path_segment() -> None:
+    api = Api(404, {"error": "NotFound", "message": "This video is not available."})
+    client = MyMediaClient("http://api/prod", "us-east-1", lambda: CREDENTIALS, api.send)
+    with pytest.raises(MyMediaError, match="This video is not available.") as missing:
+        asyncio.run(client.shared("abc/../media"))
+    assert missing.value.status == 404
+    assert api.requests[0][1] == "http://api/prod/shared/abc%2F..%2Fmedia"

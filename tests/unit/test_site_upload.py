@@ -74,13 +74,14 @@ def s3() -> Any:
         yield client
 
 
-def run(sender: HttpSender, store: MemoryStore, s3: Any, data: bytes, *, name: str = "rex.mp4", **options: Any) -> Upload:
+def run(sender: HttpSender, store: MemoryStore, s3: Any, data: bytes, *, name: str = "rex.mp4",
+        metadata: dict[str, str] | None = None, **options: Any) -> Upload:
     """Upload ``data`` to completion (or failure) and return the upload as the page would show it."""
     changes: list[str] = []
 
     async def go() -> Upload:
         uploader = Uploader(
-            S3Multipart(lambda: s3, BUCKET), sender, store, lambda up: changes.append(up.status),
+            S3Multipart(lambda: s3, BUCKET, lambda: metadata or {}), sender, store, lambda up: changes.append(up.status),
             sleep=lambda seconds: asyncio.sleep(0), **options,
         )
         upload = uploader.add(data, name=name, size=len(data), content_type="video/mp4",
@@ -101,6 +102,12 @@ def test_a_file_arrives_whole_under_the_owner_prefix(s3: Any) -> None:
     assert hashlib.sha256(stored["Body"].read()).digest() == hashlib.sha256(data).digest()
     assert stored["ContentType"] == "video/mp4"
     assert sorted(sender.calls) == [1, 2, 3]
+
+
+def test_the_owners_display_name_arrives_as_user_metadata_of_the_object(s3: Any) -> None:
+    upload = run(HttpSender(), MemoryStore(), s3, os.urandom(MIB), metadata={"owner-name": "Zo%C3%AB"})
+    stored = s3.head_object(Bucket=BUCKET, Key=upload.key)
+    assert stored["Metadata"] == {"owner-name": "Zo%C3%AB"}  # x-amz-meta-owner-name, read by the upload Lambda
 
 
 def test_no_more_parts_than_the_limit_are_in_flight(s3: Any) -> None:

@@ -1,0 +1,133 @@
+"""A share link's watch page: guest credentials, the shared video, fresh URLs for as long as it is open.
+
+Anyone may open ``#/watch/<token>``: the page asks Cognito for guest credentials (the
+identity pool's unauthenticated role, which may call nothing but ``GET /shared/*``) and
+signs its API call with them exactly as a signed-in page signs its own. The watch page
+always uses guest credentials, also for a signed-in visitor: it shows what anyone with
+the link sees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from . import playerviews, views
+from .auth import AuthError, guest_exchange, seconds_until_renewal
+from .config import SiteConfig
+from .freshness import Recoveries, keep_fresh
+from .mymedia import MyMediaClient, MyMediaError, Playable, SharedVideo
+from .signing import Credentials
+from .tasks import Tasks
+from .transport import fetch_send, save_guest_identity, saved_guest_identity
+
+logger = logging.getLogger("pettube.page")
+NOT_AVAILABLE = ("This video is not available",
+                 "Its owner may have stopped sharing it, or it was deleted. Check the link you were sent.")
+
+
+async def recover_player(stage: str, fresh: Callable[[], Awaitable[Playable]], position: float, playing: bool,
+                         recoveries: Recoveries) -> None:
+    """A player's URL failed (expired mid-watch, mostly): a fresh one continues at the same place, as it was."""
+    if not recoveries.allow(stage):
+        views.toast("This video could not be played. Please try again later.", "error")
+        return
+    label = playerviews.playing_label(stage)
+    try:
+        video = await fresh()
+    except (MyMediaError, AuthError) as exc:
+        views.toast(str(exc), "error")
+        return
+    rendition = video.rendition(label)
+    if rendition is not None:
+        playerviews.resume_at(stage, rendition.url, position, playing)
+        playerviews.renew_poster(stage, video)
+        logger.info("player resumed with a fresh URL", extra={"position": round(position, 1), "playing": playing})
+
+
+class WatchPage:
+    """The watch screen's state: which link is open and the guest credentials to read it with."""
+
+    def __init__(self, config: SiteConfig, identity: Any, tasks: Tasks, recoveries: Recoveries) -> None:
+        self.config = config
+        self.identity = identity
+        self.tasks = tasks
+        self.recoveries = recoveries
+        self.token: str | None = None
+        self.video: SharedVideo | None = None
+        self._guest: Credentials | None = None
+        self.media = MyMediaClient(config.api_url, config.region, self._credentials, fetch_send)
+
+    def _credentials(self) -> Credentials:
+        """Guest credentials, fetched again shortly before they expire (a watch page may stay open for hours)."""
+        if self._guest is None or seconds_until_renewal(self._guest, datetime.now(timezone.utc)) <= 0:
+            identity_id, self._guest = guest_exchange(self.identity, self.config.identity_pool_id,
+                                                      saved_guest_identity())
+            save_guest_identity(identity_id)
+            logger.info("guest credentials", extra={"expires": self._guest.expiration.isoformat()})
+        return self._guest
+
+    async def open(self, token: str, signed_in: bool) -> None:
+        """Show the shared video, or say clearly that it is not available."""
+        self.close()
+        self.token = token
+        views.show_screen("watch")
+        playerviews.watch_loading()
+        if not token:  # not the shape of any link PetTube makes
+            playerviews.watch_missing(*NOT_AVAILABLE)
+            return
+        try:
+            video = await self.media.shared(token)
+        except (MyMediaError, AuthError) as exc:
+            if getattr(exc, "status", 0) == 404:
+                playerviews.watch_missing(*NOT_AVAILABLE)
+            else:
+                playerviews.watch_missing("This video could not be loaded", str(exc))
+            return
+        rendition = video.rendition()
+        if token != self.token:  # the person went elsewhere meanwhile
+            return
+        if rendition is None:
+            playerviews.watch_missing(*NOT_AVAILABLE)
+            return
+        self.video = video
+        playerviews.render_watch(video, rendition, self._failed, signed_in)
+        self.tasks.restart("watch-urls", keep_fresh(lambda: self.video.urls if self.video else [], self._renew))
+
+    def switch(self, label: str) -> None:
+        """Another size of the shared video."""
+        rendition = self.video.rendition(label) if self.video else None
+        if rendition is not None:
+            playerviews.switch_rendition(playerviews.WATCH, rendition)
+
+    def close(self) -> None:
+        """Leaving the watch page: stop the video and its renewals."""
+        if self.token is not None:
+            self.tasks.cancel("watch-urls")
+            playerviews.leave_watch()
+        self.token, self.video = None, None
+
+    async def _renew(self) -> bool:
+        """Fresh URLs before the current ones expire; False once the link stops working."""
+        token = self.token
+        if not token:
+            return False
+        try:
+            self.video = await self.media.shared(token)
+        except MyMediaError as exc:
+            logger.info("shared video not renewed", extra={"status": exc.status})
+            return exc.status != 404
+        except AuthError:
+            logger.info("guest credentials not renewed")
+            return True
+        playerviews.renew_poster(playerviews.WATCH, self.video)
+        return True
+
+    def _failed(self, position: float, playing: bool) -> None:
+        token = self.token
+        if token:
+            asyncio.ensure_future(recover_player(playerviews.WATCH, lambda: self.media.shared(token), position,
+                                                 playing, self.recoveries))
