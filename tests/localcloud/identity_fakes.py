@@ -17,6 +17,8 @@ from botocore.utils import percent_encode_sequence
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request
 
+from localcloud.access.credentials import CredentialAuthority, SessionCredentials
+from localcloud.access.roles import pool_roles
 from localcloud.services import ServiceContext
 from localcloud.stack import Stack
 
@@ -65,6 +67,15 @@ def stack() -> Stack:
         _STACK = Stack({"GoogleClientId": GOOGLE_CLIENT_ID, "SiteOrigin": SITE},
                        attributes={("SiteDistribution", "DomainName"): host, ("SiteBucket", "WebsiteURL"): SITE})
     return _STACK
+
+
+def session_for(authority: CredentialAuthority, identity_id: str, google_subject: str | None) -> SessionCredentials:
+    """What the local Cognito Identity issues: a Google user's credentials, or a guest's for no subject."""
+    kind = "unauthenticated" if google_subject is None else "authenticated"
+    return authority.issue(identity_id=identity_id, identity_pool_id=stack().physical_name("IdentityPool"),
+                           role_arn=pool_roles(stack()).by_kind[kind],
+                           login_provider="" if google_subject is None else "accounts.google.com",
+                           subject=google_subject or "")
 
 
 def make_ctx(state_dir: Path, runtime: Any = None) -> ServiceContext:

@@ -18,6 +18,7 @@ from identity_fakes import (
     FakeClock,
     make_ctx,
     presigned,
+    session_for,
     signed,
     stack,
     to_werkzeug,
@@ -32,7 +33,8 @@ from localcloud.access.policy import Policy, RequestContext
 from localcloud.edge import Edge
 
 BUCKET = stack().physical_name("OriginalsBucket")
-JULIE, BOB = f"us-east-1:{uuid.uuid4()}", f"us-east-1:{uuid.uuid4()}"
+TRANSCODED = stack().physical_name("TranscodedBucket")
+JULIE, BOB, GUEST = (f"us-east-1:{uuid.uuid4()}" for _ in range(3))
 
 
 class Setup:
@@ -44,12 +46,11 @@ class Setup:
         self.guard = access.create(make_ctx(state_dir), clock=self.clock)
         self.edge = Edge(DomainDispatcherApplication(create_backend_app), [], [self.guard], lambda bucket: [])
         authority = CredentialAuthority.for_state_dir(state_dir, clock=self.clock)
-        self.creds = {name: authority.issue(identity_id=iid, identity_pool_id=stack().physical_name("IdentityPool"),
-                                            login_provider="accounts.google.com", subject=name)
-                      for name, iid in (("julie", JULIE), ("bob", BOB))}
+        self.creds = {name: session_for(authority, iid, name) for name, iid in (("julie", JULIE), ("bob", BOB))}
+        self.creds["guest"] = session_for(authority, GUEST, None)
         self.admin = self.client("s3", ADMIN_KEY, ADMIN_SECRET)
-        if BUCKET not in [b["Name"] for b in self.admin.list_buckets()["Buckets"]]:
-            self.admin.create_bucket(Bucket=BUCKET)
+        for bucket in {BUCKET, TRANSCODED} - {b["Name"] for b in self.admin.list_buckets()["Buckets"]}:
+            self.admin.create_bucket(Bucket=bucket)
 
     def client(self, service: str, key: str, secret: str, token: str | None = None) -> Any:
         # Like the web app and MyMedia: SigV4 presigned URLs (S3 refuses SigV2 on new buckets).
@@ -118,6 +119,23 @@ def test_julie_cannot_put_get_or_list_under_bobs_prefix(setup: Setup) -> None:
     assert _code(lambda: julie.copy_object(Bucket=BUCKET, Key=f"{JULIE}/v1/stolen.mp4",
                                            CopySource={"Bucket": BUCKET, "Key": f"{BOB}/v1/dog.mp4"})) == "AccessDenied"
     assert setup.admin.get_object(Bucket=BUCKET, Key=f"{BOB}/v1/dog.mp4")["Body"].read() == b"woof"
+
+
+def test_a_guest_can_neither_upload_nor_list_nor_read_either_bucket(setup: Setup) -> None:
+    """The guest role grants nothing on S3, not even under the guest's own identity id."""
+    setup.admin.put_object(Bucket=TRANSCODED, Key=f"{JULIE}/v1/cat_360p.mp4", Body=b"meow")
+    setup.admin.put_object(Bucket=BUCKET, Key=f"{JULIE}/v1/cat.mp4", Body=b"meow")
+    guest = setup.of("guest")
+    attempts = [
+        lambda: guest.put_object(Bucket=BUCKET, Key=f"{GUEST}/v1/mine.mp4", Body=b"x"),
+        lambda: guest.create_multipart_upload(Bucket=BUCKET, Key=f"{GUEST}/v1/mine.mp4"),
+        lambda: guest.list_objects_v2(Bucket=BUCKET, Prefix=f"{GUEST}/"),
+        lambda: guest.list_objects_v2(Bucket=TRANSCODED),
+        lambda: guest.get_object(Bucket=BUCKET, Key=f"{JULIE}/v1/cat.mp4"),
+        lambda: guest.get_object(Bucket=TRANSCODED, Key=f"{JULIE}/v1/cat_360p.mp4"),
+    ]
+    assert [_code(attempt) for attempt in attempts] == ["AccessDenied"] * len(attempts)
+    assert _code(lambda: setup.of("guest", "dynamodb").list_tables()) == "AccessDeniedException"
 
 
 def test_role_credentials_reach_no_other_service(setup: Setup) -> None:

@@ -16,6 +16,7 @@ from identity_fakes import (
     FakeClock,
     FakeRuntime,
     make_ctx,
+    session_for,
     signed,
     stack,
     to_werkzeug,
@@ -28,6 +29,7 @@ from localcloud.lambdaruntime.runtime import FunctionError
 
 API = f"{EDGE}/restapis/{stack().physical_name('MyMediaApi')}/prod/_user_request_"
 JULIE, BOB = "us-east-1:11111111-1111-4111-8111-111111111111", "us-east-1:22222222-2222-4222-8222-222222222222"
+GUEST = "us-east-1:33333333-3333-4333-8333-333333333333"
 
 
 class Gateway:
@@ -37,16 +39,19 @@ class Gateway:
         self.clock = FakeClock()
         self.runtime = FakeRuntime()
         self.service = apigateway.create(make_ctx(state_dir, self.runtime), clock=self.clock)
-        julie = CredentialAuthority.for_state_dir(state_dir, clock=self.clock).issue(
-            identity_id=JULIE, identity_pool_id=stack().physical_name("IdentityPool"),
-            login_provider="accounts.google.com", subject="104650192837465012345")
+        authority = CredentialAuthority.for_state_dir(state_dir, clock=self.clock)
+        julie, guest = session_for(authority, JULIE, "104650192837465012345"), session_for(authority, GUEST, None)
         self.julie = Credentials(julie.access_key_id, julie.secret_access_key, julie.session_token)
+        self.guest = Credentials(guest.access_key_id, guest.secret_access_key, guest.session_token)
 
     def call(self, request: Request) -> Response:
         return self.service.dispatch(request)
 
     def as_julie(self, method: str, path: str, **kwargs: Any) -> Response:
         return self.call(signed(method, API + path, self.julie, service="execute-api", **kwargs))
+
+    def as_guest(self, method: str, path: str, **kwargs: Any) -> Response:
+        return self.call(signed(method, API + path, self.guest, service="execute-api", **kwargs))
 
     def last_event(self) -> dict[str, Any]:
         return self.runtime.calls[-1][1]
@@ -76,6 +81,21 @@ def test_a_signed_request_reaches_mymedia_with_julies_identity(gateway: Gateway)
     assert identity["cognitoAuthenticationType"] == "authenticated"
     assert identity["cognitoIdentityPoolId"] == stack().physical_name("IdentityPool")
     assert event["requestContext"]["stage"] == "prod" and event["requestContext"]["accountId"] == "123456789012"
+
+
+def test_a_guest_reaches_only_get_shared_as_an_unauthenticated_identity(gateway: Gateway) -> None:
+    gateway.runtime.result = {"statusCode": 404, "body": json.dumps({"error": "NotFound"})}
+    assert gateway.as_guest("GET", "/shared/any-token-at-all").status_code == 404  # the function's own answer
+    event = gateway.last_event()
+    assert event["resource"] == "/shared/{token}" and event["pathParameters"] == {"token": "any-token-at-all"}
+    identity = event["requestContext"]["identity"]
+    assert (identity["cognitoIdentityId"], identity["cognitoAuthenticationType"]) == (GUEST, "unauthenticated")
+    assert identity["cognitoAuthenticationProvider"] is None
+    refused = [gateway.as_guest("GET", "/media"), gateway.as_guest("GET", "/media/v1"),
+               gateway.as_guest("PATCH", "/media/v1", body=b'{"visibility": "link"}'),
+               gateway.as_guest("DELETE", "/media/v1")]
+    assert [_refusal(reply)[:2] for reply in refused] == [(403, "AccessDeniedException")] * 4
+    assert len(gateway.runtime.calls) == 1
 
 
 def test_bobs_id_anywhere_in_the_request_does_not_change_the_identity(gateway: Gateway) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +23,10 @@ from moto import mock_aws
 from werkzeug.test import Client
 
 from localcloud import cognitoidentity
+from localcloud.access.credentials import CredentialAuthority
+from localcloud.access.roles import pool_roles
+from localcloud.cognitoidentity.models import IdentityPoolBackend, IdentityStore, PoolConfig
+from localcloud.cognitoidentity.responses import CognitoIdentityService
 from localcloud.idp.app import IdentityProvider
 from localcloud.idp.keys import load_signing_key
 from localcloud.idp.users import USERS
@@ -115,9 +121,35 @@ def test_unknown_pool_and_identity_are_not_found(identity: Any, idp: IdentityPro
         "ResourceNotFoundException"
 
 
-def test_no_logins_means_no_identity(identity: Any) -> None:
-    code, message = _error(lambda: identity.get_id(IdentityPoolId=POOL))
-    assert code == "NotAuthorizedException" and "Unauthenticated access is not supported" in message
+def test_a_guest_gets_a_new_identity_and_credentials_of_the_pools_unauthenticated_role(
+        identity: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="localcloud.cognitoidentity")
+    guest, other = (identity.get_id(IdentityPoolId=POOL)["IdentityId"] for _ in range(2))
+    assert guest != other and guest.startswith("us-east-1:")
+    answer = identity.get_credentials_for_identity(IdentityId=guest)["Credentials"]
+    session = CredentialAuthority.for_state_dir(tmp_path).resolve(answer["AccessKeyId"], answer["SessionToken"])
+    assert (session.identity_id, session.authenticated) == (guest, False)
+    assert session.role_arn == pool_roles(stack()).by_kind["unauthenticated"] != pool_roles(stack()).by_kind["authenticated"]
+    assert guest in caplog.text and answer["SessionToken"] not in caplog.text and answer["SecretKey"] not in caplog.text
+
+
+def test_a_signed_in_identity_gets_no_guest_credentials(identity: Any, idp: IdentityProvider) -> None:
+    julie = identity.get_id(IdentityPoolId=POOL, Logins={GOOGLE: idp.issue(USERS["julie"], nonce="n")})["IdentityId"]
+    code, message = _error(lambda: identity.get_credentials_for_identity(IdentityId=julie))
+    assert code == "NotAuthorizedException" and message.startswith("Logins don't match")
+
+
+def test_a_pool_that_disallows_guests_refuses_them_even_with_an_identity_from_before(tmp_path: Path) -> None:
+    config = PoolConfig(POOL, {}, allow_unauthenticated=True, roles=pool_roles(stack()).by_kind)
+    backend = IdentityPoolBackend(lambda: config, IdentityStore(tmp_path / "identities.json"),
+                                  CredentialAuthority.for_state_dir(tmp_path), region="us-east-1")
+    identity = wsgi_client(service_app(CognitoIdentityService(backend)), "cognito-identity",
+                           config=Config(signature_version=UNSIGNED))
+    earlier_guest = identity.get_id(IdentityPoolId=POOL)["IdentityId"]
+    config = replace(config, allow_unauthenticated=False)
+    unsupported = ("NotAuthorizedException", "Unauthenticated access is not supported for this identity pool.")
+    assert _error(lambda: identity.get_id(IdentityPoolId=POOL)) == unsupported
+    assert _error(lambda: identity.get_credentials_for_identity(IdentityId=earlier_guest)) == unsupported
 
 
 def _kid(token: str) -> str:

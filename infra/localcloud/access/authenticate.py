@@ -32,17 +32,16 @@ class Authenticator:
     """Checks SigV4 on a request against the admin key or the credentials the local Cognito issued."""
 
     def __init__(self, *, region: str, account_id: str, admin_access_key_id: str, admin_secret_access_key: str,
-                 authority: CredentialAuthority, role_name: str, clock: Callable[[], float] = time.time) -> None:
+                 authority: CredentialAuthority, clock: Callable[[], float] = time.time) -> None:
         self._region = region
         self._account_id = account_id
         self._admin = (admin_access_key_id, admin_secret_access_key)
         self._authority = authority
-        self._role_name = role_name
         self._clock = clock
 
-    def _session_arn(self) -> str:
+    def _session_arn(self, session: SessionCredentials) -> str:
         # What STS reports for Cognito Identity's AssumeRoleWithWebIdentity sessions.
-        return f"arn:aws:sts::{self._account_id}:assumed-role/{self._role_name}/CognitoIdentityCredentials"
+        return f"arn:aws:sts::{self._account_id}:assumed-role/{session.role_name}/CognitoIdentityCredentials"
 
     def authenticate(self, request: Request, *, service: str | None = None) -> Principal:
         """The verified principal; raises an AuthError subclass when the request must be refused."""
@@ -58,7 +57,7 @@ class Authenticator:
         if session.expired(now):
             raise ExpiredSessionToken("The security token included in the request is expired")
         verify(request, claim, session.secret_access_key, now=now)
-        return Principal(claim.access_key_id, self._session_arn(), claim.service, session)
+        return Principal(claim.access_key_id, self._session_arn(session), claim.service, session)
 
     def _check_scope(self, claim: SignatureClaim, service: str | None) -> None:
         if claim.region != self._region:

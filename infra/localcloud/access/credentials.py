@@ -1,7 +1,8 @@
 """The temporary credentials the local Cognito Identity issues, and how they are recognised.
 
 Like STS session tokens on AWS, a session token is self-contained: it carries
-the identity, the login provider and the expiry, sealed with an HMAC key kept
+the identity, the login provider (none for an unauthenticated identity), the
+role the credentials are for and the expiry, sealed with an HMAC key kept
 under the local cloud's state directory. Every service that checks signatures
 (the S3 guard, the local API Gateway) recomputes the secret key from the token,
 so no credential table is shared between them and credentials survive restarts.
@@ -39,7 +40,18 @@ class SessionCredentials:
     identity_pool_id: str
     login_provider: str
     subject: str
+    role_arn: str
     expiration: float
+
+    @property
+    def authenticated(self) -> bool:
+        """False for a guest: an unauthenticated identity signed in with no login provider."""
+        return bool(self.login_provider)
+
+    @property
+    def role_name(self) -> str:
+        """The role's name, as STS names the assumed role in the session's ARN."""
+        return self.role_arn.rsplit("/", 1)[-1]
 
     def expired(self, now: float) -> bool:
         """True once the credentials' hour is over (AWS refuses them from then on)."""
@@ -86,13 +98,13 @@ class CredentialAuthority:
     def _mac(self, purpose: str, payload: str) -> bytes:
         return hmac.new(self._key, f"{purpose}|{payload}".encode(), hashlib.sha256).digest()
 
-    def issue(self, *, identity_id: str, identity_pool_id: str, login_provider: str,
-              subject: str) -> SessionCredentials:
-        """New credentials for ``identity_id`` lasting LIFETIME_SECONDS from now."""
+    def issue(self, *, identity_id: str, identity_pool_id: str, role_arn: str, login_provider: str = "",
+              subject: str = "") -> SessionCredentials:
+        """New credentials of ``role_arn`` for ``identity_id`` lasting LIFETIME_SECONDS from now (no login: a guest)."""
         # AWS temporary access keys start with ASIA; the rest is base32-like.
         access_key_id = "ASIA" + "".join(secrets.choice(_B32) for _ in range(16))
         claims = {"k": access_key_id, "i": identity_id, "p": identity_pool_id, "l": login_provider,
-                  "s": subject, "e": int(self._clock()) + LIFETIME_SECONDS}
+                  "s": subject, "r": role_arn, "e": int(self._clock()) + LIFETIME_SECONDS}
         payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
         token = f"{payload}.{_b64(self._mac('token', payload))}"
         return self._credentials(claims, payload, token)
@@ -102,7 +114,8 @@ class CredentialAuthority:
         return SessionCredentials(
             access_key_id=str(claims["k"]), secret_access_key=secret, session_token=token,
             identity_id=str(claims["i"]), identity_pool_id=str(claims["p"]),
-            login_provider=str(claims["l"]), subject=str(claims["s"]), expiration=float(claims["e"]),  # type: ignore[arg-type]
+            login_provider=str(claims["l"]), subject=str(claims["s"]), role_arn=str(claims["r"]),
+            expiration=float(claims["e"]),  # type: ignore[arg-type]
         )
 
     def resolve(self, access_key_id: str, session_token: str | None) -> SessionCredentials:
@@ -118,7 +131,8 @@ class CredentialAuthority:
             claims = json.loads(_unb64(payload)) if genuine else None
         except (ValueError, UnicodeDecodeError):
             claims = None
-        if not isinstance(claims, dict):
+        if not isinstance(claims, dict) or not {"k", "i", "p", "l", "s", "r", "e"} <= claims.keys():
+            # A token sealed before tokens recorded the role (an older state directory) is refused likewise.
             raise InvalidSessionToken("the session token is malformed or forged")
         if claims.get("k") != access_key_id:
             raise InvalidSessionToken("the session token belongs to another access key")

@@ -4,9 +4,10 @@ moto checks no presigned URL and, with its own IAM enforcement on, breaks
 presigned URLs and CORS preflights (see FIELD-NOTES). So moto runs open and
 this guard decides: preflights pass to the edge's CORS layer; the admin key is
 allowed everything once its signature verifies; a Cognito identity's
-credentials get exactly what the template's AuthenticatedRole allows on S3,
-with ``${cognito-identity.amazonaws.com:sub}`` set to its identity id, and
-nothing on any other service (the role grants none there). moto's own control
+credentials get exactly what their role (the pool's authenticated or
+unauthenticated role, recorded in the session token) allows on S3, with
+``${cognito-identity.amazonaws.com:sub}`` set to its identity id, and nothing
+on any other service (the roles grant none there). moto's own control
 plane (``/moto-api/``: reset, the whole state as data.json) answers only the
 admin key, and never a browser: one cross-site form POST would otherwise wipe
 the local library.
@@ -26,8 +27,9 @@ from werkzeug.wrappers import Request, Response
 
 from localcloud.access import errors
 from localcloud.access.authenticate import Authenticator, Principal
-from localcloud.access.policy import Policy, RequestContext
+from localcloud.access.policy import RequestContext
 from localcloud.access.responses import control_plane_error, refusal
+from localcloud.access.roles import PoolRoles
 from localcloud.access.s3actions import UnmappedS3Request, permissions
 
 log = logging.getLogger("localcloud.access")
@@ -57,9 +59,10 @@ def _is_exempt(request: Request) -> bool:
 class AccessGuard:
     """Checks one request bound for moto; answers an AWS-shaped refusal or None to let it pass."""
 
-    def __init__(self, authenticator: Authenticator, role: Policy, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, authenticator: Authenticator, roles: PoolRoles, *,
+                 clock: Callable[[], float] = time.time) -> None:
         self._auth = authenticator
-        self._role = role
+        self._roles = roles
         self._clock = clock
 
     def check(self, request: Request) -> Response | None:
@@ -105,9 +108,10 @@ class AccessGuard:
         variables = {"cognito-identity.amazonaws.com:sub": principal.session.identity_id,
                      "cognito-identity.amazonaws.com:aud": principal.session.identity_pool_id,
                      "aws:userid": f"{principal.access_key_id}:CognitoIdentityCredentials"}
+        role = self._roles.policy_of(principal.session)
         for permission in needed:
             keys = {**permission.keys, "aws:SecureTransport": [str(request.scheme == "https").lower()]}
-            if not self._role.allows(RequestContext(permission.action, permission.resource, variables, keys)):
+            if not role.allows(RequestContext(permission.action, permission.resource, variables, keys)):
                 raise errors.AccessDenied("Access Denied", principal_arn=principal.arn,
                                           action=permission.action, resource=permission.resource)
 

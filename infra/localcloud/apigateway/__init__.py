@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from localcloud.access import ROLE_LOGICAL_ID, authenticator_for
-from localcloud.access.policy import role_policy
+from localcloud.access import authenticator_for
+from localcloud.access.roles import pool_roles
 from localcloud.apigateway.proxy import routes_from_swagger
 from localcloud.apigateway.responses import ApiGatewayService
 
@@ -23,6 +23,6 @@ def create(ctx: ServiceContext, *, clock: Callable[[], float] = time.time) -> Ap
     return ApiGatewayService(
         api_id=ctx.stack.physical_name(API_LOGICAL_ID), stage=ctx.stack.parameters["StageName"],
         routes=routes_from_swagger(resources[API_LOGICAL_ID]["Properties"]["Body"]),
-        authenticator=authenticator_for(ctx, clock=clock), role=role_policy(resources, ROLE_LOGICAL_ID),
+        authenticator=authenticator_for(ctx, clock=clock), roles=pool_roles(ctx.stack),
         invoke=ctx.runtime.invoke, function_for_arn=lambda arn: ctx.stack.function_by_arn(arn).logical_id,
         region=ctx.region, account_id=ctx.account_id, clock=clock)

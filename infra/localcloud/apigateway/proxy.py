@@ -84,13 +84,14 @@ def _identity(request: Request, principal: Principal, account_id: str) -> dict[s
     if session is None:
         return {**identity, "accountId": account_id, "caller": account_id, "user": account_id}
     caller = f"{principal.access_key_id}:CognitoIdentityCredentials"
-    provider = session.login_provider
-    if provider.startswith("cognito-idp."):
+    provider: str | None = session.login_provider or None  # a guest signed in with no provider
+    if provider and provider.startswith("cognito-idp."):
         # User pools appear as "<provider>,<provider>:CognitoSignIn:<sub>" in the event.
         provider = f"{provider},{provider}:CognitoSignIn:{session.subject}"
     return {**identity, "cognitoIdentityPoolId": session.identity_pool_id, "accountId": account_id,
             "cognitoIdentityId": session.identity_id, "caller": caller, "user": caller,
-            "cognitoAuthenticationType": "authenticated", "cognitoAuthenticationProvider": provider}
+            "cognitoAuthenticationType": "authenticated" if session.authenticated else "unauthenticated",
+            "cognitoAuthenticationProvider": provider}
 
 
 def build_event(request: Request, route: Route, path: str, path_parameters: dict[str, str], *, api_id: str,

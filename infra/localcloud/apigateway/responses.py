@@ -22,8 +22,9 @@ from werkzeug.wrappers import Request, Response
 
 from localcloud.access import errors
 from localcloud.access.authenticate import Authenticator, Principal
-from localcloud.access.policy import Policy, RequestContext
+from localcloud.access.policy import RequestContext
 from localcloud.access.responses import json_error
+from localcloud.access.roles import PoolRoles
 from localcloud.apigateway.proxy import BadProxyResult, Route, build_event, match_route, proxy_response
 from localcloud.awserrors import AwsError, rest_json_response
 from localcloud.lambdaruntime.runtime import FunctionError
@@ -57,10 +58,10 @@ class ApiGatewayService:
     name = "apigateway"
 
     def __init__(self, *, api_id: str, stage: str, routes: list[Route], authenticator: Authenticator,
-                 role: Policy, invoke: Callable[[str, dict[str, Any]], Any], function_for_arn: Callable[[str], str],
+                 roles: PoolRoles, invoke: Callable[[str, dict[str, Any]], Any], function_for_arn: Callable[[str], str],
                  region: str, account_id: str, clock: Callable[[], float] = time.time) -> None:
         self._api_id, self._stage, self._routes = api_id, stage, routes
-        self._auth, self._role = authenticator, role
+        self._auth, self._roles = authenticator, roles
         self._invoke, self._function_for_arn = invoke, function_for_arn
         self._region, self._account_id, self._clock = region, account_id, clock
 
@@ -103,7 +104,8 @@ class ApiGatewayService:
                     f"{method.upper()}{path}")
         variables = {"cognito-identity.amazonaws.com:sub": principal.session.identity_id,
                      "cognito-identity.amazonaws.com:aud": principal.session.identity_pool_id}
-        if not self._role.allows(RequestContext("execute-api:Invoke", resource, variables)):
+        role = self._roles.policy_of(principal.session)
+        if not role.allows(RequestContext("execute-api:Invoke", resource, variables)):
             raise errors.AccessDenied("not allowed", principal_arn=principal.arn, action="execute-api:Invoke",
                                       resource=resource)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from moto.utilities.utils import load_resource
 
 from localcloud.access.credentials import CredentialAuthority
+from localcloud.access.roles import POOL_LOGICAL_ID, pool_roles
 from localcloud.cognitoidentity.models import IdentityPoolBackend, IdentityStore, PoolConfig
 from localcloud.cognitoidentity.responses import CognitoIdentityService
 from localcloud.cognitoidentity.tokens import DiscoveredKeys, LoginProvider, StaticKeys
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
 
 Fetch = Callable[[str], dict[str, Any]]
 GOOGLE = "accounts.google.com"
-POOL_LOGICAL_ID = "IdentityPool"
 
 
 def pool_config_reader(ctx: ServiceContext, *, fetch: Fetch | None = None) -> Callable[[], PoolConfig]:
@@ -27,6 +27,7 @@ def pool_config_reader(ctx: ServiceContext, *, fetch: Fetch | None = None) -> Ca
     # moto signs every user pool's tokens with one key pair shipped in moto, and serves
     # the same public half at /<pool id>/.well-known/jwks.json.
     user_pool_keys = StaticKeys(load_resource("cognitoidp/resources/jwks-public.json"))
+    roles = pool_roles(ctx.stack).by_kind  # fixed by the template, unlike user-pool ids
 
     def read() -> PoolConfig:
         props = ctx.stack.resources[POOL_LOGICAL_ID]["Properties"]
@@ -38,7 +39,9 @@ def pool_config_reader(ctx: ServiceContext, *, fetch: Fetch | None = None) -> Ca
             name = entry["ProviderName"]
             providers[name] = LoginProvider(name, f"https://{name}", entry["ClientId"], user_pool_keys,
                                             token_use="id")
-        return PoolConfig(ctx.stack.physical_name(POOL_LOGICAL_ID), providers)
+        return PoolConfig(ctx.stack.physical_name(POOL_LOGICAL_ID), providers,
+                          allow_unauthenticated=str(props.get("AllowUnauthenticatedIdentities")).lower() == "true",
+                          roles=roles)
 
     return read
 

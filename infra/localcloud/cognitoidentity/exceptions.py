@@ -39,3 +39,9 @@ class UnknownOperationException(CognitoIdentityError):
     """An operation the local Cognito Identity does not offer."""
 
     code = "UnknownOperationException"
+
+
+class InvalidIdentityPoolConfigurationException(CognitoIdentityError):
+    """The pool attaches no role for this kind of identity."""
+
+    code = "InvalidIdentityPoolConfigurationException"

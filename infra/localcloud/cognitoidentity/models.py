@@ -1,9 +1,11 @@
-"""The identity pool's state and rules: stable identity ids per login, and credentials for them.
+"""The identity pool's state and rules: stable identity ids per login, guests, and credentials for them.
 
 Identities are kept in a JSON file under the state directory, so the same
 Google or user-pool account gets the same ``region:uuid`` identity id after a
-restart, as it does on AWS. The pool itself (id, providers) comes from the
-template through the stack.
+restart, as it does on AWS; so are the unauthenticated (guest) identities a
+page keeps in its storage. The pool itself (id, providers, whether guests are
+allowed, the role of each kind of identity) comes from the template through
+the stack.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from localcloud.access.credentials import CredentialAuthority, SessionCredentials
 from localcloud.cognitoidentity.exceptions import (
+    InvalidIdentityPoolConfigurationException,
     InvalidParameterException,
     NotAuthorizedException,
     ResourceConflictException,
@@ -36,15 +39,27 @@ class PoolConfig:
 
     pool_id: str
     providers: Mapping[str, LoginProvider]
+    allow_unauthenticated: bool = False
+    # Role ARN per kind of identity ("authenticated", "unauthenticated"), from the role attachment.
+    roles: Mapping[str, str] = field(default_factory=dict)
+
+    def role_for(self, kind: str) -> str:
+        """The role identities of this kind get; AWS refuses credentials when the pool attaches none."""
+        if kind not in self.roles:
+            raise InvalidIdentityPoolConfigurationException(
+                "Invalid identity pool configuration. Check assigned IAM roles for this pool.")
+        return self.roles[kind]
 
 
 class IdentityStore:
-    """login ("provider|sub") -> identity id, persisted as JSON; safe across threads."""
+    """login ("provider|sub") -> identity id, and the guest identities; persisted as JSON, safe across threads."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._lock = threading.Lock()
-        self._logins: dict[str, str] = json.loads(path.read_text())["logins"] if path.exists() else {}
+        saved = json.loads(path.read_text()) if path.exists() else {}
+        self._logins: dict[str, str] = saved.get("logins", {})
+        self._guests: set[str] = set(saved.get("guests", []))
 
     def identity_for(self, login: str) -> str | None:
         """The identity a login is linked to, if any."""
@@ -52,18 +67,38 @@ class IdentityStore:
             return self._logins.get(login)
 
     def known(self, identity_id: str) -> bool:
-        """True when some login is linked to this identity."""
+        """True for a guest identity or one some login is linked to."""
         with self._lock:
-            return identity_id in self._logins.values()
+            return identity_id in self._guests or identity_id in self._logins.values()
+
+    def is_guest(self, identity_id: str) -> bool:
+        """True for an unauthenticated identity that no login has claimed."""
+        with self._lock:
+            return identity_id in self._guests
 
     def link(self, logins: list[str], identity_id: str) -> None:
-        """Link logins to an identity and write the file atomically."""
+        """Link logins to an identity."""
         with self._lock:
             self._logins.update(dict.fromkeys(logins, identity_id))
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"logins": self._logins}, indent=1))
-            tmp.replace(self._path)
+            self._save()
+
+    def add_guest(self, identity_id: str) -> None:
+        """Remember a new unauthenticated identity."""
+        with self._lock:
+            self._guests.add(identity_id)
+            self._save()
+
+    def _save(self) -> None:
+        """Write the file atomically (the caller holds the lock)."""
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"logins": self._logins, "guests": sorted(self._guests)}, indent=1))
+        tmp.replace(self._path)
+
+
+def _require_guests_allowed(config: PoolConfig) -> None:
+    if not config.allow_unauthenticated:
+        raise NotAuthorizedException("Unauthenticated access is not supported for this identity pool.")
 
 
 class IdentityPoolBackend:
@@ -85,8 +120,6 @@ class IdentityPoolBackend:
 
     def _validated_logins(self, config: PoolConfig, logins: Mapping[str, str]) -> dict[str, str]:
         """provider name -> sub for every login, each token validated against its provider."""
-        if not logins:
-            raise NotAuthorizedException("Unauthenticated access is not supported for this identity pool.")
         subjects = {}
         for name, token in logins.items():
             provider = config.providers.get(name)
@@ -99,30 +132,51 @@ class IdentityPoolBackend:
         return subjects
 
     def get_id(self, pool_id: str, logins: Mapping[str, str]) -> str:
-        """The caller's identity id: the existing one for these logins, or a new ``region:uuid``."""
+        """The caller's identity id: the existing one for these logins, a new ``region:uuid``, or a new guest."""
         config = self._pool(pool_id)
+        if not logins:
+            return self._new_guest(config)
         keys = [f"{name}|{sub}" for name, sub in self._validated_logins(config, logins).items()]
         found = {i for i in (self._store.identity_for(k) for k in keys) if i}
         if len(found) > 1:
             raise ResourceConflictException("The logins are linked to different identities.")
-        identity_id = found.pop() if found else f"{self._region}:{uuid.uuid4()}"
+        identity_id = found.pop() if found else self._new_identity_id()
         self._store.link(keys, identity_id)
         log.info(json.dumps({"event": "get_id", "identity_id": identity_id, "providers": sorted(logins)}))
         return identity_id
 
+    def _new_identity_id(self) -> str:
+        return f"{self._region}:{uuid.uuid4()}"
+
+    def _new_guest(self, config: PoolConfig) -> str:
+        # Without logins AWS creates a new unauthenticated identity on every call; the client keeps its id.
+        _require_guests_allowed(config)
+        identity_id = self._new_identity_id()
+        self._store.add_guest(identity_id)
+        log.info(json.dumps({"event": "get_id", "identity_id": identity_id, "providers": []}))
+        return identity_id
+
     def get_credentials_for_identity(self, identity_id: str, logins: Mapping[str, str]) -> SessionCredentials:
-        """One hour of the authenticated role for ``identity_id``, if the logins prove it is the caller's."""
+        """One hour of the pool's role for ``identity_id``: the authenticated one if the logins prove it is the
+        caller's, the unauthenticated one for a guest identity asked for without logins."""
         if not self._store.known(identity_id):
             raise ResourceNotFoundException(f"Identity '{identity_id}' not found.")
         config = self._config()
+        if not logins and self._store.is_guest(identity_id):
+            _require_guests_allowed(config)  # the pool may have stopped allowing them since
+            return self._issue(config, identity_id, "unauthenticated")
         subjects = self._validated_logins(config, logins) if logins else {}
         matching = [(n, s) for n, s in subjects.items() if self._store.identity_for(f"{n}|{s}") == identity_id]
         if not matching:
             raise NotAuthorizedException("Logins don't match. Please include at least one valid login for this "
                                          "identity or identity pool.")
         provider, subject = matching[0]
+        return self._issue(config, identity_id, "authenticated", provider, subject)
+
+    def _issue(self, config: PoolConfig, identity_id: str, kind: str, provider: str = "",
+               subject: str = "") -> SessionCredentials:
         credentials = self._authority.issue(identity_id=identity_id, identity_pool_id=config.pool_id,
-                                            login_provider=provider, subject=subject)
-        log.info(json.dumps({"event": "credentials_issued", "identity_id": identity_id, "provider": provider,
-                             "access_key_id": credentials.access_key_id}))
+                                            role_arn=config.role_for(kind), login_provider=provider, subject=subject)
+        log.info(json.dumps({"event": "credentials_issued", "identity_id": identity_id, "kind": kind,
+                             "provider": provider or None, "access_key_id": credentials.access_key_id}))
         return credentials
