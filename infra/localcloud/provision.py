@@ -105,6 +105,7 @@ class Provisioner:
     def _table(self, lid: str, props: dict[str, Any]) -> None:
         ddb, name = self._client("dynamodb"), self.stack.physical_name(lid)
         if name in ddb.list_tables()["TableNames"]:
+            self._missing_indexes(name, props)
             return
         args: dict[str, Any] = {
             "TableName": name,
@@ -116,6 +117,17 @@ class Provisioner:
             if key in props:
                 args[key] = props[key]
         ddb.create_table(**args)
+
+    def _missing_indexes(self, name: str, props: dict[str, Any]) -> None:
+        """Add the GSIs a newer template declares to a table kept from an earlier start, as a stack update would."""
+        ddb = self._client("dynamodb")
+        present = {i["IndexName"] for i in ddb.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])}
+        for index in props.get("GlobalSecondaryIndexes", []):
+            if index["IndexName"] not in present:
+                # UpdateTable creates one GSI per call, with the definitions of its key attributes.
+                ddb.update_table(TableName=name, AttributeDefinitions=props["AttributeDefinitions"],
+                                 GlobalSecondaryIndexUpdates=[{"Create": index}])
+                log.info(json.dumps({"event": "index_added", "table": name, "index": index["IndexName"]}))
 
     # ----------------------------------------------------------- SQS
     def _queue(self, lid: str, props: dict[str, Any]) -> None:

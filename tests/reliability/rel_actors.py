@@ -109,6 +109,11 @@ def pool_user(cloud: Endpoints, label: str) -> User:
     return _exchange(cloud, email, {f"cognito-idp.{cloud.region}.amazonaws.com/{cloud.user_pool_id}": token})
 
 
+def guest(cloud: Endpoints) -> User:
+    """Someone who opened a share link: a new unauthenticated identity and the pool's guest role."""
+    return _exchange(cloud, "guest", {})
+
+
 def video_id() -> str:
     """A fresh 26-character lowercase id, like the page's ULIDs."""
     return secrets.token_hex(13)

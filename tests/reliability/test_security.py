@@ -13,9 +13,10 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
-from rel_actors import User, google_user, pool_id_token, pool_user, video, video_id
+from rel_actors import User, google_user, guest, pool_id_token, pool_user, video, video_id
 
 from localcloud.access.credentials import CredentialAuthority
+from localcloud.access.roles import pool_roles
 from localcloud.cloud import LocalCloud
 from localcloud.endpoints import Endpoints
 
@@ -81,18 +82,23 @@ def test_s3_put_get_list_delete_and_multipart_on_anothers_prefix_are_refused(
 def test_mymedia_never_shows_or_deletes_anothers_video(
         local_cloud: Endpoints, pair: tuple[User, User], victims_ready_video: str,
         observed: Callable[[str], None]) -> None:
-    """MyMedia GET/DELETE /media/{victim's id}, and listing with the victim's id in the query and headers"""
+    """MyMedia GET/PATCH/DELETE /media/{victim's id}, and listing with the victim's id in the query and headers"""
     attacker, victim = pair
+    missing = attacker.api("GET", f"/media/{video_id()}")
     got = attacker.api("GET", f"/media/{victims_ready_video}")
+    patched = attacker.api("PATCH", f"/media/{victims_ready_video}", body=b'{"title": "mine now", "visibility": "link"}')
     deleted = attacker.api("DELETE", f"/media/{victims_ready_video}")
     spoofed = attacker.api("GET", "/media", {"owner_id": victim.identity_id, "identity_id": victim.identity_id},
                            headers={"X-Identity-Id": victim.identity_id, "X-Amz-Cognito-Identity-Id": victim.identity_id})
-    observed(f"GET {got.status_code} {got.json().get('error')}, DELETE {deleted.status_code} "
-             f"{deleted.json().get('error')}, spoofed list {spoofed.status_code} with {len(spoofed.json()['videos'])} videos")
-    assert (got.status_code, got.json()["error"]) == (404, "not_found")
-    assert (deleted.status_code, deleted.json()["error"]) == (404, "not_found")
+    observed(f"GET {got.status_code} {got.json().get('error')}, PATCH {patched.status_code} "
+             f"{patched.json().get('error')}, DELETE {deleted.status_code} {deleted.json().get('error')} (a missing "
+             f"video: {missing.status_code}), spoofed list {spoofed.status_code} with {len(spoofed.json()['videos'])} videos")
+    assert missing.status_code == 404
+    for answer in (got, patched, deleted):  # the same answer as for a video that does not exist
+        assert (answer.status_code, answer.json()) == (missing.status_code, missing.json())
     assert spoofed.status_code == 200 and spoofed.json()["videos"] == []
-    assert video(local_cloud, victim.identity_id, victims_ready_video)["status"] == "ready"
+    record = video(local_cloud, victim.identity_id, victims_ready_video)
+    assert (record["status"], record["title"], record.get("share_token")) == ("ready", "secret.mp4", None)
     assert victim.api("GET", f"/media/{victims_ready_video}").status_code == 200
     observed("the victim's video is untouched and still theirs")
 
@@ -154,7 +160,8 @@ def test_expired_credentials_are_refused_by_s3_and_the_api(cloud: LocalCloud, lo
     user = pool_user(local_cloud, "expired")
     old = CredentialAuthority.for_state_dir(cloud.state_dir, clock=lambda: time.time() - 3700).issue(
         identity_id=user.identity_id, identity_pool_id=local_cloud.identity_pool_id,
-        login_provider=next(iter(user.logins)), subject="expired")
+        role_arn=pool_roles(cloud.stack).by_kind["authenticated"], login_provider=next(iter(user.logins)),
+        subject="expired")
     stale = replace(user, credentials=Credentials(old.access_key_id, old.secret_access_key, old.session_token))
     with pytest.raises(ClientError) as refused:
         stale.upload(video_id(), "late.mp4", b"\0" * 64)
@@ -163,3 +170,40 @@ def test_expired_credentials_are_refused_by_s3_and_the_api(cloud: LocalCloud, lo
     assert _code(refused) == "ExpiredToken"
     assert api.status_code == 403 and api.headers["x-amzn-ErrorType"] == "ExpiredTokenException"
     assert user.api("GET", "/media").status_code == 200
+
+
+def test_a_guest_reaches_shared_videos_through_the_api_and_nothing_else(
+        local_cloud: Endpoints, pair: tuple[User, User], victims_ready_video: str,
+        observed: Callable[[str], None]) -> None:
+    """Guest credentials (GetId and GetCredentialsForIdentity without logins) on S3 and every MyMedia route"""
+    visitor, (_, victim) = guest(local_cloud), pair
+    s3, theirs = visitor.s3(), f"{victim.identity_id}/{victims_ready_video}"
+    attempts = {
+        "ListObjectsV2 (originals)": lambda: s3.list_objects_v2(Bucket=local_cloud.originals_bucket),
+        "GetObject (originals)": lambda: s3.get_object(Bucket=local_cloud.originals_bucket, Key=f"{theirs}/secret.mp4"),
+        "GetObject (transcoded)": lambda: s3.get_object(Bucket=local_cloud.transcoded_bucket,
+                                                        Key=f"{theirs}/secret_360p.mp4"),
+        "CreateMultipartUpload (own prefix)": lambda: s3.create_multipart_upload(
+            Bucket=local_cloud.originals_bucket, Key=f"{visitor.identity_id}/{video_id()}/mine.mp4"),
+        "PutObject (own prefix)": lambda: s3.put_object(
+            Bucket=local_cloud.originals_bucket, Key=f"{visitor.identity_id}/{video_id()}/mine.mp4", Body=b"x"),
+    }
+    answers = {}
+    for name, attempt in attempts.items():
+        with pytest.raises(ClientError) as refused:
+            attempt()
+        answers[name] = _code(refused)
+    api = {f"{method} {path}": visitor.api(method, path, body=body).status_code for method, path, body in [
+        ("GET", "/media", None), ("GET", f"/media/{victims_ready_video}", None),
+        ("PATCH", f"/media/{victims_ready_video}", b'{"visibility": "link"}'),
+        ("DELETE", f"/media/{victims_ready_video}", None)]}
+    shared = visitor.api("GET", "/shared/not-a-real-token")
+    observed(", ".join(f"{name}: {code}" for name, code in answers.items()) + "; MyMedia: " +
+             ", ".join(f"{route} {status}" for route, status in api.items()) +
+             f"; GET /shared/<random> {shared.status_code} {shared.headers.get('x-amzn-ErrorType', '(from MyMedia)')}")
+    assert set(answers.values()) == {"AccessDenied"}
+    assert set(api.values()) == {403}
+    assert shared.status_code == 404 and "x-amzn-ErrorType" not in shared.headers  # the function answered
+    assert local_cloud.client("s3").get_object(Bucket=local_cloud.originals_bucket,
+                                               Key=f"{theirs}/secret.mp4")["Body"].read() == b"x"
+
