@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -10,10 +11,16 @@ BENCHMARKS = sorted(p.stem for p in Path(__file__).parent.glob("*.py")
                     if p.stem not in ("__init__", "__main__", "report"))
 
 
-def main(names: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split(": ", 1)[1])
+    parser.add_argument("names", nargs="*", metavar="name",
+                        help=f"benchmarks to run, each with its defaults (default: all of {', '.join(BENCHMARKS)})")
+    names = parser.parse_args(argv).names or BENCHMARKS
+    if unknown := sorted(set(names) - set(BENCHMARKS)):
+        parser.error(f"no benchmark named {', '.join(unknown)}")
     failed = []
-    for name in names or BENCHMARKS:
-        print(f"\n==> bench.{name}", flush=True)
+    for name in names:
+        print(f"\n==> python -m bench.{name}", flush=True)
         if subprocess.run([sys.executable, "-m", f"bench.{name}"]).returncode != 0:
             failed.append(name)
     if failed:
@@ -22,4 +29,4 @@ def main(names: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

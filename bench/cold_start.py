@@ -20,30 +20,25 @@ Usage: python -m bench.cold_start [--runs 5] [--links localhost,50mbit-40ms] [--
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from bench.report import Run, argument_parser, publish
+from localcloud.cloud import LocalCloud, Ports
+from localcloud.site_server import serve
+from tools.chromium import launch_options
+from tools.site_build.build import Layout, build, core_chunks, loader_script, page_packages, pyscript_config
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # `python bench/cold_start.py` from a checkout: tools/ is not installed
-
-from bench.report import write_section  # noqa: E402
-from localcloud.cloud import LocalCloud, Ports  # noqa: E402
-from localcloud.site_server import serve  # noqa: E402
-from tools.chromium import launch_options  # noqa: E402
-from tools.site_build.build import Layout, build, core_chunks, loader_script, page_packages, pyscript_config  # noqa: E402
-
 PAGES_DIR = Path(__file__).with_name("pages")
 BASELINE = "JS SDK v3 (baseline)"
 SNAPSHOT = "PyScript + boto3, memory snapshot (the app)"
@@ -55,7 +50,7 @@ EXPECTED_BOOT = {SNAPSHOT: "snapshot", ORDINARY: "ordinary", APP: "snapshot"}
 # Chromium's network emulation (DevTools Network.emulateNetworkConditions): throughput in bytes/s.
 LINKS = {"localhost": None, "50mbit-40ms": {"offline": False, "latency": 40, "downloadThroughput": 50e6 / 8,
                                              "uploadThroughput": 50e6 / 8}}
-SECTION = "## Page cold start"
+HEADING = "## Page cold start"
 # Injected before any page script: note when the page marks itself ready. The bench pages
 # set body[data-ready] once their clients are built; PetTube's page once its sign-in works.
 WATCH_READY = """new MutationObserver((changes, observer) => {
@@ -238,12 +233,10 @@ def table(samples: dict[str, dict[str, list[float]]], link: str, delivered: floa
 
 
 def render(results: dict[str, dict[str, dict[str, list[float]]]], apps: dict[str, dict[str, dict[str, list[float]]]],
-           delivered: dict[str, float], runs: int, version: str, load_before: float, crashes: list[str]) -> str:
-    """The markdown section: method, then one table per link."""
-    lines = [SECTION, "",
-             f"`python -m bench.cold_start --runs {runs}` ({time.strftime('%Y-%m-%d')}, runtime {version}, "
-             f"{os.cpu_count()} cores, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after: other "
-             "work on the machine slows Python's CPU-bound start far more than the JS page). Headless Chromium, "
+           delivered: dict[str, float], runs: int, version: str, crashes: list[str]) -> str:
+    """The section's body: method, then one table per link."""
+    lines = [f"Runtime {version} (other work on the machine slows Python's CPU-bound start far more than the JS "
+             "page). Headless Chromium, "
              "the local cloud's site server on 127.0.0.1 (brotli siblings; Chromium asks for br there too), "
              "with Chromium's network emulation for the slower link; cold = fresh profile, warm = same profile "
              "(a returning visitor: HTTP cache, compiled wasm and the snapshot the first visit saved in "
@@ -263,12 +256,11 @@ def render(results: dict[str, dict[str, dict[str, list[float]]]], apps: dict[str
 
 def main() -> int:
     """Prepare, measure, print, and (unless --no-write) update docs/benchmarks.md."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--runs", type=int, default=5, help="rounds (each: every page cold then warm)")
     parser.add_argument("--links", default=",".join(LINKS), help=f"comma-separated, of {', '.join(LINKS)}")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
-    load_before = os.getloadavg()[0]
+    run_info = Run.start()
     with tempfile.TemporaryDirectory(prefix="bench-site-") as root:
         version = prepare_site(Path(root))
         with serve(Path(root)) as site:
@@ -283,10 +275,7 @@ def main() -> int:
             apps = {link: run({APP: endpoints.site}, args.runs, LINKS[link], crashes) for link in links}
         finally:
             cloud.stop()
-    text = render(results, apps, delivered, args.runs, version, load_before, crashes)
-    print(text)
-    if not args.no_write:
-        write_section(SECTION, text)
+    publish(HEADING, render(results, apps, delivered, args.runs, version, crashes), run_info, write=not args.no_write)
     return 0
 
 

@@ -16,7 +16,6 @@ The reliability suite runs a scaled-down ``run_load`` with the same checks.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import tempfile
 import threading
@@ -157,14 +156,14 @@ def summary(result: LoadResult) -> list[str]:
 
 
 def main() -> int:
-    from bench.report import write_section
+    from bench.report import Run, argument_parser, publish
     from localcloud.cloud import LocalCloud, Ports
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=10)
-    parser.add_argument("--clips", type=int, default=5)
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser = argument_parser(__doc__)
+    parser.add_argument("--users", type=int, default=10, help="users signing in and uploading at once")
+    parser.add_argument("--clips", type=int, default=5, help="short clips each user uploads")
     args = parser.parse_args()
+    run = Run.start()
     with tempfile.TemporaryDirectory(prefix="pettube-load-") as tmp:
         cloud = LocalCloud(state_dir=Path(tmp) / "state", ports=Ports(0, 0, 0), settings={"persist": False})
         endpoints = cloud.start()
@@ -172,13 +171,9 @@ def main() -> int:
             result = run_load(endpoints, args.users, args.clips, Path(tmp))
         finally:
             cloud.stop()
-    lines = summary(result)
-    print("\n".join(lines))
-    if not args.no_write:
-        write_section(HEADING, f"{HEADING}\n\n`python -m bench.load --users {args.users} --clips {args.clips}` "
-                               "on the local cloud (defaults: MediaConvert concurrency half the CPUs, 4 warm "
-                               "Lambda environments per function), one run:\n\n"
-                      + "\n".join(f"- {line}" for line in lines) + "\n")
+    publish(HEADING, "On the local cloud (defaults: MediaConvert concurrency half the CPUs, 4 warm Lambda "
+                     "environments per function), one run:\n\n" + "\n".join(f"- {line}" for line in summary(result)),
+            run, write=not args.no_write)
     ok = result.statuses == {"ready": len(result.final)} and set(result.jobs_per_video.values()) == {1}
     return 0 if ok else 1
 

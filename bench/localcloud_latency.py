@@ -1,17 +1,16 @@
 """Local cloud start-up and event-to-handler latency.
 
-    .venv/bin/python -m bench.localcloud_latency [--runs 5] [--events 40]
+    python -m bench.localcloud_latency [--runs 5] [--events 40] [--no-write]
 
 Start-up: `python -m localcloud up` in a fresh process until endpoints.json
 appears (after a warm install), against the bare floor of starting Python and
 importing boto3 in the same run. Event latency: from the PutObject call to the
 upload handler's first line, against the PutObject round trip alone.
-Goals (issue 2): ready in under 3 s, event-to-handler under 100 ms.
+Goals: ready in under 3 s, event-to-handler under 100 ms.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -22,9 +21,10 @@ import time
 from pathlib import Path
 from urllib.parse import quote_plus
 
-from bench.report import write_section
+from bench.report import Run, argument_parser, publish
 
 REPO = Path(__file__).resolve().parents[1]
+HEADING = "## Local cloud start-up and event latency"
 
 
 def startup_once(state_dir: Path) -> float:
@@ -89,10 +89,11 @@ def p95(values: list[float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--events", type=int, default=40)
+    parser = argument_parser(__doc__)
+    parser.add_argument("--runs", type=int, default=5, help="start-ups (and as many bare boto3 imports)")
+    parser.add_argument("--events", type=int, default=40, help="PutObject events timed to the upload handler")
     args = parser.parse_args()
+    run = Run.start()
     with tempfile.TemporaryDirectory() as state:
         startups, floors = [], []
         for _ in range(args.runs):  # alternate, so machine noise hits both alike
@@ -110,11 +111,8 @@ def main() -> None:
         f"{ms(p95(latencies))} | PutObject round trip: {ms(statistics.median(round_trips))} | "
         f"{statistics.median(latencies) / statistics.median(round_trips):.1f}x |",
     ]
-    heading = "## Local cloud start-up and event latency"
-    text = heading + "\n\n" + "\n".join(rows) + ("\n\nGoals: ready under 3 s; event to handler under 100 ms. Measured on this "
-                              "machine class (2 cores), one run; the ratio is what to compare across machines.")
-    print(text)
-    write_section(heading, text)
+    publish(HEADING, "One run; the ratio is what to compare across machines. Goals: ready under 3 s; event to "
+                     "handler under 100 ms.\n\n" + "\n".join(rows), run, write=not args.no_write)
 
 
 if __name__ == "__main__":

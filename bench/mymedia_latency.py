@@ -15,7 +15,6 @@ measured in the same run.
 
 from __future__ import annotations
 
-import argparse
 import os
 import socket
 import statistics
@@ -28,6 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import moto
 
 BACKGROUND_USERS = 99
 BACKGROUND_VIDEOS_PER_USER = 100
@@ -191,10 +192,12 @@ def _moto_server() -> Iterator[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    from bench.report import Run, argument_parser, publish
+
+    parser = argument_parser(__doc__)
+    parser.add_argument("--runs", type=int, default=30, help="timed calls per row (after 3 warm-up calls)")
     args = parser.parse_args()
+    run = Run.start()
 
     from localcloud.stack import Stack
 
@@ -224,28 +227,25 @@ def main() -> None:
                 cells.append(_measure(mymedia.handler, timer, library, background + library, limit, args.runs))
         elapsed = time.perf_counter() - started
 
-    report = _table(cells)
-    print(report)
-    print(f"\n{args.runs} calls per row after 3 warm-up calls; seeding and measuring took {elapsed:.0f} s.")
-    if not args.no_write:
-        from bench.report import write_section
-
-        write_section(HEADING, f"{HEADING}\n\n{report}\n\n{_notes(args.runs)}\n\n")
+    publish(HEADING, f"{_notes(args.runs, cells, elapsed)}\n\n{_table(cells)}", run, write=not args.no_write)
 
 
-def _notes(runs: int) -> str:
+def _notes(runs: int, cells: list[Cell], elapsed: float) -> str:
+    """What the table measured, with the per-item CPU cost read from its largest library's two pages."""
+    small, large = cells[-2], cells[-1]
+    per_item = ((statistics.median(large.cpu_ms) - statistics.median(small.cpu_ms))
+                / (large.returned - small.returned))
     return (
-        "`python -m bench.mymedia_latency`: the MyMedia handler in-process, its clients pointed at moto 5.2.5's "
-        f"server in a child process; {runs} calls per row after 3 warm-up calls; 2-core machine shared with "
-        "other work, one run. Every video is ready (3 renditions + thumbnail = 4 presigned URLs each). Table: "
+        f"The MyMedia handler in-process, its clients pointed at moto {moto.__version__}'s server in a child "
+        f"process; {runs} calls per row after 3 warm-up calls, one run (seeding and measuring took "
+        f"{elapsed:.0f} s). Every video is ready (3 renditions + thumbnail = 4 presigned URLs each). Table: "
         f"the measured user plus {BACKGROUND_USERS} users with {BACKGROUND_VIDEOS_PER_USER} videos each.\n\n"
         "- **DynamoDB items read** is the Query's `ScannedCount`: page + 1 whatever the library or table size, "
         "because the listing is a `by_created` LSI query with `Limit` (what DynamoDB reads and bills).\n"
         "- **Handler CPU** (routing, item conversion, one presigned URL per rendition and thumbnail, JSON) "
-        "is the figure to read for Lambda cost: it follows the page (10 -> 24 -> 100 items, about 3 ms per "
-        "item, mostly presigning 4 URLs). At an equal page, 1,000 and 10,000 videos should cost the same; "
-        "the run-to-run spread on this loaded machine is about +-35% (check the load average before "
-        "reading small differences).\n"
+        f"is the figure to read for Lambda cost: it follows the page (about {per_item:.1f} ms per item in this "
+        "run, mostly presigning 4 URLs). At an equal page, 1,000 and 10,000 videos should cost the same: "
+        "compare runs in docs/benchmarks-log.md, and their load averages, before reading small differences.\n"
         "- **Waiting for Query** grows with the table here because moto answers an index query by walking every "
         "item of the table and sorting the matches; DynamoDB's Query reads only the page from the index, so "
         "on AWS this column follows the page too. Wall-clock figures include that moto cost and this "

@@ -10,15 +10,13 @@ a thumbnail), and measures in one run:
 - one decode split to all outputs against one ffmpeg run per output.
 
 Prints the figures and ratios and writes them into the "Transcode overhead"
-section of docs/benchmarks.md. Usage: python bench/transcode_overhead.py [--seconds 60]
+section of docs/benchmarks.md. Usage: python -m bench.transcode_overhead [--seconds 60] [--repeat 1]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
-import os
 import platform
 import resource
 import statistics
@@ -36,16 +34,16 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request
 
 import localcloud.mediaconvert as mediaconvert
+from bench.report import Run, argument_parser, publish
 from localcloud.mediaconvert import ffmpeg as ff
 from localcloud.mediaconvert.plan import build_plan
 from localcloud.mediaconvert.samples import make_clip
-from bench.report import write_section
 from localcloud.services import ServiceContext
 from pettube.layout import parse_original_key
 from pettube.probe import SourceInfo
 from pettube.transcode import build_create_job
 
-SECTION = "## Transcode overhead"
+HEADING = "## Transcode overhead"
 KEY = "us-east-1:0b6c0b9e-1111-2222-3333-444455556666/01hz3v8k9m2n4p6q8r0s2t4v6w/bench.mp4"
 CREDENTIALS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench", "region_name": "us-east-1"}
 
@@ -107,11 +105,11 @@ def service_run(ffmpeg: str, request: dict[str, Any], clip: Path, tmp: Path) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the generated 720p clip")
     parser.add_argument("--repeat", type=int, default=1, help="rounds (interleaved); medians are reported")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
+    run = Run.start()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per GetJob poll otherwise
     ffmpeg = ff.executable({})
     request = build_create_job(parse_original_key(KEY), "orig", "trans", "arn:aws:iam::123456789012:role/bench", "bench",
@@ -137,12 +135,10 @@ def main() -> None:
     }
     major, minor = ff.version(ffmpeg)
     print(json.dumps({name: round(value, 3) for name, value in {**{f"wall_{k}": v for k, v in wall.items()}, **{f"cpu_{k}": v for k, v in cpu.items()}, **ratios}.items()}))
-    load = os.getloadavg()[0]
     text = (
-        f"{SECTION}\n\n"
-        f"`python bench/transcode_overhead.py --seconds {args.seconds:g} --repeat {args.repeat}`: a {args.seconds:g} s 1280x720 25 fps clip "
+        f"A {args.seconds:g} s 1280x720 25 fps clip "
         f"with AAC sound, PetTube's own CreateJob (`pettube.transcode`: outputs {', '.join(outputs)}), ffmpeg {major}.{minor} "
-        f"({Path(ffmpeg).name}), {platform.machine()}, {os.cpu_count()} CPUs, load average {load:.1f} at the end; "
+        f"({Path(ffmpeg).name}), {platform.machine()}; "
         f"median of {args.repeat} interleaved round(s). CPU is user+system time of ffmpeg plus, for the job, the service, moto and boto3 in this process.\n\n"
         "| measurement | wall s | CPU s |\n|---|---|---|\n"
         f"| local MediaConvert job (Timing SubmitTime -> FinishTime: S3 download, probe, ffmpeg, upload to moto; {default_mode}) | {wall['service']:.2f} | {cpu['service']:.2f} |\n"
@@ -153,9 +149,7 @@ def main() -> None:
         f"- One run per output / one decode: wall **{ratios['separate_over_single_wall']:.3f}**, "
         f"CPU {ratios['separate_over_single_cpu']:.3f} (> 1: single decode is faster on this ffmpeg).\n"
     )
-    print(text)
-    if not args.no_write:
-        write_section(SECTION, text)
+    publish(HEADING, text, run, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Upload throughput from the page against curl, and the page's memory while it uploads.
 
-    .venv/bin/python -m bench.upload_throughput [--mib 256] [--rounds 2]
+    python -m bench.upload_throughput [--mib 256] [--rounds 2] [--no-write]
 
 The real app in headless Chromium, signed in through the Google stand-in,
 uploads one file (multipart: parts signed in Python, sent by the browser from
@@ -8,13 +8,12 @@ Blob.slice) to the local cloud; curl PUTs the same file to the same edge with a
 presigned URL. Rounds alternate the two. The page's memory is read with
 ``performance.measureUserAgentSpecificMemory()`` (the page is cross-origin
 isolated, so Chromium allows it; it counts the JS heap and Pyodide's wasm
-memory) before, during and after the upload. Goal (issue 6): throughput ratio
+memory) before, during and after the upload. Goal: throughput ratio
 page / curl at least 0.8, memory flat.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -25,7 +24,7 @@ from pathlib import Path
 from botocore.config import Config
 from playwright.sync_api import Page, sync_playwright
 
-from bench.report import write_section
+from bench.report import Run, argument_parser, publish
 from localcloud.cloud import LocalCloud, Ports
 from tools.chromium import launch_options
 
@@ -63,10 +62,11 @@ def upload_with_curl(cloud: LocalCloud, file: Path, key: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mib", type=int, default=256)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser = argument_parser(__doc__)
+    parser.add_argument("--mib", type=int, default=256, help="size of the file uploaded each round, in MiB")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds, each: curl, then the page")
     args = parser.parse_args()
+    run = Run.start()
     with tempfile.TemporaryDirectory() as work:
         cloud = LocalCloud(state_dir=Path(work) / "state", ports=Ports(0, 0, 0), settings={"persist": False})
         endpoints = cloud.start()
@@ -104,13 +104,12 @@ def main() -> None:
     page_rate = size / statistics.median(page_times) / MIB
     curl_rate = size / statistics.median(curl_times) / MIB
     text = (
-        f"{HEADING}\n\n`python -m bench.upload_throughput --mib {args.mib} --rounds {args.rounds}`: one "
-        f"{args.mib} MiB file of random bytes per round to the local cloud's edge on 127.0.0.1; the page signed "
+        f"One {args.mib} MiB file of random bytes per round to the local cloud's edge on 127.0.0.1; the page signed "
         "in through the Google stand-in and uploaded with its multipart engine (parts signed in Python, sent by "
         "Chromium from Blob.slice; files over 64 MiB go in 16 MiB parts, four in flight); curl sent the same "
         "file as one presigned PUT. The page's time includes CompleteMultipartUpload, which the local cloud "
-        "answers with its own assembly of the parts (`infra/localcloud/motofixes.py`: moto's took 3.9 s of "
-        "a 256 MiB upload, this one 1.2 s; real S3 assembles on its side). Medians over the rounds.\n\n"
+        "answers with its own assembly of the parts (`infra/localcloud/motofixes.py`, faster than moto's; "
+        "real S3 assembles on its side). Medians over the rounds.\n\n"
         "| uploader | median time | throughput |\n|---|---|---|\n"
         f"| curl (baseline) | {statistics.median(curl_times):.1f} s | {curl_rate:.0f} MiB/s |\n"
         f"| the page | {statistics.median(page_times):.1f} s | {page_rate:.0f} MiB/s |\n\n"
@@ -119,8 +118,7 @@ def main() -> None:
         f"{statistics.median(baseline) / MIB:.0f} MiB before and {statistics.median(after) / MIB:.0f} MiB after; "
         f"JS heap peak while uploading (`performance.memory`, sampled every 100 ms) {max(peaks) / MIB:.0f} MiB.\n"
     )
-    print(text)
-    write_section(HEADING, text)
+    publish(HEADING, text, run, write=not args.no_write)
 
 
 if __name__ == "__main__":
