@@ -5,7 +5,7 @@
 #   make deploy ... DRY_RUN=1          show the change set, apply nothing
 #   make deploy ... ALARM_EMAIL=ops@example.com
 #   make destroy STAGE=prod REGION=us-east-1 [YES=1]
-#   make architecture                  re-render docs/architecture.svg (Graphviz dot)
+#   make architecture                  redraw docs/architecture.svg from the template (Graphviz dot)
 
 STAGE ?= prod
 REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
@@ -29,7 +29,6 @@ deploy:
 destroy:
 	$(DEPLOY) destroy --stage "$(STAGE)" --region "$(REGION)" $(if $(call _truthy,$(YES)),--yes)
 
-architecture: docs/architecture.svg
-
-docs/architecture.svg: docs/architecture.dot
-	dot -Tsvg $< -o $@
+# Drawn from infra/template.yaml (tools/architecture); rendering needs Graphviz's dot.
+architecture:
+	$(PY) -m tools.architecture
