@@ -2,6 +2,7 @@
 
     python -m localcloud up            start everything, print where it is, Ctrl-C stops
     python -m localcloud dead-letters  list the failed events a running cloud dead-lettered
+    python -m localcloud backup DIR    copy the library to DIR (safe while it runs); restore DIR puts it back
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 
 from localcloud.cloud import REPO_ROOT, LocalCloud, PortInUseError, configure_logging, read_queue
 from localcloud.endpoints import Endpoints
+from localcloud.library.backup import add_commands as add_library_commands
+from localcloud.persistence import SavedStateError
 
 
 class MissingToolError(Exception):
@@ -51,6 +54,9 @@ def up(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         endpoints = cloud.start()
+    except SavedStateError as exc:  # raised before anything started; another cloud's files stay
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except PortInUseError as exc:
         cloud.stop()
         print(f"error: {exc}", file=sys.stderr)
@@ -109,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     dlq.add_argument("--json", action="store_true")
     dlq.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".pettube", help=argparse.SUPPRESS)
     dlq.set_defaults(func=dead_letters)
+    add_library_commands(sub, LocalCloud.state_dir)
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["up", *(argv or sys.argv[1:])])

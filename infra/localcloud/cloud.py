@@ -135,6 +135,9 @@ class LocalCloud:
 
         motofixes.apply()
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._moto_state = MotoState(self.state_dir / "moto-state.pickle", ACCOUNT_ID)
+        if self.settings.get("persist", True) and self._moto_state.load():
+            log.info("restored the saved state from %s", self._moto_state.path)
         self.endpoints_path.unlink(missing_ok=True)  # left behind by a crashed run: not ready yet
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the logs
         try:
@@ -176,9 +179,6 @@ class LocalCloud:
         self.edge = Edge(DomainDispatcherApplication(create_backend_app), self.services, guards,
                          _moto_bucket_cors, faults=self.faults)
         edge_app.target = self.edge
-        self._moto_state = MotoState(self.state_dir / "moto-state.pickle", ACCOUNT_ID)
-        if self.settings.get("persist", True) and self._moto_state.load():
-            log.info("restored the saved state from %s", self._moto_state.path)
         idp_module = _optional_modules(("localcloud.idp",))
         idp_app.target = idp_module[0].create_app(self.context) if idp_module else _not_installed("idp")
         site_app.target = SiteServer(self.site_root, self._site_config)
@@ -246,6 +246,7 @@ class LocalCloud:
         if self._autosaver is not None:
             self._autosaver.stop()
             self._moto_state.save()
+            self._moto_state.close()
         if hasattr(self, "_executor"):
             self._executor.shutdown(wait=False, cancel_futures=True)
         self._close_servers()

@@ -6,6 +6,12 @@ stop, and in the background a few seconds after anything changed, so a crash
 (``kill -9``) loses at most the last few seconds. The snapshot is written to a
 temporary file and renamed, so a crash mid-write leaves the previous one whole.
 
+A saved library is never overwritten by a cloud that could not read it: a file
+that cannot be read, or that another version wrote, stops the start with a
+message naming the file and the ways out. One cloud at a time holds a state
+directory (an advisory lock the kernel drops when the process dies, even by
+``kill -9``).
+
 moto's models hold a few objects pickle cannot copy (locks, condition
 variables, RSA keys of user pools); a Pickler with a private dispatch table
 rebuilds those instead of copying them.
@@ -14,6 +20,7 @@ rebuilds those instead of copying them.
 from __future__ import annotations
 
 import copyreg
+import fcntl
 import io
 import logging
 import os
@@ -37,6 +44,48 @@ SERVICES = {
     "cognito-idp": ("moto.cognitoidp.models", "cognitoidp_backends"),
 }
 FORMAT_VERSION = 1
+STATE_NAME = "moto-state.pickle"
+LOCK_NAME = "library.lock"
+
+
+class SavedStateError(Exception):
+    """The saved library cannot be used as it is; the message names the file and what to do."""
+
+
+class LibraryLock:
+    """Exclusive use of a state directory while a cloud runs on it (or a restore writes it).
+
+    ``flock`` rather than a pid file: the kernel releases it when the holder dies, so a
+    crashed cloud never leaves a stale lock behind.
+    """
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock if nobody holds it; False when another process (or cloud) does."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the flock
+            self._fd = None
+
+
+def _ways_out(path: Path) -> str:
+    return (f"The file was left as it is. To start anyway: restore a backup "
+            f"(`python -m localcloud restore <backup dir>`), or move the file aside "
+            f"(`mv {path} {path}.unreadable`) to start with an empty library, or run with another "
+            f"state directory (`PETTUBE_STATE_DIR=<dir> make dev`).")
 
 
 def _new_lock() -> Any:
@@ -76,14 +125,55 @@ def _backends() -> dict[str, Any]:
 
 
 class MotoState:
-    """Saves and restores one account's moto backends to ``path``."""
+    """Saves and restores one account's moto backends to ``path``.
+
+    ``load`` first, then ``save``: a state that has not been loaded (or could not be)
+    is never written over the file, and ``close`` gives the state directory back.
+    """
 
     def __init__(self, path: Path, account_id: str) -> None:
         self.path = path
         self.account_id = account_id
         self._lock = threading.Lock()
+        self._directory = LibraryLock(path.parent)
+        self._writable = False
+
+    def load(self) -> bool:
+        """Put the saved backends back; False when nothing is saved yet.
+
+        Raises SavedStateError when another cloud holds the state directory, or the saved
+        file cannot be read or comes from another format: it is never overwritten.
+        """
+        if not self._directory.acquire():
+            raise SavedStateError(
+                f"another local cloud is using {self.path.parent} (it holds {self._directory.path}). "
+                f"Stop it first, or run with another state directory (`PETTUBE_STATE_DIR=<dir> make dev`).")
+        if not self.path.exists():
+            self._writable = True
+            return False
+        try:
+            with open(self.path, "rb") as saved:
+                snapshot = pickle.load(saved)  # noqa: S301 - our own file, written by save()
+            version = snapshot.get("version") if isinstance(snapshot, dict) else None
+        except Exception as exc:
+            self._directory.release()
+            raise SavedStateError(f"the saved library {self.path} cannot be read ({type(exc).__name__}: "
+                                  f"{exc}). {_ways_out(self.path)}") from exc
+        if version != FORMAT_VERSION:
+            self._directory.release()
+            raise SavedStateError(
+                f"the saved library {self.path} was written in format {version!r}; this local cloud "
+                f"reads format {FORMAT_VERSION}. Run the version of PetTube that wrote it. {_ways_out(self.path)}")
+        backends = _backends()
+        for name, regions in snapshot["services"].items():
+            for region, backend in regions.items():
+                backends[name][self.account_id][region] = backend
+        self._writable = True
+        return True
 
     def save(self) -> None:
+        if not self._writable:
+            raise SavedStateError(f"refusing to write {self.path}: the saved library was not loaded first")
         snapshot = {"version": FORMAT_VERSION,
                     "services": {name: dict(backends[self.account_id]) for name, backends in _backends().items()}}
         buffer = io.BytesIO()
@@ -97,32 +187,27 @@ class MotoState:
                 if attempt == 4:
                     raise
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp")
             with open(tmp, "wb") as out:
                 out.write(buffer.getbuffer())
                 out.flush()
                 os.fsync(out.fileno())
             tmp.replace(self.path)
+            fsync_directory(self.path.parent)
 
-    def load(self) -> bool:
-        """Put the saved backends back; False when there is nothing (or nothing usable) saved."""
-        if not self.path.exists():
-            return False
-        try:
-            with open(self.path, "rb") as saved:
-                snapshot = pickle.load(saved)  # noqa: S301 - our own file, written by save()
-        except Exception as exc:
-            log.warning("could not read the saved state %s (%s); starting empty", self.path, exc)
-            return False
-        if snapshot.get("version") != FORMAT_VERSION:
-            log.warning("saved state %s is from another version; starting empty", self.path)
-            return False
-        backends = _backends()
-        for name, regions in snapshot["services"].items():
-            for region, backend in regions.items():
-                backends[name][self.account_id][region] = backend
-        return True
+    def close(self) -> None:
+        """Give the state directory back (after the last save)."""
+        self._writable = False
+        self._directory.release()
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable: without it a power loss may undo the rename."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class Autosaver:
