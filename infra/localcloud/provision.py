@@ -121,7 +121,8 @@ class Provisioner:
     def _missing_indexes(self, name: str, props: dict[str, Any]) -> None:
         """Add the GSIs a newer template declares to a table kept from an earlier start, as a stack update would."""
         ddb = self._client("dynamodb")
-        present = {i["IndexName"] for i in ddb.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])}
+        table = ddb.describe_table(TableName=name)["Table"]
+        present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
         for index in props.get("GlobalSecondaryIndexes", []):
             if index["IndexName"] not in present:
                 # UpdateTable creates one GSI per call, with the definitions of its key attributes.

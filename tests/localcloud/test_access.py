@@ -26,10 +26,12 @@ from identity_fakes import (
 )
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.test import Client
+from werkzeug.wrappers import Request
 
 from localcloud import access
 from localcloud.access.credentials import CredentialAuthority
 from localcloud.access.policy import Policy, RequestContext
+from localcloud.access.s3actions import operation as s3_operation
 from localcloud.edge import Edge
 
 BUCKET = stack().physical_name("OriginalsBucket")
@@ -265,3 +267,20 @@ def test_a_web_page_cannot_reach_motos_control_plane_even_with_the_admin_signatu
                                    service="moto", headers={"Origin": "http://evil.example"}))
     assert page.status_code == 403
     assert _bucket_survives(setup)
+
+
+@pytest.mark.parametrize(("method", "path", "query", "headers", "name", "action"), [
+    ("GET", "/b/k", "", {}, "GetObject", "GetObject"),
+    ("HEAD", "/b/k", "", {}, "HeadObject", "GetObject"),
+    ("PUT", "/b/k", "partNumber=1&uploadId=u", {}, "UploadPart", "PutObject"),
+    ("PUT", "/b/k", "", {"x-amz-copy-source": "/b/other"}, "CopyObject", "PutObject"),
+    ("GET", "/b/k", "uploadId=u", {}, "ListParts", "ListMultipartUploadParts"),
+    ("GET", "/b", "list-type=2&prefix=p", {}, "ListObjectsV2", "ListBucket"),
+    ("POST", "/b", "delete", {}, "DeleteObjects", "DeleteObject"),
+    ("GET", "/", "", {}, "ListBuckets", "ListAllMyBuckets"),
+])
+def test_s3_requests_are_named_as_the_api_and_its_permissions_name_them(
+        method: str, path: str, query: str, headers: dict[str, str], name: str, action: str) -> None:
+    """One table serves the guard (IAM action) and fault injection (operation name)."""
+    called = s3_operation(Request.from_values(path, query_string=query, method=method, headers=headers))
+    assert (called.name, called.action) == (name, action)

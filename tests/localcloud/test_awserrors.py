@@ -72,6 +72,7 @@ def test_an_error_takes_the_shape_of_the_protocol_the_request_speaks(service: st
 
 
 def test_s3_details_follow_the_message_in_the_document() -> None:
-    body = s3_response(_error(403), details={"Resource": "/b/k", "ServerTime": "20260101T000000Z"}).get_data(as_text=True)
+    details = {"Resource": "/b/k", "ServerTime": "20260101T000000Z"}
+    body = s3_response(_error(403), details=details).get_data(as_text=True)
     assert body.index("<Message>") < body.index("<Resource>/b/k</Resource>") < body.index("<ServerTime>")
     assert "&lt;1&gt; &amp; dog" in body

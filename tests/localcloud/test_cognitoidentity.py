@@ -129,7 +129,8 @@ def test_a_guest_gets_a_new_identity_and_credentials_of_the_pools_unauthenticate
     answer = identity.get_credentials_for_identity(IdentityId=guest)["Credentials"]
     session = CredentialAuthority.for_state_dir(tmp_path).resolve(answer["AccessKeyId"], answer["SessionToken"])
     assert (session.identity_id, session.authenticated) == (guest, False)
-    assert session.role_arn == pool_roles(stack()).by_kind["unauthenticated"] != pool_roles(stack()).by_kind["authenticated"]
+    roles = pool_roles(stack()).by_kind
+    assert session.role_arn == roles["unauthenticated"] != roles["authenticated"]
     assert guest in caplog.text and answer["SessionToken"] not in caplog.text and answer["SecretKey"] not in caplog.text
 
 

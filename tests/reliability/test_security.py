@@ -92,7 +92,8 @@ def test_mymedia_never_shows_or_deletes_anothers_video(
                            headers={"X-Identity-Id": victim.identity_id, "X-Amz-Cognito-Identity-Id": victim.identity_id})
     observed(f"GET {got.status_code} {got.json().get('error')}, PATCH {patched.status_code} "
              f"{patched.json().get('error')}, DELETE {deleted.status_code} {deleted.json().get('error')} (a missing "
-             f"video: {missing.status_code}), spoofed list {spoofed.status_code} with {len(spoofed.json()['videos'])} videos")
+             f"video: {missing.status_code}), spoofed list {spoofed.status_code} with "
+             f"{len(spoofed.json()['videos'])} videos")
     assert missing.status_code == 404
     for answer in (got, patched, deleted):  # the same answer as for a video that does not exist
         assert (answer.status_code, answer.json()) == (missing.status_code, missing.json())

@@ -59,7 +59,8 @@ def _s3_error(error: errors.AuthError, request: Request, *, now: float) -> Respo
     details: dict[str, str | int] = {}
     if isinstance(error, errors.RequestExpired) and error.args[0] == "Signature expired":
         # A header-signed request outside the 15-minute window.
-        code, message = "RequestTimeTooSkewed", "The difference between the request time and the current time is too large."
+        code = "RequestTimeTooSkewed"
+        message = "The difference between the request time and the current time is too large."
     elif isinstance(error, errors.RequestExpired) and error.expires is not None:
         details = {"X-Amz-Expires": error.expires, "Expires": error.signed_at, "ServerTime": timestamp_of(now)}
     details["Resource"] = request.path

@@ -16,48 +16,46 @@ from xml.etree import ElementTree
 from werkzeug.wrappers import Request
 
 _OBJECT_OPERATIONS = {
-    # (method, subresource) -> (operation, action); subresource "" means the object itself.
-    ("GET", ""): ("GetObject", "GetObject"), ("HEAD", ""): ("HeadObject", "GetObject"),
-    ("PUT", ""): ("PutObject", "PutObject"), ("DELETE", ""): ("DeleteObject", "DeleteObject"),
-    ("POST", "uploads"): ("CreateMultipartUpload", "PutObject"),
-    ("POST", "uploadId"): ("CompleteMultipartUpload", "PutObject"), ("PUT", "uploadId"): ("UploadPart", "PutObject"),
-    ("GET", "uploadId"): ("ListParts", "ListMultipartUploadParts"),
-    ("DELETE", "uploadId"): ("AbortMultipartUpload", "AbortMultipartUpload"),
-    ("GET", "tagging"): ("GetObjectTagging", "GetObjectTagging"), ("PUT", "tagging"): ("PutObjectTagging", "PutObjectTagging"),
-    ("DELETE", "tagging"): ("DeleteObjectTagging", "DeleteObjectTagging"),
-    ("GET", "acl"): ("GetObjectAcl", "GetObjectAcl"), ("PUT", "acl"): ("PutObjectAcl", "PutObjectAcl"),
-    ("GET", "attributes"): ("GetObjectAttributes", "GetObjectAttributes"),
-    ("POST", "restore"): ("RestoreObject", "RestoreObject"), ("POST", "select"): ("SelectObjectContent", "GetObject"),
-    ("GET", "retention"): ("GetObjectRetention", "GetObjectRetention"),
-    ("PUT", "retention"): ("PutObjectRetention", "PutObjectRetention"),
-    ("GET", "legal-hold"): ("GetObjectLegalHold", "GetObjectLegalHold"),
-    ("PUT", "legal-hold"): ("PutObjectLegalHold", "PutObjectLegalHold"),
+    # (method, subresource) -> operation; subresource "" means the object itself.
+    ("GET", ""): "GetObject", ("HEAD", ""): "HeadObject", ("PUT", ""): "PutObject", ("DELETE", ""): "DeleteObject",
+    ("POST", "uploads"): "CreateMultipartUpload", ("POST", "uploadId"): "CompleteMultipartUpload",
+    ("PUT", "uploadId"): "UploadPart", ("GET", "uploadId"): "ListParts", ("DELETE", "uploadId"): "AbortMultipartUpload",
+    ("GET", "tagging"): "GetObjectTagging", ("PUT", "tagging"): "PutObjectTagging",
+    ("DELETE", "tagging"): "DeleteObjectTagging", ("GET", "acl"): "GetObjectAcl", ("PUT", "acl"): "PutObjectAcl",
+    ("GET", "attributes"): "GetObjectAttributes", ("POST", "restore"): "RestoreObject",
+    ("POST", "select"): "SelectObjectContent", ("GET", "retention"): "GetObjectRetention",
+    ("PUT", "retention"): "PutObjectRetention", ("GET", "legal-hold"): "GetObjectLegalHold",
+    ("PUT", "legal-hold"): "PutObjectLegalHold",
 }
 _BUCKET_OPERATIONS = {
-    ("GET", ""): ("ListObjects", "ListBucket"), ("HEAD", ""): ("HeadBucket", "ListBucket"),
-    ("PUT", ""): ("CreateBucket", "CreateBucket"), ("DELETE", ""): ("DeleteBucket", "DeleteBucket"),
-    ("GET", "uploads"): ("ListMultipartUploads", "ListBucketMultipartUploads"),
-    ("GET", "versions"): ("ListObjectVersions", "ListBucketVersions"),
-    ("GET", "location"): ("GetBucketLocation", "GetBucketLocation"),
-    ("GET", "cors"): ("GetBucketCors", "GetBucketCORS"), ("PUT", "cors"): ("PutBucketCors", "PutBucketCORS"),
-    ("DELETE", "cors"): ("DeleteBucketCors", "PutBucketCORS"),
-    ("GET", "policy"): ("GetBucketPolicy", "GetBucketPolicy"), ("PUT", "policy"): ("PutBucketPolicy", "PutBucketPolicy"),
-    ("DELETE", "policy"): ("DeleteBucketPolicy", "DeleteBucketPolicy"),
-    ("GET", "notification"): ("GetBucketNotificationConfiguration", "GetBucketNotification"),
-    ("PUT", "notification"): ("PutBucketNotificationConfiguration", "PutBucketNotification"),
-    ("GET", "website"): ("GetBucketWebsite", "GetBucketWebsite"), ("PUT", "website"): ("PutBucketWebsite", "PutBucketWebsite"),
-    ("DELETE", "website"): ("DeleteBucketWebsite", "DeleteBucketWebsite"),
-    ("GET", "acl"): ("GetBucketAcl", "GetBucketAcl"), ("PUT", "acl"): ("PutBucketAcl", "PutBucketAcl"),
-    ("GET", "tagging"): ("GetBucketTagging", "GetBucketTagging"), ("PUT", "tagging"): ("PutBucketTagging", "PutBucketTagging"),
-    ("GET", "lifecycle"): ("GetBucketLifecycleConfiguration", "GetLifecycleConfiguration"),
-    ("PUT", "lifecycle"): ("PutBucketLifecycleConfiguration", "PutLifecycleConfiguration"),
-    ("GET", "encryption"): ("GetBucketEncryption", "GetEncryptionConfiguration"),
-    ("PUT", "encryption"): ("PutBucketEncryption", "PutEncryptionConfiguration"),
-    ("GET", "versioning"): ("GetBucketVersioning", "GetBucketVersioning"),
-    ("PUT", "versioning"): ("PutBucketVersioning", "PutBucketVersioning"),
-    ("GET", "publicAccessBlock"): ("GetPublicAccessBlock", "GetBucketPublicAccessBlock"),
-    ("PUT", "publicAccessBlock"): ("PutPublicAccessBlock", "PutBucketPublicAccessBlock"),
-    ("POST", "delete"): ("DeleteObjects", "DeleteObject"),
+    ("GET", ""): "ListObjects", ("HEAD", ""): "HeadBucket", ("PUT", ""): "CreateBucket", ("DELETE", ""): "DeleteBucket",
+    ("GET", "uploads"): "ListMultipartUploads", ("GET", "versions"): "ListObjectVersions",
+    ("GET", "location"): "GetBucketLocation", ("GET", "cors"): "GetBucketCors", ("PUT", "cors"): "PutBucketCors",
+    ("DELETE", "cors"): "DeleteBucketCors", ("GET", "policy"): "GetBucketPolicy", ("PUT", "policy"): "PutBucketPolicy",
+    ("DELETE", "policy"): "DeleteBucketPolicy", ("GET", "notification"): "GetBucketNotificationConfiguration",
+    ("PUT", "notification"): "PutBucketNotificationConfiguration", ("GET", "website"): "GetBucketWebsite",
+    ("PUT", "website"): "PutBucketWebsite", ("DELETE", "website"): "DeleteBucketWebsite",
+    ("GET", "acl"): "GetBucketAcl", ("PUT", "acl"): "PutBucketAcl", ("GET", "tagging"): "GetBucketTagging",
+    ("PUT", "tagging"): "PutBucketTagging", ("GET", "lifecycle"): "GetBucketLifecycleConfiguration",
+    ("PUT", "lifecycle"): "PutBucketLifecycleConfiguration", ("GET", "encryption"): "GetBucketEncryption",
+    ("PUT", "encryption"): "PutBucketEncryption", ("GET", "versioning"): "GetBucketVersioning",
+    ("PUT", "versioning"): "PutBucketVersioning", ("GET", "publicAccessBlock"): "GetPublicAccessBlock",
+    ("PUT", "publicAccessBlock"): "PutPublicAccessBlock", ("POST", "delete"): "DeleteObjects",
+}
+# The IAM action of each operation whose permission has another name (the rest: the operation's own name).
+_ACTIONS = {
+    "HeadObject": "GetObject", "SelectObjectContent": "GetObject", "CopyObject": "PutObject",
+    "CreateMultipartUpload": "PutObject", "CompleteMultipartUpload": "PutObject", "UploadPart": "PutObject",
+    "UploadPartCopy": "PutObject", "ListParts": "ListMultipartUploadParts", "DeleteObjects": "DeleteObject",
+    "ListBuckets": "ListAllMyBuckets", "ListObjects": "ListBucket", "ListObjectsV2": "ListBucket",
+    "HeadBucket": "ListBucket", "ListMultipartUploads": "ListBucketMultipartUploads",
+    "ListObjectVersions": "ListBucketVersions", "GetBucketCors": "GetBucketCORS", "PutBucketCors": "PutBucketCORS",
+    "DeleteBucketCors": "PutBucketCORS", "GetBucketNotificationConfiguration": "GetBucketNotification",
+    "PutBucketNotificationConfiguration": "PutBucketNotification",
+    "GetBucketLifecycleConfiguration": "GetLifecycleConfiguration",
+    "PutBucketLifecycleConfiguration": "PutLifecycleConfiguration",
+    "GetBucketEncryption": "GetEncryptionConfiguration", "PutBucketEncryption": "PutEncryptionConfiguration",
+    "GetPublicAccessBlock": "GetBucketPublicAccessBlock", "PutPublicAccessBlock": "PutBucketPublicAccessBlock",
 }
 # Parameters that select an operation; anything else in the query is an argument.
 _SUBRESOURCES = ({k for _, k in _OBJECT_OPERATIONS} | {k for _, k in _BUCKET_OPERATIONS}) - {""}
@@ -106,18 +104,19 @@ def operation(request: Request) -> S3Operation:
     bucket, _, key = request.path.lstrip("/").partition("/")
     method, sub = request.method.upper(), _subresource(request)
     if not bucket:
-        if method == "GET":
-            return S3Operation("ListBuckets", "ListAllMyBuckets", "", "")
-        raise UnmappedS3Request(f"{method} /")
-    found = (_OBJECT_OPERATIONS if key else _BUCKET_OPERATIONS).get((method, sub))
-    if found is None:
-        raise UnmappedS3Request(f"{method} {'object' if key else 'bucket'} ?{sub}")
-    name, action = found
+        if method != "GET":
+            raise UnmappedS3Request(f"{method} /")
+        name = "ListBuckets"
+    else:
+        found = (_OBJECT_OPERATIONS if key else _BUCKET_OPERATIONS).get((method, sub))
+        if found is None:
+            raise UnmappedS3Request(f"{method} {'object' if key else 'bucket'} ?{sub}")
+        name = found
     if name == "ListObjects" and request.args.get("list-type") == "2":
         name = "ListObjectsV2"
     elif name in ("PutObject", "UploadPart") and "x-amz-copy-source" in request.headers:
         name = {"PutObject": "CopyObject", "UploadPart": "UploadPartCopy"}[name]
-    return S3Operation(name, action, bucket, key)
+    return S3Operation(name, _ACTIONS.get(name, name), bucket, key)
 
 
 def permissions(request: Request) -> list[Permission]:
