@@ -2,8 +2,10 @@
 
 For testing what a handler does on the bad day (DynamoDB throttling, an S3
 500, a MediaConvert rejection) without patching its code: the edge answers
-matching requests with the service's own error shape, a given number of
-times, then lets requests through again.
+matching requests with the service's own error shape (localcloud.awserrors:
+S3 XML, awsJson, rest-json or query, by the request), a given number of times,
+then lets requests through again. Requests are matched by the service of their
+SigV4 scope and their operation, read with the access guard's parsers.
 
     cloud.faults.inject(service="dynamodb", operation="UpdateItem",
                         code="ProvisionedThroughputExceededException", times=1)
