@@ -8,16 +8,25 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .stamps
+LOCK := requirements.lock
+# The Lambda package's dependencies: its subset of the same lock (infra/deploy/package.py).
+LAMBDA_LOCK := lambda/requirements.txt
+# The lock's pip entry: its requirement line and the indented lines under it.
+LOCKED_PIP = awk '/^pip==/ { entry = 1; print; next } entry && /^ / { print; next } { entry = 0 }' $(LOCK)
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --universal --generate-hashes --quiet \
+	--custom-compile-command 'make lock' $(if $(call _truthy,$(UPGRADE)),--upgrade)
 PYTEST_ARGS ?=
+_truthy = $(filter 1 yes true,$(1))
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test install site browser bench lint clean
+.PHONY: help dev test install lock site browser bench lint clean
 
 help:
 	@echo "make dev      start PetTube locally (sets everything up on first run)"
 	@echo "make test     set up, then run every test (unit, local cloud, integration, browser)"
 	@echo "make bench    run the benchmarks in bench/ (figures go to docs/benchmarks.md)"
 	@echo "make lint     cfn-lint the template"
+	@echo "make lock     re-lock the Python dependencies after editing pyproject.toml"
 	@echo "make deploy   deploy to AWS (see docs/deploy.md)"
 	@echo "make clean    remove everything built (venv, node_modules, site/vendor, state)"
 
@@ -26,15 +35,29 @@ $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: PetTube needs Python 3.11 or newer (found " + sys.version.split()[0] + "); set PYTHON=python3.x")'
 	@echo "==> creating the virtual environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 
-# Reinstall only when the dependency pins change.
-$(STAMPS)/python: pyproject.toml $(wildcard lambda/requirements.txt) | $(PY)
-	@echo "==> installing Python dependencies (pinned in pyproject.toml)"
-	$(PY) -m pip install --disable-pip-version-check --progress-bar on -e '.[dev]'
+# Every Python dependency, transitive ones included, comes from the lock with PyPI's
+# hashes (pip refuses any file that does not match); pip, setuptools and uv themselves
+# are in it. The venv's bundled pip first installs the locked pip (its entry alone; the
+# newer pip installs the rest faster), and pettube goes on last, editable, built
+# with the locked setuptools. Reinstall only when the lock or pyproject.toml change.
+$(STAMPS)/python: $(LOCK) pyproject.toml | $(PY)
+	@echo "==> installing Python dependencies (locked with hashes in $(LOCK))"
+	$(PY) -m pip install --disable-pip-version-check --quiet --require-hashes --requirement <($(LOCKED_PIP))
+	$(PY) -m pip install --disable-pip-version-check --progress-bar on --require-hashes --requirement $(LOCK)
+	$(PY) -m pip install --disable-pip-version-check --quiet --no-deps --no-build-isolation --editable .
 	@mkdir -p $(STAMPS) && touch $@
 
 install: $(STAMPS)/python
+
+# Write the locks from pyproject.toml (run it after editing a pin there; the test
+# tests/infra/test_dependency_lock.py fails until you do). uv resolves once for every
+# OS, CPU and Python the project supports and records PyPI's hash of every file, so
+# the same lock serves x86_64 and aarch64 machines and the arm64 Lambda. Pins already
+# in the lock are kept; UPGRADE=1 takes the newest versions pyproject.toml allows.
+lock: install
+	$(UV_COMPILE) --extra dev --group tooling --output-file $(LOCK)
+	$(UV_COMPILE) --constraint $(LOCK) --output-file $(LAMBDA_LOCK)
 
 # The browser runtime (Pyodide, PyScript, wheels, and the memory snapshot, which is
 # taken in headless Chromium) is built, never committed; the build itself skips work

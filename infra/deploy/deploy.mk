@@ -1,5 +1,5 @@
 # Deploying PetTube to AWS (docs/deploy.md). Included by the top-level Makefile,
-# which defines PY (the venv's python).
+# which defines PY (the venv's python) and _truthy.
 #
 #   make deploy GOOGLE_CLIENT_ID=123-abc.apps.googleusercontent.com STAGE=prod REGION=us-east-1
 #   make deploy ... DRY_RUN=1          show the change set, apply nothing
@@ -16,7 +16,6 @@ YES ?=
 SITE_BUILD ?= $(PY) -m tools.site_build
 DEPLOY = PYTHONDONTWRITEBYTECODE=1 $(PY) -m deploy
 DEPLOY_ARGS = --stage "$(STAGE)" --region "$(REGION)" --google-client-id "$(GOOGLE_CLIENT_ID)" --alarm-email "$(ALARM_EMAIL)"
-_truthy = $(filter 1 yes true,$(1))
 
 .PHONY: deploy destroy architecture
 

@@ -1,5 +1,9 @@
 """The Lambda deployment package: lambda/pettube plus lambda/requirements.txt, one zip.
 
+lambda/requirements.txt is the Lambda's subset of the project's lock (`make lock`
+writes both from pyproject.toml), with PyPI's hash of every file: pip installs
+nothing else, for any platform.
+
 The zip is byte-for-byte reproducible (sorted entries, fixed timestamps), and
 its S3 key is its hash: an unchanged build leaves the functions untouched.
 """
@@ -40,10 +44,14 @@ class LambdaPackage:
 
 
 def pip_install(requirements: Path, target: Path, python_version: str, platform: str) -> None:
-    """Install the pinned requirements as Lambda's runtime needs them (binary wheels only)."""
+    """Install the locked requirements as Lambda's runtime needs them (binary wheels only).
+
+    Hash-checking mode: a wheel whose hash is not in the lock, or a requirement without
+    one, fails the build rather than shipping unreviewed code.
+    """
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--requirement", str(requirements), "--target", str(target),
+        "--require-hashes", "--requirement", str(requirements), "--target", str(target),
         "--platform", platform, "--python-version", python_version,
         "--implementation", "cp", "--only-binary=:all:", "--no-compile",
     ]

@@ -91,6 +91,16 @@ def test_a_missing_package_is_a_packaging_error(tmp_path: Path) -> None:
         package.build(tmp_path / "out", "3.13", "x", lambda_dir=tmp_path, installer=FakePip())
 
 
+@pytest.mark.parametrize("hash_option", ["", f" --hash=sha256:{'0' * 64}"], ids=["no hash", "another file's hash"])
+def test_only_files_with_the_locks_hash_are_packaged(tmp_path: Path, hash_option: str) -> None:
+    """A dependency the lock does not name by hash (or a tampered download) fails the build."""
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"six==1.17.0{hash_option}\n")
+    with pytest.raises(PackagingError, match="(?i)hash"):
+        package.pip_install(requirements, tmp_path / "t", "3.13", "manylinux2014_aarch64")
+    assert not list((tmp_path / "t").glob("six*"))
+
+
 def test_a_failed_pip_install_is_a_packaging_error_with_pips_message(tmp_path: Path) -> None:
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("this-package-does-not-exist-pettube==0.0.0\n")
