@@ -22,9 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO / "docs" / "benchmarks.md"
 LOG = REPO / "docs" / "benchmarks-log.md"
-LOG_INTRO = ("# Benchmark log\n\nEvery run of a `python -m bench...` command that wrote docs/benchmarks.md, "
-             "appended by the command (bench/report.py), oldest first. Compare runs of one command at "
-             "different commits here.\n")
+LOG_INTRO = ("# Benchmark log\n\nEvery run of a benchmark command that wrote docs/benchmarks.md, appended by "
+             "the command (bench/report.py), oldest first. Compare runs of one command at different commits here.\n")
 
 
 def argument_parser(doc: str) -> argparse.ArgumentParser:
