@@ -6,9 +6,10 @@ Each refusal is a ``Failure`` whose message the uploader sees in the gallery.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import unquote
 
-from pettube.layout import OriginalKey
-from pettube.model import Failure
+from pettube.layout import IDENTITY_ID, OriginalKey
+from pettube.model import MAX_OWNER_NAME, Failure
 
 VIDEO_EXTENSIONS = frozenset({
     "mp4", "m4v", "mov", "qt", "3gp", "3g2", "mkv", "webm", "avi", "wmv", "flv", "ogv",
@@ -20,12 +21,30 @@ NEUTRAL_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"
 VIDEO_APPLICATION_TYPES = frozenset({"application/mp4", "application/x-matroska", "application/mxf", "application/ogg"})
 
 
+# x-amz-meta-owner-name: the page's display name for the uploader, percent-encoded UTF-8
+# (S3 metadata travels in HTTP headers, which carry ASCII only).
+OWNER_NAME_METADATA = "owner-name"
+
+
 @dataclass(frozen=True)
 class ObjectFacts:
     """What S3's HEAD says about the original."""
 
     size: int
     content_type: str
+    owner_name: str | None = None
+
+
+def owner_display_name(raw: str | None) -> str | None:
+    """The uploader's name as share links show it: decoded, trimmed, at most 50 characters.
+
+    Anyone holding a link sees it, so a value that looks like an e-mail address or a
+    Cognito identity id is dropped rather than shown.
+    """
+    name = unquote(raw or "").strip()[:MAX_OWNER_NAME].strip()
+    if not name or "@" in name or IDENTITY_ID.search(name):
+        return None
+    return name
 
 
 def _human_size(size: int) -> str:

@@ -59,11 +59,12 @@ class JobStateConfig:
     """Settings of the job-state function (MediaConvert events -> video record)."""
 
     videos_table: str
+    transcoded_bucket: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> JobStateConfig:
         """Read the job-state function's variables."""
-        return cls(videos_table=_required(env, "VIDEOS_TABLE"))
+        return cls(videos_table=_required(env, "VIDEOS_TABLE"), transcoded_bucket=_required(env, "TRANSCODED_BUCKET"))
 
 
 @dataclass(frozen=True)
@@ -96,13 +97,17 @@ class SweeperConfig:
     """Settings of the stuck-video sweeper."""
 
     videos_table: str
+    originals_bucket: str
+    transcoded_bucket: str
     stuck_after_seconds: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> SweeperConfig:
-        """Read the sweeper's variables: which table, and how long unchanged in flight counts as stuck."""
+        """Read the sweeper's variables: table, buckets, and how long unchanged counts as stuck."""
         return cls(
             videos_table=_required(env, "VIDEOS_TABLE"),
+            originals_bucket=_required(env, "ORIGINALS_BUCKET"),
+            transcoded_bucket=_required(env, "TRANSCODED_BUCKET"),
             stuck_after_seconds=_positive_int(env, "STUCK_AFTER_SECONDS"),
         )
 

@@ -16,32 +16,32 @@ class InvalidOriginalKey(PetTubeError):
 
 
 class DeleteFailed(PetTubeError):
-    """S3 refused to delete some of a video's objects; the record is kept so the delete can be retried."""
+    """S3 refused to delete some of a video's objects; the record stays (``deleting``) so the delete can finish later."""
 
 
 class ApiError(PetTubeError):
     """An API failure the caller should see, with its HTTP status and stable error code."""
 
     STATUS_CODE = 500
-    CODE = "internal_error"
+    CODE = "InternalError"
 
 
 class BadRequest(ApiError):
-    """The request is malformed (bad limit, cursor or id)."""
+    """The request is malformed (bad limit, cursor, id or edit); the message names what is wrong."""
 
     STATUS_CODE = 400
-    CODE = "bad_request"
+    CODE = "BadRequest"
 
 
 class Forbidden(ApiError):
     """No Cognito identity on the request: API Gateway's IAM auth was bypassed or misconfigured."""
 
     STATUS_CODE = 403
-    CODE = "forbidden"
+    CODE = "Forbidden"
 
 
 class NotFound(ApiError):
     """No such video for this caller (another user's video is indistinguishable from none)."""
 
     STATUS_CODE = 404
-    CODE = "not_found"
+    CODE = "NotFound"

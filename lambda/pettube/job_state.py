@@ -1,7 +1,10 @@
 """MediaConvert Job State Change -> progress, renditions or the failure reason on the video record.
 
 Every write is conditional (see ``videos.py``): a duplicate, late or reordered
-event is a logged no-op, never a step backwards. Rendition sizes: COMPLETE events
+event is a logged no-op, never a step backwards. An event for a video its owner
+deleted (no record, or the ``deleting`` tombstone) removes the video's transcoded
+outputs instead, and cancels the job if it is still running: a job that writes
+after the delete leaves nothing behind once its final event has been handled. Rendition sizes: COMPLETE events
 carry no file sizes, so each output is HEADed (the function needs s3:GetObject on
 the transcoded bucket); the bitrate stored is the measured average,
 bytes * 8 / duration.
@@ -15,7 +18,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from pettube import aws
-from pettube.config import job_state_config
+from pettube.cleanup import purge_video
+from pettube.config import JobStateConfig, job_state_config
 from pettube.events import MediaConvertJobEvent, OutputFile
 from pettube.model import JOB_CANCELED, Failure, Rendition, Status
 from pettube.videos import VideoRepository
@@ -23,6 +27,7 @@ from pettube.videos import VideoRepository
 logger = Logger()
 
 PROGRESS_STATES = frozenset({"PROGRESSING", "INPUT_INFORMATION", "STATUS_UPDATE"})
+FINAL_STATES = frozenset({"COMPLETE", "ERROR", "CANCELED"})
 NO_OUTPUTS = Failure("NoRenditions", "Transcoding finished but produced no playable video.")
 
 
@@ -35,28 +40,41 @@ def handler(event: MediaConvertJobEvent, context: LambdaContext) -> None:
         logger.warning("Job event without PetTube metadata ignored", extra={"job_id": job_id})
         return
     logger.append_keys(identity_id=owner_id, video_id=video_id, job_id=job_id, job_status=event.status)
-    videos = VideoRepository(aws.table(job_state_config().videos_table))
-    if event.status in PROGRESS_STATES:
-        applied = videos.record_progress(owner_id, video_id, job_id, event.percent_complete)
-    elif event.status == "COMPLETE":
-        renditions, thumbnail_key = collect_outputs(list(event.outputs))
-        if renditions:
-            duration = max((r.duration_ms for r in renditions if r.duration_ms), default=None)
-            applied = videos.record_ready(owner_id, video_id, job_id, renditions, thumbnail_key, duration)
-        else:
-            applied = videos.record_end(owner_id, video_id, job_id, Status.FAILED, NO_OUTPUTS)
-    elif event.status == "ERROR":
-        failure = Failure(f"MediaConvert{event.error_code}", event.error_message)
-        applied = videos.record_end(owner_id, video_id, job_id, Status.FAILED, failure)
-    elif event.status == "CANCELED":
-        applied = videos.record_end(owner_id, video_id, job_id, Status.CANCELED, JOB_CANCELED)
-    else:
-        logger.debug("Job state not tracked")
-        return
-    if applied:
+    config = job_state_config()
+    videos = VideoRepository(aws.table(config.videos_table))
+    if apply(videos, event, owner_id, video_id):
         logger.info("Video updated", extra={"progress": event.percent_complete})
+        return
+    video = videos.get(owner_id, video_id)
+    if video is None or video.status is Status.DELETING:
+        clean_up_deleted(config, owner_id, video_id, job_id, event.status)
     else:
-        logger.info("Stale or duplicate job event ignored")
+        logger.info("Stale, duplicate or untracked job event ignored")
+
+
+def apply(videos: VideoRepository, event: MediaConvertJobEvent, owner_id: str, video_id: str) -> bool:
+    """Record what the event says on the video; False when the record refused it (stale, or no such video)."""
+    job_id = event.job_id
+    if event.status in PROGRESS_STATES:
+        return videos.record_progress(owner_id, video_id, job_id, event.percent_complete)
+    if event.status == "COMPLETE":
+        renditions, thumbnail_key = collect_outputs(list(event.outputs))
+        if not renditions:
+            return videos.record_end(owner_id, video_id, job_id, Status.FAILED, NO_OUTPUTS)
+        duration = max((r.duration_ms for r in renditions if r.duration_ms), default=None)
+        return videos.record_ready(owner_id, video_id, job_id, renditions, thumbnail_key, duration)
+    if event.status == "ERROR":
+        failure = Failure(f"MediaConvert{event.error_code}", event.error_message)
+        return videos.record_end(owner_id, video_id, job_id, Status.FAILED, failure)
+    if event.status == "CANCELED":
+        return videos.record_end(owner_id, video_id, job_id, Status.CANCELED, JOB_CANCELED)
+    return False  # SUBMITTED, NEW_WARNING, QUEUE_HOP: nothing to record
+
+
+def clean_up_deleted(config: JobStateConfig, owner_id: str, video_id: str, job_id: str, job_status: str) -> None:
+    """The owner deleted this video: stop its job if it may still run, remove whatever it wrote."""
+    purge_video(owner_id, video_id, None if job_status in FINAL_STATES else job_id, (config.transcoded_bucket,))
+    logger.info("Job event for a deleted video: its outputs were removed")
 
 
 def collect_outputs(outputs: list[OutputFile]) -> tuple[list[Rendition], str | None]:

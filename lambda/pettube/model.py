@@ -13,13 +13,28 @@ from enum import StrEnum
 
 
 class Status(StrEnum):
-    """Where a video is in its life."""
+    """Where a video is in its life.
+
+    ``deleting`` is the tombstone a delete writes before it touches S3: from then on
+    no job event may change the record, and every job event cleans up instead.
+    """
 
     UPLOADED = "uploaded"
     PROCESSING = "processing"
     READY = "ready"
     FAILED = "failed"
     CANCELED = "canceled"
+    DELETING = "deleting"
+
+
+IN_FLIGHT = frozenset({Status.UPLOADED, Status.PROCESSING})
+
+
+class Visibility(StrEnum):
+    """Who may watch: only the owner, or anyone holding the video's share link."""
+
+    PRIVATE = "private"
+    LINK = "link"
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,27 @@ class Video:
     thumbnail_key: str | None = None
     duration_ms: int | None = None
     failure: Failure | None = None
+    description: str = ""
+    visibility: Visibility = Visibility.PRIVATE
+    share_token: str | None = None
+    owner_name: str | None = None
+
+    @property
+    def shareable(self) -> bool:
+        """True when its share link may be watched right now."""
+        return self.status is Status.READY and self.visibility is Visibility.LINK and self.share_token is not None
+
+
+MAX_TITLE = 100
+MAX_DESCRIPTION = 2000
+MAX_OWNER_NAME = 50
+
+
+def default_title(file_name: str) -> str:
+    """The title a new upload gets: its file name without the extension, within the title's limit."""
+    stem, dot, extension = file_name.rpartition(".")
+    name = stem if dot and stem.strip() and extension else file_name
+    return name.strip()[:MAX_TITLE].strip() or "Untitled video"
 
 
 # Timestamps are ISO-8601 UTC text with milliseconds and a "Z": they sort as text,

@@ -4,19 +4,26 @@ Routes::
 
     GET    /media?limit=24&cursor=...  -> 200 {"videos": [Video...], "next_cursor": str | null}
     GET    /media/{id}                 -> 200 Video
-    DELETE /media/{id}                 -> 204 (original, renditions, thumbnail and record removed)
+    PATCH  /media/{id}                 -> 200 Video  (any of title, description, visibility)
+    DELETE /media/{id}                 -> 204 (job canceled; objects in both buckets and the record removed)
+    GET    /shared/{token}             -> 200 SharedVideo (anyone, guests included, holding the link)
     errors                             -> {"error": code, "message": text} with 400/403/404/500
 
-Video: {"id", "title", "status", "progress", "created_at", "updated_at", "size_bytes",
-"duration_ms", "renditions": [{"label", "width", "height", "bitrate", "bytes",
-"duration_ms", "url"}], "thumbnail_url", "failure": {"code", "message"} | null}; URLs
-only on ready videos. The caller is ``requestContext.identity.cognitoIdentityId``,
-which API Gateway sets from the SigV4 credentials; nothing else in the request
-can name a user.
+Video: {"id", "title", "description", "visibility", "share_url", "status", "progress",
+"created_at", "updated_at", "size_bytes", "duration_ms", "renditions": [{"label", "width",
+"height", "bitrate", "bytes", "duration_ms", "url"}], "thumbnail_url", "failure":
+{"code", "message"} | null}; URLs only on ready videos, ``share_url`` only on shared ones.
+SharedVideo: {"title", "description", "duration_ms", "thumbnail_url", "renditions",
+"owner_name"}: nothing that identifies the owner beyond the name they uploaded with.
+
+The caller is ``requestContext.identity.cognitoIdentityId``, which API Gateway sets
+from the SigV4 credentials; nothing else in the request can name a user. Who may
+call which route is IAM's decision (guests: only GET /shared/*, see the template).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -25,17 +32,22 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pettube import aws
+from pettube.cleanup import purge_video
 from pettube.config import mymedia_config
 from pettube.cursor import decode_cursor, encode_cursor
-from pettube.errors import ApiError, BadRequest, DeleteFailed, Forbidden, NotFound
-from pettube.layout import is_video_id, video_prefix
-from pettube.model import Status, Video
+from pettube.edits import parse_edit
+from pettube.errors import ApiError, BadRequest, Forbidden, NotFound
+from pettube.layout import is_video_id
+from pettube.model import IN_FLIGHT, Status, Video
+from pettube.sharing import is_share_token, share_url
 from pettube.videos import VideoRepository
 
 logger = Logger()
 
 DEFAULT_LIMIT = 24
 MAX_LIMIT = 100
+# One answer for every share link that does not play: unknown, revoked, deleted or not ready yet.
+NOT_SHARED = "This video is not available."
 
 
 @cache
@@ -44,7 +56,9 @@ def api() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(cors=CORSConfig(allow_origin=mymedia_config().allowed_origin, max_age=600))
     app.get("/media")(list_media)
     app.get("/media/<video_id>")(get_media)
+    app.patch("/media/<video_id>")(edit_media)
     app.delete("/media/<video_id>")(delete_media)
+    app.get("/shared/<token>")(get_shared)
     app.exception_handler(ApiError)(_api_error)
     app.exception_handler(Exception)(_unexpected_error)
     app.not_found(_route_not_found)
@@ -73,20 +87,48 @@ def list_media() -> dict[str, Any]:
 
 def get_media(video_id: str) -> dict[str, Any]:
     """One of the caller's videos."""
-    return present(_own_video(video_id))
+    return present(_own_video(video_id, _readable))
+
+
+def edit_media(video_id: str) -> dict[str, Any]:
+    """Change one of the caller's videos: title, description, who may watch it."""
+    edit = parse_edit(api().current_event.body)
+    video = _own_video(video_id, lambda videos, owner_id, vid: videos.edit(owner_id, vid, edit))
+    logger.info("Video edited", extra={"fields": sorted(k for k, v in vars(edit).items() if v is not None),
+                                       "visibility": str(video.visibility)})
+    return present(video)
 
 
 def delete_media(video_id: str) -> Response:
-    """Remove a video everywhere: its objects in both buckets first, then the record."""
-    video = _own_video(video_id)
+    """Remove a video everywhere: tombstone the record, stop its job, empty both buckets, drop the record.
+
+    The tombstone comes first so that a job still writing outputs meets a record it
+    may no longer change, and the job-state function removes what it writes later.
+    """
+    video = _own_video(video_id, VideoRepository.begin_delete)
     config = mymedia_config()
-    prefix = video_prefix(video.owner_id, video.video_id)
-    _delete_objects(config.originals_bucket, prefix, {video.original_key})
-    derived = {r.key for r in video.renditions} | ({video.thumbnail_key} if video.thumbnail_key else set())
-    _delete_objects(config.transcoded_bucket, prefix, derived)
-    _videos().delete(video.owner_id, video.video_id)
-    logger.info("Video deleted")
+    running = video.status in IN_FLIGHT or video.status is Status.DELETING
+    purge_video(video.owner_id, video_id, video.job_id if running else None,
+                (config.originals_bucket, config.transcoded_bucket))
+    _videos().delete(video.owner_id, video_id)
+    logger.info("Video deleted", extra={"status_before": str(video.status)})
     return Response(status_code=204)
+
+
+def get_shared(token: str) -> dict[str, Any]:
+    """A shared, ready video for anyone holding its link; one 404 for every link that does not play."""
+    video = _videos().find_shared(token) if is_share_token(token) else None
+    if video is None or not video.shareable:
+        raise NotFound(NOT_SHARED)
+    logger.info("Shared video opened", extra={"video_id": video.video_id})  # never the token
+    return {
+        "title": video.title,
+        "description": video.description,
+        "duration_ms": video.duration_ms,
+        "thumbnail_url": _presign(video.thumbnail_key) if video.thumbnail_key else None,
+        "renditions": _renditions(video),
+        "owner_name": video.owner_name,
+    }
 
 
 def present(video: Video) -> dict[str, Any]:
@@ -94,6 +136,9 @@ def present(video: Video) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": video.video_id,
         "title": video.title,
+        "description": video.description,
+        "visibility": str(video.visibility),
+        "share_url": share_url(mymedia_config().allowed_origin, video.share_token) if video.share_token else None,
         "status": str(video.status),
         "progress": video.progress,
         "created_at": video.created_at,
@@ -105,13 +150,17 @@ def present(video: Video) -> dict[str, Any]:
         "failure": {"code": video.failure.code, "message": video.failure.message} if video.failure else None,
     }
     if video.status is Status.READY:
-        body["renditions"] = [
-            {"label": f"{min(r.width, r.height)}p", "width": r.width, "height": r.height, "bitrate": r.bitrate,
-             "bytes": r.bytes, "duration_ms": r.duration_ms, "url": _presign(r.key)}
-            for r in video.renditions
-        ]
+        body["renditions"] = _renditions(video)
         body["thumbnail_url"] = _presign(video.thumbnail_key) if video.thumbnail_key else None
     return body
+
+
+def _renditions(video: Video) -> list[dict[str, Any]]:
+    return [
+        {"label": f"{min(r.width, r.height)}p", "width": r.width, "height": r.height, "bitrate": r.bitrate,
+         "bytes": r.bytes, "duration_ms": r.duration_ms, "url": _presign(r.key)}
+        for r in video.renditions
+    ]
 
 
 def _caller() -> str:
@@ -122,13 +171,19 @@ def _caller() -> str:
     return identity_id
 
 
-def _own_video(video_id: str) -> Video:
+def _own_video(video_id: str, access: Callable[[VideoRepository, str, str], Video | None]) -> Video:
+    """``access`` (read, edit, begin_delete) applied to the caller's video; NotFound for anyone else's."""
     owner_id = _caller()
     logger.append_keys(video_id=video_id)
-    video = _videos().get(owner_id, video_id) if is_video_id(video_id) else None
+    video = access(_videos(), owner_id, video_id) if is_video_id(video_id) else None
     if video is None:
         raise NotFound("No such video.")
     return video
+
+
+def _readable(videos: VideoRepository, owner_id: str, video_id: str) -> Video | None:
+    video = videos.get(owner_id, video_id)
+    return None if video is None or video.status is Status.DELETING else video
 
 
 def _limit(raw: str | None) -> int:
@@ -150,21 +205,6 @@ def _presign(key: str) -> str:
     )
 
 
-def _delete_objects(bucket: str, prefix: str, known_keys: set[str]) -> None:
-    """Delete the known keys and anything else under the video's prefix (partial outputs, re-uploads)."""
-    s3 = aws.client("s3")
-    keys = set(known_keys)
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys.update(obj["Key"] for obj in page.get("Contents", ()))
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), 1000):  # DeleteObjects takes at most 1,000 keys
-        batch = [{"Key": key} for key in ordered[start:start + 1000]]
-        result = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
-        if result.get("Errors"):
-            codes = sorted({e.get("Code", "") for e in result["Errors"]})
-            raise DeleteFailed(f"S3 refused to delete {len(result['Errors'])} objects in {bucket}: {codes}")
-
-
 def _error(status: int, code: str, message: str) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
                     body={"error": code, "message": message})
@@ -180,4 +220,4 @@ def _route_not_found(_: Exception) -> Response:
 
 def _unexpected_error(error: Exception) -> Response:
     logger.exception("Unhandled error")
-    return _error(500, "internal_error", "Something went wrong on our side; please try again.")
+    return _error(ApiError.STATUS_CODE, ApiError.CODE, "Something went wrong on our side; please try again.")

@@ -14,6 +14,10 @@ the job decides the outcome (``GetJob``):
 - SUBMITTED / PROGRESSING -> left alone: queued jobs send no events, and
   MediaConvert ends any job after 48 hours, which a later sweep then settles.
 
+A video left ``deleting`` that long is a delete that died half-way (the API
+function timed out or S3 refused a key): the sweep finishes it, cancelling the
+job, emptying the video's prefix in both buckets and removing the record.
+
 Every write goes through the repository's conditional transitions, so a sweep
 racing a late job event never moves a video backwards.
 """
@@ -31,14 +35,15 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from pettube import aws
-from pettube.config import sweeper_config
+from pettube.cleanup import purge_video
+from pettube.config import SweeperConfig, sweeper_config
 from pettube.model import JOB_CANCELED, Failure, Status, timestamp
 from pettube.videos import VideoRepository
 
 logger = Logger()
 
 BY_STATUS = "by_status"
-IN_FLIGHT = (Status.UPLOADED, Status.PROCESSING)
+SWEPT = (Status.UPLOADED, Status.PROCESSING, Status.DELETING)
 NOT_PROCESSED = Failure("UploadNotProcessed",
                         "The upload arrived but could not be processed. Please upload the video again.")
 RESULT_NOT_RECORDED = Failure("ResultNotRecorded",
@@ -48,7 +53,7 @@ JOB_LOST = Failure("JobLost", "The transcoding job for this video no longer exis
 
 @dataclass(frozen=True)
 class StuckVideo:
-    """An in-flight video as the by_status index projects it."""
+    """An in-flight or half-deleted video as the by_status index projects it."""
 
     owner_id: str
     video_id: str
@@ -65,7 +70,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     outcomes: dict[str, int] = {}
     for video in find_stuck(table, cutoff):
         logger.append_keys(identity_id=video.owner_id, video_id=video.video_id, job_id=video.job_id)
-        outcome = settle(VideoRepository(table), video)
+        outcome = settle(VideoRepository(table), video, config)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
         logger.info("Stuck video checked", extra={"outcome": outcome, "status": str(video.status)})
     logger.remove_keys(["identity_id", "video_id", "job_id"])
@@ -74,8 +79,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
 
 
 def find_stuck(table: Any, cutoff: str) -> Iterator[StuckVideo]:
-    """In-flight videos last updated before ``cutoff``: one index query per status, paginated."""
-    for status in IN_FLIGHT:
+    """Videos in flight or being deleted, last updated before ``cutoff``: one index query per status, paginated."""
+    for status in SWEPT:
         query: dict[str, Any] = {
             "IndexName": BY_STATUS,
             "KeyConditionExpression": Key("status").eq(str(status)) & Key("updated_at").lt(cutoff),
@@ -89,8 +94,12 @@ def find_stuck(table: Any, cutoff: str) -> Iterator[StuckVideo]:
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def settle(videos: VideoRepository, video: StuckVideo) -> str:
-    """Decide one stuck video's fate from its job; returns the outcome's name."""
+def settle(videos: VideoRepository, video: StuckVideo, config: SweeperConfig) -> str:
+    """Decide one stuck video's fate from its job (or finish its delete); returns the outcome's name."""
+    if video.status is Status.DELETING:
+        purge_video(video.owner_id, video.video_id, video.job_id, (config.originals_bucket, config.transcoded_bucket))
+        videos.delete(video.owner_id, video.video_id)
+        return "delete_finished"
     if not video.job_id:
         applied = videos.fail_before_job(video.owner_id, video.video_id, NOT_PROCESSED)
         return "failed_not_processed" if applied else "changed_meanwhile"

@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from pettube import aws
-from pettube.checks import ObjectFacts, check_original
+from pettube.checks import OWNER_NAME_METADATA, ObjectFacts, check_original, owner_display_name
 from pettube.config import UploadConfig, upload_config
 from pettube.errors import InvalidOriginalKey
 from pettube.layout import OriginalKey, parse_original_key
@@ -59,7 +59,7 @@ def process_original(bucket: str, original: OriginalKey, config: UploadConfig) -
         return
     repository = VideoRepository(aws.table(config.videos_table))
     failure = check_original(original, facts, config.max_upload_bytes)
-    claim = repository.claim(original, facts.size, failure)
+    claim = repository.claim(original, facts.size, failure, facts.owner_name)
     if not claim.created and (claim.video.status is not Status.UPLOADED or claim.video.job_id):
         logger.info("Duplicate event ignored", extra={"status": str(claim.video.status)})
         return
@@ -93,7 +93,8 @@ def _head(bucket: str, key: str) -> ObjectFacts | None:
         if aws.error_code(error) in _MISSING:
             return None
         raise
-    return ObjectFacts(size=int(head["ContentLength"]), content_type=head.get("ContentType", ""))
+    return ObjectFacts(size=int(head["ContentLength"]), content_type=head.get("ContentType", ""),
+                       owner_name=owner_display_name(head.get("Metadata", {}).get(OWNER_NAME_METADATA)))
 
 
 def _probe(bucket: str, original: OriginalKey, size: int) -> SourceInfo | None:

@@ -1,25 +1,31 @@
 """The videos table: one item per original, changed only by conditional writes.
 
-Status only moves forward: ``uploaded -> processing -> ready | failed | canceled``.
-Every transition is a single conditional ``UpdateItem``, so duplicate or reordered
-events (S3 and EventBridge both deliver at least once, in no promised order) are
-no-ops instead of moving a video backwards or resurrecting a deleted one.
+Status only moves forward: ``uploaded -> processing -> ready | failed | canceled``,
+and any of them ``-> deleting`` (the tombstone a delete leaves until its objects
+are gone). Every transition is a single conditional ``UpdateItem``, so duplicate
+or reordered events (S3 and EventBridge both deliver at least once, in no promised
+order) are no-ops instead of moving a video backwards or resurrecting a deleted one.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from pettube.aws import error_code
+from pettube.edits import VideoEdit
 from pettube.layout import OriginalKey
-from pettube.model import Failure, Rendition, Status, Video, utc_now
+from pettube.model import Failure, Rendition, Status, Video, Visibility, default_title, utc_now
+from pettube.sharing import new_share_token
 
 BY_CREATED = "by_created"
+BY_SHARE_TOKEN = "by_share_token"
 _DESERIALIZER = TypeDeserializer()
 
 
@@ -59,6 +65,10 @@ def _video_from_item(item: Mapping[str, Any]) -> Video:
         thumbnail_key=item.get("thumbnail_key"),
         duration_ms=_int_or_none(item.get("duration_ms")),
         failure=failure,
+        description=item.get("description", ""),
+        visibility=Visibility(item.get("visibility", Visibility.PRIVATE)),
+        share_token=item.get("share_token"),
+        owner_name=item.get("owner_name"),
     )
 
 
@@ -81,6 +91,7 @@ def _condition_failed(error: ClientError) -> bool:
     return error_code(error) == "ConditionalCheckFailedException"
 
 
+_PLACEHOLDER = re.compile(r"#(\w+)")  # attribute-name placeholders in an expression
 # A job's events may arrive before the upload function has stored the job id, so
 # they accept a record without one; once stored, only that job may change it.
 _SAME_JOB = "(attribute_not_exists(job_id) OR job_id = :job)"
@@ -94,14 +105,17 @@ class VideoRepository:
         self._table = table
         self._clock = clock
 
-    def claim(self, original: OriginalKey, size_bytes: int | None, failure: Failure | None = None) -> Claim:
+    def claim(self, original: OriginalKey, size_bytes: int | None, failure: Failure | None = None,
+              owner_name: str | None = None) -> Claim:
         """Record a new original once: a repeated event finds the existing record instead."""
         now = self._clock()
         item: dict[str, Any] = {
             "owner_id": original.owner_id,
             "video_id": original.video_id,
             "status": str(Status.FAILED if failure else Status.UPLOADED),
-            "title": original.file_name,
+            "title": default_title(original.file_name),
+            "description": "",
+            "visibility": str(Visibility.PRIVATE),
             "original_key": original.key,
             "created_at": now,
             "updated_at": now,
@@ -109,6 +123,8 @@ class VideoRepository:
         }
         if size_bytes is not None:
             item["size_bytes"] = size_bytes
+        if owner_name:
+            item["owner_name"] = owner_name
         if failure:
             item.update(failure_code=failure.code, failure_message=failure.message)
         try:
@@ -189,31 +205,89 @@ class VideoRepository:
         more = len(items) > limit
         return Page(videos, (videos[-1].created_at, videos[-1].video_id) if more else None)
 
+    def edit(self, owner_id: str, video_id: str, edit: VideoEdit) -> Video | None:
+        """Apply an owner's edit; None when the video does not exist (or is being deleted).
+
+        ``link`` keeps a token the video already has and issues a new one otherwise;
+        ``private`` removes it, so the old link stops working with this write.
+        ``updated_at`` is left alone: it is the pipeline's clock, which the sweeper reads.
+        """
+        values: dict[str, Any] = {name: getattr(edit, name) for name in ("title", "description", "visibility")
+                                  if getattr(edit, name) is not None}
+        remove: tuple[str, ...] = ()
+        if_absent: dict[str, Any] = {}
+        if edit.visibility is Visibility.LINK:
+            if_absent["share_token"] = new_share_token()
+        elif edit.visibility is Visibility.PRIVATE:
+            remove = ("share_token",)
+        item = self._write(owner_id, video_id, values, "#status <> :deleting", {":deleting": Status.DELETING},
+                           remove=remove, if_absent=if_absent, stamp=False, returns="ALL_NEW")
+        return _video_from_item(item) if item is not None else None
+
+    def begin_delete(self, owner_id: str, video_id: str) -> Video | None:
+        """Mark a video ``deleting`` and unshare it; returns it as it was, or None if there is none.
+
+        From this write on, job events cannot change the record (and clean up instead),
+        the share link answers 404, and a delete that dies half-way is finished by the sweeper.
+        """
+        item = self._write(owner_id, video_id, {"status": Status.DELETING, "visibility": Visibility.PRIVATE}, "", {},
+                           remove=("share_token",), returns="ALL_OLD")
+        return _video_from_item(item) if item is not None else None
+
     def delete(self, owner_id: str, video_id: str) -> None:
         """Remove the record (its S3 objects are the caller's job)."""
         self._table.delete_item(Key=_key(owner_id, video_id))
 
+    def find_shared(self, token: str) -> Video | None:
+        """The video a share token names, read consistently from the table.
+
+        The by_share_token index is eventually consistent and holds keys only; the
+        strongly consistent read of the record decides, so a token revoked a moment
+        ago finds nothing.
+        """
+        keys = self._table.query(IndexName=BY_SHARE_TOKEN, KeyConditionExpression=Key("share_token").eq(token))
+        for key in keys["Items"]:
+            video = self.get(key["owner_id"], key["video_id"])
+            if video is not None and video.share_token == token:
+                return video
+        return None
+
     def _update(self, owner_id: str, video_id: str, values: dict[str, Any], condition: str,
                 bound: dict[str, Any]) -> bool:
         """One conditional UpdateItem; False when the condition says the change is stale."""
-        values = values | {"updated_at": self._clock()}  # Status is a StrEnum: stored as its plain string
-        names = {f"#{name}": name for name in values}
-        attribute_values = {f":set_{name}": value for name, value in values.items()} | bound
-        expression = "SET " + ", ".join(f"#{name} = :set_{name}" for name in values)
+        return self._write(owner_id, video_id, values, condition, bound) is not None
+
+    def _write(self, owner_id: str, video_id: str, values: dict[str, Any], condition: str, bound: dict[str, Any],
+               remove: tuple[str, ...] = (), if_absent: dict[str, Any] | None = None, stamp: bool = True,
+               returns: str = "NONE") -> dict[str, Any] | None:
+        """One conditional UpdateItem on an existing record: its returned attributes, or None when refused."""
+        if stamp:
+            values = values | {"updated_at": self._clock()}  # Status is a StrEnum: stored as its plain string
+        if_absent = if_absent or {}
+        attribute_values = {f":set_{name}": value for name, value in (values | if_absent).items()} | bound
+        expression = "SET " + ", ".join([f"#{name} = :set_{name}" for name in values]
+                                        + [f"#{name} = if_not_exists(#{name}, :set_{name})" for name in if_absent])
+        if remove:
+            expression += " REMOVE " + ", ".join(f"#{name}" for name in remove)
+        # attribute_exists: UpdateItem would otherwise create a record for a deleted video.
+        conditions = " AND ".join(filter(None, ("attribute_exists(video_id)", condition)))
+        names = {f"#{name}": name for name in _PLACEHOLDER.findall(f"{expression} {conditions}")}
+        request: dict[str, Any] = {
+            "Key": _key(owner_id, video_id),
+            "UpdateExpression": expression,
+            "ConditionExpression": conditions,
+            "ExpressionAttributeNames": names,
+            "ReturnValues": returns,
+        }
+        if attribute_values:
+            request["ExpressionAttributeValues"] = attribute_values
         try:
-            self._table.update_item(
-                Key=_key(owner_id, video_id),
-                UpdateExpression=expression,
-                # attribute_exists: UpdateItem would otherwise create a record for a deleted video.
-                ConditionExpression=f"attribute_exists(video_id) AND {condition}",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=attribute_values,
-            )
+            answer = self._table.update_item(**request)
         except ClientError as error:
             if _condition_failed(error):
-                return False
+                return None
             raise
-        return True
+        return answer.get("Attributes", {})
 
 
 def _key(owner_id: str, video_id: str) -> dict[str, str]:

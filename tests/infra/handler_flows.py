@@ -70,10 +70,20 @@ class FakeContext:
         return 30_000
 
 
+JOB_ID = json.loads((SHARED_EVENTS / "mediaconvert_complete.json").read_text())["detail"]["jobId"]
+
+
 def _accept_create_job(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
     """CreateJob's answer, with the job id the shared job-state events carry."""
-    job_id = json.loads((SHARED_EVENTS / "mediaconvert_complete.json").read_text())["detail"]["jobId"]
-    return AWSResponse("https://mediaconvert.invalid", 201, {}, None), {"Job": {"Id": job_id}}
+    return AWSResponse("https://mediaconvert.invalid", 201, {}, None), {"Job": {"Id": JOB_ID}}
+
+
+def _accept_cancel_job(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+    return AWSResponse("https://mediaconvert.invalid", 202, {}, None), {}
+
+
+def _job_still_running(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+    return AWSResponse("https://mediaconvert.invalid", 200, {}, None), {"Job": {"Id": JOB_ID, "Status": "PROGRESSING"}}
 
 
 def shared_event(name: str, stack: Stack) -> dict[str, Any]:
@@ -92,6 +102,8 @@ def recording_aws(stack: Stack) -> Iterator[tuple[boto3.Session, Recorder]]:
         session = boto3.Session(region_name=stack.region)
         session.events.register("provide-client-params", recorder)
         session.events.register("before-call.mediaconvert.CreateJob", _accept_create_job)
+        session.events.register("before-call.mediaconvert.CancelJob", _accept_cancel_job)
+        session.events.register("before-call.mediaconvert.GetJob", _job_still_running)
         s3 = session.client("s3", config=Config(signature_version="s3v4"))
         for bucket in ("OriginalsBucket", "TranscodedBucket"):
             s3.create_bucket(Bucket=stack.physical_name(bucket))
@@ -116,7 +128,8 @@ def running(recorder: Recorder, stack: Stack, function: str) -> Iterator[None]:
 
     saved = dict(os.environ)
     os.environ.update(stack.functions[function].environment)
-    for cached in (config.upload_config, config.job_state_config, config.mymedia_config, mymedia.api):
+    for cached in (config.upload_config, config.job_state_config, config.mymedia_config, config.sweeper_config,
+                   mymedia.api):
         cached.cache_clear()
     recorder.current = function
     try:
@@ -128,30 +141,82 @@ def running(recorder: Recorder, stack: Stack, function: str) -> Iterator[None]:
 
 
 def run_all(stack: Stack) -> dict[str, list[Call]]:
-    """Upload an original, finish its job, then list, open and delete it through MyMedia."""
-    from pettube import job_state, mymedia, upload
+    """Every function's normal flows, one after the other.
+
+    Upload an original and finish its job; list, open, share and watch it through
+    MyMedia; upload a second one and delete it while it transcodes (its job's late
+    COMPLETE then cleans up); delete the first; and sweep a stuck upload and a
+    delete that died half-way.
+    """
+    from pettube import job_state, mymedia, sweeper, upload
 
     context = FakeContext()
     with recording_aws(stack) as (session, recorder):
         s3 = session.client("s3")
-        put_event = shared_event("s3_put_simple.json", stack)
-        key = unquote_plus(put_event["Records"][0]["s3"]["object"]["key"])
-        s3.put_object(Bucket=stack.physical_name("OriginalsBucket"), Key=key, Body=b"\x00\x00\x00\x18ftypmp42")
-        with running(recorder, stack, "UploadFunction"):
-            upload.handler(put_event, context)
+        originals, transcoded = stack.physical_name("OriginalsBucket"), stack.physical_name("TranscodedBucket")
 
+        def uploaded(event_name: str) -> str:
+            event = shared_event(event_name, stack)
+            key = unquote_plus(event["Records"][0]["s3"]["object"]["key"])
+            s3.put_object(Bucket=originals, Key=key, Body=b"\x00\x00\x00\x18ftypmp42")
+            with running(recorder, stack, "UploadFunction"):
+                upload.handler(event, context)
+            return key.split("/")[1]
+
+        first = uploaded("s3_put_simple.json")
         complete = shared_event("mediaconvert_complete.json", stack)
-        for group in complete["detail"]["outputGroupDetails"]:
-            for output in group["outputDetails"]:
-                bucket, output_key = output["outputFilePaths"][0].removeprefix("s3://").split("/", 1)
-                s3.put_object(Bucket=bucket, Key=output_key, Body=b"rendition")
+        outputs = [path.removeprefix("s3://").split("/", 1) for group in complete["detail"]["outputGroupDetails"]
+                   for output in group["outputDetails"] for path in output["outputFilePaths"]]
+        for bucket, output_key in outputs:
+            s3.put_object(Bucket=bucket, Key=output_key, Body=b"rendition")
         with running(recorder, stack, "JobStateFunction"):
             for name in ("mediaconvert_progressing.json", "mediaconvert_status_update_40.json"):
                 job_state.handler(shared_event(name, stack), context)
             job_state.handler(complete, context)
 
+        second = uploaded("s3_put_spaces_and_plus.json")
+        statuses = []
         with running(recorder, stack, "MyMediaFunction"):
-            responses = [mymedia.handler(shared_event(name, stack), context)
-                         for name in ("apigw_list_media.json", "apigw_get_media.json", "apigw_delete_media.json")]
-        assert [r["statusCode"] for r in responses] in ([200, 200, 200], [200, 200, 204]), responses
+            for name in ("apigw_list_media.json", "apigw_get_media.json", "apigw_patch_media.json"):
+                answer = mymedia.handler(shared_event(name, stack), context)
+                statuses.append(answer["statusCode"])
+            token = json.loads(answer["body"])["share_url"].rsplit("/", 1)[1]
+            statuses.append(mymedia.handler(_aimed("apigw_get_shared.json", f"/shared/{token}", stack), context)["statusCode"])
+            for video_id in (second, first):
+                delete = _aimed("apigw_delete_media.json", f"/media/{video_id}", stack)
+                statuses.append(mymedia.handler(delete, context)["statusCode"])
+        assert statuses == [200, 200, 200, 200, 204, 204], statuses
+
+        late = shared_event("mediaconvert_complete.json", stack)
+        late["detail"]["userMetadata"]["video_id"] = second
+        s3.put_object(Bucket=transcoded, Key=f"{late['detail']['userMetadata']['owner_id']}/{second}/late.mp4",
+                      Body=b"written after the delete")
+        with running(recorder, stack, "JobStateFunction"):
+            job_state.handler(late, context)
+
+        _seed_stuck_videos(session, stack)
+        with running(recorder, stack, "SweeperFunction"):
+            outcomes = sweeper.handler({}, context)
+        assert outcomes == {"still_running": 1, "delete_finished": 1}, outcomes
         return recorder.by_function()
+
+
+def _aimed(name: str, path: str, stack: Stack) -> dict[str, Any]:
+    """A stored API Gateway event sent to another path (its last segment the path parameter)."""
+    event = shared_event(name, stack)
+    event["path"], event["requestContext"]["path"] = path, "/prod" + path
+    (parameter,) = event["pathParameters"]
+    event["pathParameters"][parameter] = path.rsplit("/", 1)[1]
+    return event
+
+
+def _seed_stuck_videos(session: boto3.Session, stack: Stack) -> None:
+    """A video processing for days, and one whose delete stopped half-way days ago."""
+    owner = json.loads((SHARED_EVENTS / "mediaconvert_complete.json").read_text())["detail"]["userMetadata"]["owner_id"]
+    table = session.resource("dynamodb").Table(stack.physical_name("VideosTable"))
+    for video_id, status in (("01stuck0processing0000000", "processing"), ("01stuck0deleting000000000", "deleting")):
+        table.put_item(Item={"owner_id": owner, "video_id": video_id, "status": status, "job_id": JOB_ID,
+                             "title": "stuck", "created_at": "2020-01-01T00:00:00.000Z",
+                             "updated_at": "2020-01-01T00:00:00.000Z"})
+    session.client("s3").put_object(Bucket=stack.physical_name("OriginalsBucket"),
+                                     Key=f"{owner}/01stuck0deleting000000000/clip.mp4", Body=b"left behind")

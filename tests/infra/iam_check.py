@@ -2,7 +2,8 @@
 
 The mapping follows the Service Authorization Reference: most operations need
 the action of the same name, S3 object reads and multipart steps map onto
-s3:GetObject / s3:PutObject, and CreateJob also passes its role (iam:PassRole).
+s3:GetObject / s3:PutObject, DeleteObjects onto s3:DeleteObject per key, and
+CreateJob also passes its role (iam:PassRole).
 An operation missing here fails the test, so a new call cannot slip through.
 """
 
@@ -50,6 +51,8 @@ def needs(service: str, operation: str, params: dict[str, Any], region: str, acc
     if service == "mediaconvert" and operation == "CreateJob":
         queue = params.get("Queue") or f"arn:aws:mediaconvert:{region}:{account}:queues/Default"
         return [Need("mediaconvert:CreateJob", queue), Need("iam:PassRole", params["Role"])]
+    if service == "mediaconvert" and operation in ("GetJob", "CancelJob"):
+        return [Need(f"mediaconvert:{operation}", f"arn:aws:mediaconvert:{region}:{account}:jobs/{params['Id']}")]
     raise UnmappedOperation(f"{service}:{operation}")
 
 

@@ -61,11 +61,14 @@ def calls(stack: Stack) -> dict[str, list[handler_flows.Call]]:
 def test_the_flows_exercise_every_function(calls: dict[str, list[handler_flows.Call]]) -> None:
     operations = {function: {c.operation for c in made} for function, made in calls.items()}
     assert "CreateJob" in operations["UploadFunction"]
-    assert "UpdateItem" in operations["JobStateFunction"]
-    assert {"Query", "GetObject", "DeleteObjects"} <= operations["MyMediaFunction"]
+    assert {"UpdateItem", "ListObjectsV2", "DeleteObjects"} <= operations["JobStateFunction"]
+    assert {"Query", "GetObject", "UpdateItem", "CancelJob", "DeleteObjects", "DeleteItem"} <= operations["MyMediaFunction"]
+    assert {"Query", "GetJob", "CancelJob", "DeleteObjects", "DeleteItem"} <= operations["SweeperFunction"]
+    share_lookups = [c for c in calls["MyMediaFunction"] if c.params.get("IndexName") == "by_share_token"]
+    assert share_lookups, "GET /shared never queried the share-token index"
 
 
-@pytest.mark.parametrize("function", ["UploadFunction", "JobStateFunction", "MyMediaFunction"])
+@pytest.mark.parametrize("function", ["UploadFunction", "JobStateFunction", "MyMediaFunction", "SweeperFunction"])
 def test_every_call_a_handler_makes_is_allowed_by_its_role(
         stack: Stack, calls: dict[str, list[handler_flows.Call]], function: str) -> None:
     role = stack.resources[function]["Properties"]["Role"]

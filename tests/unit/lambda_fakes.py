@@ -92,8 +92,13 @@ class MotoAws:
     s3: Any
     table: Any
 
-    def put_original(self, key: str, body: bytes = b"\x00\x00\x00\x18ftypmp42", content_type: str = "video/mp4") -> None:
-        self.s3.put_object(Bucket=ORIGINALS, Key=key, Body=body, ContentType=content_type)
+    def put_original(self, key: str, body: bytes = b"\x00\x00\x00\x18ftypmp42", content_type: str = "video/mp4",
+                     metadata: dict[str, str] | None = None) -> None:
+        self.s3.put_object(Bucket=ORIGINALS, Key=key, Body=body, ContentType=content_type, Metadata=metadata or {})
+
+    def keys(self, bucket: str, prefix: str) -> list[str]:
+        """Every key under ``prefix`` in ``bucket``."""
+        return [o["Key"] for o in self.s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", ())]
 
     def video(self, owner_id: str, video_id: str) -> dict[str, Any] | None:
         return self.table.get_item(Key={"owner_id": owner_id, "video_id": video_id}).get("Item")
@@ -112,6 +117,14 @@ class StubbedMediaConvert:
     def reject(self, code: str, message: str, status: int) -> None:
         self.stubber.add_client_error("create_job", service_error_code=code, service_message=message,
                                       http_status_code=status)
+
+    def expect_cancel(self, job_id: str, refusal: str | None = None) -> None:
+        """The next call must be CancelJob of ``job_id``; ``refusal`` answers it with that error code."""
+        if refusal:
+            self.stubber.add_client_error("cancel_job", service_error_code=refusal, http_status_code=409,
+                                          expected_params={"Id": job_id})
+        else:
+            self.stubber.add_response("cancel_job", {}, {"Id": job_id})
 
 
 def box(kind: bytes, payload: bytes) -> bytes:

@@ -109,9 +109,31 @@ def test_events_of_a_different_job_do_not_touch_the_video(video, lambda_context)
     assert video()["status"] == "processing"
 
 
-def test_events_for_a_deleted_video_do_not_resurrect_it(moto_aws, lambda_context) -> None:
-    deliver("progressing", "complete", context=lambda_context)
+def test_events_for_a_deleted_video_do_not_resurrect_it_and_remove_what_the_job_wrote(
+        moto_aws, mediaconvert, lambda_context) -> None:
+    """The record is gone: a running job is canceled, and its outputs, even late ones, are deleted."""
+    mediaconvert.expect_cancel(JOB)
+    deliver("progressing", context=lambda_context)
+    moto_aws.s3.put_object(Bucket=TRANSCODED, Key=PREFIX + "cat_720p.mp4", Body=b"written after the delete")
+    deliver("complete", context=lambda_context)  # final: nothing left to cancel
     assert moto_aws.table.scan()["Count"] == 0
+    assert moto_aws.keys(TRANSCODED, PREFIX) == []
+
+
+def test_a_final_event_for_a_video_being_deleted_cleans_up_instead_of_making_it_ready(
+        video, moto_aws, mediaconvert, lambda_context) -> None:
+    VideoRepository(moto_aws.table).begin_delete(OWNER, VIDEO)
+    deliver("complete", context=lambda_context)
+    assert video()["status"] == "deleting"
+    assert moto_aws.keys(TRANSCODED, PREFIX) == []
+
+
+def test_a_job_that_was_already_over_when_canceled_still_has_its_outputs_removed(
+        moto_aws, mediaconvert, lambda_context) -> None:
+    mediaconvert.expect_cancel(JOB, refusal="ConflictException")
+    moto_aws.s3.put_object(Bucket=TRANSCODED, Key=PREFIX + "cat_360p.mp4", Body=b"output")
+    deliver("status_update_80", context=lambda_context)
+    assert moto_aws.keys(TRANSCODED, PREFIX) == []
 
 
 def test_events_of_jobs_pettube_did_not_start_are_ignored(video, lambda_context, logs) -> None:

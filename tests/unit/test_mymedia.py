@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -9,7 +10,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from lambda_fakes import ORIGINALS, OTHER, OWNER, SITE, TRANSCODED, load_event
 
-from pettube import mymedia
+from pettube import job_state, mymedia
+from pettube.videos import VideoRepository
 
 MINE = [f"01jc5x8m9n2p3q4r5s6t7v{n:04d}" for n in range(30)]
 THEIRS = [f"01jd0000000000000000th{n:04d}" for n in range(5)]
@@ -19,12 +21,17 @@ def api_event(method: str = "GET", path: str = "/media", identity: str | None = 
               query: dict[str, str] | None = None, headers: dict[str, str] | None = None,
               body: str | None = None) -> dict[str, Any]:
     """A stored API Gateway REST proxy event, re-aimed (as API Gateway would build it)."""
-    name = {"GET": "apigw_get_media.json", "DELETE": "apigw_delete_media.json"}[method]
-    event = load_event("apigw_list_media.json" if path == "/media" else name)
+    if path == "/media":
+        name = "apigw_list_media.json"
+    elif path.startswith("/shared/"):
+        name = "apigw_get_shared.json"
+    else:
+        name = {"GET": "apigw_get_media.json", "PATCH": "apigw_patch_media.json", "DELETE": "apigw_delete_media.json"}[method]
+    event = load_event(name)
     event["path"] = path
     event["requestContext"]["path"] = "/prod" + path
     if path != "/media":
-        event["pathParameters"] = {"id": path.rsplit("/", 1)[1]}
+        event["pathParameters"] = {"token" if path.startswith("/shared/") else "id": path.rsplit("/", 1)[1]}
     event["queryStringParameters"] = query
     event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
     for key, value in (headers or {}).items():
@@ -42,14 +49,16 @@ def call(context, **kwargs: Any) -> tuple[int, dict[str, str], Any]:
     return response["statusCode"], headers | (response.get("headers") or {}), body
 
 
-def put_video(moto_aws, owner: str, video_id: str, minute: int, status: str = "ready", objects: bool = False) -> None:
-    """A record as the pipeline leaves it, and (when asked) its objects in both buckets."""
+def put_video(moto_aws, owner: str, video_id: str, minute: int, status: str = "ready", objects: bool = False,
+              **fields: Any) -> None:
+    """A record as the pipeline leaves it (plus ``fields``), and (when asked) its objects in both buckets."""
     prefix = f"{owner}/{video_id}/"
     created = f"2026-11-02T12:{minute:02d}:00.000Z"
     item: dict[str, Any] = {
-        "owner_id": owner, "video_id": video_id, "status": status, "title": f"clip {minute}.mp4",
+        "owner_id": owner, "video_id": video_id, "status": status, "title": f"clip {minute}",
+        "description": "", "visibility": "private",
         "original_key": prefix + f"clip {minute}.mp4", "created_at": created, "updated_at": created,
-        "size_bytes": 1000, "progress": 100 if status == "ready" else 35,
+        "size_bytes": 1000, "progress": 100 if status == "ready" else 35, **fields,
     }
     if status == "ready":
         item["renditions"] = [
@@ -65,7 +74,7 @@ def put_video(moto_aws, owner: str, video_id: str, minute: int, status: str = "r
     moto_aws.table.put_item(Item=item)
     if objects:
         moto_aws.s3.put_object(Bucket=ORIGINALS, Key=item["original_key"], Body=b"original")
-        derived = [r["key"] for r in item.get("renditions", ())] + [item["thumbnail_key"]]
+        derived = [r["key"] for r in item.get("renditions", ())] + [item.get("thumbnail_key")] * (status == "ready")
         for key in derived:
             moto_aws.s3.put_object(Bucket=TRANSCODED, Key=key, Body=b"derived")
 
@@ -110,7 +119,7 @@ def test_limit_sets_the_page_size_and_the_last_page_has_no_cursor(library, lambd
 def test_bad_limit_or_cursor_is_a_400_with_a_json_error(library, lambda_context, query) -> None:
     status, _, body = call(lambda_context, query=query)
     assert status == 400
-    assert body["error"] == "bad_request" and body["message"]
+    assert body["error"] == "BadRequest" and body["message"]
 
 
 def test_ready_video_has_presigned_urls_that_expire_as_configured(library, lambda_context) -> None:
@@ -160,7 +169,7 @@ def test_another_users_cursor_only_ever_pages_through_my_own_videos(library, lam
 def test_another_users_video_is_not_found_and_never_deleted(library, lambda_context, method) -> None:
     status, _, body = call(lambda_context, method=method, path=f"/media/{THEIRS[0]}",
                            headers={"X-Identity-Id": OTHER})
-    assert (status, body["error"]) == (404, "not_found")
+    assert (status, body["error"]) == (404, "NotFound")
     assert library.video(OTHER, THEIRS[0]) is not None
     assert library.s3.list_objects_v2(Bucket=TRANSCODED, Prefix=f"{OTHER}/{THEIRS[0]}/")["KeyCount"] == 3
 
@@ -168,7 +177,7 @@ def test_another_users_video_is_not_found_and_never_deleted(library, lambda_cont
 @pytest.mark.parametrize("identity", [None, ""])
 def test_request_without_a_cognito_identity_is_forbidden(library, lambda_context, identity) -> None:
     status, _, body = call(lambda_context, identity=identity)
-    assert (status, body["error"]) == (403, "forbidden")
+    assert (status, body["error"]) == (403, "Forbidden")
 
 
 def test_delete_removes_original_renditions_thumbnail_and_record(library, lambda_context) -> None:
@@ -195,7 +204,7 @@ def test_responses_carry_cors_headers_for_the_site_only(library, lambda_context)
 
 def test_unknown_route_is_a_json_404(library, lambda_context) -> None:
     status, _, body = call(lambda_context, path="/media/01jc5x8m9n2p3q4r5s6t7v0000/share")
-    assert (status, body["error"]) == (404, "not_found")
+    assert (status, body["error"]) == (404, "NotFound")
 
 
 def test_logs_name_the_caller_but_never_signed_urls_or_tokens(library, lambda_context, logs) -> None:
@@ -205,3 +214,207 @@ def test_logs_name_the_caller_but_never_signed_urls_or_tokens(library, lambda_co
     text = json.dumps(lines)
     assert "X-Amz-Signature" not in text and "X-Amz-Credential" not in text
     assert "IQoJb3JpZ2luX2VjEXAMPLETOKEN" not in text
+
+
+# ---------------------------------------------------------------- editing and sharing
+
+GUEST = "us-east-1:3c2d1e0f-9a8b-4c7d-8e6f-5a4b3c2d1e0f"  # an unauthenticated identity of the pool
+NOT_AVAILABLE = {"error": "NotFound", "message": "This video is not available."}
+
+
+def patch(context, video_id: str, body: Any, identity: str = OWNER) -> tuple[int, Any]:
+    raw = body if isinstance(body, str) or body is None else json.dumps(body)
+    status, _, answer = call(context, method="PATCH", path=f"/media/{video_id}", body=raw, identity=identity)
+    return status, answer
+
+
+def shared(context, token: str, identity: str = GUEST) -> tuple[int, Any]:
+    status, _, answer = call(context, path=f"/shared/{token}", identity=identity)
+    return status, answer
+
+
+def token_of(share_url: str) -> str:
+    prefix = f"{SITE}/#/watch/"
+    assert share_url.startswith(prefix), share_url
+    return share_url.removeprefix(prefix)
+
+
+def test_patch_trims_and_stores_title_and_description_and_answers_the_video(library, lambda_context) -> None:
+    status, body = patch(lambda_context, MINE[3], {"title": "  Rex meets the vacuum 🐶 ", "description": " Round two. "})
+    assert status == 200
+    assert (body["id"], body["title"], body["description"]) == (MINE[3], "Rex meets the vacuum 🐶", "Round two.")
+    assert (body["visibility"], body["share_url"], body["status"]) == ("private", None, "ready")
+    assert body["renditions"] and body["thumbnail_url"]  # the same shape as GET /media/{id}
+    _, _, fetched = call(lambda_context, path=f"/media/{MINE[3]}")
+    assert (fetched["title"], fetched["description"]) == ("Rex meets the vacuum 🐶", "Round two.")
+
+
+def test_titles_and_descriptions_at_their_limits_are_accepted(library, lambda_context) -> None:
+    status, body = patch(lambda_context, MINE[3], {"title": "t" * 100, "description": "d" * 2000})
+    assert (status, len(body["title"]), len(body["description"])) == (200, 100, 2000)
+    assert patch(lambda_context, MINE[3], {"description": "   "})[1]["description"] == ""
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    (None, "JSON object"),
+    ("not json", "JSON object"),
+    ("[\"title\", \"x\"]", "JSON object"),
+    ("\"Rex\"", "JSON object"),
+    ({}, "Nothing to change"),
+    ({"name": "Rex"}, "Unknown field 'name'"),
+    ({"title": "Rex", "owner_id": OTHER}, "Unknown field 'owner_id'"),
+    ({"title": 5}, "title must be a string"),
+    ({"title": None}, "title must be a string"),
+    ({"title": "  \n "}, "title must not be empty"),
+    ({"title": "x" * 101}, "title must be at most 100 characters"),
+    ({"description": ["a"]}, "description must be a string"),
+    ({"description": "x" * 2001}, "description must be at most 2000 characters"),
+    ({"visibility": "public"}, 'visibility must be "private" or "link"'),
+    ({"visibility": True}, 'visibility must be "private" or "link"'),
+])
+def test_bad_patch_bodies_are_400s_that_say_what_is_wrong_and_change_nothing(library, lambda_context,
+                                                                            body: Any, words: str) -> None:
+    before = library.video(OWNER, MINE[3])
+    status, answer = patch(lambda_context, MINE[3], body)
+    assert (status, answer["error"]) == (400, "BadRequest")
+    assert words in answer["message"]
+    assert library.video(OWNER, MINE[3]) == before
+
+
+def test_patching_another_users_video_is_the_same_404_as_a_missing_one(library, lambda_context) -> None:
+    before = library.video(OTHER, THEIRS[0])
+    theirs = patch(lambda_context, THEIRS[0], {"title": "mine now", "visibility": "link"})
+    missing = patch(lambda_context, "01jzzzzzzzzzzzzzzzzzzzzzzz", {"title": "mine now"})
+    assert theirs == missing == (404, {"error": "NotFound", "message": "No such video."})
+    assert library.video(OTHER, THEIRS[0]) == before
+
+
+def test_a_shared_video_carries_a_link_with_an_unguessable_token(library, lambda_context) -> None:
+    _, body = patch(lambda_context, MINE[3], {"visibility": "link"})
+    token = token_of(body["share_url"])
+    assert len(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))) * 8 >= 128
+    _, other = patch(lambda_context, MINE[4], {"visibility": "link"})
+    assert token_of(other["share_url"]) != token
+    _, _, listing = call(lambda_context, query={"limit": "100"})
+    links = {video["id"]: video["share_url"] for video in listing["videos"]}
+    assert links[MINE[3]] == body["share_url"] and links[MINE[0]] is None
+    _, _, fetched = call(lambda_context, path=f"/media/{MINE[3]}")
+    assert fetched["share_url"] == body["share_url"]
+
+
+def test_the_link_survives_edits_dies_with_private_and_comes_back_as_a_new_one(library, lambda_context) -> None:
+    first = token_of(patch(lambda_context, MINE[3], {"visibility": "link"})[1]["share_url"])
+    again = patch(lambda_context, MINE[3], {"visibility": "link", "title": "Rex"})[1]
+    assert token_of(again["share_url"]) == first  # already shared: the link people have keeps working
+    assert shared(lambda_context, first)[0] == 200
+
+    private = patch(lambda_context, MINE[3], {"visibility": "private"})[1]
+    assert (private["visibility"], private["share_url"]) == ("private", None)
+    assert "share_token" not in library.video(OWNER, MINE[3])
+    assert shared(lambda_context, first) == (404, NOT_AVAILABLE)
+
+    second = token_of(patch(lambda_context, MINE[3], {"visibility": "link"})[1]["share_url"])
+    assert second != first
+    assert shared(lambda_context, first) == (404, NOT_AVAILABLE)
+    assert shared(lambda_context, second)[0] == 200
+
+
+def test_a_guest_gets_the_shared_video_with_the_owners_name_only(moto_aws, lambda_context) -> None:
+    put_video(moto_aws, OWNER, MINE[3], 3, objects=True, owner_name="Julie", description="Round two.")
+    token = token_of(patch(lambda_context, MINE[3], {"visibility": "link"})[1]["share_url"])
+    status, body = shared(lambda_context, token)
+    assert status == 200
+    assert set(body) == {"title", "description", "duration_ms", "thumbnail_url", "renditions", "owner_name"}
+    assert (body["title"], body["description"], body["owner_name"], body["duration_ms"]) == (
+        "clip 3", "Round two.", "Julie", 2000)
+    _, _, own = call(lambda_context, path=f"/media/{MINE[3]}")
+    assert [{k: v for k, v in r.items() if k != "url"} for r in body["renditions"]] == \
+        [{k: v for k, v in r.items() if k != "url"} for r in own["renditions"]]
+    for url in [r["url"] for r in body["renditions"]] + [body["thumbnail_url"]]:
+        assert parse_qs(urlparse(url).query)["X-Amz-Expires"] == ["900"]
+    # Nothing but the presigned URLs' object keys (the bucket layout, see docs/security.md) names the owner.
+    fields = {k: v for k, v in body.items() if k not in ("renditions", "thumbnail_url")}
+    assert OWNER not in json.dumps(fields) and "@" not in json.dumps(fields)
+
+
+def test_a_shared_video_without_an_owner_name_says_null_not_an_identity(moto_aws, lambda_context) -> None:
+    put_video(moto_aws, OWNER, MINE[3], 3)
+    token = token_of(patch(lambda_context, MINE[3], {"visibility": "link"})[1]["share_url"])
+    assert shared(lambda_context, token)[1]["owner_name"] is None
+
+
+def test_unknown_revoked_deleted_and_unready_links_get_one_identical_404(moto_aws, mediaconvert,
+                                                                         lambda_context) -> None:
+    for number, status in enumerate(("ready", "ready", "processing")):
+        put_video(moto_aws, OWNER, MINE[number], number, status=status)
+    tokens = [token_of(patch(lambda_context, video_id, {"visibility": "link"})[1]["share_url"])
+              for video_id in MINE[:3]]
+    revoked, deleted, unready = tokens
+    patch(lambda_context, MINE[0], {"visibility": "private"})
+    assert call(lambda_context, method="DELETE", path=f"/media/{MINE[1]}")[0] == 204
+    answers = [shared(lambda_context, token) for token in (
+        revoked, deleted, unready, "A" * 32, "not-a-token", "Gq3vYc1oQnB8Xk2L0sTt5uVw7yZa9bCd")]
+    assert answers == [(404, NOT_AVAILABLE)] * 6
+
+
+def test_a_signed_in_user_opens_someone_elses_link_like_a_guest(library, lambda_context) -> None:
+    token = token_of(patch(lambda_context, MINE[3], {"visibility": "link"})[1]["share_url"])
+    assert shared(lambda_context, token, identity=OTHER)[0] == 200
+
+
+def test_logs_never_contain_a_share_token(library, lambda_context, logs) -> None:
+    token = token_of(patch(lambda_context, MINE[3], {"visibility": "link"})[1]["share_url"])
+    shared(lambda_context, token)
+    shared(lambda_context, "A" * 32)
+    text = json.dumps(logs())
+    assert "Shared video opened" in text and token not in text
+
+
+# ---------------------------------------------------------------- deleting a video still transcoding
+
+JOB = "1762086896123-x7k2pq"  # the job of the stored MediaConvert events
+PROCESSING = "01jc5x8m9n2p3q4r5s6t7v8w9x"  # the video of the stored MediaConvert events
+
+
+@pytest.fixture
+def transcoding(moto_aws):
+    """A video whose job is running: its original, and the first output the job has written."""
+    prefix = f"{OWNER}/{PROCESSING}/"
+    put_video(moto_aws, OWNER, PROCESSING, 7, status="processing", job_id=JOB)
+    moto_aws.s3.put_object(Bucket=ORIGINALS, Key=prefix + "cat.mp4", Body=b"original")
+    moto_aws.s3.put_object(Bucket=TRANSCODED, Key=prefix + "cat_1080p.mp4", Body=b"first output")
+    return prefix
+
+
+def test_deleting_a_video_still_transcoding_cancels_its_job_and_empties_both_buckets(
+        moto_aws, mediaconvert, transcoding, lambda_context) -> None:
+    token = token_of(patch(lambda_context, PROCESSING, {"visibility": "link"})[1]["share_url"])
+    mediaconvert.expect_cancel(JOB)
+    assert call(lambda_context, method="DELETE", path=f"/media/{PROCESSING}")[0] == 204
+    assert moto_aws.video(OWNER, PROCESSING) is None
+    assert moto_aws.keys(ORIGINALS, transcoding) == moto_aws.keys(TRANSCODED, transcoding) == []
+    assert shared(lambda_context, token) == (404, NOT_AVAILABLE)
+
+    # MediaConvert stops a job asynchronously: it may still write, then report its end.
+    moto_aws.s3.put_object(Bucket=TRANSCODED, Key=transcoding + "cat_720p.mp4", Body=b"written after the delete")
+    job_state.handler(load_event("mediaconvert_complete.json"), lambda_context)
+    assert moto_aws.keys(TRANSCODED, transcoding) == []
+    assert moto_aws.video(OWNER, PROCESSING) is None
+
+
+def test_a_job_that_finished_just_before_the_delete_does_not_stop_it(moto_aws, mediaconvert, transcoding,
+                                                                     lambda_context) -> None:
+    mediaconvert.expect_cancel(JOB, refusal="ConflictException")
+    assert call(lambda_context, method="DELETE", path=f"/media/{PROCESSING}")[0] == 204
+    assert moto_aws.keys(ORIGINALS, transcoding) == moto_aws.keys(TRANSCODED, transcoding) == []
+
+
+def test_a_delete_that_died_half_way_hides_the_video_and_can_be_repeated(moto_aws, mediaconvert, transcoding,
+                                                                          lambda_context) -> None:
+    VideoRepository(moto_aws.table).begin_delete(OWNER, PROCESSING)  # then the function died
+    assert call(lambda_context, path=f"/media/{PROCESSING}")[0] == 404
+    assert patch(lambda_context, PROCESSING, {"title": "back?"})[0] == 404
+    mediaconvert.expect_cancel(JOB, refusal="ConflictException")
+    assert call(lambda_context, method="DELETE", path=f"/media/{PROCESSING}")[0] == 204
+    assert moto_aws.video(OWNER, PROCESSING) is None
+    assert moto_aws.keys(ORIGINALS, transcoding) == moto_aws.keys(TRANSCODED, transcoding) == []

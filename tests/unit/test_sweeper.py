@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from lambda_fakes import OWNER, ROLE_ARN
+from lambda_fakes import ORIGINALS, OWNER, ROLE_ARN, TRANSCODED
 
 from pettube import sweeper
+from pettube.config import sweeper_config
 from pettube.layout import parse_original_key
 from pettube.model import Status
 from pettube.videos import VideoRepository
@@ -83,7 +84,7 @@ def test_a_late_event_that_settles_the_video_first_wins(moto_aws, old, mediaconv
     job(mediaconvert, "job-race", "ERROR", ErrorCode=1010, ErrorMessage="bad input")
     old.record_ready(OWNER, "vid-race-1", "job-race", [], None, None)  # arrives between query and write
     video = sweeper.StuckVideo(OWNER, "vid-race-1", Status.PROCESSING, "job-race")
-    assert sweeper.settle(VideoRepository(moto_aws.table), video) == "changed_meanwhile"
+    assert sweeper.settle(VideoRepository(moto_aws.table), video, sweeper_config()) == "changed_meanwhile"
     assert moto_aws.video(OWNER, "vid-race-1")["status"] == "ready"
 
 
@@ -104,3 +105,18 @@ def test_many_stuck_videos_are_all_found_across_pages(moto_aws, old, mediaconver
     assert sweeper.handler({}, lambda_context) == {"failed_not_processed": 30}
     assert len(pages) >= 5
 
+
+def test_a_delete_that_died_half_way_is_finished_job_objects_and_record(moto_aws, old, mediaconvert,
+                                                                         lambda_context) -> None:
+    claimed(old, "vid-deleting-1", "job-deleting")
+    prefix = f"{OWNER}/vid-deleting-1/"
+    moto_aws.s3.put_object(Bucket=ORIGINALS, Key=prefix + "cat.mp4", Body=b"original")
+    moto_aws.s3.put_object(Bucket=TRANSCODED, Key=prefix + "cat_720p.mp4", Body=b"output")
+    old.begin_delete(OWNER, "vid-deleting-1")  # then the API function died
+    claimed(VideoRepository(moto_aws.table), "vid-deleting-2")
+    VideoRepository(moto_aws.table).begin_delete(OWNER, "vid-deleting-2")  # a delete under way right now
+    mediaconvert.expect_cancel("job-deleting")
+    assert sweeper.handler({}, lambda_context) == {"delete_finished": 1}
+    assert moto_aws.video(OWNER, "vid-deleting-1") is None
+    assert moto_aws.keys(ORIGINALS, prefix) == moto_aws.keys(TRANSCODED, prefix) == []
+    assert moto_aws.video(OWNER, "vid-deleting-2")["status"] == "deleting"

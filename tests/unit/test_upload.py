@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from lambda_fakes import ORIGINALS, OWNER, assert_valid_create_job, load_event, mp4_bytes
 
@@ -24,7 +26,8 @@ def test_upload_records_the_video_and_starts_one_transcoding_job(moto_aws, media
     item = moto_aws.video(OWNER, "01jc5x8m9n2p3q4r5s6t7v8w9x")
     assert item["status"] == "processing"
     assert item["job_id"] == "job-1"
-    assert item["title"] == "cat.mp4"
+    assert (item["title"], item["description"], item["visibility"]) == ("cat", "", "private")
+    assert "share_token" not in item and "owner_name" not in item
     assert item["original_key"] == SIMPLE_KEY
     assert item["created_at"].endswith("Z") and len(item["created_at"]) == len("2026-11-02T12:34:56.789Z")
     (request,) = mediaconvert.requests
@@ -33,21 +36,24 @@ def test_upload_records_the_video_and_starts_one_transcoding_job(moto_aws, media
     assert request["UserMetadata"]["owner_id"] == OWNER
 
 
-@pytest.mark.parametrize(("event_name", "raw_key"), [
-    ("s3_put_spaces_and_plus.json", f"{OWNER}/01jc5x8m9n2p3q4r5s6t7v8w9y/my cat + dog.mp4"),
-    ("s3_put_unicode.json", f"{OWNER}/01jc5x8m9n2p3q4r5s6t7v8w9z/Kätzchen 🐱 spielt.mov"),
-    ("s3_put_long_key.json", f"{OWNER}/01jc5x8m9n2p3q4r5s6t7v8wa0/" + ("a very long walk with the dog " * 30).strip() + ".mp4"),
-    ("s3_multipart_complete.json", f"{OWNER}/01jc5x8m9n2p3q4r5s6t7v8wa2/holiday 2026.webm"),
+LONG_NAME = ("a very long walk with the dog " * 30).strip()
+
+
+@pytest.mark.parametrize(("event_name", "raw_key", "title"), [
+    ("s3_put_spaces_and_plus.json", f"{OWNER}/01jc5x8m9n2p3q4r5s6t7v8w9y/my cat + dog.mp4", "my cat + dog"),
+    ("s3_put_unicode.json", f"{OWNER}/01jc5x8m9n2p3q4r5s6t7v8w9z/Kätzchen 🐱 spielt.mov", "Kätzchen 🐱 spielt"),
+    ("s3_put_long_key.json", f"{OWNER}/01jc5x8m9n2p3q4r5s6t7v8wa0/{LONG_NAME}.mp4", LONG_NAME[:100].strip()),
+    ("s3_multipart_complete.json", f"{OWNER}/01jc5x8m9n2p3q4r5s6t7v8wa2/holiday 2026.webm", "holiday 2026"),
 ])
-def test_url_encoded_event_keys_reach_the_real_object_and_the_users_file_name(
-        moto_aws, mediaconvert, lambda_context, event_name: str, raw_key: str) -> None:
+def test_url_encoded_event_keys_reach_the_real_object_and_the_title_is_the_file_name_without_extension(
+        moto_aws, mediaconvert, lambda_context, event_name: str, raw_key: str, title: str) -> None:
     moto_aws.put_original(raw_key)
     mediaconvert.accept()
     run(event_name, lambda_context)
 
     original = parse_original_key(raw_key)
     item = moto_aws.video(OWNER, original.video_id)
-    assert item["title"] == original.file_name
+    assert item["title"] == title
     assert item["status"] == "processing"
     assert mediaconvert.requests[0]["Settings"]["Inputs"][0]["FileInput"] == f"s3://{ORIGINALS}/{raw_key}"
 
@@ -153,3 +159,21 @@ def test_logs_carry_identity_and_video_ids(moto_aws, mediaconvert, lambda_contex
     assert created["identity_id"] == OWNER
     assert created["video_id"] == "01jc5x8m9n2p3q4r5s6t7v8w9x"
     assert created["service"] == "pettube"
+
+
+@pytest.mark.parametrize(("metadata", "owner_name"), [
+    ({"owner-name": quote("Julie", safe="")}, "Julie"),
+    ({"owner-name": quote("  Zoë 🐶 Ñúñez  ", safe="")}, "Zoë 🐶 Ñúñez"),
+    ({"owner-name": quote("Bartholomew " * 10, safe="")}, ("Bartholomew " * 10)[:50].strip()),
+    ({}, None),
+    ({"owner-name": quote("   ", safe="")}, None),
+    ({"owner-name": quote("julie@example.com", safe="")}, None),
+    ({"owner-name": quote(OWNER, safe="")}, None),
+])
+def test_the_owners_display_name_comes_from_the_upload_metadata_never_an_email_or_identity_id(
+        moto_aws, mediaconvert, lambda_context, metadata: dict[str, str], owner_name: str | None) -> None:
+    moto_aws.put_original(SIMPLE_KEY, metadata=metadata)
+    mediaconvert.accept()
+    run("s3_put_simple.json", lambda_context)
+
+    assert moto_aws.video(OWNER, "01jc5x8m9n2p3q4r5s6t7v8w9x").get("owner_name") == owner_name
