@@ -41,26 +41,52 @@ def check_tools() -> None:
                                "(https://nodejs.org or your package manager) and run `make dev` again.")
 
 
+class StopSignals:
+    """Ctrl-C and SIGTERM: the first one during the start interrupts it (the start undoes itself).
+
+    Once the cloud is up they only ask it to stop, so the stop always runs to its end: a second
+    Ctrl-C cannot cut it short with a traceback and leave processes behind.
+    """
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.signal = signal.SIGINT
+        self._starting = True
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._handle)
+        # A background job (`make dev &`) starts with Ctrl-C ignored, so the terminal's Ctrl-C is not for it.
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            signal.signal(signal.SIGINT, self._handle)
+
+    def cloud_is_up(self) -> None:
+        self._starting = False
+
+    def _handle(self, signum: int, frame: object) -> None:
+        interrupt = self._starting and not self.requested.is_set()
+        self.signal = signal.Signals(signum)
+        self.requested.set()
+        if interrupt:
+            raise KeyboardInterrupt
+
+
 def up(args: argparse.Namespace) -> int:
     configure_logging(args.verbose)
-    try:
-        check_tools()
-    except MissingToolError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signals = StopSignals()
+    signals.install()
     cloud = LocalCloud()
     started = time.perf_counter()
     try:
-        endpoints = cloud.start()
-    except SavedStateError as exc:  # raised before anything started; another cloud's files stay
+        check_tools()
+        endpoints = cloud.start()  # a start that fails or is interrupted has undone itself
+        signals.cloud_is_up()
+    except (MissingToolError, PortInUseError, SavedStateError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except PortInUseError as exc:
-        cloud.stop()
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        cloud.stop()  # undoes nothing, unless the signal came just as the start ended
+        print("\nStopped before PetTube's local cloud was up.", flush=True)
+        return 128 + signals.signal
     print(f"""
 PetTube's local cloud is up in {time.perf_counter() - started:.1f} s.
 
@@ -73,10 +99,7 @@ PetTube's local cloud is up in {time.perf_counter() - started:.1f} s.
 
 Ctrl-C stops everything.
 """, flush=True)
-    try:
-        while not stopping.wait(0.5):  # a timed wait lets signal handlers run promptly
-            pass
-    except KeyboardInterrupt:
+    while not signals.requested.wait(0.5):  # a timed wait lets signal handlers run promptly
         pass
     print("\nStopping PetTube's local cloud...", flush=True)
     cloud.stop()

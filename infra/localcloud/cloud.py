@@ -1,15 +1,20 @@
 """LocalCloud: the composition root that starts all of PetTube's AWS on 127.0.0.1.
 
-Binds the ports first (so every URL is known), resolves the template into a
-Stack, builds moto and PetTube's services behind the edge, provisions the
-template's resources, starts the Lambda event pollers and finally writes
-``.pettube/endpoints.json``. ``stop`` undoes it in reverse order.
+``start`` is a list of named steps, in the order the architecture needs them:
+take the state directory and restore the saved state, bind the ports (so every
+URL is known), resolve the template into a Stack (its parameters' defaults, the
+local URLs and ``settings["parameters"]`` overrides), build the Lambda runtime,
+build PetTube's services and moto behind the edge, start the servers, provision
+the template's resources, start the Lambda event pollers and schedules, start
+the autosave and finally write ``.pettube/endpoints.json``. Each step registers
+what undoes it: ``stop`` (also run when a step fails or is interrupted) undoes
+them in reverse order, so the edge outlives the services whose last events go
+through it, and the state is saved once nothing can change it any more.
 """
 
 from __future__ import annotations
 
 import errno
-import importlib
 import json
 import logging
 import os
@@ -18,21 +23,24 @@ import socket
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from localcloud import access, apigateway, cognitoidentity, idp, mediaconvert, motofixes
 from localcloud.edge import Edge
 from localcloud.endpoints import Endpoints
 from localcloud.faults import FaultInjector
 from localcloud.lambdaruntime.dispatcher import EventSourcePoller
 from localcloud.lambdaruntime.runtime import LambdaRuntime
 from localcloud.lambdaruntime.schedules import Scheduler
-from localcloud.persistence import Autosaver, MotoState
+from localcloud.persistence import STATE_NAME, Autosaver, MotoState
 from localcloud.provision import Provisioner
-from localcloud.services import EdgeService, Guard, ServiceContext
+from localcloud.services import EdgeService, ServiceContext
 from localcloud.site_server import SiteServer
 from localcloud.stack import Stack
 
@@ -42,11 +50,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
 GOOGLE_CLIENT_ID = "pettube-local.apps.googleusercontent.com"
-# PetTube's emulated services, tried in this order before a request goes to moto.
 # How soon after a change the state is saved: what a crash (kill -9) can lose.
 AUTOSAVE_SECONDS = float(os.environ.get("PETTUBE_AUTOSAVE_SECONDS", 2))
-SERVICE_PACKAGES = ("localcloud.mediaconvert", "localcloud.cognitoidentity", "localcloud.apigateway")
-GUARD_PACKAGES = ("localcloud.access",)
 
 
 class PortInUseError(Exception):
@@ -73,8 +78,25 @@ class _Late:
 
 
 @dataclass
+class _Listener:
+    """One bound port: its server, the app it will serve, and the thread serving it."""
+
+    server: BaseWSGIServer
+    app: _Late
+    thread: threading.Thread
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.server.host}:{self.server.port}"
+
+
+@dataclass
 class LocalCloud:
-    """All of PetTube's AWS on one machine."""
+    """All of PetTube's AWS on one machine.
+
+    ``settings`` tune the local services (see each package's docstring) and may
+    override template parameters: ``{"parameters": {"UrlExpirySeconds": "30"}}``.
+    """
 
     state_dir: Path = Path(os.environ.get("PETTUBE_STATE_DIR", REPO_ROOT / ".pettube"))
     ports: Ports = field(default_factory=Ports)
@@ -83,8 +105,8 @@ class LocalCloud:
     site_root: Path = REPO_ROOT / "site"
 
     def __post_init__(self) -> None:
-        self._servers: list[tuple[BaseWSGIServer, threading.Thread]] = []
-        self._pollers: list[EventSourcePoller] = []
+        self._undo = ExitStack()
+        self._listeners: dict[str, _Listener] = {}
         self.services: list[EdgeService] = []
         self.endpoints: Endpoints | None = None
         self._autosaver: Autosaver | None = None
@@ -94,7 +116,45 @@ class LocalCloud:
         return self.state_dir / "endpoints.json"
 
     # ------------------------------------------------------------ start
-    def _bind(self, role: str, port: int) -> tuple[BaseWSGIServer, _Late]:
+    def start(self) -> Endpoints:
+        """Start every server, provision the template, and publish endpoints.json.
+
+        A start that fails (or is interrupted) undoes what it did before it raises.
+        """
+        motofixes.apply()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the logs
+        try:
+            self._restore_state()
+            self._bind_ports()
+            self.stack = self._resolve_stack()
+            self._build_runtime()
+            self._build_services()
+            self._start_servers()
+            provisioner = self._provision()
+            self._start_event_sources(provisioner)
+            self._start_autosave()
+            return self._publish_endpoints()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _restore_state(self) -> None:
+        """Hold the state directory (one cloud at a time) and put the saved library back."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._moto_state = MotoState(self.state_dir / STATE_NAME, ACCOUNT_ID)
+        self._autosaver = None
+        if self.settings.get("persist", True):
+            if self._moto_state.load():
+                log.info("restored the saved state from %s", self._moto_state.path)
+            self._undo.callback(self._save_state)
+        self.endpoints_path.unlink(missing_ok=True)  # left behind by a crashed run: not ready yet
+
+    def _bind_ports(self) -> None:
+        """Bind every port first, so each URL is known before anything is built."""
+        for role, port in (("edge", self.ports.edge), ("site", self.ports.site), ("idp", self.ports.idp)):
+            self._listeners[role] = self._bind(role, port)
+
+    def _bind(self, role: str, port: int) -> _Listener:
         app = _Late()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -112,9 +172,41 @@ class LocalCloud:
             raise
         server = make_server(self.host, sock.getsockname()[1], app, threaded=True, fd=sock.fileno())
         server.daemon_threads = True
-        self._servers.append((server, threading.Thread(target=server.serve_forever, name=f"{role}-server",
-                                                       daemon=True)))
-        return server, app
+        listener = _Listener(server, app, threading.Thread(target=server.serve_forever, name=f"{role}-server",
+                                                           daemon=True))
+        self._undo.callback(_close_listener, listener)
+        return listener
+
+    def _resolve_stack(self) -> Stack:
+        """The template with local values: site origin, the stand-in's client id, then the overrides."""
+        site_url = self._listeners["site"].url
+        parameters = {"GoogleClientId": GOOGLE_CLIENT_ID, "SiteOrigin": site_url,
+                      **self.settings.get("parameters", {})}
+        return Stack(parameters, region=REGION, account_id=ACCOUNT_ID,
+                     attributes={("SiteDistribution", "DomainName"): site_url.split("://", 1)[1],
+                                 ("SiteBucket", "WebsiteURL"): site_url})
+
+    def _build_runtime(self) -> None:
+        """The Lambda runtime and the context every service is built from."""
+        edge_url = self._listeners["edge"].url
+        access_key, secret_key = self._admin_credentials()
+        base_env = {
+            "AWS_ENDPOINT_URL": edge_url, "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key,
+            "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "PATH": os.environ.get("PATH", ""),
+            "TZ": "UTC", "LANG": "C.UTF-8",
+        }
+        self._executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="lambda-event")
+        self._undo.callback(self._executor.shutdown, wait=False, cancel_futures=True)
+        self.runtime = LambdaRuntime(self.stack, base_env, REPO_ROOT / "lambda",
+                                     concurrency=int(self.settings.get("lambda_concurrency", 4)),
+                                     retry_delays=tuple(self.settings.get("retry_delays", (1.0, 2.0))),
+                                     send_to_destination=self._send_to_queue)
+        self._undo.callback(self.runtime.close)
+        self.context = ServiceContext(
+            region=REGION, account_id=ACCOUNT_ID, edge_url=edge_url, site_url=self._listeners["site"].url,
+            idp_url=self._listeners["idp"].url, admin_access_key_id=access_key,
+            admin_secret_access_key=secret_key, state_dir=self.state_dir, stack=self.stack,
+            runtime=self.runtime, settings=self.settings)
 
     def _admin_credentials(self) -> tuple[str, str]:
         path = self.state_dir / "admin-credentials.json"
@@ -127,94 +219,72 @@ class LocalCloud:
             os.chmod(path, 0o600)
         return data["access_key_id"], data["secret_access_key"]
 
-    def start(self) -> Endpoints:
-        """Start every server, provision the template, and publish endpoints.json."""
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-        from localcloud import motofixes
-
-        motofixes.apply()
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        self._moto_state = MotoState(self.state_dir / "moto-state.pickle", ACCOUNT_ID)
-        if self.settings.get("persist", True) and self._moto_state.load():
-            log.info("restored the saved state from %s", self._moto_state.path)
-        self.endpoints_path.unlink(missing_ok=True)  # left behind by a crashed run: not ready yet
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the logs
-        try:
-            edge_server, edge_app = self._bind("edge", self.ports.edge)
-            site_server, site_app = self._bind("site", self.ports.site)
-            idp_server, idp_app = self._bind("idp", self.ports.idp)
-        except PortInUseError:
-            self._close_servers()
-            raise
-        edge_url = f"http://{self.host}:{edge_server.port}"
-        site_url = f"http://{self.host}:{site_server.port}"
-        idp_url = f"http://{self.host}:{idp_server.port}"
-        access_key, secret_key = self._admin_credentials()
-
-        site_host = site_url.split("://", 1)[1]
-        stack = Stack({"GoogleClientId": GOOGLE_CLIENT_ID, "SiteOrigin": site_url},
-                      region=REGION, account_id=ACCOUNT_ID,
-                      attributes={("SiteDistribution", "DomainName"): site_host,
-                                  ("SiteBucket", "WebsiteURL"): site_url})
-        self.stack = stack
-        base_env = {
-            "AWS_ENDPOINT_URL": edge_url, "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key,
-            "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "PATH": os.environ.get("PATH", ""),
-            "TZ": "UTC", "LANG": "C.UTF-8",
-        }
-        self._executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="lambda-event")
-        self.runtime = LambdaRuntime(stack, base_env, REPO_ROOT / "lambda",
-                                     concurrency=int(self.settings.get("lambda_concurrency", 4)),
-                                     retry_delays=tuple(self.settings.get("retry_delays", (1.0, 2.0))),
-                                     send_to_destination=self._send_to_queue)
-        self.context = ServiceContext(
-            region=REGION, account_id=ACCOUNT_ID, edge_url=edge_url, site_url=site_url, idp_url=idp_url,
-            admin_access_key_id=access_key, admin_secret_access_key=secret_key,
-            state_dir=self.state_dir, stack=stack, runtime=self.runtime, settings=self.settings)
-
-        self.services = [m.create(self.context) for m in _optional_modules(SERVICE_PACKAGES)]
-        guards: list[Guard] = [m.create(self.context) for m in _optional_modules(GUARD_PACKAGES)]
+    def _build_services(self) -> None:
+        """PetTube's services in front of moto on the edge, the Google stand-in, and the site."""
+        # The edge asks them in this order; what none claims goes to moto past the access guard.
+        self.services = []
+        for package in (mediaconvert, cognitoidentity, apigateway):
+            service = package.create(self.context)
+            self._undo.callback(service.close)
+            self.services.append(service)
         self.faults = FaultInjector()
-        self.edge = Edge(DomainDispatcherApplication(create_backend_app), self.services, guards,
-                         _moto_bucket_cors, faults=self.faults)
-        edge_app.target = self.edge
-        idp_module = _optional_modules(("localcloud.idp",))
-        idp_app.target = idp_module[0].create_app(self.context) if idp_module else _not_installed("idp")
-        site_app.target = SiteServer(self.site_root, self._site_config)
-        site_app.target.app_bundle()  # compiled now, not while the first page waits
-        for server, thread in self._servers:
-            thread.start()
+        self.edge = Edge(DomainDispatcherApplication(create_backend_app), self.services,
+                         [access.create(self.context)], _moto_bucket_cors, faults=self.faults)
+        self._listeners["edge"].app.target = self.edge
+        self._listeners["idp"].app.target = idp.create_app(self.context)
+        site = SiteServer(self.site_root, self._site_config)
+        site.app_bundle()  # compiled now, not while the first page waits
+        self._listeners["site"].app.target = site
 
-        provisioner = Provisioner(stack, self.context.client)
+    def _start_servers(self) -> None:
+        for listener in self._listeners.values():
+            listener.thread.start()
+
+    def _provision(self) -> Provisioner:
+        """Create the template's resources in moto (idempotent: restored state is kept)."""
+        provisioner = Provisioner(self.stack, self.context.client)
         provisioner.run()
+        return provisioner
+
+    def _start_event_sources(self, provisioner: Provisioner) -> None:
+        """What invokes the functions asynchronously: an event-queue poller each, and the schedules."""
         sqs = self.context.client("sqs")
         for function, queue_url in provisioner.queue_urls.items():
             poller = EventSourcePoller(self.runtime, function, queue_url, sqs, self._executor)
             poller.start()
-            self._pollers.append(poller)
-        self._scheduler = Scheduler(
+            self._undo.callback(poller.stop)
+        scheduler = Scheduler(
             provisioner.schedules,
             lambda function, event: sqs.send_message(QueueUrl=provisioner.queue_urls[function],
                                                      MessageBody=json.dumps(event)),
             REGION, ACCOUNT_ID, speedup=float(self.settings.get("schedule_speedup", 1.0)))
-        self._scheduler.start()
+        scheduler.start()
+        self._undo.callback(scheduler.stop)
 
+    def _start_autosave(self) -> None:
         if self.settings.get("persist", True):
             self._autosaver = Autosaver(self._moto_state, lambda: self.edge.changes,
                                         float(self.settings.get("autosave_seconds", AUTOSAVE_SECONDS)))
             self._autosaver.start()
+            self._undo.callback(self._autosaver.stop)
+
+    def _publish_endpoints(self) -> Endpoints:
+        """Write endpoints.json: from now on tools and tests may use the cloud."""
+        stack, edge_url = self.stack, self._listeners["edge"].url
         outputs = stack.outputs()
         api_id = stack.physical_name("MyMediaApi")
         self.endpoints = Endpoints(
-            site=site_url, aws=edge_url, api=f"{edge_url}/restapis/{api_id}/{stack.parameters['StageName']}/_user_request_",
-            idp=idp_url, region=REGION, originals_bucket=outputs["OriginalsBucketName"],
+            site=self._listeners["site"].url, aws=edge_url,
+            api=f"{edge_url}/restapis/{api_id}/{stack.parameters['StageName']}/_user_request_",
+            idp=self._listeners["idp"].url, region=REGION, originals_bucket=outputs["OriginalsBucketName"],
             transcoded_bucket=outputs["TranscodedBucketName"], table=outputs["VideosTableName"],
-            identity_pool_id=outputs["IdentityPoolId"], google_client_id=GOOGLE_CLIENT_ID,
+            identity_pool_id=outputs["IdentityPoolId"], google_client_id=stack.parameters["GoogleClientId"],
             user_pool_id=outputs["UserPoolId"], user_pool_client_id=outputs["UserPoolClientId"],
             dead_letter_queue=stack.physical_name("DeadLetterQueue"),
-            admin_access_key_id=access_key, admin_secret_access_key=secret_key)
+            admin_access_key_id=self.context.admin_access_key_id,
+            admin_secret_access_key=self.context.admin_secret_access_key)
         self.endpoints.write(self.endpoints_path)
+        self._undo.callback(self.endpoints_path.unlink, missing_ok=True)
         return self.endpoints
 
     def _site_config(self) -> dict[str, Any]:
@@ -234,30 +304,22 @@ class LocalCloud:
 
     # ------------------------------------------------------------- stop
     def stop(self) -> None:
-        """Stop pollers, services, workers and servers; remove endpoints.json."""
-        if hasattr(self, "_scheduler"):
-            self._scheduler.stop()
-        for poller in self._pollers:
-            poller.stop()
-        if hasattr(self, "runtime"):
-            self.runtime.close()
-        for service in self.services:
-            service.close()
-        if self._autosaver is not None:
-            self._autosaver.stop()
-            self._moto_state.save()
-            self._moto_state.close()
-        if hasattr(self, "_executor"):
-            self._executor.shutdown(wait=False, cancel_futures=True)
-        self._close_servers()
-        self.endpoints_path.unlink(missing_ok=True)
+        """Undo the start's steps in reverse: endpoints.json, event sources, services, workers, servers, state."""
+        self._undo.close()
 
-    def _close_servers(self) -> None:
-        for server, thread in self._servers:
-            if thread.is_alive():
-                server.shutdown()
-            server.server_close()
-        self._servers.clear()
+    def _save_state(self) -> None:
+        """The last save, once nothing changes the state any more; then give the directory back."""
+        try:
+            if self._autosaver is not None:  # only a cloud that ran has anything of its own to save
+                self._moto_state.save()
+        finally:
+            self._moto_state.close()
+
+
+def _close_listener(listener: _Listener) -> None:
+    if listener.thread.is_alive():
+        listener.server.shutdown()
+    listener.server.server_close()
 
 
 def read_queue(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
@@ -286,28 +348,6 @@ def _moto_bucket_cors(bucket: str) -> list[dict[str, Any]]:
     return [{"AllowedOrigins": r.allowed_origins or [], "AllowedMethods": r.allowed_methods or [],
              "AllowedHeaders": r.allowed_headers or [], "ExposedHeaders": r.exposed_headers or [],
              "MaxAgeSeconds": r.max_age_seconds} for r in rules]
-
-
-def _optional_modules(names: tuple[str, ...]) -> list[Any]:
-    """Import the service packages that exist (each issue adds one)."""
-    found = []
-    for name in names:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        if hasattr(module, "create") or hasattr(module, "create_app"):
-            found.append(module)
-    return found
-
-
-def _not_installed(name: str) -> Any:
-    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-        return [f"the local {name} is not part of this build\n".encode()]
-    return app
 
 
 def configure_logging(verbose: bool = False) -> None:

@@ -3,9 +3,9 @@
 moto serves S3, DynamoDB, SQS, EventBridge, STS, IAM and Cognito user pools. Where
 moto has nothing usable (MediaConvert, Cognito Identity, API Gateway invocation)
 a package under ``localcloud`` provides a service: its ``__init__.py`` exposes
-``create(ctx: ServiceContext) -> EdgeService``. The edge asks each service, in
-order, whether it ``matches`` a request; the first that does answers it, the
-rest goes to moto after every ``Guard`` has had its say.
+``create(ctx: ServiceContext) -> EdgeService``, which ``cloud.py`` calls. The
+edge asks each service, in order, whether it ``matches`` a request; the first
+that does answers it, the rest goes to moto after every ``Guard`` has had its say.
 """
 
 from __future__ import annotations

@@ -33,9 +33,11 @@ class Worker:
         child_env = {**env, "_PETTUBE_RUNTIME_IN": str(to_child_r), "_PETTUBE_RUNTIME_OUT": str(from_child_w),
                      "PYTHONPATH": os.pathsep.join([str(code_dir), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
                      "PYTHONUNBUFFERED": "1"}
+        # A process group of its own: a terminal's Ctrl-C (sent to the whole foreground group) must
+        # not interrupt a handler mid-event; the runtime ends its environments when the cloud stops.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "localcloud.lambdaruntime.bootstrap"],
-            env=child_env, pass_fds=(to_child_r, from_child_w),
+            env=child_env, pass_fds=(to_child_r, from_child_w), process_group=0,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )
         os.close(to_child_r)

@@ -168,7 +168,10 @@ class FfmpegRun:
     def run(self, canceled: threading.Event, deadline: float) -> None:
         """Run to the end; raise JobCanceled, or JobFailed with MediaConvert's code."""
         with tempfile.TemporaryFile(mode="w+", errors="replace") as stderr:
-            process = subprocess.Popen(self.command, stdout=subprocess.PIPE, stderr=stderr, text=True)
+            # Its own process group: a terminal's Ctrl-C would otherwise make ffmpeg quit on its own and the
+            # job end in ERROR as if the source were at fault; the cloud's stop cancels the job instead.
+            process = subprocess.Popen(self.command, stdout=subprocess.PIPE, stderr=stderr, text=True,
+                                       process_group=0)
             reader = threading.Thread(target=self._read_progress, args=(process,), daemon=True)
             reader.start()
             stopped_by = None

@@ -62,7 +62,9 @@ def probe(ffmpeg: str, *paths: Path | str) -> list[MediaInfo]:
     for path in paths:
         command += ["-i", str(path)]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=120)
+        # A process group of its own, like the transcode's (see ffmpeg.FfmpegRun.run): not hit by Ctrl-C.
+        result = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=120,
+                                process_group=0)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ProbeError(f"ffmpeg could not probe the media: {exc}") from exc
     return parse(result.stderr, [str(path) for path in paths])
