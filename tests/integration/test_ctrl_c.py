@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
@@ -98,35 +99,49 @@ class Dev:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.state_dir = directory / "state"
-        self.process: subprocess.Popen[str] | None = None
+        self.endpoints_path = self.state_dir / "endpoints.json"
+        self.launched: list[subprocess.Popen[str]] = []
         self.logs: list[Path] = []
-        self.started: list[subprocess.Popen[str]] = []
 
-    def start(self, wait_until: Callable[..., Any]) -> Endpoints:
-        run = len(self.started)
+    @property
+    def process(self) -> subprocess.Popen[str]:
+        return self.launched[-1]
+
+    def launch(self) -> subprocess.Popen[str]:
+        run = len(self.launched)
         self.logs = [self.directory / f"run{run}.stdout", self.directory / f"run{run}.stderr"]
         env = {**os.environ, "PETTUBE_STATE_DIR": str(self.state_dir), "PETTUBE_EDGE_PORT": "0",
                "PETTUBE_SITE_PORT": "0", "PETTUBE_IDP_PORT": "0",
                "PETTUBE_FFMPEG": str(_real_time_ffmpeg(self.directory))}
         with open(self.logs[0], "w") as stdout, open(self.logs[1], "w") as stderr:
-            self.process = subprocess.Popen([sys.executable, "-m", "localcloud", "up"], cwd=REPO, env=env,
-                                            text=True, stdout=stdout, stderr=stderr, process_group=0)
-        self.started.append(self.process)
-        path = self.state_dir / "endpoints.json"
-        wait_until(lambda: path.exists() or self.process.poll() is not None, timeout=120,
+            self.launched.append(subprocess.Popen([sys.executable, "-m", "localcloud", "up"], cwd=REPO, env=env,
+                                                  text=True, stdout=stdout, stderr=stderr, process_group=0))
+        return self.process
+
+    def start(self, wait_until: Callable[..., Any]) -> Endpoints:
+        process = self.launch()
+        wait_until(lambda: self.endpoints_path.exists() or process.poll() is not None, timeout=120,
                    message="the local cloud to start")
-        assert self.process.poll() is None, self.output()
-        return Endpoints.read(path)
+        assert process.poll() is None, self.output()
+        return Endpoints.read(self.endpoints_path)
+
+    def ctrl_c(self) -> str:
+        """Press Ctrl-C as a terminal does (SIGINT to the whole foreground group); what it printed then."""
+        before = [log.stat().st_size for log in self.logs]
+        os.killpg(self.process.pid, signal.SIGINT)
+        self.process.wait(timeout=120)  # a guard against a hang, not a measure of speed
+        return self.output(since=before)
 
     def output(self, since: list[int] | None = None) -> str:
-        """What this run printed (from the given offsets of stdout and stderr on)."""
+        """What the last run printed (from the given offsets of stdout and stderr on)."""
         return "".join(log.read_bytes()[start:].decode(errors="replace")
                        for log, start in zip(self.logs, since or [0, 0]))
 
     def kill_everything(self) -> None:
-        for process in self.started:
+        for process in self.launched:
             for proc in _descendants(process.pid) + _group(process.pid):
-                os.kill(proc.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(proc.pid, signal.SIGKILL)
             process.kill()
             process.wait()
 
@@ -136,6 +151,12 @@ def dev(tmp_path: Path) -> Iterator[Dev]:
     local = Dev(tmp_path)
     yield local
     local.kill_everything()  # whatever a failed test left running
+
+
+def _assert_quiet(output: str) -> None:
+    assert "KeyboardInterrupt" not in output, output
+    # A function's own error is logged with its traceback (its CloudWatch log on AWS); nothing else may be.
+    assert not [line for line in output.splitlines() if "Traceback" in line and " lambda." not in line], output
 
 
 def _status(endpoints: Endpoints, video_id: str) -> str | None:
@@ -160,22 +181,31 @@ def test_ctrl_c_stops_everything_quietly_and_an_interrupted_transcode_comes_back
         return running if worker and transcode else []
 
     running = wait_until(worker_and_transcode, timeout=120, message="a Lambda worker and a transcode to run")
-    before = [log.stat().st_size for log in dev.logs]
-    os.killpg(dev.process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
-    dev.process.wait(timeout=120)  # a guard against a hang, not a measure of speed
+    output = dev.ctrl_c()
 
-    output = dev.output(since=before)
     assert dev.process.returncode == 0, output
-    assert "KeyboardInterrupt" not in output, output
-    # A function's own error is logged with its traceback (its CloudWatch log on AWS); nothing else may be.
-    assert not [line for line in output.splitlines() if "Traceback" in line and " lambda." not in line], output
+    _assert_quiet(output)
     assert "Stopping PetTube's local cloud" in output
     assert not [proc.command for proc in running if proc.alive]
     assert not _group(dev.process.pid)
-    assert not (dev.state_dir / "endpoints.json").exists()  # a clean stop removes it
+    assert not dev.endpoints_path.exists()  # a clean stop removes it
 
     # The stop canceled the job (ffmpeg did not quit on the Ctrl-C by itself, which reads as a bad source).
     endpoints = dev.start(wait_until)
     final = wait_until(lambda: (status := _status(endpoints, video_id)) not in (None, "uploaded", "processing")
                        and status, timeout=120, message="the interrupted job's last event")
     assert final == "canceled"
+
+
+def test_ctrl_c_while_starting_stops_quietly_and_leaves_nothing_behind(
+        dev: Dev, wait_until: Callable[..., Any]) -> None:
+    process = dev.launch()
+    # The admin credentials are written once the ports are bound, seconds before the cloud is up.
+    wait_until(lambda: (dev.state_dir / "admin-credentials.json").exists() or process.poll() is not None,
+               timeout=120, message="the start to be under way")
+    output = dev.ctrl_c()
+
+    _assert_quiet(output)
+    assert process.returncode in (0, 130), output  # 0 when the start was done before the signal came
+    assert not _group(process.pid)
+    assert not dev.endpoints_path.exists()
