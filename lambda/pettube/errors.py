@@ -11,6 +11,10 @@ class ConfigError(PetTubeError):
     """An environment variable the template should have set is missing or malformed."""
 
 
+class MalformedEvent(PetTubeError):
+    """An invocation whose event lacks what the function reads: not the event source it is wired to."""
+
+
 class InvalidOriginalKey(PetTubeError):
     """An originals object whose key is not `{identity_id}/{video_id}/{file name}`."""
 

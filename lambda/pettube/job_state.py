@@ -22,6 +22,7 @@ from pettube.cleanup import purge_video
 from pettube.config import JobStateConfig, job_state_config
 from pettube.events import MediaConvertJobEvent, OutputFile
 from pettube.model import JOB_CANCELED, Failure, Rendition, Status
+from pettube.shapes import expects
 from pettube.videos import VideoRepository
 
 logger = Logger()
@@ -31,6 +32,7 @@ FINAL_STATES = frozenset({"COMPLETE", "ERROR", "CANCELED"})
 NO_OUTPUTS = Failure("NoRenditions", "Transcoding finished but produced no playable video.")
 
 
+@expects("a MediaConvert job state change", {"detail.jobId": str, "detail.status": str})
 @logger.inject_lambda_context(clear_state=True)
 @event_source(data_class=MediaConvertJobEvent)
 def handler(event: MediaConvertJobEvent, context: LambdaContext) -> None:

@@ -39,6 +39,7 @@ from pettube.edits import parse_edit
 from pettube.errors import ApiError, BadRequest, Forbidden, NotFound
 from pettube.layout import is_video_id
 from pettube.model import IN_FLIGHT, Status, Video
+from pettube.shapes import expects
 from pettube.sharing import is_share_token, share_url
 from pettube.videos import VideoRepository
 
@@ -65,6 +66,7 @@ def api() -> APIGatewayRestResolver:
     return app
 
 
+@expects("an API Gateway proxy request", {"httpMethod": str, "path": str, "requestContext": dict})
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Answer one API Gateway proxy request."""

@@ -23,6 +23,7 @@ from pettube.errors import InvalidOriginalKey
 from pettube.layout import OriginalKey, parse_original_key
 from pettube.model import Failure, Status
 from pettube.probe import ISO_BMFF_EXTENSIONS, SourceInfo, probe_source
+from pettube.shapes import expects
 from pettube.transcode import build_create_job
 from pettube.videos import VideoRepository
 
@@ -31,6 +32,7 @@ logger = Logger()
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
+@expects("an S3 event notification", {"Records[].s3.bucket.name": str, "Records[].s3.object.key": str})
 @logger.inject_lambda_context(clear_state=True)
 @event_source(data_class=S3Event)
 def handler(event: S3Event, context: LambdaContext) -> None:
