@@ -50,7 +50,7 @@ class StopSignals:
 
     def __init__(self) -> None:
         self.requested = threading.Event()
-        self.signal = signal.SIGINT
+        self.received = signal.SIGINT
         self._starting = True
 
     def install(self) -> None:
@@ -64,7 +64,7 @@ class StopSignals:
 
     def _handle(self, signum: int, frame: object) -> None:
         interrupt = self._starting and not self.requested.is_set()
-        self.signal = signal.Signals(signum)
+        self.received = signal.Signals(signum)
         self.requested.set()
         if interrupt:
             raise KeyboardInterrupt
@@ -86,7 +86,7 @@ def up(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         cloud.stop()  # undoes nothing, unless the signal came just as the start ended
         print("\nStopped before PetTube's local cloud was up.", flush=True)
-        return 128 + signals.signal
+        return 128 + signals.received
     print(f"""
 PetTube's local cloud is up in {time.perf_counter() - started:.1f} s.
 
