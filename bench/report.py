@@ -48,7 +48,7 @@ class Run:
     def start(cls) -> Run:
         """This process's run: its command line as typed (``python -m bench.x ...``) and the checkout's commit."""
         module = getattr(sys.modules["__main__"].__spec__, "name", sys.argv[0])
-        return cls(shlex.join(["python", "-m", module, *sys.argv[1:]]), datetime.now(UTC), _commit())
+        return cls(shlex.join(["python", "-m", module, *sys.argv[1:]]), datetime.now(UTC), checkout_commit())
 
     def line(self) -> str:
         """The sentence every section opens with."""
@@ -56,8 +56,8 @@ class Run:
                 f"load average {self.load_before:.1f} before and {os.getloadavg()[0]:.1f} after)")
 
 
-def _commit() -> str:
-    """The short commit of the checkout, marked when files differ from it (the figures are of the files)."""
+def checkout_commit() -> str:
+    """The short commit of the checkout, marked when files differ from it (results are of the files)."""
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
         return done.stdout.strip() if done.returncode == 0 else ""

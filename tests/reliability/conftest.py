@@ -1,21 +1,26 @@
 """The reliability suite's record: every test notes what it tried and what happened; docs/reliability.md shows it.
 
 Each test's docstring says what was tried; ``observed(...)`` notes what the
-system did (figures included). At the end of the session the results section of
-each area that ran (Load, Faults, Bad input, Security, Persistence) is rewritten
-in docs/reliability.md; areas that did not run keep their previous text, so the
-page only ever shows what ran. Rows keep collection order: the page is stable
-from run to run except for measured figures.
+system did (figures included). A session in which every test of every area
+(Load, Faults, Bad input, Security, Persistence) ran rewrites all of the page's
+results at once, stamped with its date and commit; any other session (``-k``,
+``-x``, one file, an interrupted run) leaves the page as it was, so its rows
+always come from one complete run. Rows keep collection order: the page is
+stable from run to run except for measured figures.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from bench.report import checkout_commit
 
 REPORT = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 AREAS = {"test_load": "Load", "test_faults": "Faults", "test_bad_input": "Bad input",
@@ -37,7 +42,8 @@ class Ledger:
 
     def __init__(self) -> None:
         self.rows: dict[str, Row] = {}
-        self.partial: set[str] = set()  # areas with deselected tests: their tables are left as they were
+        self.partial: set[str] = set()  # areas with deselected tests: this run cannot write the page
+        self.outcome = ""  # what became of docs/reliability.md, for the terminal summary
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.partial.update(a for a in (AREAS.get(Path(str(i.path)).stem) for i in items) if a)
@@ -88,33 +94,47 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Rewrite only areas whose every test ran in this session (a -k or -x run leaves the page alone)."""
-    if session.config.getoption("collectonly"):
+    """Rewrite the page only from a session in which every test of every area ran."""
+    if session.config.getoption("collectonly") or not _LEDGER.rows:
         return
-    unfinished = set(_LEDGER.partial)
+    incomplete = set(_LEDGER.partial) | (set(AREAS.values()) - {r.area for r in _LEDGER.rows.values()})
     for item in session.items:
         area = AREAS.get(Path(str(item.path)).stem)
         row = _LEDGER.rows.get(item.nodeid)
         if area and (row is None or row.result == "not run"):
-            unfinished.add(area)
-    ran = [row for row in _LEDGER.rows.values() if row.result != "not run" and row.area not in unfinished]
-    if ran:
-        write_report(ran)
+            incomplete.add(area)
+    if incomplete:
+        _LEDGER.outcome = (f"{REPORT.name} left as it was: not every test of {', '.join(sorted(incomplete))} ran "
+                           "in this session (its rows come from one complete run only)")
+        return
+    write_report(list(_LEDGER.rows.values()), datetime.now(UTC), checkout_commit())
+    _LEDGER.outcome = f"{REPORT.name} rewritten from this complete run"
 
 
-def write_report(rows: list[Row], report: Path = REPORT) -> None:
-    """Rewrite the results table of each area present in ``rows``; everything else stays as it is."""
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _LEDGER.outcome:
+        terminalreporter.write_line(f"reliability: {_LEDGER.outcome}")
+
+
+def write_report(rows: list[Row], finished: datetime, commit: str, report: Path = REPORT) -> None:
+    """Replace every area's results table, and the line naming the run they come from; all else stays."""
     text = report.read_text() if report.exists() else "# Reliability\n"
-    for area in dict.fromkeys(row.area for row in rows):
+    results = Counter(row.result for row in rows)
+    stamp = (f"Results of one complete run of the suite: {finished:%Y-%m-%d %H:%M} UTC, commit {commit}; "
+             f"{len(rows)} tests, " + ", ".join(f"{n} {result}" for result, n in sorted(results.items())) + ".")
+    blocks = {"run": stamp}
+    for area in AREAS.values():
         table = ["| What was tried | What happened | Result |", "|---|---|---|"]
         table += [f"| {_cell(r.tried)} | {_cell('; '.join(r.happened) or '-')} | {r.result} |"
                   for r in rows if r.area == area]
-        start, end = f"<!-- results:{area} -->", f"<!-- /results:{area} -->"
-        block = f"{start}\n" + "\n".join(table) + f"\n{end}"
+        blocks[area] = "\n".join(table)
+    for name, body in blocks.items():
+        start, end = f"<!-- results:{name} -->", f"<!-- /results:{name} -->"
+        block = f"{start}\n{body}\n{end}"
         if start in text and end in text:
             text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
         else:
-            text = text.rstrip("\n") + f"\n\n## {area}\n\n{block}\n"
+            text = text.rstrip("\n") + (f"\n\n## {name}" if name != "run" else "") + f"\n\n{block}\n"
     report.write_text(text.rstrip("\n") + "\n")
 
 

@@ -15,6 +15,7 @@ from localcloud.cloud import LocalCloud
 from localcloud.endpoints import Endpoints
 from localcloud.lambdaruntime.runtime import FunctionError
 from localcloud.provision import event_queue_name
+from pettube import errors
 
 pytestmark = pytest.mark.slow
 
@@ -114,21 +115,45 @@ def test_a_malformed_or_oversized_api_request_gets_a_clear_4xx(
     assert user.api("GET", "/media", {"limit": "1"}).status_code == 200
 
 
-@pytest.mark.parametrize("event", [{}, [], "garbage", {"Records": [{}]}, {"detail": None}, {"httpMethod": 42}],
-                         ids=["empty", "list", "string", "empty-record", "null-detail", "bad-proxy"])
-@pytest.mark.parametrize("function", ["UploadFunction", "JobStateFunction", "MyMediaFunction", "SweeperFunction"])
+GARBAGE = pytest.mark.parametrize(
+    "event", [{}, [], "garbage", {"Records": [{}]}, {"detail": None}, {"httpMethod": 42}],
+    ids=["empty", "list", "string", "empty-record", "null-detail", "bad-proxy"])
+# What PetTube raises on purpose: an error a reader of the dead letter or the log understands.
+NAMED_ERRORS = {name for name, value in vars(errors).items()
+                if isinstance(value, type) and issubclass(value, errors.PetTubeError)}
+
+
+@GARBAGE
+@pytest.mark.parametrize("function", ["UploadFunction", "JobStateFunction", "MyMediaFunction"])
 def test_a_garbage_event_is_a_clear_function_error_and_the_runtime_survives(
         cloud: LocalCloud, observed: Callable[[str], None], function: str, event: Any) -> None:
-    """A garbage event invoked on a function"""
+    """A garbage event invoked on a function that reads its event"""
     try:
         result = cloud.runtime.invoke(function, event)
-        outcome = f"handled: {json.dumps(result)[:80]}"
     except FunctionError as error:
-        outcome = f"{error.payload['errorType']}: {str(error.payload['errorMessage'])[:80]}"
-        assert error.payload["errorType"] and error.payload["errorMessage"]
-    observed(outcome)
+        kind, message = error.payload["errorType"], str(error.payload["errorMessage"])
+        observed(f"{kind}: {message[:80]}")
+        assert kind in NAMED_ERRORS, f"{kind} is not an error PetTube names (pettube.errors)"
+        assert message
+    else:
+        observed(f"returned normally: {json.dumps(result)[:80]}")
+        pytest.fail("a garbage event was handled as if it were a real one")
+    _assert_runtime_alive(cloud)
+
+
+@GARBAGE
+def test_the_sweeper_reads_nothing_from_its_event(cloud: LocalCloud, observed: Callable[[str], None],
+                                                 event: Any) -> None:
+    """A garbage event invoked on the scheduled sweeper (it needs nothing from its event)"""
+    result = cloud.runtime.invoke("SweeperFunction", event)
+    observed(f"swept: {json.dumps(result)[:80]}")
+    assert isinstance(result, dict) and all(isinstance(count, int) for count in result.values())
+    _assert_runtime_alive(cloud)
+
+
+def _assert_runtime_alive(cloud: LocalCloud) -> None:
     listing = cloud.runtime.invoke("MyMediaFunction", _list_event())
-    assert listing["statusCode"] == 403  # alive: an unsigned proxy event is refused as it should be
+    assert listing["statusCode"] == 403  # an unsigned proxy event is refused as it should be
 
 
 def _list_event() -> dict[str, Any]:
