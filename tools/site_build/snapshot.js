@@ -44,8 +44,9 @@ async ([indexURL, packages, services, pyscript, warmup]) => {
   const sources = py.toPy(pyscript), result = warmUp(imports, services, sources);
   const { unavailable, stdlib } = result.toJs({ dict_converter: Object.fromEntries });
   for (const proxy of [result, sources, warmUp, scope]) proxy.destroy();
-  // Emptied before the snapshot, as FIELD-NOTES found necessary. It is a JS object, not part of
-  // the memory: the restored page starts with an empty one and installs none of these packages.
+  // Emptied before the snapshot, as the first snapshot builds needed (their pages reinstalled the
+  // wheels after restoring). It is a JS object, not part of the memory: the restored page starts
+  // with an empty one and installs none of these packages.
   for (const name of Object.keys(py.loadedPackages)) delete py.loadedPackages[name];
   globalThis.pettubeSnapshot = py.makeMemorySnapshot();
   const starting = globalThis.pettubeStartingMemory;

@@ -1,7 +1,8 @@
 """The guard in front of moto: every request must be signed, and role credentials stay in their lane.
 
 moto checks no presigned URL and, with its own IAM enforcement on, breaks
-presigned URLs and CORS preflights (see FIELD-NOTES). So moto runs open and
+presigned URLs and CORS preflights (it answers 500 to every unsigned or
+query-signed request, and expands no policy variable). So moto runs open and
 this guard decides: preflights pass to the edge's CORS layer; the admin key is
 allowed everything once its signature verifies; a Cognito identity's
 credentials get exactly what their role (the pool's authenticated or

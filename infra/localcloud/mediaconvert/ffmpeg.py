@@ -2,7 +2,8 @@
 
 One job decodes its input once and fans the frames out with ``split`` to every
 output when this ffmpeg's threaded pipeline makes that faster (ffmpeg >= 7; with
-Debian's 5.1 separate runs were faster, see FIELD-NOTES.md).
+Debian's 5.1 separate runs were faster). ``python -m bench.transcode_overhead``
+measures both ways on the installed ffmpeg.
 """
 
 from __future__ import annotations
