@@ -1,7 +1,9 @@
 """The reliability suite's record: every test notes what it tried and what happened; docs/reliability.md shows it.
 
 Each test's docstring says what was tried; ``observed(...)`` notes what the
-system did (figures included). A session in which every test of every area
+system did (figures included); a test outside this folder (persistence) notes it
+with pytest's own ``record_property("observed", text)``, which is what
+``observed`` does. A session in which every test of every area
 (Load, Faults, Bad input, Security, Persistence) ran rewrites all of the page's
 results at once, stamped with its date and commit; any other session (``-k``,
 ``-x``, one file, an interrupted run) leaves the page as it was, so its rows
@@ -23,6 +25,7 @@ import pytest
 from bench.report import checkout_commit
 
 REPORT = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
+OBSERVED = "observed"
 AREAS = {"test_load": "Load", "test_faults": "Faults", "test_bad_input": "Bad input",
          "test_security": "Security", "test_persistence": "Persistence"}
 
@@ -65,6 +68,8 @@ class Ledger:
         row = self.row(item)
         if row is None or (report.when != "call" and not report.failed and not report.skipped):
             return
+        if report.when == "call":
+            row.happened = [str(value) for key, value in report.user_properties if key == OBSERVED]
         if report.skipped:
             row.result = "skipped"
             row.happened.append(_reason(report))
@@ -143,12 +148,9 @@ def _cell(text: str) -> str:
 
 
 @pytest.fixture
-def observed(request: pytest.FixtureRequest) -> Callable[[str], None]:
+def observed(record_property: Callable[[str, object], None]) -> Callable[[str], None]:
     """Note what the system did, in words and figures, for this test's row in docs/reliability.md."""
-    row = _LEDGER.row(request.node)
-    assert row is not None, "observed() is for the reliability suite's modules"
-    row.happened.clear()
-    return row.happened.append
+    return lambda text: record_property(OBSERVED, text)
 
 
 HANDLERS_DIR = Path(__file__).parent / "handlers"

@@ -1,6 +1,7 @@
 """docs/reliability.md is written from one complete run of the suite, named by date and commit, or not at all.
 
-The suite's own conftest runs here on a stand-in suite (one test per area) in a
+The suite's own conftest runs here on a stand-in suite (one test per area, persistence
+outside tests/reliability as in the repository) in a
 separate pytest process, writing a stand-in page; nothing touches docs/reliability.md.
 """
 
@@ -33,13 +34,20 @@ def suite(tmp_path: Path) -> Path:
     folder = tmp_path / "tests" / "reliability"
     folder.mkdir(parents=True)
     shutil.copy(HERE / "conftest.py", folder)
-    for area in AREAS:
+    for area in AREAS[:-1]:
         (folder / f"{area}.py").write_text(
             "import os\n\n"
             f"def {area}_row(observed):\n"
             f"    '''{area} was tried'''\n"
             f"    observed('saw ' + os.environ['MARK'])\n"
             "    assert os.environ['MARK'] != 'fail'\n")
+    # Persistence lives outside the folder and notes what it saw with pytest's own record_property.
+    (tmp_path / "tests" / "integration").mkdir()
+    (tmp_path / "tests" / "integration" / "test_persistence.py").write_text(
+        "import os\n\n"
+        "def test_persistence_row(record_property):\n"
+        "    record_property('observed', 'saw ' + os.environ['MARK'])\n"
+        "    assert os.environ['MARK'] != 'fail'\n")
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "reliability.md").write_text(PAGE)
     return tmp_path
