@@ -188,7 +188,10 @@ class VideoRepository:
         return _video_from_item(item) if item else None
 
     def list_newest(self, owner_id: str, limit: int, after: tuple[str, str] | None = None) -> Page:
-        """A page of the owner's videos, newest first; reads ``limit + 1`` items, whatever the table holds."""
+        """A page of the owner's videos, newest first; reads ``limit + 1`` items, whatever the table holds.
+
+        Videos being deleted are left out (a page then has fewer than ``limit``; the cursor still moves on).
+        """
         query: dict[str, Any] = {
             "IndexName": BY_CREATED,
             "KeyConditionExpression": "owner_id = :owner",
@@ -201,9 +204,10 @@ class VideoRepository:
             created_at, video_id = after
             query["ExclusiveStartKey"] = {"owner_id": owner_id, "created_at": created_at, "video_id": video_id}
         items = self._table.query(**query)["Items"]
-        videos = [_video_from_item(item) for item in items[:limit]]
+        page = [_video_from_item(item) for item in items[:limit]]
         more = len(items) > limit
-        return Page(videos, (videos[-1].created_at, videos[-1].video_id) if more else None)
+        videos = [video for video in page if video.status is not Status.DELETING]
+        return Page(videos, (page[-1].created_at, page[-1].video_id) if more else None)
 
     def edit(self, owner_id: str, video_id: str, edit: VideoEdit) -> Video | None:
         """Apply an owner's edit; None when the video does not exist (or is being deleted).
@@ -272,17 +276,15 @@ class VideoRepository:
         # attribute_exists: UpdateItem would otherwise create a record for a deleted video.
         conditions = " AND ".join(filter(None, ("attribute_exists(video_id)", condition)))
         names = {f"#{name}": name for name in _PLACEHOLDER.findall(f"{expression} {conditions}")}
-        request: dict[str, Any] = {
-            "Key": _key(owner_id, video_id),
-            "UpdateExpression": expression,
-            "ConditionExpression": conditions,
-            "ExpressionAttributeNames": names,
-            "ReturnValues": returns,
-        }
-        if attribute_values:
-            request["ExpressionAttributeValues"] = attribute_values
         try:
-            answer = self._table.update_item(**request)
+            answer = self._table.update_item(
+                Key=_key(owner_id, video_id),
+                UpdateExpression=expression,
+                ConditionExpression=conditions,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=attribute_values,
+                ReturnValues=returns,
+            )
         except ClientError as error:
             if _condition_failed(error):
                 return None

@@ -418,3 +418,14 @@ def test_a_delete_that_died_half_way_hides_the_video_and_can_be_repeated(moto_aw
     assert call(lambda_context, method="DELETE", path=f"/media/{PROCESSING}")[0] == 204
     assert moto_aws.video(OWNER, PROCESSING) is None
     assert moto_aws.keys(ORIGINALS, transcoding) == moto_aws.keys(TRANSCODED, transcoding) == []
+
+
+def test_a_video_being_deleted_is_not_listed_and_paging_still_reaches_every_other_one(library, lambda_context) -> None:
+    VideoRepository(library.table).begin_delete(OWNER, MINE[20])  # its delete died half-way
+    pages, cursor = [], None
+    while True:
+        _, _, body = call(lambda_context, query={"limit": "5", **({"cursor": cursor} if cursor else {})})
+        pages.extend(listed_ids(body))
+        if (cursor := body["next_cursor"]) is None:
+            break
+    assert pages == [video_id for video_id in MINE[::-1] if video_id != MINE[20]]
