@@ -1,16 +1,20 @@
 """Keep the local cloud's data across restarts: moto's backends saved under .pettube/.
 
 moto keeps everything in memory and forgets it on exit (so does LocalStack's
-free edition). PetTube snapshots the backends it uses to one file: on a clean
-stop, and in the background a few seconds after anything changed, so a crash
-(``kill -9``) loses at most the last few seconds. The snapshot is written to a
-temporary file and renamed, so a crash mid-write leaves the previous one whole.
+free edition). An S3 object's bytes go to disk once, when the object is written
+(library/blobs.py); everything else moto holds is snapshotted to one file, on a
+clean stop and in the background a few seconds after anything changed, so a
+crash (``kill -9``) loses at most the last few seconds. The snapshot is written
+to a temporary file and renamed, so a crash mid-write leaves the previous one
+whole; it names object files, whose renames are made durable before it is.
 
 A saved library is never overwritten by a cloud that could not read it: a file
-that cannot be read, or that another version wrote, stops the start with a
-message naming the file and the ways out. One cloud at a time holds a state
-directory (an advisory lock the kernel drops when the process dies, even by
-``kill -9``).
+that cannot be read, or that an unknown format wrote, stops the start with a
+message naming the file and the ways out; the previous format is migrated and
+kept aside. One cloud at a time holds a state directory (an advisory lock the
+kernel drops when the process dies, even by ``kill -9``). At start, object
+files no saved object names (overwritten, deleted, or written after the last
+save before a crash) are removed.
 
 moto's models hold a few objects pickle cannot copy (locks, condition
 variables, RSA keys of user pools); a Pickler with a private dispatch table
@@ -33,18 +37,26 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from localcloud.library import s3keys
+from localcloud.library.blobs import BlobStore, fsync_directory
+
 log = logging.getLogger("localcloud.persistence")
 
-# What PetTube stores in moto; STS and IAM hold nothing worth keeping.
+# What PetTube stores in moto; STS and IAM hold nothing worth keeping. Pickled in this order,
+# while requests go on: records before the objects they name, so a saved record's objects
+# (written before it) are saved too.
 SERVICES = {
-    "s3": ("moto.s3.models", "s3_backends"),
     "dynamodb": ("moto.dynamodb.models", "dynamodb_backends"),
+    "s3": ("moto.s3.models", "s3_backends"),
     "sqs": ("moto.sqs.models", "sqs_backends"),
     "events": ("moto.events.models", "events_backends"),
     "cognito-idp": ("moto.cognitoidp.models", "cognitoidp_backends"),
 }
-FORMAT_VERSION = 1
+# 1: object bytes inline (migrated on load); 2: object bytes in the blob store under OBJECTS_DIR.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 STATE_NAME = "moto-state.pickle"
+OBJECTS_DIR = "objects"
 LOCK_NAME = "library.lock"
 
 
@@ -136,21 +148,26 @@ class MotoState:
         self.account_id = account_id
         self._lock = threading.Lock()
         self._directory = LibraryLock(path.parent)
+        self._blobs: BlobStore
         self._writable = False
 
     def load(self) -> bool:
         """Put the saved backends back; False when nothing is saved yet.
 
         Raises SavedStateError when another cloud holds the state directory, or the saved
-        file cannot be read or comes from another format: it is never overwritten.
+        file cannot be read or comes from an unknown format: it is never overwritten. A
+        file of the previous format (object bytes inline) is migrated, and kept aside.
         """
         if not self._directory.acquire():
             raise SavedStateError(
                 f"another local cloud is using {self.path.parent} (it holds {self._directory.path}). "
                 f"Stop it first, or run with another state directory (`PETTUBE_STATE_DIR=<dir> make dev`).")
+        self._blobs = BlobStore(self.path.parent / OBJECTS_DIR)
+        s3keys.use(self._blobs)
         if not self.path.exists():
             self._writable = True
             return False
+        s3keys.start_loading()
         try:
             with open(self.path, "rb") as saved:
                 snapshot = pickle.load(saved)  # noqa: S301 - our own file, written by save()
@@ -159,17 +176,42 @@ class MotoState:
             self._directory.release()
             raise SavedStateError(f"the saved library {self.path} cannot be read ({type(exc).__name__}: "
                                   f"{exc}). {_ways_out(self.path)}") from exc
-        if version != FORMAT_VERSION:
+        if version not in READABLE_VERSIONS:
             self._directory.release()
             raise SavedStateError(
                 f"the saved library {self.path} was written in format {version!r}; this local cloud "
-                f"reads format {FORMAT_VERSION}. Run the version of PetTube that wrote it. {_ways_out(self.path)}")
+                f"reads formats {READABLE_VERSIONS}. Run the version of PetTube that wrote it. {_ways_out(self.path)}")
         backends = _backends()
         for name, regions in snapshot["services"].items():
             for region, backend in regions.items():
                 backends[name][self.account_id][region] = backend
         self._writable = True
+        if version != FORMAT_VERSION:
+            self._migrate(version)
+        self._collect_garbage(s3keys.named_digests())
         return True
+
+    def _migrate(self, version: int) -> None:
+        """Save the loaded state in today's format, keeping the previous file under another name."""
+        kept = self.path.with_name(f"{self.path.name}.v{version}")
+        serial = 1
+        while kept.exists() and not kept.samefile(self.path):
+            serial += 1
+            kept = self.path.with_name(f"{self.path.name}.v{version}-{serial}")
+        if not kept.exists():
+            os.link(self.path, kept)
+        self.save()
+        log.warning("migrated the saved library %s from format %s to %s (object bytes now in %s); the previous "
+                    "file is kept as %s: delete it once the library looks right", self.path, version,
+                    FORMAT_VERSION, self._blobs.root, kept)
+
+    def _collect_garbage(self, named: set[str]) -> None:
+        """Delete the blobs the saved state does not name: overwritten, deleted, or written after its save."""
+        if not named:
+            return  # a state naming no blob at all keeps the store as it is, rather than empty it
+        removed = self._blobs.collect(keep=named)
+        if removed:
+            log.info("removed %d object files no saved object names", removed)
 
     def save(self) -> None:
         if not self._writable:
@@ -187,6 +229,7 @@ class MotoState:
                 if attempt == 4:
                     raise
         with self._lock:
+            self._blobs.sync()  # every blob the snapshot names is on disk before the snapshot is
             tmp = self.path.with_suffix(".tmp")
             with open(tmp, "wb") as out:
                 out.write(buffer.getbuffer())
@@ -198,16 +241,8 @@ class MotoState:
     def close(self) -> None:
         """Give the state directory back (after the last save)."""
         self._writable = False
+        s3keys.use(None)
         self._directory.release()
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make a rename in ``directory`` durable: without it a power loss may undo the rename."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class Autosaver:

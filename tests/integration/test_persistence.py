@@ -1,116 +1,39 @@
-"""A developer's library survives restarts of `make dev`, clean or not."""
+"""A family's library survives restarts of `make dev`, backups, restores and format changes.
+
+Crashes at random moments are tested in test_library_crash.py.
+"""
 
 from __future__ import annotations
 
-import os
+import hashlib
+import shutil
 import signal
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
-from localcloud.endpoints import Endpoints
+from library_run import Run, library, put_library, run  # noqa: F401 - run is a fixture
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parents[2]
-
-
-class Run:
-    """`python -m localcloud up` in its own process, as `make dev` runs it."""
-
-    def __init__(self, state_dir: Path) -> None:
-        self.state_dir = state_dir
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def env(self) -> dict[str, str]:
-        return {**os.environ, "PETTUBE_STATE_DIR": str(self.state_dir), "PETTUBE_EDGE_PORT": "0",
-                "PETTUBE_SITE_PORT": "0", "PETTUBE_IDP_PORT": "0", "PETTUBE_AUTOSAVE_SECONDS": "0.5"}
-
-    def command(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Another `python -m localcloud` command on this state directory."""
-        return subprocess.run([sys.executable, "-m", "localcloud", *args], cwd=REPO, env=self.env(),
-                              capture_output=True, text=True, timeout=300)
-
-    def refused(self, *args: str) -> str:
-        """A command that must refuse (by default, starting the cloud); its error output."""
-        done = self.command(*(args or ("up",)))
-        assert done.returncode == 2, done.stderr
-        return done.stderr
-
-    def start(self, wait_until) -> Endpoints:
-        launched = time.time()
-        log = self.state_dir.with_name(self.state_dir.name + ".log")
-        with open(log, "ab") as errors:
-            self.process = subprocess.Popen([sys.executable, "-m", "localcloud", "up"], cwd=REPO, env=self.env(),
-                                            stdout=subprocess.DEVNULL, stderr=errors)
-        path = self.state_dir / "endpoints.json"
-        # A crashed run leaves its endpoints.json behind: wait for this run's.
-        wait_until(lambda: (path.exists() and path.stat().st_mtime >= launched) or self.process.poll() is not None,
-                   timeout=120, message="the local cloud to start")
-        assert self.process.poll() is None, f"the local cloud exited during start-up:\n{log.read_text()[-3000:]}"
-        return Endpoints.read(path)
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        assert self.process is not None
-        self.process.send_signal(sig)
-        self.process.wait(timeout=60)
-
-
-@pytest.fixture
-def run(tmp_path: Path) -> Iterator[Run]:
-    local = Run(tmp_path / "state")
-    yield local
-    if local.process and local.process.poll() is None:
-        local.stop(signal.SIGKILL)
-
-
-def _put_library(endpoints: Endpoints, name: str) -> None:
-    endpoints.client("s3").put_object(Bucket=endpoints.transcoded_bucket, Key=f"owner/{name}/720p.mp4",
-                                      Body=name.encode() * 100)
-    endpoints.client("dynamodb").put_item(TableName=endpoints.table, Item={
-        "owner_id": {"S": "owner"}, "video_id": {"S": name}, "status": {"S": "ready"},
-        "created_at": {"S": "2026-11-26T12:00:00.000Z"}})
-
-
-def _library(endpoints: Endpoints) -> tuple[set[str], set[str]]:
-    listed = endpoints.client("s3").list_objects_v2(Bucket=endpoints.transcoded_bucket).get("Contents", [])
-    items = endpoints.client("dynamodb").scan(TableName=endpoints.table)["Items"]
-    return {o["Key"] for o in listed}, {i["video_id"]["S"] for i in items}
 
 
 def test_a_clean_restart_keeps_every_object_and_record(run: Run, wait_until) -> None:
+    """A clean stop (SIGTERM) and a start: every object, record and the user pool come back."""
     endpoints = run.start(wait_until)
-    _put_library(endpoints, "kept-video")
+    put_library(endpoints, "kept-video")
     run.stop(signal.SIGTERM)
     assert not (run.state_dir / "endpoints.json").exists()  # removed on a clean stop
 
     endpoints = run.start(wait_until)
-    keys, videos = _library(endpoints)
+    keys, videos = library(endpoints)
     assert "owner/kept-video/720p.mp4" in keys and "kept-video" in videos
     body = endpoints.client("s3").get_object(Bucket=endpoints.transcoded_bucket, Key="owner/kept-video/720p.mp4")
     assert body["Body"].read() == b"kept-video" * 100
     assert endpoints.user_pool_id  # the user pool (and its users) came back with the same id
 
 
-def test_a_crash_loses_at_most_the_last_moments(run: Run, wait_until) -> None:
-    endpoints = run.start(wait_until)
-    _put_library(endpoints, "before-crash")
-    saved = run.state_dir / "moto-state.pickle"
-    mtime = saved.stat().st_mtime if saved.exists() else 0
-    wait_until(lambda: saved.exists() and saved.stat().st_mtime > mtime, message="the autosave")
-    time.sleep(0.6)  # let an autosave that started before the put finish too
-    run.stop(signal.SIGKILL)
-
-    endpoints = run.start(wait_until)
-    keys, videos = _library(endpoints)
-    assert "owner/before-crash/720p.mp4" in keys and "before-crash" in videos
-
-
 def test_an_unreadable_library_is_kept_and_the_start_says_what_to_do(run: Run) -> None:
+    """A saved library that cannot be read: the start refuses, names the file and the ways out, and keeps it."""
     saved = run.state_dir / "moto-state.pickle"
     saved.parent.mkdir(parents=True)
     damaged = b"\x80\x05 half of a library, then the disk filled up"
@@ -124,24 +47,26 @@ def test_an_unreadable_library_is_kept_and_the_start_says_what_to_do(run: Run) -
 
 
 def test_a_second_cloud_on_the_same_library_refuses_to_start(run: Run, wait_until) -> None:
+    """A second `make dev` on a library a running cloud holds: refused, the running cloud untouched."""
     endpoints = run.start(wait_until)
-    _put_library(endpoints, "first-cloud")
+    put_library(endpoints, "first-cloud")
 
     error = run.refused()
 
     assert "another local cloud is using" in error and str(run.state_dir) in error
     assert (run.state_dir / "endpoints.json").exists()  # the running cloud's, left in place
-    keys, videos = _library(endpoints)
+    keys, videos = library(endpoints)
     assert "owner/first-cloud/720p.mp4" in keys and "first-cloud" in videos
 
 
 def test_a_backup_taken_while_the_cloud_runs_restores_the_whole_library(run: Run, wait_until, tmp_path: Path) -> None:
+    """`backup` while uploads go on, then `restore` elsewhere and start: the library and its ids come back."""
     endpoints = run.start(wait_until)
-    _put_library(endpoints, "backed-up")
+    put_library(endpoints, "backed-up")
     wait_until(lambda: (run.state_dir / "moto-state.pickle").exists(), message="the autosave")
     backup = tmp_path / "backup"
     with ThreadPoolExecutor(1) as uploads:  # the library keeps changing (and saving) during the copy
-        busy = uploads.submit(lambda: [_put_library(endpoints, f"meanwhile-{n}") for n in range(20)])
+        busy = uploads.submit(lambda: [put_library(endpoints, f"meanwhile-{n}") for n in range(20)])
         done = run.command("backup", str(backup))
         busy.result()
     assert done.returncode == 0, done.stderr
@@ -151,7 +76,7 @@ def test_a_backup_taken_while_the_cloud_runs_restores_the_whole_library(run: Run
     assert restored.command("restore", str(backup)).returncode == 0
     endpoints_after = restored.start(wait_until)
     try:
-        keys, videos = _library(endpoints_after)
+        keys, videos = library(endpoints_after)
         assert "owner/backed-up/720p.mp4" in keys and "backed-up" in videos
         body = endpoints_after.client("s3").get_object(Bucket=endpoints_after.transcoded_bucket,
                                                        Key="owner/backed-up/720p.mp4")["Body"].read()
@@ -164,8 +89,9 @@ def test_a_backup_taken_while_the_cloud_runs_restores_the_whole_library(run: Run
 
 
 def test_restore_never_writes_over_a_running_or_existing_library(run: Run, wait_until, tmp_path: Path) -> None:
+    """`restore` onto a running cloud, and onto a stopped library: both refused, not a byte changed."""
     endpoints = run.start(wait_until)
-    _put_library(endpoints, "current")
+    put_library(endpoints, "current")
     backup = tmp_path / "backup"
     assert run.command("backup", str(backup)).returncode == 0
 
@@ -177,7 +103,8 @@ def test_restore_never_writes_over_a_running_or_existing_library(run: Run, wait_
 
 
 def test_a_damaged_backup_restores_nothing(run: Run, wait_until, tmp_path: Path) -> None:
-    _put_library(run.start(wait_until), "precious")
+    """`restore` of a backup whose state file was cut short: refused before anything is written."""
+    put_library(run.start(wait_until), "precious")
     backup = tmp_path / "backup"
     assert run.command("backup", str(backup)).returncode == 0
     run.stop(signal.SIGTERM)
@@ -187,3 +114,58 @@ def test_a_damaged_backup_restores_nothing(run: Run, wait_until, tmp_path: Path)
     empty = Run(tmp_path / "elsewhere")
     assert "is damaged" in empty.refused("restore", str(backup))
     assert not (empty.state_dir / "moto-state.pickle").exists()
+
+
+V1_FIXTURE = Path(__file__).parent / "fixtures" / "moto-state-v1.pickle"
+V1_USER_POOL_ID = "us-east-1_17db4b80b7244104a6a3cf5a72e3b0d5"  # printed by fixtures/make_moto_state_v1.py
+
+
+def _object_file(state_dir: Path, data: bytes) -> Path:
+    digest = hashlib.sha256(data).hexdigest()
+    return state_dir / "objects" / digest[:2] / digest
+
+
+def test_a_library_saved_in_the_previous_format_is_migrated_and_kept(run: Run, wait_until) -> None:
+    """A library saved by the format-1 code (bytes inline): migrated on start, the old file kept aside."""
+    saved = run.state_dir / "moto-state.pickle"
+    saved.parent.mkdir(parents=True)
+    shutil.copy(V1_FIXTURE, saved)
+    rendition, original = b"v1-video" * 1000, b"original bytes " * 50
+
+    for _ in range(2):  # migrated on the first start, read in today's format on the second
+        endpoints = run.start(wait_until)
+        s3 = endpoints.client("s3")
+        assert s3.get_object(Bucket=endpoints.transcoded_bucket, Key="owner/v1-video/720p.mp4")["Body"].read() \
+            == rendition
+        kept = s3.get_object(Bucket=endpoints.originals_bucket, Key="owner/v1-video/original.mp4")
+        assert kept["Body"].read() == original and kept["Metadata"] == {"owner-name": "Julie"}
+        assert "v1-video" in library(endpoints)[1]
+        assert endpoints.user_pool_id == V1_USER_POOL_ID
+        run.stop(signal.SIGTERM)
+
+    assert (run.state_dir / "moto-state.pickle.v1").read_bytes() == V1_FIXTURE.read_bytes()
+    assert rendition not in saved.read_bytes()
+    assert _object_file(run.state_dir, rendition).read_bytes() == rendition
+
+
+def test_object_bytes_live_in_one_file_and_leave_with_the_object(run: Run, wait_until) -> None:
+    """Object bytes: one file when acknowledged, never in the saved state, removed after the object is deleted."""
+    endpoints = run.start(wait_until)
+    s3, bucket = endpoints.client("s3"), endpoints.transcoded_bucket
+    kept, deleted = b"kept rendition " * 5000, b"deleted rendition " * 5000
+    s3.put_object(Bucket=bucket, Key="owner/a/720p.mp4", Body=kept)
+    s3.put_object(Bucket=bucket, Key="owner/b/720p.mp4", Body=kept)  # equal bytes share the file
+    s3.put_object(Bucket=bucket, Key="owner/c/720p.mp4", Body=deleted)
+    assert _object_file(run.state_dir, kept).read_bytes() == kept  # on disk as soon as acknowledged
+    run.stop(signal.SIGTERM)
+    saved = (run.state_dir / "moto-state.pickle").read_bytes()
+    assert kept not in saved and deleted not in saved
+
+    endpoints = run.start(wait_until)
+    endpoints.client("s3").delete_object(Bucket=bucket, Key="owner/c/720p.mp4")
+    run.stop(signal.SIGTERM)
+    endpoints = run.start(wait_until)  # files no saved object names are removed at start
+
+    assert not _object_file(run.state_dir, deleted).exists()
+    for key in ("owner/a/720p.mp4", "owner/b/720p.mp4"):
+        assert endpoints.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read() == kept

@@ -2,10 +2,11 @@
 
 A library is every file of the state directory except the running cloud's own
 (endpoints.json, the lock, temporary files). The cloud replaces each of those
-files whole, by a rename, so a file opened for copying reads one consistent
-version even while a save happens. The moto state is copied first and the rest
-after it: identities only ever gain links, so every video's owner in the copy
-still has its identity. backup.json, written last, lists every file's SHA-256;
+files whole, by a rename, and never changes an object file, so a file opened
+for copying reads one consistent version even while a save happens. The moto
+state is copied first and the rest listed after it: every object file it names
+is already there, and identities only ever gain links, so every video's owner
+in the copy still has its identity. backup.json, written last, lists every file's SHA-256;
 restore checks them all before it writes anything, refuses while a cloud holds
 the state directory, and never writes over a library that is already there.
 """
@@ -22,7 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from localcloud.persistence import LOCK_NAME, STATE_NAME, LibraryLock, fsync_directory
+from localcloud.library.blobs import fsync_directory
+from localcloud.persistence import LOCK_NAME, STATE_NAME, LibraryLock
 
 MANIFEST = "backup.json"
 BACKUP_FORMAT = 1
@@ -35,10 +37,9 @@ class BackupError(Exception):
 
 
 def library_files(state_dir: Path) -> list[Path]:
-    """The library's files, relative to ``state_dir``, the moto state first."""
-    files = [path.relative_to(state_dir) for path in state_dir.rglob("*")
-             if path.is_file() and path.name not in _RUNTIME_FILES and path.suffix != ".tmp"]
-    return sorted(files, key=lambda rel: (rel != Path(STATE_NAME), str(rel)))
+    """The library's files, relative to ``state_dir``."""
+    return sorted(path.relative_to(state_dir) for path in state_dir.rglob("*")
+                  if path.is_file() and path.name not in _RUNTIME_FILES and path.suffix != ".tmp")
 
 
 def _copy(source: Path, target: Path) -> dict[str, Any]:
@@ -82,7 +83,10 @@ def backup(state_dir: Path, target: Path) -> int:
         raise BackupError(f"there is no library in {state_dir} yet (no {STATE_NAME}): nothing to back up")
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target} is not empty: back up into a new directory")
-    files = {str(rel): _copy(state_dir / rel, target / rel) for rel in library_files(state_dir)}
+    # The state first, then the files listed after it: every object file it names is already there.
+    files = {STATE_NAME: _copy(state_dir / STATE_NAME, target / STATE_NAME)}
+    files |= {str(rel): _copy(state_dir / rel, target / rel) for rel in library_files(state_dir)
+              if str(rel) not in files}
     for directory in {(target / rel).parent for rel in files}:
         fsync_directory(directory)
     _write_json(target / MANIFEST, {"format": BACKUP_FORMAT, "files": files})

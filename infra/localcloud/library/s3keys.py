@@ -1,0 +1,105 @@
+"""moto's S3 objects keep their bytes in the blob store instead of memory and the saved state.
+
+moto's FakeKey holds its value in a SpooledTemporaryFile and pickles it inline, so
+every save copied every byte of the library. Once ``use`` names a store, a key
+written from then on stores its bytes there and keeps only a ``Blob`` (digest and
+size); pickling a key writes the digest. A key saved by the previous format (bytes
+inline) is moved into the store as it is loaded: that is the migration.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from typing import Any
+
+from moto.s3.models import FakeKey
+from moto.utilities.utils import md5_hash
+
+from localcloud.library.blobs import BlobStore
+
+_MOTO_VALUE = FakeKey.value
+_MOTO_GETSTATE = FakeKey.__getstate__
+_MOTO_SETSTATE = FakeKey.__setstate__
+
+
+class Blob:
+    """A key's bytes in a store; pickled as its digest alone."""
+
+    __slots__ = ("digest", "store")
+
+    def __init__(self, store: BlobStore, digest: str) -> None:
+        self.store = store
+        self.digest = digest
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return _restore_blob, (self.digest,)
+
+
+class _Library:
+    """The store new keys write to, and the digests named since ``start_loading``."""
+
+    store: BlobStore | None = None
+    named: set[str] = set()
+
+
+def _restore_blob(digest: str) -> Blob:
+    if _Library.store is None:
+        raise RuntimeError("a saved S3 object names a blob, but no blob store is in use")
+    _Library.named.add(digest)
+    return Blob(_Library.store, digest)
+
+
+def _value(self: FakeKey) -> bytes:
+    blob = self.__dict__.get("_blob")
+    if blob is None:
+        return _MOTO_VALUE.fget(self)  # type: ignore[attr-defined,no-any-return]
+    return blob.store.read(blob.digest)
+
+
+def _set_value(self: FakeKey, new_value: bytes | str) -> None:
+    store = _Library.store
+    if store is None:
+        _MOTO_VALUE.fset(self, new_value)  # type: ignore[attr-defined]
+        return
+    data = new_value.encode() if isinstance(new_value, str) else bytes(new_value)
+    self._blob = Blob(store, store.put(data))
+    self.contentsize = len(data)
+    if getattr(self, "_etag", None) is None:  # moto computes it from the buffer, which stays empty
+        self._etag = md5_hash(data).hexdigest()
+    _Library.named.add(self._blob.digest)  # a key of the previous format being loaded names it too
+
+
+def _getstate(self: FakeKey) -> dict[str, Any]:
+    if "_blob" not in self.__dict__:
+        return _MOTO_GETSTATE(self)  # type: ignore[no-any-return]
+    state = self.__dict__.copy()
+    del state["_value_buffer"], state["lock"]
+    return state
+
+
+def _setstate(self: FakeKey, state: dict[str, Any]) -> None:
+    if "_blob" not in state:
+        _MOTO_SETSTATE(self, state)  # bytes inline: the value setter moves them into the store
+        return
+    self.__dict__.update(state)
+    self._value_buffer = tempfile.SpooledTemporaryFile(max_size=self._max_buffer_size)
+    self.lock = threading.Lock()
+
+
+def use(store: BlobStore | None) -> None:
+    """Keys written from now on keep their bytes in ``store`` (None: in memory, moto's way)."""
+    _Library.store = store
+    FakeKey.value = property(_value, _set_value)  # type: ignore[method-assign,assignment]
+    FakeKey.__getstate__ = _getstate  # type: ignore[method-assign]
+    FakeKey.__setstate__ = _setstate  # type: ignore[method-assign]
+
+
+def start_loading() -> None:
+    """Forget the digests named so far: ``named_digests`` then answers for one load."""
+    _Library.named = set()
+
+
+def named_digests() -> set[str]:
+    """The blobs named by the keys loaded (or written) since ``start_loading``."""
+    return set(_Library.named)
