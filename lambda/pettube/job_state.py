@@ -21,7 +21,7 @@ from pettube import aws
 from pettube.cleanup import purge_video
 from pettube.config import JobStateConfig, job_state_config
 from pettube.events import MediaConvertJobEvent, OutputFile
-from pettube.model import JOB_CANCELED, Failure, Rendition, Status
+from pettube.model import IN_FLIGHT, JOB_CANCELED, Failure, Rendition, Status
 from pettube.shapes import expects
 from pettube.videos import VideoRepository
 
@@ -60,6 +60,9 @@ def apply(videos: VideoRepository, event: MediaConvertJobEvent, owner_id: str, v
     if event.status in PROGRESS_STATES:
         return videos.record_progress(owner_id, video_id, job_id, event.percent_complete)
     if event.status == "COMPLETE":
+        current = videos.get(owner_id, video_id)
+        if current is None or current.status not in IN_FLIGHT:
+            return False  # deleted or already settled: its outputs need no measuring
         renditions, thumbnail_key = collect_outputs(list(event.outputs))
         if not renditions:
             return videos.record_end(owner_id, video_id, job_id, Status.FAILED, NO_OUTPUTS)
