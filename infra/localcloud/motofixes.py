@@ -1,5 +1,10 @@
 """Changes to moto 5.2.5's models that the local cloud applies once, before it serves anything.
 
+- CompleteMultipartUpload assembles the object once instead of five times.
+- A DynamoDB query on the table's partition key (the table itself, or a local
+  secondary index such as MyMedia's ``by_created``) reads that one partition,
+  as DynamoDB does, instead of walking and sorting the whole table.
+
 Each one keeps moto's answers byte for byte and is tested against moto's own code
 (tests/localcloud/test_motofixes.py). Fidelity fixes that live at the edge instead
 (S3 event key encoding, moto's extra ObjectCreated:Put) are in lambdaruntime/dispatcher.py.
@@ -8,7 +13,12 @@ Each one keeps moto's answers byte for byte and is tested against moto's own cod
 from __future__ import annotations
 
 import codecs
+import threading
 from collections.abc import Iterator
+from typing import Any
+
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
 
 from moto.s3 import models as s3_models
 from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML
@@ -18,6 +28,9 @@ from moto.utilities.utils import md5_hash
 _DECODE_HEX = codecs.getdecoder("hex_codec")
 # moto's own, kept for the tests that hold the replacement to its answers.
 MOTO_COMPLETE_MULTIPART = s3_models.FakeMultipart.complete
+MOTO_TABLE_QUERY = Table.query
+MOTO_ALL_ITEMS = Table.all_items
+_reading = threading.local()  # the partition the query running on this thread reads
 
 
 def complete_multipart(
@@ -54,6 +67,62 @@ def complete_multipart(
     return total, f"{md5_hash(bytes(md5s)).hexdigest()}-{len(values)}", checksum
 
 
+def _partition(table: Table, hash_key: DynamoType | None, index_name: str | None,
+               hash_key_conditions: list[tuple[str, DynamoType]] | None) -> list[Item] | None:
+    """The items of the one partition a query can match, in moto's order; None: not such a query."""
+    if index_name is not None:
+        index = next((i for i in table.all_indexes() if i.name == index_name), None)
+        hashes = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"] if index else None
+        # moto matches an index query by its key conditions alone: they must name the partition key.
+        if hashes != [table.hash_key_attr] or [name for name, _ in hash_key_conditions or []] != hashes:
+            return None
+        hash_key = hash_key_conditions[0][1]  # type: ignore[index]
+    if hash_key is None:
+        return None
+    partition = table.items.get(hash_key)
+    if partition is None:
+        return []
+    if not table.range_key_attr:
+        return [partition]  # type: ignore[list-item]
+    return sorted(partition.values(), key=lambda item: item.range_key)  # all_items' order, within a partition
+
+
+def query_partition(self: Table, hash_key: DynamoType | None, range_comparison: str | None,
+                    range_objs: list[DynamoType], limit: int, exclusive_start_key: dict[str, Any],
+                    scan_index_forward: bool, projection_expressions: list[list[str]] | None,
+                    index_name: str | None = None, consistent_read: bool = False, filter_expression: Any = None,
+                    hash_key_conditions: list[tuple[str, DynamoType]] | None = None,
+                    range_key_conditions: list[tuple[str, str, list[DynamoType]]] | None = None,
+                    **filter_kwargs: Any) -> tuple[list[Item], int, dict[str, Any] | None]:
+    """Table.query that hands moto only the queried partition in place of every item of the table.
+
+    moto's query calls ``all_items()`` (every item, sorted) and keeps those whose key matches:
+    MyMedia's newest-first page cost grew with the whole table. Given the partition's items in
+    the same order, moto's own code gives the same answer, key for key and page for page.
+    """
+    args = (self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
+            projection_expressions, index_name, consistent_read, filter_expression)
+    keywords = {"hash_key_conditions": hash_key_conditions, "range_key_conditions": range_key_conditions,
+                **filter_kwargs}
+    partition = _partition(self, hash_key, index_name, hash_key_conditions)
+    if partition is None:
+        return MOTO_TABLE_QUERY(*args, **keywords)  # type: ignore[arg-type]
+    _reading.table, _reading.items = self, partition
+    try:
+        return MOTO_TABLE_QUERY(*args, **keywords)  # type: ignore[arg-type]
+    finally:
+        _reading.table = _reading.items = None
+
+
+def all_items(self: Table) -> list[Item]:
+    """Table.all_items, but the queried partition alone while ``query_partition`` runs on this thread."""
+    if getattr(_reading, "table", None) is self:
+        return list(_reading.items)
+    return MOTO_ALL_ITEMS(self)
+
+
 def apply() -> None:
     """Install the changes (idempotent)."""
     s3_models.FakeMultipart.complete = complete_multipart  # type: ignore[method-assign]
+    Table.query = query_partition  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]

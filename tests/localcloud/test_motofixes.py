@@ -1,16 +1,33 @@
-"""The local cloud's faster CompleteMultipartUpload gives moto's answers: same bytes, ETag, checksum and errors."""
+"""The local cloud's changes to moto give moto's answers.
+
+CompleteMultipartUpload: same bytes, ETag, checksum and errors. DynamoDB queries on the
+partition key: same items, pages and keys, reading one partition instead of the table.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Iterator
+from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.table import Table
 from moto.s3.utils import CaseInsensitiveDict
 from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML
 from moto.s3.models import FakeMultipart
 
-from localcloud.motofixes import MOTO_COMPLETE_MULTIPART, complete_multipart
+from localcloud.motofixes import (
+    MOTO_ALL_ITEMS,
+    MOTO_COMPLETE_MULTIPART,
+    MOTO_TABLE_QUERY,
+    all_items,
+    complete_multipart,
+    query_partition,
+)
 
 MIB = 1024 * 1024
 
@@ -50,3 +67,88 @@ def test_same_refusals_as_moto(parts: list[bytes], tamper: Callable, error: type
     for complete in (MOTO_COMPLETE_MULTIPART, complete_multipart):
         with pytest.raises(error):
             complete(multipart, iter(tamper(listing(multipart))))
+
+
+# The videos table's shape (infra/template.yaml): owner/video keys, newest-first LSI, status GSI.
+TABLE = {
+    "TableName": "videos", "BillingMode": "PAY_PER_REQUEST",
+    "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"}
+                             for name in ("owner_id", "video_id", "created_at", "status", "updated_at")],
+    "KeySchema": [{"AttributeName": "owner_id", "KeyType": "HASH"}, {"AttributeName": "video_id", "KeyType": "RANGE"}],
+    "LocalSecondaryIndexes": [{"IndexName": "by_created", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [
+        {"AttributeName": "owner_id", "KeyType": "HASH"}, {"AttributeName": "created_at", "KeyType": "RANGE"}]}],
+    "GlobalSecondaryIndexes": [{"IndexName": "by_status", "Projection": {"ProjectionType": "KEYS_ONLY"}, "KeySchema": [
+        {"AttributeName": "status", "KeyType": "HASH"}, {"AttributeName": "updated_at", "KeyType": "RANGE"}]}],
+}
+QUERIES = {
+    "newest-first": {"IndexName": "by_created", "KeyConditionExpression": "owner_id = :o", "ScanIndexForward": False,
+                     "Limit": 5, "ExpressionAttributeValues": {":o": {"S": "owner-1"}}},
+    "since": {"IndexName": "by_created", "KeyConditionExpression": "owner_id = :o AND created_at > :t",
+              "ExpressionAttributeValues": {":o": {"S": "owner-2"}, ":t": {"S": "2026-06"}}, "Limit": 4},
+    "filtered": {"KeyConditionExpression": "owner_id = :o AND begins_with(video_id, :v)", "Limit": 3,
+                 "FilterExpression": "#s = :s", "ExpressionAttributeNames": {"#s": "status"},
+                 "ExpressionAttributeValues": {":o": {"S": "owner-1"}, ":v": {"S": "v1"}, ":s": {"S": "ready"}}},
+    "status-gsi": {"IndexName": "by_status", "KeyConditionExpression": "#s = :s", "Limit": 4,
+                   "ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": {":s": {"S": "processing"}}},
+    "nobody": {"KeyConditionExpression": "owner_id = :o", "ExpressionAttributeValues": {":o": {"S": "nobody"}}},
+}
+
+
+@pytest.fixture
+def videos() -> Iterator[Any]:
+    rng = random.Random(7)
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(**TABLE)
+        for owner in range(4):
+            for number in range(rng.randint(8, 20)):
+                item = {"owner_id": {"S": f"owner-{owner}"}, "video_id": {"S": f"v{number}"},
+                        "status": {"S": rng.choice(["ready", "processing"])},
+                        "updated_at": {"S": f"2026-{rng.randint(1, 12):02}"}}
+                if number % 6:  # some videos are not in the newest-first index
+                    item["created_at"] = {"S": f"2026-{rng.randint(1, 12):02}-{rng.randint(10, 28)}"}
+                client.put_item(TableName="videos", Item=item)
+        yield client
+
+
+def _pages(client: Any, query: dict[str, Any]) -> list[dict[str, Any]]:
+    pages, start = [], None
+    while True:
+        page = client.query(TableName="videos", **query, **({"ExclusiveStartKey": start} if start else {}))
+        pages.append({k: page.get(k) for k in ("Items", "Count", "ScannedCount", "LastEvaluatedKey")})
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return pages
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_a_partition_query_gives_moto_s_pages(videos: Any, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setattr(Table, "query", MOTO_TABLE_QUERY)
+    monkeypatch.setattr(Table, "all_items", MOTO_ALL_ITEMS)
+    moto_pages = _pages(videos, QUERIES[name])
+    monkeypatch.setattr(Table, "query", query_partition)
+    monkeypatch.setattr(Table, "all_items", all_items)
+    assert _pages(videos, QUERIES[name]) == moto_pages
+
+
+class OtherOwner(dict):
+    """Another owner's partition: reading it fails the test."""
+
+    def values(self) -> Any:
+        raise AssertionError("a query for one owner read another owner's videos")
+
+    __iter__ = items = values  # type: ignore[assignment]
+
+
+def test_a_newest_first_page_reads_only_its_owner(videos: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Table, "query", query_partition)
+    monkeypatch.setattr(Table, "all_items", all_items)
+    table = dynamodb_backends["123456789012"]["us-east-1"].get_table("videos")
+    for owner, partition in list(table.items.items()):
+        if owner.value != "owner-1":
+            table.items[owner] = OtherOwner(partition)
+
+    page = videos.query(TableName="videos", **QUERIES["newest-first"])
+
+    dates = [item["created_at"]["S"] for item in page["Items"]]
+    assert len(dates) == 5 and dates == sorted(dates, reverse=True)
