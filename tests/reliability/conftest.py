@@ -27,7 +27,7 @@ from bench.report import checkout_commit
 REPORT = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 OBSERVED = "observed"
 AREAS = {"test_load": "Load", "test_faults": "Faults", "test_bad_input": "Bad input",
-         "test_security": "Security", "test_persistence": "Persistence"}
+         "test_security": "Security", "test_persistence": "Persistence", "test_library_crash": "Persistence"}
 
 
 @dataclass
