@@ -30,7 +30,8 @@ def cancel_job(job_id: str) -> bool:
     except ClientError as error:
         if aws.error_code(error) not in _NOTHING_TO_CANCEL:
             raise
-        logger.info("Job already ended; nothing to cancel", extra={"job_id": job_id, "aws_error": aws.error_code(error)})
+        logger.info("Job already ended; nothing to cancel",
+                    extra={"job_id": job_id, "aws_error": aws.error_code(error)})
         return False
     logger.info("Transcoding job canceled", extra={"job_id": job_id})
     return True

@@ -20,7 +20,7 @@ class InvalidOriginalKey(PetTubeError):
 
 
 class DeleteFailed(PetTubeError):
-    """S3 refused to delete some of a video's objects; the record stays (``deleting``) so the delete can finish later."""
+    """S3 refused to delete some of a video's objects; the record stays ``deleting`` so the delete can finish later."""
 
 
 class ApiError(PetTubeError):

@@ -181,7 +181,8 @@ def run_all(stack: Stack) -> dict[str, list[Call]]:
                 answer = mymedia.handler(shared_event(name, stack), context)
                 statuses.append(answer["statusCode"])
             token = json.loads(answer["body"])["share_url"].rsplit("/", 1)[1]
-            statuses.append(mymedia.handler(_aimed("apigw_get_shared.json", f"/shared/{token}", stack), context)["statusCode"])
+            watch = _aimed("apigw_get_shared.json", f"/shared/{token}", stack)
+            statuses.append(mymedia.handler(watch, context)["statusCode"])
             for video_id in (second, first):
                 delete = _aimed("apigw_delete_media.json", f"/media/{video_id}", stack)
                 statuses.append(mymedia.handler(delete, context)["statusCode"])

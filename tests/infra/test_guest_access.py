@@ -19,7 +19,8 @@ def api_call(stack: Stack, method: str, path: str) -> Need:
     """The permission API Gateway checks for a signed call (AWS_IAM): execute-api:Invoke on the method ARN."""
     api = stack.physical_name("MyMediaApi")
     stage = stack.parameters["StageName"]
-    return Need("execute-api:Invoke", f"arn:aws:execute-api:{stack.region}:{stack.account_id}:{api}/{stage}/{method}{path}")
+    arn = f"arn:aws:execute-api:{stack.region}:{stack.account_id}:{api}/{stage}/{method}{path}"
+    return Need("execute-api:Invoke", arn)
 
 
 def role(stack: Stack, logical_id: str) -> list[dict[str, Any]]:

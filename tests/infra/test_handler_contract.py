@@ -62,7 +62,8 @@ def test_the_flows_exercise_every_function(calls: dict[str, list[handler_flows.C
     operations = {function: {c.operation for c in made} for function, made in calls.items()}
     assert "CreateJob" in operations["UploadFunction"]
     assert {"UpdateItem", "ListObjectsV2", "DeleteObjects"} <= operations["JobStateFunction"]
-    assert {"Query", "GetObject", "UpdateItem", "CancelJob", "DeleteObjects", "DeleteItem"} <= operations["MyMediaFunction"]
+    assert {"Query", "GetObject", "UpdateItem", "CancelJob", "DeleteObjects",
+            "DeleteItem"} <= operations["MyMediaFunction"]
     assert {"Query", "GetJob", "CancelJob", "DeleteObjects", "DeleteItem"} <= operations["SweeperFunction"]
     share_lookups = [c for c in calls["MyMediaFunction"] if c.params.get("IndexName") == "by_share_token"]
     assert share_lookups, "GET /shared never queried the share-token index"

@@ -26,7 +26,8 @@ def api_event(method: str = "GET", path: str = "/media", identity: str | None = 
     elif path.startswith("/shared/"):
         name = "apigw_get_shared.json"
     else:
-        name = {"GET": "apigw_get_media.json", "PATCH": "apigw_patch_media.json", "DELETE": "apigw_delete_media.json"}[method]
+        name = {"GET": "apigw_get_media.json", "PATCH": "apigw_patch_media.json",
+                "DELETE": "apigw_delete_media.json"}[method]
     event = load_event(name)
     event["path"] = path
     event["requestContext"]["path"] = "/prod" + path
@@ -240,7 +241,8 @@ def token_of(share_url: str) -> str:
 
 
 def test_patch_trims_and_stores_title_and_description_and_answers_the_video(library, lambda_context) -> None:
-    status, body = patch(lambda_context, MINE[3], {"title": "  Rex meets the vacuum 🐶 ", "description": " Round two. "})
+    status, body = patch(lambda_context, MINE[3],
+                         {"title": "  Rex meets the vacuum 🐶 ", "description": " Round two. "})
     assert status == 200
     assert (body["id"], body["title"], body["description"]) == (MINE[3], "Rex meets the vacuum 🐶", "Round two.")
     assert (body["visibility"], body["share_url"], body["status"]) == ("private", None, "ready")
