@@ -26,7 +26,7 @@ from .state import Session
 from .tasks import Tasks
 from .transport import LocalResumeStore, XhrPartSender, can_share, copy_text, fetch_send, share_link
 from .upload import DONE, Upload, Uploader
-from .watching import WatchPage, recover_player
+from .watching import WatchPage, on_trouble
 
 logger = logging.getLogger("pettube.page")
 POLL_SECONDS = 2.5
@@ -323,8 +323,8 @@ class Controller:
         if video is None or rendition is None:
             views.toast("This video cannot be played yet.", "error")
         elif label is None:
-            playerviews.open_player(video, rendition, lambda position, playing: asyncio.ensure_future(
-                recover_player(playerviews.PLAYER, lambda: self._fresh(video_id), position, playing, self.recoveries)))
+            playerviews.open_player(video, rendition,
+                                    on_trouble(playerviews.PLAYER, lambda: self._fresh(video_id), self.recoveries))
         else:
             playerviews.switch_rendition(playerviews.PLAYER, rendition)
 

@@ -38,6 +38,12 @@ def renew_at(url: str) -> datetime | None:
     return signed + timedelta(seconds=seconds - min(MAX_MARGIN_SECONDS, seconds * RENEW_FRACTION))
 
 
+def url_due(url: str, now: datetime) -> bool:
+    """True once a presigned URL should have been replaced (a player still loading it will soon be refused)."""
+    moment = renew_at(url)
+    return moment is not None and moment <= now
+
+
 def seconds_until_renewal(urls: Iterable[str], now: datetime) -> float | None:
     """Seconds until the first of these URLs needs replacing (0 when overdue); None when none will expire."""
     moments = [moment for moment in map(renew_at, urls) if moment is not None]

@@ -184,7 +184,7 @@ def render_gallery(videos: list[Video], *, loaded: bool, total: int, query: str)
             card = fresh
         else:
             _renew_thumbnail(card, video)
-        current = gallery.children.item(index)
+        current = gallery.children[index] if index < gallery.children.length else None
         if current is None or not current.isSameNode(card):
             gallery.insertBefore(card, current)  # moved only when out of place: focus stays
     for card in kept.values():

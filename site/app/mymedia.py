@@ -220,6 +220,7 @@ def error_message(status: int, body: str) -> str:
         message = json.loads(body).get("message", "")
     except (ValueError, AttributeError):
         message = ""
+    message = message[:1].upper() + message[1:]  # the API's messages may start with a field name
     if status in (401, 403):
         return "Your session has expired. Please sign in again."
     if status == 404:

@@ -1,8 +1,8 @@
 """The players (the owner's dialog and a share link's watch page) and the share dialog.
 
 Same rules as views.py: the DOM only there, in mediaviews.py and here; user text as text
-nodes. A player reports a failed load (an expired presigned URL, mostly) to the
-controller, which hands back a fresh URL to ``resume`` at the same position.
+nodes. A player reports trouble (an expired presigned URL, mostly) to the controller,
+which hands back a fresh URL to ``resume_at`` the same position.
 """
 
 from __future__ import annotations
@@ -19,28 +19,33 @@ from .views import el, find, set_text, show
 
 PLAYER, WATCH = "#player-stage", "#watch-stage"
 _SIZES = {PLAYER: "#player-sizes", WATCH: "#watch-sizes"}
-# on_error(position in seconds, was playing)
-OnError = Callable[[float, bool], None]
+# A player whose URL expires mid-watch in Chromium does not always fail: S3's 403 for its next
+# range request is an XML body that Opaque Response Blocking hides, and the browser retries for
+# a long while; the person sees it wait. So a player reports waiting and stalling as well as errors.
+TROUBLE = ("error", "waiting", "stalled")
+# on_trouble(event type, position in seconds, was playing, the URL it was loading)
+OnTrouble = Callable[[str, float, bool, str], None]
 
-_error_listeners: dict[str, Any] = {}
-_ignore = create_proxy(lambda _reason: None)  # play() refused (autoplay policy): the person presses play
+_listeners: dict[str, Any] = {}
 
 
-def _mount(stage_selector: str, video: Playable, rendition: Rendition, on_error: OnError, *, autoplay: bool) -> None:
-    """A <video> on a stage, reporting where it was when its source failed."""
+def _mount(stage_selector: str, video: Playable, rendition: Rendition, on_trouble: OnTrouble, *, autoplay: bool) -> None:
+    """A <video> on a stage that reports where it was when its source failed or ran dry."""
     stage = find(stage_selector)
     stage.innerHTML = ""
     player = el("video", controls=True, autoplay=autoplay, playsinline=True, preload="auto", src=rendition.url,
                 poster=video.thumbnail_url or None, aria_label=f"Video player: {video.title}")
-    old = _error_listeners.pop(stage_selector, None)
+    old = _listeners.pop(stage_selector, None)
     if old is not None:
         old.destroy()
 
-    def failed(event: Any) -> None:
-        on_error(float(event.target.currentTime), not bool(event.target.paused))
+    def trouble(event: Any) -> None:
+        target = event.target
+        on_trouble(str(event.type), float(target.currentTime), not bool(target.paused), str(target.currentSrc))
 
-    _error_listeners[stage_selector] = create_proxy(failed)
-    player._dom_element.addEventListener("error", _error_listeners[stage_selector])
+    _listeners[stage_selector] = create_proxy(trouble)
+    for kind in TROUBLE:
+        player._dom_element.addEventListener(kind, _listeners[stage_selector])
     stage.append(player)
 
 
@@ -77,7 +82,8 @@ def resume_at(stage_selector: str, url: str, position: float, playing: bool) -> 
     player.src = url
     player.currentTime = position
     if playing:
-        player.play().catch_(_ignore)
+        # play() refused (autoplay policy): the person presses play; the refusal is read so it is not logged.
+        player.play().add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
 def player_details(video: Video) -> None:
@@ -85,7 +91,8 @@ def player_details(video: Video) -> None:
     set_text("#player-title", video.title)
     info = find("#player-info")
     info.innerHTML = ""
-    info.append(el("p", video.description, cls="player-description") if video.description else None)
+    if video.description:
+        info.append(el("p", video.description, cls="player-description"))
     actions = find("#player-actions")
     actions.innerHTML = ""
     actions.append(el("button", "Edit details", cls="btn btn-quiet", type="button", data_action="edit",
@@ -94,10 +101,10 @@ def player_details(video: Video) -> None:
                       data_id=video.video_id))
 
 
-def open_player(video: Video, rendition: Rendition, on_error: OnError) -> None:
+def open_player(video: Video, rendition: Rendition, on_trouble: OnTrouble) -> None:
     """Play a rendition in the dialog, with a choice among the video's sizes."""
     player_details(video)
-    _mount(PLAYER, video, rendition, on_error, autoplay=True)
+    _mount(PLAYER, video, rendition, on_trouble, autoplay=True)
     _sizes(_SIZES[PLAYER], video, rendition, video.video_id)
     dialog = find("#player")
     if not dialog.open:
@@ -125,7 +132,7 @@ def watch_loading() -> None:
     show("#watch-missing", False)
 
 
-def render_watch(video: SharedVideo, rendition: Rendition, on_error: OnError, signed_in: bool) -> None:
+def render_watch(video: SharedVideo, rendition: Rendition, on_trouble: OnTrouble, signed_in: bool) -> None:
     """A shared video for anyone: player, title, who shared it, description, and an invitation to PetTube."""
     show("#watch-loading", False)
     show("#watch-missing", False)
@@ -138,8 +145,9 @@ def render_watch(video: SharedVideo, rendition: Rendition, on_error: OnError, si
         part.hidden = signed_in
     for part in web.page.find(".watch-cta-signed-in"):
         part.hidden = not signed_in
-    _mount(WATCH, video, rendition, on_error, autoplay=False)
+    _mount(WATCH, video, rendition, on_trouble, autoplay=False)
     _sizes(_SIZES[WATCH], video, rendition)
+    show(".watch-sizes-row", len(video.renditions) > 1)
     js.document.title = f"{video.title} · PetTube"
 
 

@@ -18,8 +18,9 @@ from typing import Any
 from . import playerviews, views
 from .auth import AuthError, guest_exchange, seconds_until_renewal
 from .config import SiteConfig
-from .freshness import Recoveries, keep_fresh
+from .freshness import Recoveries, keep_fresh, url_due
 from .mymedia import MyMediaClient, MyMediaError, Playable, SharedVideo
+from .playerviews import OnTrouble
 from .signing import Credentials
 from .tasks import Tasks
 from .transport import fetch_send, save_guest_identity, saved_guest_identity
@@ -29,11 +30,24 @@ NOT_AVAILABLE = ("This video is not available",
                  "Its owner may have stopped sharing it, or it was deleted. Check the link you were sent.")
 
 
+def on_trouble(stage: str, fresh: Callable[[], Awaitable[Playable]], recoveries: Recoveries) -> OnTrouble:
+    """A player's trouble handler: a failed or starved player whose URL has expired gets a fresh one."""
+    def trouble(kind: str, position: float, playing: bool, url: str) -> None:
+        if kind == "error" or url_due(url, datetime.now(timezone.utc)):
+            asyncio.ensure_future(recover_player(stage, fresh, position, playing, recoveries, failed=kind == "error"))
+    return trouble
+
+
 async def recover_player(stage: str, fresh: Callable[[], Awaitable[Playable]], position: float, playing: bool,
-                         recoveries: Recoveries) -> None:
-    """A player's URL failed (expired mid-watch, mostly): a fresh one continues at the same place, as it was."""
+                         recoveries: Recoveries, *, failed: bool = True) -> None:
+    """Continue at the same place, playing if it was, with a freshly signed URL for the same size.
+
+    A player that fails again just after its recovery is broken, not expired: that is said
+    once (a waiting player's repeated events are no failure and say nothing).
+    """
     if not recoveries.allow(stage):
-        views.toast("This video could not be played. Please try again later.", "error")
+        if failed:
+            views.toast("This video could not be played. Please try again later.", "error")
         return
     label = playerviews.playing_label(stage)
     try:
@@ -94,7 +108,8 @@ class WatchPage:
             playerviews.watch_missing(*NOT_AVAILABLE)
             return
         self.video = video
-        playerviews.render_watch(video, rendition, self._failed, signed_in)
+        trouble = on_trouble(playerviews.WATCH, lambda: self.media.shared(token), self.recoveries)
+        playerviews.render_watch(video, rendition, trouble, signed_in)
         self.tasks.restart("watch-urls", keep_fresh(lambda: self.video.urls if self.video else [], self._renew))
 
     def switch(self, label: str) -> None:
@@ -125,9 +140,3 @@ class WatchPage:
             return True
         playerviews.renew_poster(playerviews.WATCH, self.video)
         return True
-
-    def _failed(self, position: float, playing: bool) -> None:
-        token = self.token
-        if token:
-            asyncio.ensure_future(recover_player(playerviews.WATCH, lambda: self.media.shared(token), position,
-                                                 playing, self.recoveries))

@@ -7,34 +7,16 @@ carries the upload, playback and delete steps, and bob gets a fresh profile of h
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import imageio_ffmpeg
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.pages import (
+    BOOT_TIMEOUT_MS, MIB, PROCESS_TIMEOUT_MS, card, make_clip, open_app, sign_in_with_google, throttle,
+)
+
 pytestmark = pytest.mark.slow
-
-# Python boots in the page: generous on a busy 2-core CI machine, never a pass/fail timing.
-BOOT_TIMEOUT_MS = 180_000
-PROCESS_TIMEOUT_MS = 240_000
-MIB = 1024 * 1024
-
-
-def make_clip(path: Path, seconds: int, colour: str, size: str = "480x270") -> Path:
-    """A small real video with sound (H.264 + AAC), made on the spot."""
-    subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}",
-         "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
-         "-vf", f"drawbox=x=0:y=0:w=60:h=60:color={colour}:t=fill",
-         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)],
-        check=True,
-    )
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -53,39 +35,6 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def open_app(guarded: Any, site: str, shoot: Callable[..., Path] | None = None) -> Page:
-    """Load the page: it paints a 'starting' state at once, then Python takes over.
-
-    The page's clock is installed (it runs normally) so a test can later jump an hour ahead.
-    """
-    page = guarded.context.new_page()
-    page.clock.install()
-    page.goto(site, wait_until="domcontentloaded")
-    boot = page.locator("#boot")
-    if boot.is_visible():  # a warm start may already be past it
-        expect(boot).to_contain_text("Starting PetTube")
-        if shoot:
-            shoot(page, "0-starting")
-    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=BOOT_TIMEOUT_MS)
-    return page
-
-
-def sign_in_with_google(guarded: Any, page: Page, person: str) -> None:
-    """The person clicks the Google button and picks their account in the stand-in's chooser popup."""
-    with guarded.context.expect_page() as popup_info:
-        page.get_by_role("button", name="Sign in with Google").click()
-    popup = popup_info.value
-    popup.get_by_text(person).first.click()
-    expect(page.locator("#workspace")).to_be_visible(timeout=60_000)
-    expect(page.locator("#user-name")).to_have_text(person)
-
-
-def throttle(network: Any, *, upload: int = -1, download: int = -1, latency: int = 0, offline: bool = False) -> None:
-    """Chromium's network emulation: a slow link (bytes/s; -1: no limit), or none at all."""
-    network.send("Network.emulateNetworkConditions", {"offline": offline, "latency": latency,
-                                                      "downloadThroughput": download, "uploadThroughput": upload})
-
-
 def wait_for_upload_percent(page: Page, name: str, above: int, below: int) -> None:
     """Wait until an upload's bar is in a range (rows are re-rendered on state changes: look it up afresh)."""
     page.wait_for_function(
@@ -95,12 +44,6 @@ def wait_for_upload_percent(page: Page, name: str, above: int, below: int) -> No
             return percent > above && percent < below;
         }""",
         arg=[f"Upload of {name}", above, below], timeout=120_000)
-
-
-def card(page: Page, title: str):
-    """A gallery card by its video's title."""
-    return page.get_by_role("list", name="My videos").locator("li").filter(
-        has=page.locator(".video-title", has_text=title))
 
 
 @pytest.mark.timeout(1200)
@@ -150,7 +93,8 @@ def test_julie_uploads_watches_and_deletes_and_bob_sees_none_of_it(
         "aria-valuenow", "100", timeout=120_000)
 
     # Processing happens by itself; the gallery follows without a reload.
-    rex, mia, broken = card(page, "Rex <img src=x onerror=alert(1)> & friends.mp4"), card(page, "mia-zoomies.mp4"), card(page, "broken clip.mp4")
+    # A new video's title is its file name without the extension.
+    rex, mia, broken = card(page, "Rex <img src=x onerror=alert(1)> & friends"), card(page, "mia-zoomies"), card(page, "broken clip")
     for ready in (rex, mia):
         expect(ready).to_have_attribute("data-status", "ready", timeout=PROCESS_TIMEOUT_MS)
     expect(broken).to_have_attribute("data-status", "failed", timeout=PROCESS_TIMEOUT_MS)
@@ -165,8 +109,8 @@ def test_julie_uploads_watches_and_deletes_and_bob_sees_none_of_it(
     shoot(page, "4-gallery")
 
     # Play a rendition: the video really plays, and another size keeps playing.
-    page.get_by_role("button", name="Play mia-zoomies.mp4").click()
-    player = page.get_by_label("Video player: mia-zoomies.mp4")
+    page.get_by_role("button", name="Play mia-zoomies").click()
+    player = page.get_by_label("Video player: mia-zoomies")
     expect(player).to_be_visible()
     player.evaluate("video => { video.muted = true; return video.play(); }")
     page.wait_for_function("video => video.currentTime > 0.5", arg=player.element_handle(), timeout=60_000)
@@ -190,9 +134,9 @@ def test_julie_uploads_watches_and_deletes_and_bob_sees_none_of_it(
     shoot(bob_page, "6-bob-empty")
 
     # Julie deletes one (after confirming); it is gone, also after a reload.
-    page.get_by_role("button", name="Delete mia-zoomies.mp4").click()
+    page.get_by_role("button", name="Delete mia-zoomies").click()
     dialog = page.get_by_role("dialog", name="Delete this video?")
-    expect(dialog).to_contain_text("mia-zoomies.mp4")
+    expect(dialog).to_contain_text("mia-zoomies")
     dialog.get_by_role("button", name="Delete").click()
     expect(mia).to_have_count(0)
     page.reload(wait_until="domcontentloaded")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_app import open_app, sign_in_with_google, throttle
+from tests.e2e.pages import open_app, sign_in_with_google, throttle
 from tools.site_build import snapshot
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from app.freshness import Recoveries, keep_fresh, renew_at, seconds_until_renewal, url_lifetime
+from app.freshness import Recoveries, keep_fresh, renew_at, seconds_until_renewal, url_due, url_lifetime
 from app.library import find_videos
 from app.mymedia import parse_video
 from app.routes import watch_token
@@ -134,3 +134,10 @@ def test_one_task_per_name_and_a_restart_replaces_it() -> None:
         return done
 
     assert sorted(asyncio.run(scenario())) == ["first", "new"]
+
+
+def test_a_url_is_due_for_replacement_from_its_renewal_moment_on() -> None:
+    url = presigned(NOW, 60)
+    assert not url_due(url, NOW + timedelta(seconds=47))
+    assert url_due(url, NOW + timedelta(seconds=48)) and url_due(url, NOW + timedelta(hours=1))
+    assert not url_due("http://127.0.0.1/plain.mp4", NOW)

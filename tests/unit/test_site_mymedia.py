@@ -181,7 +181,7 @@ def test_a_refused_edit_names_the_field_it_is_about(message: str, field: str | N
     client = MyMediaClient("http://api", "us-east-1", lambda: CREDENTIALS, api.send)
     with pytest.raises(MyMediaError) as refused:
         asyncio.run(client.update("v1", {"title": ""}))
-    assert str(refused.value) == message and refused.value.field == field
+    assert str(refused.value) == message[0].upper() + message[1:] and refused.value.field == field
 
 
 def test_a_share_link_that_leads_nowhere_is_a_404_and_the_token_is_a_single_path_segment() -> None:
