@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import signal
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,24 +16,34 @@ import pytest
 from library_run import Run, library, put_library, run  # noqa: F401 - run is a fixture
 
 pytestmark = pytest.mark.slow
+# What each test saw, for its row in docs/reliability.md (the Persistence area): record_property("observed", ...).
+Note = Callable[[str, object], None]
 
 
-def test_a_clean_restart_keeps_every_object_and_record(run: Run, wait_until) -> None:
+def _said(error: str) -> str:
+    return " ".join(error.split())[:160]
+
+
+def test_a_clean_restart_keeps_every_object_and_record(run: Run, wait_until, record_property: Note) -> None:
     """A clean stop (SIGTERM) and a start: every object, record and the user pool come back."""
     endpoints = run.start(wait_until)
+    pool = endpoints.user_pool_id
     put_library(endpoints, "kept-video")
     run.stop(signal.SIGTERM)
     assert not (run.state_dir / "endpoints.json").exists()  # removed on a clean stop
 
     endpoints = run.start(wait_until)
     keys, videos = library(endpoints)
-    assert "owner/kept-video/720p.mp4" in keys and "kept-video" in videos
     body = endpoints.client("s3").get_object(Bucket=endpoints.transcoded_bucket, Key="owner/kept-video/720p.mp4")
-    assert body["Body"].read() == b"kept-video" * 100
-    assert endpoints.user_pool_id  # the user pool (and its users) came back with the same id
+    same = body["Body"].read() == b"kept-video" * 100
+    record_property("observed", f"after the start: {len(keys)} object(s), {len(videos)} record(s); the object's "
+                                f"bytes {'equal' if same else 'changed'}; user pool id "
+                                f"{'the same' if endpoints.user_pool_id == pool else 'changed'}")
+    assert "owner/kept-video/720p.mp4" in keys and "kept-video" in videos and same
+    assert endpoints.user_pool_id == pool  # the user pool (and its users) came back with the same id
 
 
-def test_an_unreadable_library_is_kept_and_the_start_says_what_to_do(run: Run) -> None:
+def test_an_unreadable_library_is_kept_and_the_start_says_what_to_do(run: Run, record_property: Note) -> None:
     """A saved library that cannot be read: the start refuses, names the file and the ways out, and keeps it."""
     saved = run.state_dir / "moto-state.pickle"
     saved.parent.mkdir(parents=True)
@@ -41,25 +52,30 @@ def test_an_unreadable_library_is_kept_and_the_start_says_what_to_do(run: Run) -
 
     error = run.refused()
 
+    record_property("observed", f"refused (exit 2), the file {'kept' if saved.read_bytes() == damaged else 'changed'}: "
+                                f"{_said(error)}")
     assert saved.read_bytes() == damaged
     assert str(saved) in error and "cannot be read" in error
     assert "localcloud restore" in error and "PETTUBE_STATE_DIR" in error
 
 
-def test_a_second_cloud_on_the_same_library_refuses_to_start(run: Run, wait_until) -> None:
+def test_a_second_cloud_on_the_same_library_refuses_to_start(run: Run, wait_until, record_property: Note) -> None:
     """A second `make dev` on a library a running cloud holds: refused, the running cloud untouched."""
     endpoints = run.start(wait_until)
     put_library(endpoints, "first-cloud")
 
     error = run.refused()
 
+    keys, videos = library(endpoints)
+    record_property("observed", f"refused (exit 2): {_said(error)}; the running cloud still lists {len(keys)} "
+                                f"object(s), {len(videos)} record(s)")
     assert "another local cloud is using" in error and str(run.state_dir) in error
     assert (run.state_dir / "endpoints.json").exists()  # the running cloud's, left in place
-    keys, videos = library(endpoints)
     assert "owner/first-cloud/720p.mp4" in keys and "first-cloud" in videos
 
 
-def test_a_backup_taken_while_the_cloud_runs_restores_the_whole_library(run: Run, wait_until, tmp_path: Path) -> None:
+def test_a_backup_taken_while_the_cloud_runs_restores_the_whole_library(
+        run: Run, wait_until, tmp_path: Path, record_property: Note) -> None:
     """`backup` while uploads go on, then `restore` elsewhere and start: the library and its ids come back."""
     endpoints = run.start(wait_until)
     put_library(endpoints, "backed-up")
@@ -77,9 +93,15 @@ def test_a_backup_taken_while_the_cloud_runs_restores_the_whole_library(run: Run
     endpoints_after = restored.start(wait_until)
     try:
         keys, videos = library(endpoints_after)
-        assert "owner/backed-up/720p.mp4" in keys and "backed-up" in videos
         body = endpoints_after.client("s3").get_object(Bucket=endpoints_after.transcoded_bucket,
                                                        Key="owner/backed-up/720p.mp4")["Body"].read()
+        same_ids = (endpoints_after.user_pool_id, endpoints_after.admin_access_key_id) == (
+            endpoints.user_pool_id, endpoints.admin_access_key_id)
+        record_property("observed", f"backup during 20 uploads: exit {done.returncode}; restored and started "
+                                    f"elsewhere: {len(keys)} object(s), {len(videos)} record(s), the first object's "
+                                    f"bytes {'equal' if body == b'backed-up' * 100 else 'changed'}, user pool and "
+                                    f"admin key {'the same' if same_ids else 'changed'}")
+        assert "owner/backed-up/720p.mp4" in keys and "backed-up" in videos
         assert body == b"backed-up" * 100
         assert endpoints_after.user_pool_id == endpoints.user_pool_id
         assert endpoints_after.admin_access_key_id == endpoints.admin_access_key_id
@@ -88,21 +110,25 @@ def test_a_backup_taken_while_the_cloud_runs_restores_the_whole_library(run: Run
         restored.stop(signal.SIGKILL)
 
 
-def test_restore_never_writes_over_a_running_or_existing_library(run: Run, wait_until, tmp_path: Path) -> None:
+def test_restore_never_writes_over_a_running_or_existing_library(
+        run: Run, wait_until, tmp_path: Path, record_property: Note) -> None:
     """`restore` onto a running cloud, and onto a stopped library: both refused, not a byte changed."""
     endpoints = run.start(wait_until)
     put_library(endpoints, "current")
     backup = tmp_path / "backup"
     assert run.command("backup", str(backup)).returncode == 0
 
-    assert "a local cloud is running on" in run.refused("restore", str(backup))
+    running = run.refused("restore", str(backup))
     run.stop(signal.SIGTERM)
     library = {path: path.read_bytes() for path in run.state_dir.rglob("*") if path.is_file()}
-    assert "already holds a library" in run.refused("restore", str(backup))
-    assert {path: path.read_bytes() for path in run.state_dir.rglob("*") if path.is_file()} == library
+    stopped = run.refused("restore", str(backup))
+    unchanged = {path: path.read_bytes() for path in run.state_dir.rglob("*") if path.is_file()} == library
+    record_property("observed", f"onto the running cloud: {_said(running)}; onto the stopped library: "
+                                f"{_said(stopped)}; its {len(library)} files {'unchanged' if unchanged else 'changed'}")
+    assert "a local cloud is running on" in running and "already holds a library" in stopped and unchanged
 
 
-def test_a_damaged_backup_restores_nothing(run: Run, wait_until, tmp_path: Path) -> None:
+def test_a_damaged_backup_restores_nothing(run: Run, wait_until, tmp_path: Path, record_property: Note) -> None:
     """`restore` of a backup whose state file was cut short: refused before anything is written."""
     put_library(run.start(wait_until), "precious")
     backup = tmp_path / "backup"
@@ -112,8 +138,11 @@ def test_a_damaged_backup_restores_nothing(run: Run, wait_until, tmp_path: Path)
     saved.write_bytes(saved.read_bytes()[:-10])
 
     empty = Run(tmp_path / "elsewhere")
-    assert "is damaged" in empty.refused("restore", str(backup))
-    assert not (empty.state_dir / "moto-state.pickle").exists()
+    error = empty.refused("restore", str(backup))
+    written = (empty.state_dir / "moto-state.pickle").exists()
+    record_property("observed", f"refused (exit 2): {_said(error)}; "
+                                f"{'a library written' if written else 'nothing written'}")
+    assert "is damaged" in error and not written
 
 
 V1_FIXTURE = Path(__file__).parent / "fixtures" / "moto-state-v1.pickle"
@@ -125,7 +154,8 @@ def _object_file(state_dir: Path, data: bytes) -> Path:
     return state_dir / "objects" / digest[:2] / digest
 
 
-def test_a_library_saved_in_the_previous_format_is_migrated_and_kept(run: Run, wait_until) -> None:
+def test_a_library_saved_in_the_previous_format_is_migrated_and_kept(
+        run: Run, wait_until, record_property: Note) -> None:
     """A library saved by the format-1 code (bytes inline): migrated on start, the old file kept aside."""
     saved = run.state_dir / "moto-state.pickle"
     saved.parent.mkdir(parents=True)
@@ -143,12 +173,15 @@ def test_a_library_saved_in_the_previous_format_is_migrated_and_kept(run: Run, w
         assert endpoints.user_pool_id == V1_USER_POOL_ID
         run.stop(signal.SIGTERM)
 
+    kept = (run.state_dir / "moto-state.pickle.v1").exists()
+    record_property("observed", "both starts served the format-1 objects, metadata, record and user pool id; "
+                                f"the old file {'kept' if kept else 'gone'} as moto-state.pickle.v1")
     assert (run.state_dir / "moto-state.pickle.v1").read_bytes() == V1_FIXTURE.read_bytes()
     assert rendition not in saved.read_bytes()
     assert _object_file(run.state_dir, rendition).read_bytes() == rendition
 
 
-def test_object_bytes_live_in_one_file_and_leave_with_the_object(run: Run, wait_until) -> None:
+def test_object_bytes_live_in_one_file_and_leave_with_the_object(run: Run, wait_until, record_property: Note) -> None:
     """Object bytes: one file when acknowledged, never in the saved state, removed after the object is deleted."""
     endpoints = run.start(wait_until)
     s3, bucket = endpoints.client("s3"), endpoints.transcoded_bucket
@@ -166,6 +199,10 @@ def test_object_bytes_live_in_one_file_and_leave_with_the_object(run: Run, wait_
     run.stop(signal.SIGTERM)
     endpoints = run.start(wait_until)  # files no saved object names are removed at start
 
+    files = sum(1 for path in (run.state_dir / "objects").rglob("*") if path.is_file())
+    record_property("observed", f"of 3 objects, one deleted and the cloud restarted: {files} file(s) under objects/ "
+                                f"for the 2 left (equal bytes); the deleted object's file "
+                                f"{'left behind' if _object_file(run.state_dir, deleted).exists() else 'removed'}")
     assert not _object_file(run.state_dir, deleted).exists()
     for key in ("owner/a/720p.mp4", "owner/b/720p.mp4"):
         assert endpoints.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read() == kept
