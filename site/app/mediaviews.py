@@ -11,6 +11,7 @@ from typing import Any
 
 from pyscript import web
 
+from .freshness import url_due
 from .formatting import human_bytes, human_duration, human_speed, relative_date, time_left
 from .mymedia import LINK, Video
 from .upload import CANCELED, COMPLETING, DONE, FAILED, QUEUED, REFUSED, UPLOADING, Upload
@@ -183,7 +184,7 @@ def render_gallery(videos: list[Video], *, loaded: bool, total: int, query: str)
                 card.replaceWith(fresh)
             card = fresh
         else:
-            _renew_thumbnail(card, video)
+            _renew_thumbnail(card, video, now)
         current = gallery.children[index] if index < gallery.children.length else None
         if current is None or not current.isSameNode(card):
             gallery.insertBefore(card, current)  # moved only when out of place: focus stays
@@ -198,10 +199,12 @@ def render_gallery(videos: list[Video], *, loaded: bool, total: int, query: str)
     set_text("#media-count", counted if total else "")
 
 
-def _renew_thumbnail(card: Any, video: Video) -> None:
-    """A kept card whose thumbnail has not loaded yet (lazy, or its URL expired) gets the fresh URL."""
+def _renew_thumbnail(card: Any, video: Video, now: datetime) -> None:
+    """A kept card's thumbnail gets the fresh URL once its own is due, or if it never loaded (lazy, or refused)."""
     image = card.querySelector("img")
-    if image and video.thumbnail_url and not (image.complete and image.naturalWidth > 0):
+    if not image or not video.thumbnail_url:
+        return
+    if url_due(str(image.src), now) or not (image.complete and image.naturalWidth > 0):
         image.src = video.thumbnail_url
 
 

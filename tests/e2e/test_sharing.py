@@ -1,0 +1,229 @@
+"""Sharing in Chromium against the local cloud: titles, a link a guest watches, revoking it, search, expiring URLs.
+
+Two scenarios: julie's videos on the shared cloud (rename, share, a guest watches, private
+again, bob locked out, search), and a cloud of its own whose presigned URLs live one
+minute, where the page must keep playing after they expire.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from localcloud.cloud import LocalCloud, Ports
+from localcloud.endpoints import Endpoints
+from playwright.sync_api import Page, expect
+
+from tests.e2e.pages import BOOT_TIMEOUT_MS, PROCESS_TIMEOUT_MS, card, make_clip, open_app, sign_in_with_google, throttle
+from tests.reliability.rel_actors import google_user
+
+pytestmark = pytest.mark.slow
+
+TITLE = "Rex <b>meets</b> the cat 🐈"
+DESCRIPTION = "He was brave for about four seconds.\nThen he was not."
+LINK = re.compile(r"/#/watch/[A-Za-z0-9_-]{32}$")
+URL_SECONDS = 60  # the template's smallest UrlExpirySeconds
+
+
+def share(page: Page, title: str, visibility: str) -> str:
+    """Choose who can watch in the share dialog; the link it then shows ("" when private)."""
+    card(page, title).get_by_role("button", name="Share").click()
+    dialog = page.get_by_role("dialog", name="Share")
+    dialog.get_by_label(visibility).check()
+    link = dialog.get_by_label("Link", exact=True)
+    if visibility == "Private":
+        expect(link).to_be_hidden(timeout=30_000)
+        return ""
+    expect(link).to_have_value(LINK, timeout=30_000)
+    return link.input_value()
+
+
+def close_share(page: Page) -> None:
+    page.get_by_role("dialog", name="Share").get_by_role("button", name="Done").click()
+    expect(page.get_by_role("dialog", name="Share")).to_be_hidden()
+
+
+def reload(page: Page) -> None:
+    page.reload(wait_until="domcontentloaded")
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=BOOT_TIMEOUT_MS)
+
+
+def plays(page: Page, title: str) -> None:
+    """The player for ``title`` really advances (muted: headless Chromium allows that without a gesture)."""
+    player = page.get_by_label(f"Video player: {title}")
+    expect(player).to_be_visible(timeout=60_000)
+    start = player.evaluate("video => { video.muted = true; video.play(); return video.currentTime; }")
+    page.wait_for_function("([video, from]) => video.currentTime > from + 0.5", arg=[player.element_handle(), start],
+                           timeout=60_000)
+
+
+@pytest.fixture(scope="module")
+def sharing_clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("sharing-clips")
+    return {"rex": make_clip(folder / "rex-zoomies.mp4", 4, "red"),
+            "mia": make_clip(folder / "mia at the beach.mp4", 3, "blue")}
+
+
+@pytest.mark.timeout(1200)
+def test_julie_shares_a_video_a_guest_watches_it_and_the_link_dies_when_she_makes_it_private(
+    local_cloud: Endpoints, guarded_context: Callable[..., Any], shoot: Callable[..., Path],
+    sharing_clips: dict[str, Path],
+) -> None:
+    julie = guarded_context(permissions=["clipboard-read", "clipboard-write"])
+    page = open_app(julie, local_cloud.site)
+    sign_in_with_google(julie, page, "Julie Martin")
+    page.get_by_label("Choose videos to upload").set_input_files([sharing_clips["rex"], sharing_clips["mia"]])
+    for title in ("rex-zoomies", "mia at the beach"):  # a new video is titled after its file
+        expect(card(page, title)).to_have_attribute("data-status", "ready", timeout=PROCESS_TIMEOUT_MS)
+    video_id = card(page, "rex-zoomies").get_attribute("data-video-id")
+
+    # Renamed in place: the API's refusal shows next to the field, then the new details show escaped.
+    rex = page.locator(f'#gallery li[data-video-id="{video_id}"]')
+    rex.get_by_role("button", name="Edit details").click()
+    title_field = rex.get_by_label("Title")
+    title_field.fill("   ")
+    rex.get_by_role("button", name="Save").click()
+    expect(rex.locator(".field-error[data-field=title]")).to_contain_text("title", ignore_case=True, timeout=30_000)
+    expect(title_field).to_have_attribute("aria-invalid", "true")
+    shoot(page, "1-title-refused")
+    title_field.fill(f"  {TITLE} ")
+    rex.get_by_label("Description").fill(DESCRIPTION)
+    rex.get_by_role("button", name="Save").click()
+    expect(rex.locator(".video-title")).to_have_text(TITLE, timeout=30_000)  # trimmed by the API
+    expect(rex.locator(".video-description")).to_have_text(DESCRIPTION)
+    assert page.locator("#gallery b").count() == 0, "a title was inserted as HTML"
+
+    # Find: the search box filters by title and description as you type; sort by title.
+    search = page.get_by_label("Search my videos")
+    search.press_sequentially("BRAVE")
+    expect(page.get_by_role("list", name="My videos").locator("li")).to_have_count(1)
+    expect(card(page, TITLE)).to_be_visible()
+    expect(page.locator("#media-count")).to_have_text("1 of 2 videos")
+    search.fill("beach")
+    expect(page.get_by_role("list", name="My videos").locator("li")).to_have_count(1)
+    expect(card(page, "mia at the beach")).to_be_visible()
+    search.fill("parrot")
+    expect(page.locator("#no-match")).to_have_text("No videos match “parrot”.")
+    shoot(page, "2-no-match")
+    search.fill("")
+    page.get_by_label("Sort videos").select_option("title")
+    expect(page.locator("#gallery .video-title")).to_have_text(["mia at the beach", TITLE])
+
+    # Shared by link: copied as people do, and marked on the card.
+    link = share(page, TITLE, "Anyone with the link")
+    assert link.startswith(local_cloud.site)
+    page.get_by_role("dialog", name="Share").get_by_role("button", name="Copy link").click()
+    expect(page.locator(".toast", has_text="Link copied.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    shoot(page, "3-share-dialog", full_page=False)
+    close_share(page)
+    expect(card(page, TITLE).locator(".chip-link")).to_have_text("Anyone with the link")
+
+    # A guest on a phone, never signed in, opens the link: the video plays, with its details and the owner's name.
+    guest = guarded_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    watch = open_app(guest, link)
+    expect(watch.get_by_role("heading", name=TITLE)).to_be_visible(timeout=60_000)
+    expect(watch.locator("#watch-owner")).to_have_text("Shared by Julie")  # given_name, never the email
+    expect(watch.locator("#watch-description")).to_have_text(DESCRIPTION)
+    expect(watch.get_by_role("link", name="Sign in to upload your own")).to_be_visible()
+    plays(watch, TITLE)
+    shoot(watch, "4-guest-watching")
+    assert watch.evaluate("sessionStorage.getItem('pettube.login')") is None
+    assert watch.evaluate("localStorage.getItem('pettube.guest-identity')"), "the guest identity is not kept"
+    assert "julie@" not in watch.content() and "us-east-1:" not in watch.content(), "an email or identity id leaked"
+
+    # Julie makes it private: the guest's reload says so, plainly.
+    share(page, TITLE, "Private")
+    close_share(page)
+    expect(card(page, TITLE).locator(".chip-link")).to_have_count(0)
+    reload(watch)
+    expect(watch.get_by_role("heading", name="This video is not available")).to_be_visible(timeout=60_000)
+    expect(watch.get_by_label(f"Video player: {TITLE}")).to_have_count(0)
+    shoot(watch, "5-guest-not-available")
+
+    # Turning the link on again makes a new one; the old one stays dead. Julie, signed in, opens it.
+    new_link = share(page, TITLE, "Anyone with the link")
+    close_share(page)
+    assert new_link != link
+    page.goto(new_link)
+    expect(page.get_by_role("heading", name=TITLE)).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("link", name="Go to my videos")).to_be_visible()
+    page.get_by_role("link", name="Go to my videos").click()
+    expect(card(page, TITLE)).to_be_visible(timeout=60_000)
+    share(page, TITLE, "Private")
+    close_share(page)
+
+    # Bob, signed in, can neither change, delete nor read julie's video by any route: the same 404 as no video.
+    bob = google_user(local_cloud, "bob")
+    missing = bob.api("GET", "/media/01aaaaaaaaaaaaaaaaaaaaaaaa")
+    assert missing.status_code == 404
+    for method, body in (("GET", None), ("PATCH", b'{"title": "mine now", "visibility": "link"}'), ("DELETE", None)):
+        answer = bob.api(method, f"/media/{video_id}", body=body,
+                         headers={"Content-Type": "application/json"} if body else None)
+        assert (answer.status_code, answer.json()) == (404, missing.json()), method
+    assert video_id not in bob.api("GET", "/media").text
+    for token in (link, new_link):
+        assert bob.api("GET", f"/shared/{token.rsplit('/', 1)[1]}").status_code == 404
+    reload(page)
+    expect(card(page, TITLE)).to_have_attribute("data-status", "ready", timeout=60_000)  # still julie's, unchanged
+    shoot(page, "6-julie-after-bob")
+
+    assert not julie.page_errors and not guest.page_errors, julie.page_errors + guest.page_errors
+
+
+@pytest.fixture
+def short_lived_urls(tmp_path: Path) -> Iterator[Endpoints]:
+    """A cloud of its own whose MyMedia signs URLs for one minute (the template's UrlExpirySeconds)."""
+    cloud = LocalCloud(state_dir=tmp_path / "state", ports=Ports(0, 0, 0),
+                       settings={"parameters": {"UrlExpirySeconds": str(URL_SECONDS)}, "persist": False,
+                                 "retry_delays": (0.2, 0.4), "mediaconvert_concurrency": 2})
+    try:
+        yield cloud.start()
+    finally:
+        cloud.stop()
+
+
+@pytest.mark.timeout(900)
+def test_the_page_keeps_playing_after_its_urls_expire(
+    short_lived_urls: Endpoints, guarded_context: Callable[..., Any], shoot: Callable[..., Path], tmp_path: Path,
+) -> None:
+    julie = guarded_context()
+    page = open_app(julie, short_lived_urls.site)
+    sign_in_with_google(julie, page, "Julie Martin")
+    page.get_by_label("Choose videos to upload").set_input_files([make_clip(tmp_path / "long walk.mp4", 30, "green")])
+    walk = card(page, "long walk")
+    expect(walk).to_have_attribute("data-status", "ready", timeout=PROCESS_TIMEOUT_MS)
+    first_thumbnail = walk.locator("img").get_attribute("src")
+
+    # Watching on a slow link: the browser has only the first seconds when the person pauses.
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    throttle(network, download=10_000)
+    walk.get_by_role("button", name="Play long walk").click()
+    player = page.get_by_label("Video player: long walk")
+    plays(page, "long walk")
+    player.evaluate("video => video.pause()")
+    first_url = player.evaluate("video => video.currentSrc")
+
+    # A minute later every URL the page was given has expired; the gallery has fresh ones by then.
+    expect(walk.locator("img")).not_to_have_attribute("src", first_thumbnail, timeout=(URL_SECONDS + 30) * 1000)
+    page.wait_for_function("url => { const q = new URL(url).searchParams;"
+                           " const d = q.get('X-Amz-Date'), at = Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1,"
+                           " +d.slice(6, 8), +d.slice(9, 11), +d.slice(11, 13), +d.slice(13, 15));"
+                           " return Date.now() > at + 1000 * (+q.get('X-Amz-Expires') + 2); }",
+                           arg=first_url, timeout=(URL_SECONDS + 30) * 1000)
+    assert page.request.get(first_url).status == 403, "the first URL should have expired"
+
+    # Play on and jump ahead of what was downloaded: the browser must ask again with the expired
+    # URL. The page gives the player a fresh URL and it goes on from there, still playing.
+    player.evaluate("video => { video.play(); video.currentTime = 25; }")
+    page.wait_for_function("video => video.currentTime > 25.5 && !video.paused", arg=player.element_handle(),
+                           timeout=120_000)
+    assert player.evaluate("video => video.currentSrc") != first_url
+    throttle(network)
+    shoot(page, "7-resumed-after-expiry", full_page=False)
+    assert not page.locator(".toast-error").count(), page.locator(".toast-error").all_inner_texts()
+    assert not julie.page_errors, julie.page_errors
