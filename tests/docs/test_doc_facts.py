@@ -77,12 +77,14 @@ def test_the_deploy_page_names_every_route_and_log_group(resources: dict[str, di
 
 
 def test_each_function_has_the_log_group_and_alarm_the_docs_promise(resources: dict[str, dict[str, Any]]) -> None:
-    """deploy.md: `*LogGroup` and `*ErrorsAlarm`, one per function."""
-    alarmed = {dim["Value"]["Ref"] for lid in _of_type(resources, "AWS::CloudWatch::Alarm")
-               for dim in resources[lid]["Properties"]["Dimensions"] if dim["Name"] == "FunctionName"}
-    for lid in _of_type(resources, "AWS::Serverless::Function"):
+    """README, deploy.md, cost.md: a log group and an alarm per function, and one alarm for the dead-letter queue."""
+    dimensions = [dim for lid in _of_type(resources, "AWS::CloudWatch::Alarm")
+                  for dim in resources[lid]["Properties"]["Dimensions"]]
+    functions = _of_type(resources, "AWS::Serverless::Function")
+    assert sorted(d["Value"]["Ref"] for d in dimensions if d["Name"] == "FunctionName") == sorted(functions)
+    assert [d["Name"] for d in dimensions if d["Name"] != "FunctionName"] == ["QueueName"]
+    for lid in functions:
         assert resources[lid]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"].endswith("LogGroup")
-        assert lid in alarmed
 
 
 def test_the_schedule_the_docs_state_is_the_templates(resources: dict[str, dict[str, Any]]) -> None:
