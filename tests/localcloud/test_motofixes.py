@@ -2,6 +2,7 @@
 
 CompleteMultipartUpload: same bytes, ETag, checksum and errors. DynamoDB queries on the
 partition key: same items, pages and keys, reading one partition instead of the table.
+DynamoDB answers: the same JSON, byte for byte, without moto's per-attribute shape walk.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 from moto.s3.utils import CaseInsensitiveDict
@@ -23,10 +25,12 @@ from moto.s3.models import FakeMultipart
 from localcloud.motofixes import (
     MOTO_ALL_ITEMS,
     MOTO_COMPLETE_MULTIPART,
+    MOTO_JSON_STRUCTURE,
     MOTO_TABLE_QUERY,
     all_items,
     complete_multipart,
     query_partition,
+    serialize_structure,
 )
 
 MIB = 1024 * 1024
@@ -152,3 +156,46 @@ def test_a_newest_first_page_reads_only_its_owner(videos: Any, monkeypatch: pyte
 
     dates = [item["created_at"]["S"] for item in page["Items"]]
     assert len(dates) == 5 and dates == sorted(dates, reverse=True)
+
+
+EVERY_TYPE = {
+    "owner_id": {"S": "owner-9"}, "video_id": {"S": "every-type"}, "created_at": {"S": "2026-01-01"},
+    "n": {"N": "-12.50"}, "yes": {"BOOL": True}, "no": {"BOOL": False}, "nothing": {"NULL": True},
+    "empty_s": {"S": ""}, "names": {"SS": ["b", "a"]}, "numbers": {"NS": ["1", "2.5"]},
+    "list": {"L": [{"S": "x"}, {"N": "1"}, {"L": []}, {"M": {}}, {"M": {"deep": {"L": [{"BOOL": False}]}}}]},
+    "renditions": {"L": [{"M": {"key": {"S": "a/b c_720p.mp4"}, "height": {"N": "720"}}}]},
+    "unicode": {"S": "Rex \u00e9t\u00e9 \U0001f436"},
+}
+WITH_BINARY = {**EVERY_TYPE, "video_id": {"S": "binary"}, "blob": {"B": b"\x00\xff"}, "blobs": {"BS": [b"a", b"b"]},
+               "nested_blob": {"M": {"b": {"B": b"\x01"}}}}
+CALLS = {
+    "query": lambda c: c.query(TableName="videos", IndexName="by_created", KeyConditionExpression="owner_id = :o",
+                               ExpressionAttributeValues={":o": {"S": "owner-9"}}, ScanIndexForward=False),
+    "get": lambda c: c.get_item(TableName="videos", Key={"owner_id": {"S": "owner-9"}, "video_id": {"S": "binary"}}),
+    "scan": lambda c: c.scan(TableName="videos", Limit=30),
+    "batch-get": lambda c: c.batch_get_item(RequestItems={"videos": {"Keys": [
+        {"owner_id": {"S": "owner-9"}, "video_id": {"S": v}} for v in ("every-type", "binary")]}}),
+    "update": lambda c: c.update_item(TableName="videos", Key={"owner_id": {"S": "owner-9"}, "video_id": {"S": "x"}},
+                                      UpdateExpression="SET m = :m", ReturnValues="ALL_NEW",
+                                      ExpressionAttributeValues={":m": EVERY_TYPE["list"]}),
+    "describe": lambda c: c.describe_table(TableName="videos"),
+}
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_dynamodb_answers_are_moto_s_json_byte_for_byte(videos: Any, monkeypatch: pytest.MonkeyPatch,
+                                                         call: str) -> None:
+    bodies: list[bytes] = []
+    videos.meta.events.register("after-call.dynamodb", lambda http_response, **_: bodies.append(http_response.content))
+    for item in (EVERY_TYPE, WITH_BINARY):
+        videos.put_item(TableName="videos", Item=item)
+    answers = []
+    for serializer in (MOTO_JSON_STRUCTURE, serialize_structure):
+        monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure", serializer)
+        if call == "update":
+            videos.delete_item(TableName="videos", Key={"owner_id": {"S": "owner-9"}, "video_id": {"S": "x"}})
+        answers.append((CALLS[call](videos), bodies[-1]))
+    (moto_parsed, moto_body), (ours_parsed, ours_body) = answers
+    assert ours_body == moto_body
+    moto_parsed.pop("ResponseMetadata"), ours_parsed.pop("ResponseMetadata")
+    assert ours_parsed == moto_parsed
