@@ -143,6 +143,8 @@ def test_julie_shares_a_video_a_guest_watches_it_and_the_link_dies_when_she_make
     expect(watch.get_by_role("heading", name="This video is not available")).to_be_visible(timeout=60_000)
     expect(watch.get_by_label(f"Video player: {TITLE}")).to_have_count(0)
     shoot(watch, "5-guest-not-available")
+    watch.get_by_role("link", name="Go to PetTube").click()  # and from there, sign in to upload their own
+    expect(watch.get_by_role("button", name="Sign in with Google")).to_be_visible()
 
     # Turning the link on again makes a new one; the old one stays dead. Julie, signed in, opens it.
     new_link = share(page, TITLE, "Anyone with the link")
