@@ -16,6 +16,7 @@ from .auth import (
     GOOGLE, RETRY_RENEW_SECONDS, AuthError, Login, exchange, needs_fresh_token, owner_metadata, seconds_until_renewal,
 )
 from .config import SiteConfig
+from .details import Details
 from .freshness import Recoveries, keep_fresh
 from .library import ORDERS, find_videos
 from .mymedia import MyMediaClient, MyMediaError, Video, default_title
@@ -24,7 +25,7 @@ from .s3parts import S3Multipart
 from .signin import GoogleSignIn, UserPoolSignIn, save_login, saved_login
 from .state import Session
 from .tasks import Tasks
-from .transport import LocalResumeStore, XhrPartSender, can_share, copy_text, fetch_send, share_link
+from .transport import LocalResumeStore, XhrPartSender, fetch_send
 from .upload import DONE, Upload, Uploader
 from .watching import WatchPage, on_trouble
 
@@ -60,6 +61,7 @@ class Controller:
         self.tasks = Tasks()
         self.recoveries = Recoveries()
         self.watch_page = WatchPage(config, self.identity, self.tasks, self.recoveries)
+        self.details = Details(lambda: self.session, self.media, self._show_videos)
         self.fragment = ""
         self.query, self.order = "", ORDERS[0]
         self.email_mode = {"form": "signin", "code": "confirm"}
@@ -310,11 +312,11 @@ class Controller:
         elif action == "delete":
             await self.delete(video_id)
         elif action == "edit":
-            self.start_edit(video_id, context)
+            self.details.start_edit(video_id, context)
         elif action == "cancel-edit":
-            self._end_edit(video_id, context)
+            self.details.end_edit(video_id, context)
         elif action == "share":
-            self.open_share(video_id)
+            self.details.open_share(video_id)
 
     def play(self, video_id: str, label: str | None = None) -> None:
         """Open the player on a rendition (720p by default) or switch to another size."""
@@ -333,95 +335,6 @@ class Controller:
         video = await self.media.get_video(video_id)
         self.session.replace_video(video)
         return video
-
-    # ------------------------------------------------------------ details and sharing
-    def start_edit(self, video_id: str, context: str) -> None:
-        """Title and description become fields, in the card or the player."""
-        video = self.session.video(video_id)
-        if video is not None:
-            mediaviews.start_editing(video, context)
-
-    def _end_edit(self, video_id: str, context: str) -> None:
-        video = self.session.video(video_id)
-        if video is None:
-            return
-        if context == "player":
-            playerviews.player_details(video)
-        else:
-            mediaviews.stop_editing_card(video)
-            self._show_videos()
-
-    async def save_edit(self, fields: dict[str, str]) -> None:
-        """Send what changed; the API's reason for refusing shows next to the field it is about."""
-        video_id, context = fields.get("id", ""), fields.get("context", "card")
-        video = self.session.video(video_id)
-        if video is None:
-            return
-        changes = {name: fields[name] for name in ("title", "description")
-                   if name in fields and fields[name].strip() != getattr(video, name)}
-        if not changes:
-            self._end_edit(video_id, context)
-            return
-        mediaviews.show_edit_errors(video_id, context, {})
-        mediaviews.edit_busy(video_id, context, True)
-        try:
-            updated = await self.media.update(video_id, changes)
-        except MyMediaError as exc:
-            mediaviews.show_edit_errors(video_id, context, {exc.field or "": str(exc)})
-            return
-        finally:
-            mediaviews.edit_busy(video_id, context, False)
-        self._updated(updated)
-        self._end_edit(video_id, context)
-        views.toast("Saved.")
-
-    def _updated(self, video: Video) -> None:
-        """Show the API's answer for one video everywhere it is on screen."""
-        self.session.replace_video(video)
-        self._show_videos()
-        if playerviews.player_video_id() == video.video_id:
-            playerviews.player_details(video)
-
-    def open_share(self, video_id: str) -> None:
-        """The share dialog: who can watch, and the link."""
-        video = self.session.video(video_id)
-        if video is not None:
-            playerviews.open_share(video, can_share())
-
-    async def set_visibility(self, visibility: str) -> None:
-        """Private, or anyone with the link (a new link each time it is turned on)."""
-        video = self.session.video(playerviews.share_video_id())
-        if video is None:
-            return
-        playerviews.show_share_error("")
-        playerviews.share_busy(True)
-        try:
-            video = await self.media.update(video.video_id, {"visibility": visibility})
-        except MyMediaError as exc:
-            playerviews.show_share_error(str(exc))
-        else:
-            self._updated(video)
-            logger.info("visibility changed", extra={"video_id": video.video_id, "visibility": video.visibility})
-        finally:
-            playerviews.share_busy(False)
-            playerviews.update_share(video, can_share())
-
-    async def copy_link(self) -> None:
-        """Copy the share link; if the browser refuses, select it for the person to copy."""
-        video = self.session.video(playerviews.share_video_id())
-        if video is None or not video.share_url:
-            return
-        if await copy_text(video.share_url):
-            views.toast("Link copied.")
-        else:
-            playerviews.select_share_url()
-            views.toast("Copy the selected link with Ctrl+C (⌘C on a Mac).")
-
-    async def share_sheet(self) -> None:
-        """The system share sheet (phones), with the title and the link."""
-        video = self.session.video(playerviews.share_video_id())
-        if video is not None and video.share_url:
-            await share_link(video.title, video.share_url)
 
     async def delete(self, video_id: str) -> None:
         """Delete after confirmation; the card goes at once, the list is checked again after."""

@@ -107,7 +107,7 @@ async def media_action(event) -> None:
 @when("submit", "#gallery, #player")
 def details_submitted(event) -> None:
     event.preventDefault()
-    asyncio.ensure_future(page.save_edit(views.form_fields(event.target)))
+    asyncio.ensure_future(page.details.save_edit(views.form_fields(event.target)))
 
 
 @when("input", "#search")
@@ -122,17 +122,17 @@ def sort_chosen(event) -> None:
 
 @when("change", "#share-visibility")
 async def visibility_chosen(event) -> None:
-    await page.set_visibility(str(event.target.value))
+    await page.details.set_visibility(str(event.target.value))
 
 
 @when("click", "#copy-link")
 async def copy_clicked(event) -> None:
-    await page.copy_link()
+    await page.details.copy_link()
 
 
 @when("click", "#system-share")
 async def share_clicked(event) -> None:
-    await page.share_sheet()
+    await page.details.share_sheet()
 
 
 @when("close", "#player")
