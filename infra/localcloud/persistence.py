@@ -148,7 +148,8 @@ class MotoState:
         self.account_id = account_id
         self._lock = threading.Lock()
         self._directory = LibraryLock(path.parent)
-        self._blobs: BlobStore
+        self._blobs: BlobStore | None = None  # the state directory's object files, once loaded
+        self._previous_store: BlobStore | None = None
         self._writable = False
 
     def load(self) -> bool:
@@ -163,7 +164,7 @@ class MotoState:
                 f"another local cloud is using {self.path.parent} (it holds {self._directory.path}). "
                 f"Stop it first, or run with another state directory (`PETTUBE_STATE_DIR=<dir> make dev`).")
         self._blobs = BlobStore(self.path.parent / OBJECTS_DIR)
-        s3keys.use(self._blobs)
+        self._previous_store = s3keys.use(self._blobs)
         if not self.path.exists():
             self._writable = True
             return False
@@ -173,11 +174,11 @@ class MotoState:
                 snapshot = pickle.load(saved)  # noqa: S301 - our own file, written by save()
             version = snapshot.get("version") if isinstance(snapshot, dict) else None
         except Exception as exc:
-            self._directory.release()
+            self.close()
             raise SavedStateError(f"the saved library {self.path} cannot be read ({type(exc).__name__}: "
                                   f"{exc}). {_ways_out(self.path)}") from exc
         if version not in READABLE_VERSIONS:
-            self._directory.release()
+            self.close()
             raise SavedStateError(
                 f"the saved library {self.path} was written in format {version!r}; this local cloud "
                 f"reads formats {READABLE_VERSIONS}. Run the version of PetTube that wrote it. {_ways_out(self.path)}")
@@ -241,7 +242,8 @@ class MotoState:
     def close(self) -> None:
         """Give the state directory back (after the last save)."""
         self._writable = False
-        s3keys.use(None)
+        if self._blobs is not None:
+            s3keys.stop_using(self._blobs, self._previous_store)
         self._directory.release()
 
 

@@ -87,12 +87,19 @@ def _setstate(self: FakeKey, state: dict[str, Any]) -> None:
     self.lock = threading.Lock()
 
 
-def use(store: BlobStore | None) -> None:
-    """Keys written from now on keep their bytes in ``store`` (None: in memory, moto's way)."""
-    _Library.store = store
+def use(store: BlobStore | None) -> BlobStore | None:
+    """Keys written from now on keep their bytes in ``store`` (None: in memory, moto's way); the previous store."""
+    previous, _Library.store = _Library.store, store
     FakeKey.value = property(_value, _set_value)  # type: ignore[method-assign,assignment]
     FakeKey.__getstate__ = _getstate  # type: ignore[method-assign]
     FakeKey.__setstate__ = _setstate  # type: ignore[method-assign]
+    return previous
+
+
+def stop_using(store: BlobStore, previous: BlobStore | None) -> None:
+    """Give back what ``use(store)`` replaced, unless another store took over since."""
+    if _Library.store is store:
+        use(previous)
 
 
 def start_loading() -> None:
