@@ -1,0 +1,200 @@
+"""The local library at size: memory, saving, MyMedia's listing and start-up, against today's persistence.
+
+    python -m bench.library [--gigabytes 2] [--videos 2000] [--users 20] [--runs 50] [--no-write]
+
+Fills a local cloud through its edge, as uploads would: per video three renditions
+and a thumbnail of realistic proportions (every object's bytes unique, so nothing is
+deduplicated) and the DynamoDB record MyMedia lists. One user has 1,000 videos and
+one has 10 (when --videos allows); the rest are spread over the other users. Then:
+process memory (RSS) before and after the fill, the time to persist one change (a
+save after one PutItem) and the saved state's size, the latency of MyMedia's listing
+query (by_created, newest 25, through the edge) for the 10- and the 1,000-video
+user, and the start-up time of `python -m localcloud up` on the filled library.
+
+Each design fills its own cloud, in its own process, in the same run: this code
+(bytes in files written once, queries reading one partition, items serialized
+directly) and, as the baseline, what came before it (bytes inline in moto's keys
+and in every save, every query walking the whole table, every item's attributes
+serialized through botocore's shape model). The baseline's start-up is not measured: this code
+migrates such a library when it starts.
+Goals: RSS independent of library size (within 100 MB); listing p99 at 1,000
+videos within 1.5x of 10 videos; start-up under 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from bench.localcloud_latency import startup_once
+from bench.mymedia_latency import _video
+from bench.report import Run, argument_parser, publish
+
+REPO = Path(__file__).resolve().parents[1]
+HEADING = "## Local library at size"
+DESIGNS = {"objects": "this code: bytes in files, partition queries",
+           "before": "before it: bytes inline in every save, queries walk the table, items' shapes walked"}
+# Shares of a video's bytes: 720p, 480p and 360p renditions (by bitrate), thumbnail.
+SHARES = {"720p.mp4": 0.585, "480p.mp4": 0.273, "360p.mp4": 0.132, "thumb.jpg": 0.01}
+BIG, SMALL = 1_000, 10
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no /proc/self/status: RSS is measured on Linux")
+
+
+def _libraries(videos: int) -> tuple[int, int]:
+    """The big and the small user's video counts: 1,000 and 10, or less in a smaller fill."""
+    return min(BIG, videos // 2), min(SMALL, max(1, videos // 100))
+
+
+def _owners(videos: int, users: int) -> list[str]:
+    """One owner per video: the big and the small library first, the rest round-robin."""
+    big, small = _libraries(videos)
+    rest = videos - big - small
+    return [_user(0)] * big + [_user(1)] * small + [_user(2 + n % max(1, users - 2)) for n in range(rest)]
+
+
+def _user(n: int) -> str:
+    return f"us-east-1:{n:08x}-0000-4000-8000-{n:012x}"
+
+
+def _fill(endpoints: Any, owners: list[str], total_bytes: int, first: int = 0) -> None:
+    """Upload one video per owner: three renditions and a thumbnail, then its record."""
+    s3, table = endpoints.client("s3"), endpoints.client("dynamodb")
+    per_video = total_bytes // max(1, len(owners))
+    block = os.urandom(max(int(per_video * max(SHARES.values())) + 1, 1))
+
+    def put_video(args: tuple[int, str]) -> None:
+        n, owner = args
+        record = _video(owner, n)
+        prefix = record["original_key"].rsplit("/", 1)[0]
+        for name, share in SHARES.items():
+            size = max(16, int(per_video * share))
+            s3.put_object(Bucket=endpoints.transcoded_bucket, Key=f"{prefix}/{name}",
+                          Body=os.urandom(16) + block[:size - 16])  # unique bytes: nothing deduplicated
+        table.put_item(TableName=endpoints.table, Item=_typed(record))
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(put_video, enumerate(owners, start=first)))
+
+
+def _typed(record: dict[str, Any]) -> dict[str, Any]:
+    from boto3.dynamodb.types import TypeSerializer
+
+    serializer = TypeSerializer()
+    return {key: serializer.serialize(value) for key, value in record.items()}
+
+
+def _listing_ms(endpoints: Any, owner: str, runs: int) -> list[float]:
+    client = endpoints.client("dynamodb")
+    query = {"TableName": endpoints.table, "IndexName": "by_created", "KeyConditionExpression": "owner_id = :o",
+             "ExpressionAttributeValues": {":o": {"S": owner}}, "ScanIndexForward": False, "Limit": 25}
+    client.query(**query)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        client.query(**query)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def child(design: str, state_dir: Path, args: Any) -> dict[str, Any]:
+    """Fill one cloud in this process with ``design``'s persistence; its figures."""
+    from moto.core.serialize import BaseJSONSerializer
+    from moto.dynamodb.models.table import Table
+
+    from localcloud.cloud import LocalCloud, Ports
+    from localcloud.library import s3keys
+    from localcloud.motofixes import MOTO_ALL_ITEMS, MOTO_JSON_STRUCTURE, MOTO_TABLE_QUERY
+
+    cloud = LocalCloud(state_dir=state_dir, ports=Ports(0, 0, 0), settings={"autosave_seconds": 3600})
+    endpoints = cloud.start()
+    if design == "before":
+        s3keys.use(None)  # moto's own keys: bytes in memory, pickled into every save
+        Table.query, Table.all_items = MOTO_TABLE_QUERY, MOTO_ALL_ITEMS  # every query walks the table
+        BaseJSONSerializer._serialize_type_structure = MOTO_JSON_STRUCTURE  # and each item's shape is walked
+    _fill(endpoints, ["warm-up"], 1024, first=10**7)  # clients, pools, first calls: before the empty figure
+    rss_empty = _rss_mb()
+    _fill(endpoints, _owners(args.videos, args.users), int(args.gigabytes * 1024**3))
+    rss_full = _rss_mb()
+    saves = []
+    for n in range(3):
+        endpoints.client("dynamodb").put_item(TableName=endpoints.table, Item=_typed(_video(_user(1), 10**6 + n)))
+        started = time.perf_counter()
+        cloud._moto_state.save()
+        saves.append(time.perf_counter() - started)
+    figures = {"rss_empty": rss_empty, "rss_full": rss_full, "save_s": statistics.median(saves),
+               "state_mb": (state_dir / "moto-state.pickle").stat().st_size / 1024**2,
+               "small": _listing_ms(endpoints, _user(1), args.runs), "big": _listing_ms(endpoints, _user(0), args.runs)}
+    cloud.stop()
+    return figures
+
+
+def _p(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def _table(results: dict[str, dict[str, Any]], startups: list[float], args: Any) -> str:
+    size = f"{args.gigabytes:g} GB in {args.videos:,} videos, {args.users} users"
+    rows = ["| measure | " + " | ".join(DESIGNS[d] for d in results) + " |", "|---|" + "---|" * len(results)]
+
+    def row(label: str, cell: Any) -> None:
+        rows.append(f"| {label} | " + " | ".join(cell(r) for r in results.values()) + " |")
+
+    row("RSS, empty cloud", lambda r: f"{r['rss_empty']:.0f} MB")
+    row(f"RSS, {size}", lambda r: f"{r['rss_full']:.0f} MB (+{r['rss_full'] - r['rss_empty']:.0f} MB)")
+    row("persist one change (one save after a PutItem), median of 3", lambda r: f"{r['save_s'] * 1000:.0f} ms")
+    row("saved state file", lambda r: f"{r['state_mb']:.1f} MB")
+    big, small = _libraries(args.videos)
+    for key, videos in (("small", small), ("big", big)):
+        row(f"listing, newest 25 of {videos:,} videos: p50 / p99 ({args.runs} runs)",
+            lambda r, k=key: f"{_p(r[k], 50):.1f} / {_p(r[k], 99):.1f} ms")
+    row(f"listing p99, {big:,} videos / {small:,} videos", lambda r: f"{_p(r['big'], 99) / _p(r['small'], 99):.2f}x")
+    rows.append(f"| start-up on the filled library (`python -m localcloud up` to endpoints.json), median of "
+                f"{len(startups)} | {statistics.median(startups):.2f} s | not measured (migrated on start) |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argument_parser(__doc__)
+    parser.add_argument("--gigabytes", type=float, default=2.0, help="the library's object bytes")
+    parser.add_argument("--videos", type=int, default=2000)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=50, help="listing queries timed per user")
+    parser.add_argument("--startups", type=int, default=3)
+    parser.add_argument("--child", choices=DESIGNS, help=argparse.SUPPRESS)
+    parser.add_argument("--state-dir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.state_dir, args)))
+        return
+    run = Run.start()
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as work:
+        for design in DESIGNS:
+            state_dir = Path(work) / design
+            done = subprocess.run([sys.executable, "-m", "bench.library", "--child", design, "--state-dir",
+                                   str(state_dir), *sys.argv[1:]], cwd=REPO, capture_output=True, text=True,
+                                  check=True)
+            results[design] = json.loads(done.stdout.strip().splitlines()[-1])
+        startups = [startup_once(Path(work) / "objects") for _ in range(args.startups)]
+    publish(HEADING, "One run; each design filled its own cloud in its own process. Goals: RSS independent of "
+                     "library size (within 100 MB), listing p99 at 1,000 videos within 1.5x of 10, start-up "
+                     "under 3 s.\n\n" + _table(results, startups, args), run, write=not args.no_write)
+
+
+if __name__ == "__main__":
+    main()
