@@ -24,6 +24,7 @@ class Details:
         self.session = session
         self.media = media
         self._show_videos = show_videos
+        self._saving_visibility = False
 
     def start_edit(self, video_id: str, context: str) -> None:
         """Title and description become fields, in the card or the player."""
@@ -82,8 +83,9 @@ class Details:
     async def set_visibility(self, visibility: str) -> None:
         """Private, or anyone with the link (a new link each time it is turned on)."""
         video = self.session().video(playerviews.share_video_id())
-        if video is None:
+        if video is None or self._saving_visibility:  # a second choice mid-save: the dialog shows the outcome after
             return
+        self._saving_visibility = True
         playerviews.show_share_error("")
         playerviews.share_busy(True)
         try:
@@ -94,6 +96,7 @@ class Details:
             self._updated(video)
             logger.info("visibility changed", extra={"video_id": video.video_id, "visibility": video.visibility})
         finally:
+            self._saving_visibility = False
             playerviews.share_busy(False)
             playerviews.update_share(video, can_share())
 

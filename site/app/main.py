@@ -42,9 +42,11 @@ def signout_clicked(event) -> None:
     page.sign_out()
 
 
-@when("click", "#email-mode [data-mode]")
+@when("click", "#email-mode")
 def email_mode_clicked(event) -> None:
-    page.choose_email_mode(str(event.currentTarget.dataset.mode))
+    found = views.action_of(event)
+    if found:
+        page.choose_email_mode(found[1]["mode"])
 
 
 @when("submit", "#email-form")

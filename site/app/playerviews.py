@@ -203,8 +203,7 @@ def share_video_id() -> str:
 
 
 def share_busy(busy: bool) -> None:
-    """Lock the choice while it is saved."""
-    find("#share-visibility").disabled = busy
+    """Say the choice is being saved (not disabled: a disabled radio would drop the keyboard's focus)."""
     find("#share-visibility").setAttribute("aria-busy", "true" if busy else "false")
 
 

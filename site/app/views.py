@@ -1,8 +1,9 @@
 """The page's frame on screen: element builders, screens, sign-in forms, dialogs and notices.
 
 The DOM is touched here and in the two modules built on this one, mediaviews.py (uploads,
-gallery, editing) and playerviews.py (players, watch page, share dialog); main.py only
-hands events over, reading them through ``action_of`` and ``form_fields``. User-supplied
+gallery, editing) and playerviews.py (players, watch page, share dialog). main.py only
+passes on what events carry (files, a typed value, the new address), reading the button
+or form an event came from with ``action_of`` and ``form_fields``. User-supplied
 text (file names, titles, reasons) always goes in as text nodes: pyscript.web inserts a
 string passed at creation as HTML. Dynamic lists use event delegation (data-action on
 buttons), so nothing needs rebinding.

@@ -188,6 +188,39 @@ def short_lived_urls(tmp_path: Path) -> Iterator[Endpoints]:
         cloud.stop()
 
 
+def watch_slowly(page: Page, title: str) -> str:
+    """Start watching on a slow link, then pause: the browser holds only the first seconds. The URL it plays."""
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    throttle(network, download=10_000)
+    plays(page, title)
+    player = page.get_by_label(f"Video player: {title}")
+    player.evaluate("video => video.pause()")
+    return player.evaluate("video => video.currentSrc")
+
+
+def wait_until_expired(page: Page, url: str) -> None:
+    """Until a presigned URL is past its X-Amz-Date + X-Amz-Expires, and S3 refuses it."""
+    page.wait_for_function("url => { const q = new URL(url).searchParams;"
+                           " const d = q.get('X-Amz-Date'), at = Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1,"
+                           " +d.slice(6, 8), +d.slice(9, 11), +d.slice(11, 13), +d.slice(13, 15));"
+                           " return Date.now() > at + 1000 * (+q.get('X-Amz-Expires') + 2); }",
+                           arg=url, timeout=(URL_SECONDS + 30) * 1000)
+    assert page.request.get(url).status == 403, "the URL should have expired"
+
+
+def jump_ahead_and_play_on(page: Page, title: str, expired_url: str) -> None:
+    """Play on and jump past what was downloaded: the browser must ask again, with a URL that expired.
+
+    The page gives the player a fresh URL and it goes on from there, still playing.
+    """
+    player = page.get_by_label(f"Video player: {title}")
+    player.evaluate("video => { video.play(); video.currentTime = 25; }")
+    page.wait_for_function("video => video.currentTime > 25.5 && !video.paused", arg=player.element_handle(),
+                           timeout=120_000)
+    assert player.evaluate("video => video.currentSrc") != expired_url
+
+
 @pytest.mark.timeout(900)
 def test_the_page_keeps_playing_after_its_urls_expire(
     short_lived_urls: Endpoints, guarded_context: Callable[..., Any], shoot: Callable[..., Path], tmp_path: Path,
@@ -199,33 +232,25 @@ def test_the_page_keeps_playing_after_its_urls_expire(
     walk = card(page, "long walk")
     expect(walk).to_have_attribute("data-status", "ready", timeout=PROCESS_TIMEOUT_MS)
     first_thumbnail = walk.locator("img").get_attribute("src")
+    link = share(page, "long walk", "Anyone with the link")
+    close_share(page)
 
-    # Watching on a slow link: the browser has only the first seconds when the person pauses.
-    network = page.context.new_cdp_session(page)
-    network.send("Network.enable")
-    throttle(network, download=10_000)
+    # A guest and julie both start watching on a slow link, and pause.
+    guest = guarded_context()
+    watch = open_app(guest, link)
+    guest_url = watch_slowly(watch, "long walk")
     walk.get_by_role("button", name="Play long walk").click()
-    player = page.get_by_label("Video player: long walk")
-    plays(page, "long walk")
-    player.evaluate("video => video.pause()")
-    first_url = player.evaluate("video => video.currentSrc")
+    julie_url = watch_slowly(page, "long walk")
 
-    # A minute later every URL the page was given has expired; the gallery has fresh ones by then.
+    # A minute later every URL they were given has expired; julie's gallery has fresh ones by then.
     expect(walk.locator("img")).not_to_have_attribute("src", first_thumbnail, timeout=(URL_SECONDS + 30) * 1000)
-    page.wait_for_function("url => { const q = new URL(url).searchParams;"
-                           " const d = q.get('X-Amz-Date'), at = Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1,"
-                           " +d.slice(6, 8), +d.slice(9, 11), +d.slice(11, 13), +d.slice(13, 15));"
-                           " return Date.now() > at + 1000 * (+q.get('X-Amz-Expires') + 2); }",
-                           arg=first_url, timeout=(URL_SECONDS + 30) * 1000)
-    assert page.request.get(first_url).status == 403, "the first URL should have expired"
+    for url in (julie_url, guest_url):
+        wait_until_expired(page, url)
 
-    # Play on and jump ahead of what was downloaded: the browser must ask again with the expired
-    # URL. The page gives the player a fresh URL and it goes on from there, still playing.
-    player.evaluate("video => { video.play(); video.currentTime = 25; }")
-    page.wait_for_function("video => video.currentTime > 25.5 && !video.paused", arg=player.element_handle(),
-                           timeout=120_000)
-    assert player.evaluate("video => video.currentSrc") != first_url
-    throttle(network)
-    shoot(page, "7-resumed-after-expiry", full_page=False)
-    assert not page.locator(".toast-error").count(), page.locator(".toast-error").all_inner_texts()
-    assert not julie.page_errors, julie.page_errors
+    jump_ahead_and_play_on(page, "long walk", julie_url)
+    jump_ahead_and_play_on(watch, "long walk", guest_url)
+    shoot(page, "7-owner-resumed-after-expiry", full_page=False)
+    shoot(watch, "8-guest-resumed-after-expiry", full_page=False)
+    for screen in (page, watch):
+        assert not screen.locator(".toast-error").count(), screen.locator(".toast-error").all_inner_texts()
+    assert not julie.page_errors and not guest.page_errors, julie.page_errors + guest.page_errors
