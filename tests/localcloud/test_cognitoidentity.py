@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from localcloud import cognitoidentity
 from localcloud.access.credentials import CredentialAuthority
 from localcloud.access.roles import pool_roles
 from localcloud.cognitoidentity.models import IdentityPoolBackend, IdentityStore, PoolConfig
+from localcloud.cognitoidentity.openid import ISSUER, OpenIdTokens
 from localcloud.cognitoidentity.responses import CognitoIdentityService
 from localcloud.idp.app import IdentityProvider
 from localcloud.idp.keys import load_signing_key
@@ -131,6 +132,8 @@ def test_a_guest_gets_a_new_identity_and_credentials_of_the_pools_unauthenticate
     assert (session.identity_id, session.authenticated) == (guest, False)
     roles = pool_roles(stack()).by_kind
     assert session.role_arn == roles["unauthenticated"] != roles["authenticated"]
+    # As on AWS, the enhanced flow scopes a guest's credentials down with Cognito's managed session policy.
+    assert session.session_policy == "AmazonCognitoUnAuthedIdentitiesSessionPolicy"
     assert guest in caplog.text and answer["SessionToken"] not in caplog.text and answer["SecretKey"] not in caplog.text
 
 
@@ -140,17 +143,56 @@ def test_a_signed_in_identity_gets_no_guest_credentials(identity: Any, idp: Iden
     assert code == "NotAuthorizedException" and message.startswith("Logins don't match")
 
 
+def _client_for(tmp_path: Path, config: Callable[[], PoolConfig]) -> Any:
+    """A boto3 client of a service on the pool ``config`` returns (tests change the pool between calls)."""
+    backend = IdentityPoolBackend(config, IdentityStore(tmp_path / "identities.json"),
+                                  CredentialAuthority.for_state_dir(tmp_path), OpenIdTokens.for_state_dir(tmp_path),
+                                  region="us-east-1")
+    return wsgi_client(service_app(CognitoIdentityService(backend)), "cognito-identity",
+                       config=Config(signature_version=UNSIGNED))
+
+
 def test_a_pool_that_disallows_guests_refuses_them_even_with_an_identity_from_before(tmp_path: Path) -> None:
     config = PoolConfig(POOL, {}, allow_unauthenticated=True, roles=pool_roles(stack()).by_kind)
-    backend = IdentityPoolBackend(lambda: config, IdentityStore(tmp_path / "identities.json"),
-                                  CredentialAuthority.for_state_dir(tmp_path), region="us-east-1")
-    identity = wsgi_client(service_app(CognitoIdentityService(backend)), "cognito-identity",
-                           config=Config(signature_version=UNSIGNED))
+    identity = _client_for(tmp_path, lambda: config)
     earlier_guest = identity.get_id(IdentityPoolId=POOL)["IdentityId"]
     config = replace(config, allow_unauthenticated=False)
     unsupported = ("NotAuthorizedException", "Unauthenticated access is not supported for this identity pool.")
     assert _error(lambda: identity.get_id(IdentityPoolId=POOL)) == unsupported
     assert _error(lambda: identity.get_credentials_for_identity(IdentityId=earlier_guest)) == unsupported
+
+
+def _claims(token: str) -> dict[str, Any]:
+    segment = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
+def test_a_guest_gets_a_ten_minute_open_id_token_for_the_basic_flow(identity: Any, clock: FakeClock) -> None:
+    guest = identity.get_id(IdentityPoolId=POOL)["IdentityId"]
+    answer = identity.get_open_id_token(IdentityId=guest)
+    claims = _claims(answer["Token"])
+    assert answer["IdentityId"] == guest
+    assert (claims["iss"], claims["aud"], claims["sub"], claims["amr"]) == (ISSUER, POOL, guest, ["unauthenticated"])
+    assert claims["exp"] - int(clock()) == 600
+
+
+def test_a_signed_in_identity_gets_an_authenticated_token_only_with_its_logins(identity: Any,
+                                                                              idp: IdentityProvider) -> None:
+    logins = {GOOGLE: idp.issue(USERS["julie"], nonce="n")}
+    julie = identity.get_id(IdentityPoolId=POOL, Logins=logins)["IdentityId"]
+    assert _claims(identity.get_open_id_token(IdentityId=julie, Logins=logins)["Token"])["amr"] == \
+        ["authenticated", GOOGLE]
+    code, message = _error(lambda: identity.get_open_id_token(IdentityId=julie))
+    assert code == "NotAuthorizedException" and message.startswith("Logins don't match")
+
+
+def test_a_pool_without_the_classic_flow_refuses_open_id_tokens(tmp_path: Path) -> None:
+    config = PoolConfig(POOL, {}, allow_unauthenticated=True, allow_classic_flow=False,
+                        roles=pool_roles(stack()).by_kind)
+    identity = _client_for(tmp_path, lambda: config)
+    guest = identity.get_id(IdentityPoolId=POOL)["IdentityId"]
+    assert _error(lambda: identity.get_open_id_token(IdentityId=guest)) == (
+        "InvalidParameterException", "Basic (classic) flow is not enabled, please use enhanced flow.")
 
 
 def _kid(token: str) -> str:

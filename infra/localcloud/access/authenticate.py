@@ -40,8 +40,9 @@ class Authenticator:
         self._clock = clock
 
     def _session_arn(self, session: SessionCredentials) -> str:
-        # What STS reports for Cognito Identity's AssumeRoleWithWebIdentity sessions.
-        return f"arn:aws:sts::{self._account_id}:assumed-role/{session.role_name}/CognitoIdentityCredentials"
+        # What STS reports for an AssumeRoleWithWebIdentity session (Cognito's enhanced flow names it
+        # CognitoIdentityCredentials; the basic flow, the caller's RoleSessionName).
+        return f"arn:aws:sts::{self._account_id}:assumed-role/{session.role_name}/{session.session_name}"
 
     def authenticate(self, request: Request, *, service: str | None = None) -> Principal:
         """The verified principal; raises an AuthError subclass when the request must be refused."""

@@ -2,7 +2,9 @@
 
 Like STS session tokens on AWS, a session token is self-contained: it carries
 the identity, the login provider (none for an unauthenticated identity), the
-role the credentials are for and the expiry, sealed with an HMAC key kept
+role the credentials are for, the managed session policy that scopes them down
+(Cognito's enhanced flow gives guests one; STS's AssumeRoleWithWebIdentity
+none), the session name and the expiry, sealed with an HMAC key kept
 under the local cloud's state directory. Every service that checks signatures
 (the S3 guard, the local API Gateway) recomputes the secret key from the token,
 so no credential table is shared between them and credentials survive restarts.
@@ -23,8 +25,10 @@ from pathlib import Path
 
 from localcloud.access.errors import InvalidSessionToken, UnknownAccessKey
 
-# GetCredentialsForIdentity hands out credentials valid for one hour.
+# GetCredentialsForIdentity hands out credentials valid for one hour (STS's default too).
 LIFETIME_SECONDS = 3600
+# The session name STS gives the sessions Cognito Identity's enhanced flow assumes.
+COGNITO_SESSION_NAME = "CognitoIdentityCredentials"
 _KEY_FILE = Path("access") / "session-key"
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
@@ -42,6 +46,9 @@ class SessionCredentials:
     subject: str
     role_arn: str
     expiration: float
+    # The name of the managed session policy that scopes the role down ("" for none).
+    session_policy: str = ""
+    session_name: str = COGNITO_SESSION_NAME
 
     @property
     def authenticated(self) -> bool:
@@ -99,12 +106,15 @@ class CredentialAuthority:
         return hmac.new(self._key, f"{purpose}|{payload}".encode(), hashlib.sha256).digest()
 
     def issue(self, *, identity_id: str, identity_pool_id: str, role_arn: str, login_provider: str = "",
-              subject: str = "") -> SessionCredentials:
-        """New credentials of ``role_arn`` for ``identity_id`` lasting LIFETIME_SECONDS from now (no login: a guest)."""
+              subject: str = "", session_policy: str = "", session_name: str = COGNITO_SESSION_NAME,
+              lifetime: int = LIFETIME_SECONDS) -> SessionCredentials:
+        """New credentials of ``role_arn`` for ``identity_id`` lasting ``lifetime`` seconds from now (no login: a
+        guest), scoped down by the managed ``session_policy`` when one is named."""
         # AWS temporary access keys start with ASIA; the rest is base32-like.
         access_key_id = "ASIA" + "".join(secrets.choice(_B32) for _ in range(16))
         claims = {"k": access_key_id, "i": identity_id, "p": identity_pool_id, "l": login_provider,
-                  "s": subject, "r": role_arn, "e": int(self._clock()) + LIFETIME_SECONDS}
+                  "s": subject, "r": role_arn, "sp": session_policy, "n": session_name,
+                  "e": int(self._clock()) + lifetime}
         payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
         token = f"{payload}.{_b64(self._mac('token', payload))}"
         return self._credentials(claims, payload, token)
@@ -116,6 +126,7 @@ class CredentialAuthority:
             identity_id=str(claims["i"]), identity_pool_id=str(claims["p"]),
             login_provider=str(claims["l"]), subject=str(claims["s"]), role_arn=str(claims["r"]),
             expiration=float(claims["e"]),  # type: ignore[arg-type]
+            session_policy=str(claims["sp"]), session_name=str(claims["n"]),
         )
 
     def resolve(self, access_key_id: str, session_token: str | None) -> SessionCredentials:
@@ -131,8 +142,9 @@ class CredentialAuthority:
             claims = json.loads(_unb64(payload)) if genuine else None
         except (ValueError, UnicodeDecodeError):
             claims = None
-        if not isinstance(claims, dict) or not {"k", "i", "p", "l", "s", "r", "e"} <= claims.keys():
-            # A token sealed before tokens recorded the role (an older state directory) is refused likewise.
+        if not isinstance(claims, dict) or not {"k", "i", "p", "l", "s", "r", "sp", "n", "e"} <= claims.keys():
+            # A token sealed before tokens recorded the role and session policy (an older state directory)
+            # is refused likewise: it could otherwise escape the scope-down it was issued with.
             raise InvalidSessionToken("the session token is malformed or forged")
         if claims.get("k") != access_key_id:
             raise InvalidSessionToken("the session token belongs to another access key")

@@ -108,7 +108,7 @@ class AccessGuard:
                                       resource=request.path) from None
         variables = {"cognito-identity.amazonaws.com:sub": principal.session.identity_id,
                      "cognito-identity.amazonaws.com:aud": principal.session.identity_pool_id,
-                     "aws:userid": f"{principal.access_key_id}:CognitoIdentityCredentials"}
+                     "aws:userid": f"{principal.access_key_id}:{principal.session.session_name}"}
         role = self._roles.policy_of(principal.session)
         for permission in needed:
             keys = {**permission.keys, "aws:SecureTransport": [str(request.scheme == "https").lower()]}

@@ -153,6 +153,18 @@ class Policy:
         return allowed
 
 
+@dataclass(frozen=True)
+class ScopedPolicy:
+    """A role's policy narrowed by a session policy: allowed only where both allow (AWS's intersection)."""
+
+    role: Policy
+    session: Policy
+
+    def allows(self, context: RequestContext) -> bool:
+        """True when the role allows the request and the session policy does too."""
+        return self.role.allows(context) and self.session.allows(context)
+
+
 def role_policy(resources: Mapping[str, Mapping[str, Any]], logical_id: str) -> Policy:
     """The inline policies of a role in the resolved template (e.g. AuthenticatedRole)."""
     inline = resources[logical_id]["Properties"].get("Policies", [])

@@ -1,9 +1,10 @@
 """The identity pool's roles, from the template's role attachment, and the policy of each.
 
 Cognito Identity gives signed-in identities the attachment's ``authenticated``
-role and guests its ``unauthenticated`` one; the session token records which,
-and the S3 guard and the local API Gateway hold each request to that role's
-inline policies. Nothing here names a role: the attachment does.
+role and guests its ``unauthenticated`` one; the session token records which
+(and any managed session policy that scopes it down), and the S3 guard and the
+local API Gateway hold each request to that role's inline policies, intersected
+with the session policy. Nothing here names a role: the attachment does.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from localcloud.access.credentials import SessionCredentials
-from localcloud.access.policy import Policy, role_policy
+from localcloud.access.policy import Policy, ScopedPolicy, role_policy
+from localcloud.access.sessionpolicies import MANAGED_SESSION_POLICIES
 from localcloud.stack import Stack, StackError
 
 POOL_LOGICAL_ID = "IdentityPool"
@@ -26,9 +28,13 @@ class PoolRoles:
     by_kind: Mapping[str, str]
     policies: Mapping[str, Policy]
 
-    def policy_of(self, session: SessionCredentials) -> Policy:
-        """The policy the session's role grants (nothing for a role the pool no longer attaches)."""
-        return self.policies.get(session.role_arn, _NOTHING)
+    def policy_of(self, session: SessionCredentials) -> Policy | ScopedPolicy:
+        """What the session may do: its role's policy (nothing for a role the pool no longer attaches), within
+        the session policy the credentials were issued with, if any (an unknown one allows nothing)."""
+        role = self.policies.get(session.role_arn, _NOTHING)
+        if not session.session_policy:
+            return role
+        return ScopedPolicy(role, MANAGED_SESSION_POLICIES.get(session.session_policy, _NOTHING))
 
 
 def pool_roles(stack: Stack) -> PoolRoles:

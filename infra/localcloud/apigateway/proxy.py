@@ -83,7 +83,7 @@ def _identity(request: Request, principal: Principal, account_id: str) -> dict[s
     }
     if session is None:
         return {**identity, "accountId": account_id, "caller": account_id, "user": account_id}
-    caller = f"{principal.access_key_id}:CognitoIdentityCredentials"
+    caller = f"{principal.access_key_id}:{session.session_name}"
     provider: str | None = session.login_provider or None  # a guest signed in with no provider
     if provider and provider.startswith("cognito-idp."):
         # User pools appear as "<provider>,<provider>:CognitoSignIn:<sub>" in the event.

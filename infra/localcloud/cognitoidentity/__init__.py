@@ -1,4 +1,5 @@
-"""Local Cognito Identity: the template's identity pool with Google (stand-in) and user-pool logins."""
+"""Local Cognito Identity: the template's identity pool with Google (stand-in) and user-pool logins, guests,
+and both flows (enhanced: GetCredentialsForIdentity; basic: GetOpenIdToken, then localcloud.sts)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from moto.utilities.utils import load_resource
 from localcloud.access.credentials import CredentialAuthority
 from localcloud.access.roles import POOL_LOGICAL_ID, pool_roles
 from localcloud.cognitoidentity.models import IdentityPoolBackend, IdentityStore, PoolConfig
+from localcloud.cognitoidentity.openid import OpenIdTokens
 from localcloud.cognitoidentity.responses import CognitoIdentityService
 from localcloud.cognitoidentity.tokens import DiscoveredKeys, LoginProvider, StaticKeys
 
@@ -40,10 +42,15 @@ def pool_config_reader(ctx: ServiceContext, *, fetch: Fetch | None = None) -> Ca
             providers[name] = LoginProvider(name, f"https://{name}", entry["ClientId"], user_pool_keys,
                                             token_use="id")
         return PoolConfig(ctx.stack.physical_name(POOL_LOGICAL_ID), providers,
-                          allow_unauthenticated=str(props.get("AllowUnauthenticatedIdentities")).lower() == "true",
-                          roles=roles)
+                          allow_unauthenticated=_flag(props, "AllowUnauthenticatedIdentities"),
+                          allow_classic_flow=_flag(props, "AllowClassicFlow"), roles=roles)
 
     return read
+
+
+def _flag(props: dict[str, Any], name: str) -> bool:
+    """A boolean pool property; absent means false (AWS's default for both flags we read)."""
+    return str(props.get(name)).lower() == "true"
 
 
 def create(ctx: ServiceContext, *, clock: Callable[[], float] = time.time,
@@ -51,5 +58,6 @@ def create(ctx: ServiceContext, *, clock: Callable[[], float] = time.time,
     """The edge service for X-Amz-Target AWSCognitoIdentityService.* requests (``fetch`` reads the IdP's JSON)."""
     backend = IdentityPoolBackend(
         pool_config_reader(ctx, fetch=fetch), IdentityStore(ctx.state_dir / "cognitoidentity" / "identities.json"),
-        CredentialAuthority.for_state_dir(ctx.state_dir, clock=clock), region=ctx.region, clock=clock)
+        CredentialAuthority.for_state_dir(ctx.state_dir, clock=clock),
+        OpenIdTokens.for_state_dir(ctx.state_dir, clock=clock), region=ctx.region, clock=clock)
     return CognitoIdentityService(backend)

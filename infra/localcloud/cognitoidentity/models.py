@@ -1,11 +1,17 @@
-"""The identity pool's state and rules: stable identity ids per login, guests, and credentials for them.
+"""The identity pool's state and rules: stable identity ids per login, guests, credentials and OpenID tokens.
 
 Identities are kept in a JSON file under the state directory, so the same
 Google or user-pool account gets the same ``region:uuid`` identity id after a
 restart, as it does on AWS; so are the unauthenticated (guest) identities a
 page keeps in its storage. The pool itself (id, providers, whether guests are
-allowed, the role of each kind of identity) comes from the template through
-the stack.
+allowed, whether the basic flow is, the role of each kind of identity) comes
+from the template through the stack.
+
+Two flows, as on AWS. The enhanced flow (GetCredentialsForIdentity) assumes
+the pool's role itself and, for a guest, scopes the credentials down with the
+managed ``AmazonCognitoUnAuthedIdentitiesSessionPolicy``. The basic flow
+(GetOpenIdToken, then STS's AssumeRoleWithWebIdentity with a role the caller
+names) needs ``AllowClassicFlow`` and no session policy applies.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from localcloud.access.credentials import CredentialAuthority, SessionCredentials
+from localcloud.access.sessionpolicies import COGNITO_UNAUTHED
 from localcloud.cognitoidentity.exceptions import (
     InvalidIdentityPoolConfigurationException,
     InvalidParameterException,
@@ -28,6 +35,7 @@ from localcloud.cognitoidentity.exceptions import (
     ResourceConflictException,
     ResourceNotFoundException,
 )
+from localcloud.cognitoidentity.openid import OpenIdTokens
 from localcloud.cognitoidentity.tokens import LoginProvider, validate
 
 log = logging.getLogger("localcloud.cognitoidentity")
@@ -40,6 +48,7 @@ class PoolConfig:
     pool_id: str
     providers: Mapping[str, LoginProvider]
     allow_unauthenticated: bool = False
+    allow_classic_flow: bool = False
     # Role ARN per kind of identity ("authenticated", "unauthenticated"), from the role attachment.
     roles: Mapping[str, str] = field(default_factory=dict)
 
@@ -101,14 +110,25 @@ def _require_guests_allowed(config: PoolConfig) -> None:
         raise NotAuthorizedException("Unauthenticated access is not supported for this identity pool.")
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who asks for an identity's credentials or token: a guest, or a login proven to own the identity."""
+
+    config: PoolConfig
+    kind: str  # "authenticated" or "unauthenticated"
+    provider: str = ""
+    subject: str = ""
+
+
 class IdentityPoolBackend:
-    """GetId and GetCredentialsForIdentity for the template's one identity pool."""
+    """GetId, GetCredentialsForIdentity and GetOpenIdToken for the template's one identity pool."""
 
     def __init__(self, config: Callable[[], PoolConfig], store: IdentityStore, authority: CredentialAuthority,
-                 *, region: str, clock: Callable[[], float] = time.time) -> None:
+                 tokens: OpenIdTokens, *, region: str, clock: Callable[[], float] = time.time) -> None:
         self._config = config  # read per call: user-pool ids are known only after provisioning
         self._store = store
         self._authority = authority
+        self._tokens = tokens
         self._region = region
         self._clock = clock
 
@@ -156,27 +176,44 @@ class IdentityPoolBackend:
         log.info(json.dumps({"event": "get_id", "identity_id": identity_id, "providers": []}))
         return identity_id
 
-    def get_credentials_for_identity(self, identity_id: str, logins: Mapping[str, str]) -> SessionCredentials:
-        """One hour of the pool's role for ``identity_id``: the authenticated one if the logins prove it is the
-        caller's, the unauthenticated one for a guest identity asked for without logins."""
+    def _caller(self, identity_id: str, logins: Mapping[str, str]) -> Caller:
+        """A guest identity asked for without logins, or an identity the logins prove is the caller's."""
         if not self._store.known(identity_id):
             raise ResourceNotFoundException(f"Identity '{identity_id}' not found.")
         config = self._config()
         if not logins and self._store.is_guest(identity_id):
             _require_guests_allowed(config)  # the pool may have stopped allowing them since
-            return self._issue(config, identity_id, "unauthenticated")
+            return Caller(config, "unauthenticated")
         subjects = self._validated_logins(config, logins) if logins else {}
         matching = [(n, s) for n, s in subjects.items() if self._store.identity_for(f"{n}|{s}") == identity_id]
         if not matching:
             raise NotAuthorizedException("Logins don't match. Please include at least one valid login for this "
                                          "identity or identity pool.")
         provider, subject = matching[0]
-        return self._issue(config, identity_id, "authenticated", provider, subject)
+        return Caller(config, "authenticated", provider, subject)
 
-    def _issue(self, config: PoolConfig, identity_id: str, kind: str, provider: str = "",
-               subject: str = "") -> SessionCredentials:
-        credentials = self._authority.issue(identity_id=identity_id, identity_pool_id=config.pool_id,
-                                            role_arn=config.role_for(kind), login_provider=provider, subject=subject)
-        log.info(json.dumps({"event": "credentials_issued", "identity_id": identity_id, "kind": kind,
-                             "provider": provider or None, "access_key_id": credentials.access_key_id}))
+    def get_credentials_for_identity(self, identity_id: str, logins: Mapping[str, str]) -> SessionCredentials:
+        """One hour of the pool's role for ``identity_id`` (the enhanced flow): the authenticated one if the
+        logins prove it is the caller's; for a guest identity asked for without logins, the unauthenticated one
+        scoped down by Cognito's managed session policy for guests."""
+        caller = self._caller(identity_id, logins)
+        guest = caller.kind == "unauthenticated"
+        credentials = self._authority.issue(
+            identity_id=identity_id, identity_pool_id=caller.config.pool_id,
+            role_arn=caller.config.role_for(caller.kind), login_provider=caller.provider, subject=caller.subject,
+            session_policy=COGNITO_UNAUTHED if guest else "")
+        log.info(json.dumps({"event": "credentials_issued", "identity_id": identity_id, "kind": caller.kind,
+                             "provider": caller.provider or None, "access_key_id": credentials.access_key_id}))
         return credentials
+
+    def get_open_id_token(self, identity_id: str, logins: Mapping[str, str]) -> str:
+        """A ten-minute OpenID token for ``identity_id`` (the basic flow's first step), refused unless the pool
+        allows the basic flow; ``amr`` says whether the caller is a guest or signed in, and with what."""
+        caller = self._caller(identity_id, logins)
+        if not caller.config.allow_classic_flow:
+            raise InvalidParameterException("Basic (classic) flow is not enabled, please use enhanced flow.")
+        amr = [caller.kind, caller.provider] if caller.provider else [caller.kind]
+        token = self._tokens.issue(identity_id=identity_id, pool_id=caller.config.pool_id, amr=amr)
+        log.info(json.dumps({"event": "open_id_token_issued", "identity_id": identity_id, "kind": caller.kind,
+                             "provider": caller.provider or None}))
+        return token

@@ -25,7 +25,7 @@ class CognitoIdentityService:
     """The edge service: one snake_case method per operation, found from X-Amz-Target."""
 
     name = "cognito-identity"
-    operations = ("GetId", "GetCredentialsForIdentity")
+    operations = ("GetId", "GetCredentialsForIdentity", "GetOpenIdToken")
 
     def __init__(self, backend: IdentityPoolBackend) -> None:
         self.backend = backend
@@ -63,6 +63,11 @@ class CognitoIdentityService:
         return {"IdentityId": identity_id, "Credentials": {
             "AccessKeyId": credentials.access_key_id, "SecretKey": credentials.secret_access_key,
             "SessionToken": credentials.session_token, "Expiration": credentials.expiration}}
+
+    def get_open_id_token(self, params: dict[str, Any]) -> dict[str, Any]:
+        identity_id = _required(params, "IdentityId")
+        return {"IdentityId": identity_id, "Token": self.backend.get_open_id_token(identity_id,
+                                                                                 params.get("Logins") or {})}
 
 
 def _required(params: dict[str, Any], name: str) -> str:

@@ -13,9 +13,9 @@ from joserfc.jwk import RSAKey
 _KEY_FILE = Path("idp") / "signing-key.json"
 
 
-def load_signing_key(state_dir: Path) -> RSAKey:
-    """The private key (created on first use) so tokens stay verifiable across restarts."""
-    path = state_dir / _KEY_FILE
+def load_signing_key(state_dir: Path, file: Path = _KEY_FILE) -> RSAKey:
+    """The private key at ``state_dir / file`` (created on first use) so tokens stay verifiable across restarts."""
+    path = state_dir / file
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # Google's key ids are opaque hex strings; any unique kid will do.
