@@ -232,7 +232,7 @@ class MotoState:
         with self._lock:
             self._blobs.sync()  # every blob the snapshot names is on disk before the snapshot is
             tmp = self.path.with_suffix(".tmp")
-            with open(tmp, "wb") as out:
+            with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
                 out.write(buffer.getbuffer())
                 out.flush()
                 os.fsync(out.fileno())

@@ -193,6 +193,7 @@ def test_object_bytes_live_in_one_file_and_leave_with_the_object(run: Run, wait_
     run.stop(signal.SIGTERM)
     saved = (run.state_dir / "moto-state.pickle").read_bytes()
     assert kept not in saved and deleted not in saved
+    assert (run.state_dir / "moto-state.pickle").stat().st_mode & 0o077 == 0  # the owner's alone
 
     endpoints = run.start(wait_until)
     endpoints.client("s3").delete_object(Bucket=bucket, Key="owner/c/720p.mp4")

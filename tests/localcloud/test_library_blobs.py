@@ -34,6 +34,7 @@ def test_a_written_object_is_one_file_and_answers_as_moto_would(store: BlobStore
     digest = hashlib.sha256(BODY).hexdigest()
 
     assert store.path(digest).read_bytes() == BODY
+    assert store.root.stat().st_mode & 0o077 == 0  # other accounts on the machine cannot list the videos
     assert key.value == BODY and key.contentsize == len(BODY)
     s3keys.use(None)
     assert key.etag == _key(BODY).etag  # moto's own ETag, computed from its buffer

@@ -25,7 +25,8 @@ class BlobStore:
         self.root = root
         self._unsynced: set[Path] = set()
         self._lock = threading.Lock()
-        (root / TMP_DIR).mkdir(parents=True, exist_ok=True)
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)  # the family's videos: their owner's alone
+        (root / TMP_DIR).mkdir(mode=0o700, exist_ok=True)
 
     def path(self, digest: str) -> Path:
         return self.root / digest[:2] / digest
