@@ -58,6 +58,7 @@ def site_config(outputs: dict[str, str], parameters: dict[str, str], region: str
         "aws_endpoint": None,
         "api_url": outputs["ApiUrl"],
         "identity_pool_id": outputs["IdentityPoolId"],
+        "guest_role_arn": outputs["GuestRoleArn"],
         "google_client_id": outputs["GoogleClientId"],
         "idp_url": None,
         "user_pool_id": outputs["UserPoolId"],

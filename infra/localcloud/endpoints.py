@@ -24,6 +24,7 @@ class Endpoints:
     transcoded_bucket: str
     table: str
     identity_pool_id: str
+    guest_role_arn: str
     google_client_id: str
     user_pool_id: str
     user_pool_client_id: str
@@ -43,7 +44,8 @@ class Endpoints:
         """What the page reads from /config.json (the same keys `make deploy` writes on AWS)."""
         return {
             "mode": "local", "region": self.region, "aws_endpoint": self.aws, "api_url": self.api,
-            "identity_pool_id": self.identity_pool_id, "google_client_id": self.google_client_id,
+            "identity_pool_id": self.identity_pool_id, "guest_role_arn": self.guest_role_arn,
+            "google_client_id": self.google_client_id,
             "idp_url": self.idp, "user_pool_id": self.user_pool_id,
             "user_pool_client_id": self.user_pool_client_id, "originals_bucket": self.originals_bucket,
             "max_upload_bytes": max_upload_bytes,

@@ -21,6 +21,7 @@ class SiteConfig:
     aws_endpoint: str | None
     api_url: str
     identity_pool_id: str
+    guest_role_arn: str
     google_client_id: str
     idp_url: str | None
     user_pool_id: str
@@ -31,7 +32,7 @@ class SiteConfig:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> SiteConfig:
         """Check config.json's fields so a broken deployment fails with a clear message."""
-        required = ("region", "api_url", "identity_pool_id", "originals_bucket")
+        required = ("region", "api_url", "identity_pool_id", "guest_role_arn", "originals_bucket")
         missing = [name for name in required if not raw.get(name)]
         if missing:
             raise ConfigError(f"config.json lacks {', '.join(missing)}")
@@ -50,6 +51,7 @@ class SiteConfig:
             aws_endpoint=raw.get("aws_endpoint") or None,
             api_url=raw["api_url"].rstrip("/"),
             identity_pool_id=raw["identity_pool_id"],
+            guest_role_arn=raw["guest_role_arn"],
             google_client_id=raw.get("google_client_id") or "",
             idp_url=(raw.get("idp_url") or "").rstrip("/") or None,
             user_pool_id=raw.get("user_pool_id") or "",

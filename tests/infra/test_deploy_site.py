@@ -21,6 +21,7 @@ OUTPUTS = {
     "SiteUrl": "https://d111111abcdef8.cloudfront.net",
     "ApiUrl": "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
     "IdentityPoolId": "eu-west-1:0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+    "GuestRoleArn": "arn:aws:iam::123456789012:role/pettube-prod-GuestRole-1A2B3C4D5E6F",
     "GoogleClientId": "123-abc.apps.googleusercontent.com",
     "UserPoolId": "eu-west-1_AbCdEf123",
     "UserPoolClientId": "1example23456789",
@@ -53,7 +54,9 @@ def test_config_has_the_shape_the_page_reads() -> None:
     assert (parsed.mode, parsed.aws_endpoint, parsed.idp_url) == ("aws", None, None)
     assert parsed.max_upload_bytes == 1073741824
     assert parsed.api_url == OUTPUTS["ApiUrl"] and parsed.originals_bucket == OUTPUTS["OriginalsBucketName"]
-    assert set(config) == {"mode", "region", "aws_endpoint", "api_url", "identity_pool_id", "google_client_id",
+    assert parsed.guest_role_arn == OUTPUTS["GuestRoleArn"]
+    assert set(config) == {"mode", "region", "aws_endpoint", "api_url", "identity_pool_id", "guest_role_arn",
+                           "google_client_id",
                            "idp_url", "user_pool_id", "user_pool_client_id", "originals_bucket", "max_upload_bytes"}
 
 
