@@ -105,7 +105,8 @@ def test_a_backup_taken_while_the_cloud_runs_restores_the_whole_library(
         assert body == b"backed-up" * 100
         assert endpoints_after.user_pool_id == endpoints.user_pool_id
         assert endpoints_after.admin_access_key_id == endpoints.admin_access_key_id
-        assert (restored.state_dir / "admin-credentials.json").stat().st_mode & 0o077 == 0
+        for private in (restored.state_dir / "admin-credentials.json", restored.state_dir / "objects", backup):
+            assert private.stat().st_mode & 0o077 == 0, private  # the owner's alone, in the copy too
     finally:
         restored.stop(signal.SIGKILL)
 

@@ -42,9 +42,17 @@ def library_files(state_dir: Path) -> list[Path]:
                   if path.is_file() and path.name not in _RUNTIME_FILES and path.suffix != ".tmp")
 
 
-def _copy(source: Path, target: Path) -> dict[str, Any]:
-    """Copy one file through a temporary name (fsynced, then renamed); its size and SHA-256."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _private_directories(root: Path, rel: Path) -> None:
+    """Create ``root`` and the directories of ``rel`` under it that are missing, for their owner only."""
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for part in reversed(rel.parents[:-1]):  # the last parent is "." (root itself)
+        (root / part).mkdir(mode=0o700, exist_ok=True)
+
+
+def _copy(root: Path, rel: Path, target_root: Path) -> dict[str, Any]:
+    """Copy ``root/rel`` to ``target_root/rel`` through a temporary name (fsynced, renamed); size and SHA-256."""
+    source, target = root / rel, target_root / rel
+    _private_directories(target_root, rel)
     tmp = target.with_name(target.name + ".tmp")
     digest, size = hashlib.sha256(), 0
     with open(source, "rb") as reader, open(tmp, "wb") as writer:
@@ -84,8 +92,8 @@ def backup(state_dir: Path, target: Path) -> int:
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target} is not empty: back up into a new directory")
     # The state first, then the files listed after it: every object file it names is already there.
-    files = {STATE_NAME: _copy(state_dir / STATE_NAME, target / STATE_NAME)}
-    files |= {str(rel): _copy(state_dir / rel, target / rel) for rel in library_files(state_dir)
+    files = {STATE_NAME: _copy(state_dir, Path(STATE_NAME), target)}
+    files |= {str(rel): _copy(state_dir, rel, target) for rel in library_files(state_dir)
               if str(rel) not in files}
     for directory in {(target / rel).parent for rel in files}:
         fsync_directory(directory)
@@ -130,7 +138,7 @@ def restore(source: Path, state_dir: Path) -> int:
                 f"directory and run with PETTUBE_STATE_DIR=<that directory>")
         # The moto state last: an interrupted restore leaves no library behind, only files to overwrite.
         for rel in sorted(files, key=lambda rel: rel == STATE_NAME):
-            _copy(source / rel, state_dir / rel)
+            _copy(source, Path(rel), state_dir)
         for directory in {(state_dir / rel).parent for rel in files}:
             fsync_directory(directory)
     finally:
