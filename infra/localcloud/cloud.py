@@ -31,13 +31,15 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from localcloud import access, apigateway, cognitoidentity, idp, mediaconvert, motofixes, sts
+from localcloud import (access, apigateway, cloudformation, cognitoidentity, idp, lambdaapi, mediaconvert,
+                        motofixes, sts)
 from localcloud.edge import Edge
 from localcloud.endpoints import Endpoints
 from localcloud.faults import FaultInjector
 from localcloud.lambdaruntime.dispatcher import EventSourcePoller
 from localcloud.lambdaruntime.runtime import LambdaRuntime
 from localcloud.lambdaruntime.schedules import Scheduler
+from localcloud.logs import FunctionLogs
 from localcloud.persistence import STATE_NAME, Autosaver, MotoState
 from localcloud.provision import Provisioner
 from localcloud.services import EdgeService, ServiceContext
@@ -197,7 +199,9 @@ class LocalCloud:
         }
         self._executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="lambda-event")
         self._undo.callback(self._executor.shutdown, wait=False, cancel_futures=True)
-        self.runtime = LambdaRuntime(self.stack, base_env, REPO_ROOT / "lambda",
+        self.function_logs = FunctionLogs(self.stack, ACCOUNT_ID, REGION)
+        self.function_logs.create_groups()
+        self.runtime = LambdaRuntime(self.stack, base_env, REPO_ROOT / "lambda", on_log=self.function_logs,
                                      concurrency=int(self.settings.get("lambda_concurrency", 4)),
                                      retry_delays=tuple(self.settings.get("retry_delays", (1.0, 2.0))),
                                      send_to_destination=self._send_to_queue)
@@ -223,7 +227,7 @@ class LocalCloud:
         """PetTube's services in front of moto on the edge, the Google stand-in, and the site."""
         # The edge asks them in this order; what none claims goes to moto past the access guard.
         self.services = []
-        for package in (mediaconvert, cognitoidentity, sts, apigateway):
+        for package in (mediaconvert, cognitoidentity, sts, lambdaapi, cloudformation, apigateway):
             service = package.create(self.context)
             self._undo.callback(service.close)
             self.services.append(service)
@@ -272,10 +276,9 @@ class LocalCloud:
         """Write endpoints.json: from now on tools and tests may use the cloud."""
         stack, edge_url = self.stack, self._listeners["edge"].url
         outputs = stack.outputs()
-        api_id = stack.physical_name("MyMediaApi")
         self.endpoints = Endpoints(
             site=self._listeners["site"].url, aws=edge_url,
-            api=f"{edge_url}/restapis/{api_id}/{stack.parameters['StageName']}/_user_request_",
+            api=cloudformation.api_url(stack, edge_url),
             idp=self._listeners["idp"].url, region=REGION, originals_bucket=outputs["OriginalsBucketName"],
             transcoded_bucket=outputs["TranscodedBucketName"], table=outputs["VideosTableName"],
             identity_pool_id=outputs["IdentityPoolId"], guest_role_arn=outputs["GuestRoleArn"],

@@ -109,7 +109,7 @@ class Stack:
             raise StackError(f"no resource {logical_id}")
         kind, props = resource["Type"], resource.get("Properties", {})
         explicit = {"AWS::S3::Bucket": "BucketName", "AWS::SQS::Queue": "QueueName",
-                    "AWS::DynamoDB::Table": "TableName"}.get(kind)
+                    "AWS::DynamoDB::Table": "TableName", "AWS::Logs::LogGroup": "LogGroupName"}.get(kind)
         if explicit and explicit in props:
             return self.resolve(props[explicit])
         if kind == "AWS::Cognito::IdentityPool":

@@ -25,7 +25,8 @@ def _error(exc: BaseException) -> dict:
     return {
         "errorType": type(exc).__name__,
         "errorMessage": str(exc),
-        "stackTrace": traceback.format_tb(exc.__traceback__),
+        # The handler's frames only, as Lambda reports them (not this loop's).
+        "stackTrace": traceback.format_tb(exc.__traceback__.tb_next or exc.__traceback__),
     }
 
 
@@ -49,6 +50,7 @@ def main() -> None:
                 invoked_function_arn=request["function_arn"],
                 aws_request_id=request["request_id"],
                 deadline_ms=request["deadline_ms"],
+                log_stream_name=os.environ["AWS_LAMBDA_LOG_STREAM_NAME"],
             )
             try:
                 reply = {"result": handler(request["event"], context)}

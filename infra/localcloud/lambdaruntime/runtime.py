@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from localcloud.lambdaruntime.worker import EnvironmentCrashed, InvocationTimeout, Worker
+from localcloud.lambdaruntime.worker import EnvironmentCrashed, InvocationTimeout, LogSink, Worker
 from localcloud.stack import FunctionSpec, Stack
 
 log = logging.getLogger("localcloud.lambda")
@@ -87,14 +87,14 @@ class LambdaRuntime:
     def __init__(self, stack: Stack, base_env: dict[str, str], code_dir: Path, *,
                  concurrency: int = 4, retry_delays: tuple[float, ...] = (1.0, 2.0),
                  send_to_destination: Callable[[str, dict[str, Any]], None] | None = None,
-                 on_log: Callable[[str, str], None] | None = None) -> None:
+                 on_log: LogSink | None = None) -> None:
         self.stack = stack
         self._base_env = base_env
-        self._code_dir = code_dir
+        self.code_dir = code_dir
         self._retry_delays = retry_delays
         self._send = send_to_destination
-        # A function's own output is its log (CloudWatch Logs on AWS): one logger per function.
-        self._on_log = on_log or (lambda function, line: logging.getLogger(f"lambda.{function}").info(line))
+        # A function's own output is its log (CloudWatch Logs on AWS); by default one logger per function.
+        self._on_log = on_log or (lambda function, _stream, line: logging.getLogger(f"lambda.{function}").info(line))
         self._pools = {lid: _Pool(spec, self._spawn, concurrency) for lid, spec in stack.functions.items()}
         self.invocations: list[dict[str, Any]] = []  # what ran, for tests and benchmarks
         self._closed = threading.Event()
@@ -104,7 +104,11 @@ class LambdaRuntime:
                "AWS_LAMBDA_FUNCTION_NAME": spec.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
                "_HANDLER": spec.handler}
-        return Worker(spec, env, self._code_dir, self._on_log)
+        return Worker(spec, env, self.code_dir, self._on_log)
+
+    def spec(self, function: str) -> FunctionSpec:
+        """What ``function`` runs with now (the template's, unless ``update_function`` changed it)."""
+        return self._pools[function].spec
 
     def update_function(self, function: str, **changes: Any) -> FunctionSpec:
         """Like Lambda's UpdateFunctionConfiguration: new invocations get fresh environments.
@@ -123,8 +127,9 @@ class LambdaRuntime:
         spec = pool.spec
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
-        self._on_log(function, f"START RequestId: {request_id} Version: $LATEST")
         worker = pool.acquire()
+        stream = worker.log_stream
+        self._on_log(function, stream, f"START RequestId: {request_id} Version: $LATEST")
         try:
             reply = worker.invoke(event, request_id, self.stack.arn(function))
         except (InvocationTimeout, EnvironmentCrashed) as exc:
@@ -133,8 +138,8 @@ class LambdaRuntime:
         finally:
             pool.release(worker)
         duration_ms = (time.perf_counter() - started) * 1000
-        self._on_log(function, f"END RequestId: {request_id}")
-        self._on_log(function, f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+        self._on_log(function, stream, f"END RequestId: {request_id}")
+        self._on_log(function, stream, f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
                                f"Memory Size: {spec.memory_mb} MB")
         self.invocations.append({"function": function, "request_id": request_id, "event": event,
                                  "ok": "error" not in reply, "duration_ms": duration_ms, "at": time.time()})

@@ -8,7 +8,9 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 
 from localcloud.stack import FunctionSpec
@@ -22,15 +24,28 @@ class EnvironmentCrashed(Exception):
     """The execution environment died mid-invocation (killed, out of memory, os._exit)."""
 
 
-class Worker:
-    """A child process that imports the handler once and serves invocations in turn."""
+LogSink = Callable[[str, str, str], None]
+"""Where a function's output goes: ``sink(function logical id, log stream name, line)``."""
 
-    def __init__(self, spec: FunctionSpec, env: dict[str, str], code_dir: Path,
-                 log: Callable[[str, str], None]) -> None:
+
+def new_log_stream_name(now: datetime | None = None) -> str:
+    """A log stream name as Lambda gives each execution environment: ``2026/12/04/[$LATEST]<32 hex>``."""
+    return f"{(now or datetime.now(timezone.utc)):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+
+
+class Worker:
+    """A child process that imports the handler once and serves invocations in turn.
+
+    Like a Lambda execution environment it has a log stream of its own, named in
+    its environment (``AWS_LAMBDA_LOG_STREAM_NAME``) and on every line it logs.
+    """
+
+    def __init__(self, spec: FunctionSpec, env: dict[str, str], code_dir: Path, log: LogSink) -> None:
         self.spec = spec
+        self.log_stream = new_log_stream_name()
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
-        child_env = {**env, "_PETTUBE_RUNTIME_IN": str(to_child_r), "_PETTUBE_RUNTIME_OUT": str(from_child_w),
+        child_env = {**env, "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream, "_PETTUBE_RUNTIME_IN": str(to_child_r), "_PETTUBE_RUNTIME_OUT": str(from_child_w),
                      "PYTHONPATH": os.pathsep.join([str(code_dir), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
                      "PYTHONUNBUFFERED": "1"}
         # A process group of its own: a terminal's Ctrl-C (sent to the whole foreground group) must
@@ -47,10 +62,10 @@ class Worker:
         self._logs = threading.Thread(target=self._relay_logs, args=(log,), daemon=True)
         self._logs.start()
 
-    def _relay_logs(self, log: Callable[[str, str], None]) -> None:
+    def _relay_logs(self, log: LogSink) -> None:
         assert self.process.stdout is not None
         for raw in self.process.stdout:
-            log(self.spec.logical_id, raw.decode("utf-8", "replace").rstrip("\n"))
+            log(self.spec.logical_id, self.log_stream, raw.decode("utf-8", "replace").rstrip("\n"))
 
     @property
     def alive(self) -> bool:

@@ -1,0 +1,134 @@
+"""The shape shared by PetTube's read-mostly control planes (Lambda, CloudFormation, API Gateway).
+
+Each answers one AWS API on the edge the way moto's services do: botocore's
+model of the service routes the request to an operation (rest-json paths, or the
+query protocol's ``Action``), moto's own request parser turns it into the
+operation's parameters, a method named after the operation (``list_functions``)
+answers with the output shape as a dict, and moto's response serializer puts that
+on the wire. Every request must carry a valid SigV4 signature of the local admin
+key, scoped to the service: these APIs describe or run the whole deployment, as
+only an administrator may on AWS (the identity pool's roles grant none of them).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from botocore import xform_name
+from botocore.model import OperationModel, ServiceModel
+from moto.core.parse import PROTOCOL_PARSERS
+from moto.core.serialize import get_serializer_class
+from moto.core.utils import get_service_model
+from werkzeug.wrappers import Request, Response
+
+from localcloud.access import errors
+from localcloud.access.authenticate import Authenticator
+from localcloud.access.responses import refusal
+from localcloud.access.sigv4 import signing_service
+from localcloud.awserrors import AwsError, response_for
+
+log = logging.getLogger("localcloud.controlplane")
+
+
+class UnsupportedOperation(AwsError):
+    """An operation of the service the local cloud does not offer (it describes the template, it does not deploy)."""
+
+    code = "UnsupportedOperation"
+    status = 400
+
+
+def service_model(name: str) -> ServiceModel:
+    """botocore's model of one service, as moto loads it (its serializers need moto's shape classes)."""
+    return get_service_model(name)
+
+
+@cache
+def _rest_routes(name: str) -> list[tuple[str, re.Pattern[str], OperationModel]]:
+    """(method, path pattern, operation) of every operation, most specific path first, like moto's url map."""
+    model = service_model(name)
+    routes = []
+    for operation_name in model.operation_names:
+        operation = model.operation_model(operation_name)
+        path = operation.http["requestUri"].split("?")[0]
+        pattern = re.sub(r"\\\{(\w+)(?:\\\+)?\\\}", r"(?P<\1>[^/]+)", re.escape(path))
+        routes.append((operation.http["method"], re.compile(f"^{pattern}/?$"), operation))
+    return sorted(routes, key=lambda route: -len(route[1].pattern))
+
+
+def route(name: str, request: Request) -> tuple[OperationModel, dict[str, str]] | None:
+    """The operation a request calls and its URI parameters; None when the model has no such operation."""
+    model = service_model(name)
+    if model.protocol == "query":
+        action = request.values.get("Action", "")
+        return (model.operation_model(action), {}) if action in model.operation_names else None
+    for method, pattern, operation in _rest_routes(name):
+        match = pattern.match(request.path)
+        if match and method == request.method:
+            return operation, match.groupdict()
+    return None
+
+
+class ControlPlane:
+    """An EdgeService answering one AWS API from its botocore model; subclasses add one method per operation."""
+
+    #: botocore's name of the service (also its SigV4 signing name for every service served here)
+    name: str
+
+    def __init__(self, authenticator: Authenticator, *, clock: Callable[[], float] = time.time) -> None:
+        self._auth = authenticator
+        self._clock = clock
+        self._model = service_model(self.name)
+        self._signing_name = self._model.signing_name
+
+    def matches(self, request: Request) -> bool:
+        """Requests signed for this service (how AWS routes them too: by the signature's scope)."""
+        return signing_service(request) == self._signing_name
+
+    def close(self) -> None:
+        """Nothing runs in the background."""
+
+    def dispatch(self, request: Request) -> Response:
+        """Authenticate, route, parse, answer and serialise in the service's protocol and error shapes."""
+        try:
+            self._admit(request)
+        except errors.AuthError as error:
+            log.info(json.dumps({"event": "access_refused", "service": self.name,
+                                 "reason": type(error).__name__, "path": request.path}))
+            return refusal(error, request, now=self._clock())
+        routed = route(self.name, request)
+        try:
+            if routed is None:
+                raise UnsupportedOperation(f"No {self.name} operation answers {request.method} {request.path}")
+            operation, uri_params = routed
+            handler = getattr(self, xform_name(operation.name), None)
+            if handler is None:
+                raise UnsupportedOperation(
+                    f"{operation.name} is not offered by the local cloud (README: AWS tools)")
+            params = PROTOCOL_PARSERS[self._model.protocol](operation).parse({
+                "method": request.method, "values": request.values, "headers": request.headers,
+                "body": request.get_data(), "url_path": request.path, "url_params": uri_params})
+            result = handler(params)
+        except AwsError as error:
+            return response_for(error, request, self._signing_name)
+        if isinstance(result, Response):  # an operation whose answer is not its output shape alone
+            return result
+        return self.serialize(operation, result)
+
+    def serialize(self, operation: OperationModel, result: dict[str, Any]) -> Response:
+        """``result`` (the operation's output shape, boto3's member names) on the wire, as moto writes it."""
+        serializer = get_serializer_class(self.name, self._model.protocol)(operation)
+        wire = serializer.serialize(result)
+        return Response(wire["body"], status=wire["status_code"], headers=wire["headers"])
+
+    def _admit(self, request: Request) -> None:
+        principal = self._auth.authenticate(request, service=self._signing_name)
+        if not principal.admin:
+            raise errors.AccessDenied(
+                f"User: {principal.arn} is not authorized to perform this {self.name} action",
+                principal_arn=principal.arn, action=f"{self.name}:*", resource="*")

@@ -1,0 +1,81 @@
+"""CloudWatch Logs for the local functions: moto's logs backend, fed by the Lambda runtime.
+
+Each function writes to the log group its template names (``LoggingConfig`` ->
+an ``AWS::Logs::LogGroup`` with ``RetentionInDays`` from ``LogRetentionDays``;
+``/aws/lambda/<name>`` when it names none), one stream per execution
+environment, with the START/END/REPORT lines and the function's own output, as
+Lambda does. The logs API itself (DescribeLogGroups, GetLogEvents,
+FilterLogEvents, which ``aws logs tail --follow`` polls...) is moto's, behind
+the edge's access guard like the rest of moto.
+
+Why moto's backend rather than a service of our own: moto already answers every
+read the CLI and SDKs make, with CloudWatch's filter patterns and paging; what
+it lacks is only the writer, and the runtime writes in-process (no HTTP request
+per line, no change counted for the autosave: logs are not part of the saved
+library and start empty after a restart). The console keeps its readable log:
+every line also goes to the ``lambda.<logical id>`` logger.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from moto.logs.models import LogsBackend, logs_backends
+
+from localcloud.stack import Stack
+
+
+@dataclass(frozen=True)
+class LogGroup:
+    """Where one function logs, and for how long CloudWatch keeps it (None: forever)."""
+
+    name: str
+    retention_days: int | None
+
+
+def function_log_groups(stack: Stack) -> dict[str, LogGroup]:
+    """Each function's log group by logical id, as the template configures it."""
+    groups = {}
+    for logical_id, spec in stack.functions.items():
+        props = stack.resources[logical_id]["Properties"]
+        name = props.get("LoggingConfig", {}).get("LogGroup") or f"/aws/lambda/{spec.name}"
+        retention = next((resource["Properties"].get("RetentionInDays")
+                          for resource in stack.resources.values()
+                          if resource["Type"] == "AWS::Logs::LogGroup"
+                          and resource["Properties"].get("LogGroupName") == name), None)
+        groups[logical_id] = LogGroup(name, int(retention) if retention is not None else None)
+    return groups
+
+
+class FunctionLogs:
+    """The Lambda runtime's log sink (``LogSink``): CloudWatch Logs in moto, and the console."""
+
+    def __init__(self, stack: Stack, account_id: str, region: str) -> None:
+        self.groups = function_log_groups(stack)
+        self._backend: LogsBackend = logs_backends[account_id][region]
+        self._streams: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()  # moto's log streams are not thread-safe (its own comment says so)
+
+    def create_groups(self) -> None:
+        """Create the template's log groups with their retention (kept when they exist already)."""
+        with self._lock:
+            for group in self.groups.values():
+                if group.name not in self._backend.groups:
+                    self._backend.create_log_group(group.name, tags={})
+                if group.retention_days is not None:
+                    self._backend.put_retention_policy(group.name, group.retention_days)
+
+    def __call__(self, function: str, stream: str, line: str) -> None:
+        """One line of a function's execution environment ``stream``."""
+        logging.getLogger(f"lambda.{function}").info(line)
+        group = self.groups[function].name
+        event: dict[str, Any] = {"timestamp": int(time.time() * 1000), "message": line}
+        with self._lock:
+            if (group, stream) not in self._streams:
+                self._backend.ensure_log_stream(group, stream)
+                self._streams.add((group, stream))
+            self._backend.put_log_events(group, stream, [event])
