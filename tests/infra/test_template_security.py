@@ -52,6 +52,21 @@ def test_authenticated_role_trusts_only_this_pools_signed_in_identities(resource
     assert condition["ForAnyValue:StringLike"]["cognito-identity.amazonaws.com:amr"] == "authenticated"
 
 
+def test_with_the_basic_flow_on_every_role_cognito_identities_can_assume_pins_the_pool_and_a_kind(
+        resources: dict[str, Any]) -> None:
+    """AllowClassicFlow lets anyone ask STS for any role with a Cognito token: only trust policies decide."""
+    assert resources["IdentityPool"]["Properties"]["AllowClassicFlow"] is True
+    trusting = {lid: s for lid, r in resources.items() if r["Type"] == "AWS::IAM::Role"
+                for s in r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+                if "cognito-identity.amazonaws.com" in as_list(s.get("Principal", {}).get("Federated", []))}
+    assert set(trusting) == {"AuthenticatedRole", "GuestRole"}
+    for logical_id, statement in trusting.items():
+        condition = statement["Condition"]
+        assert condition["StringEquals"]["cognito-identity.amazonaws.com:aud"] == {"Ref": "IdentityPool"}, logical_id
+        assert condition["ForAnyValue:StringLike"]["cognito-identity.amazonaws.com:amr"] in (
+            "authenticated", "unauthenticated"), logical_id
+
+
 def test_originals_cors_exposes_etag_for_multipart_uploads(resources: dict[str, Any]) -> None:
     """Without ETag in the CORS answer the browser cannot complete a multipart upload."""
     (rule,) = resources["OriginalsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
