@@ -172,9 +172,16 @@ def test_unsupported_setting_is_refused_by_its_path(harness: Harness) -> None:
 
 def test_unsupported_output_group_type_is_refused(harness: Harness) -> None:
     request = job_request("a.mp4", [mp4_output("_360p", 360)])
+    request["Settings"]["OutputGroups"][0]["OutputGroupSettings"] = {"Type": "MS_SMOOTH_GROUP_SETTINGS", "MsSmoothGroupSettings": {"Destination": "s3://transcoded/x/"}}
+    code, message = error_of(harness.mediaconvert.create_job, **request)
+    assert code == "BadRequestException" and "MS_SMOOTH_GROUP_SETTINGS" in message
+
+
+def test_container_must_fit_its_group(harness: Harness) -> None:
+    request = job_request("a.mp4", [mp4_output("_360p", 360)])
     request["Settings"]["OutputGroups"][0]["OutputGroupSettings"] = {"Type": "HLS_GROUP_SETTINGS", "HlsGroupSettings": {"Destination": "s3://transcoded/x/", "SegmentLength": 6, "MinSegmentLength": 0}}
     code, message = error_of(harness.mediaconvert.create_job, **request)
-    assert code == "BadRequestException" and "HLS_GROUP_SETTINGS" in message
+    assert code == "BadRequestException" and "Outputs[0].ContainerSettings.Container must be M3U8 in a HLS_GROUP" in message
 
 
 @pytest.mark.parametrize("role", ["MediaConvertRole", "arn:aws:iam::123:role/x", "arn:aws:s3:::bucket"])

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from localcloud.mediaconvert import exceptions as errors
@@ -65,7 +65,10 @@ def _scale_chain(width: int | None, height: int | None, scaling: str, src: tuple
 def _video_chain(output: OutputPlan, src: tuple[int, int]) -> str:
     if output.frames:
         frames = output.frames
-        rate = f"fps=fps={frames.numerator}/{frames.denominator}:round=down"
+        # The first frame, then the first one at least denominator/numerator s after the last capture
+        # (the fps filter writes nothing for a clip shorter than one interval). 1 ms absorbs timestamp rounding.
+        interval = frames.denominator / frames.numerator
+        rate = f"select='isnan(prev_selected_t)+gte(t-prev_selected_t+0.001,{interval:g})'"
         return rate + "," + _scale_chain(frames.width, frames.height, frames.scaling, src)
     video = output.video
     assert video is not None
@@ -89,7 +92,7 @@ def _h264_args(h264: dict[str, Any], fps: float, preset: str | None) -> list[str
     if mode == "CBR":
         args += ["-minrate", str(peak)]
     if peak:
-        args += ["-maxrate", str(peak), "-bufsize", str(2 * peak)]
+        args += ["-maxrate", str(peak), "-bufsize", str(h264.get("HrdBufferSize") or 2 * peak)]
     if "CodecProfile" in h264:
         args += ["-profile:v", h264["CodecProfile"].lower()]
     if h264.get("CodecLevel", "AUTO") != "AUTO":
@@ -105,10 +108,27 @@ def _h264_args(h264: dict[str, Any], fps: float, preset: str | None) -> list[str
 
 
 def local_name(number: int, output: OutputPlan) -> str:
-    """The file (or image2 pattern) output ``number`` is written to in the job's temp dir."""
+    """The file (or image2 pattern) output ``number`` is written to in the job's temp dir.
+
+    An HLS rendition gets a folder of its own holding files named as in S3, because its
+    playlist refers to its segments by name.
+    """
     if output.frames:
         return f"o{number}.%07d.{output.extension}"
+    if output.segment_seconds:
+        return f"o{number}/{PurePosixPath(output.stem).name}.{output.extension}"
     return f"o{number}.{output.extension}"
+
+
+def _hls_args(output: OutputPlan, playlist: Path) -> list[str]:
+    """The hls muxer writing a VOD media playlist: segments of SegmentLength, cut on forced keyframes."""
+    seconds = output.segment_seconds
+    args = ["-force_key_frames", f"expr:gte(t,n_forced*{seconds})"] if output.video else []
+    args += ["-f", "hls", "-hls_time", str(seconds), "-hls_playlist_type", "vod", "-hls_list_size", "0", "-start_number", "1"]
+    name = playlist.stem.replace("%", "%%")
+    if output.single_file:
+        return args + ["-hls_flags", "single_file", "-hls_segment_filename", str(playlist.parent / f"{name}.ts"), str(playlist)]
+    return args + ["-hls_segment_filename", str(playlist.parent / f"{name}_%05d.ts"), str(playlist)]
 
 
 def _output_args(number: int, output: OutputPlan, label: str | None, fps: float, workdir: Path, preset: str | None) -> list[str]:
@@ -116,7 +136,7 @@ def _output_args(number: int, output: OutputPlan, label: str | None, fps: float,
     if output.frames:
         # MediaConvert's JPEG quality 1..100 -> mjpeg's qscale 31..2.
         qscale = round(2 + (100 - output.frames.quality) * 29 / 99)
-        args += ["-c:v", "mjpeg", "-pix_fmt", "yuvj420p", "-q:v", str(qscale), "-an"]
+        args += ["-c:v", "mjpeg", "-pix_fmt", "yuvj420p", "-q:v", str(qscale), "-fps_mode", "vfr", "-an"]
         if output.frames.max_captures:
             args += ["-frames:v", str(output.frames.max_captures)]
         return args + ["-start_number", "0", "-f", "image2", str(workdir / local_name(number, output))]
@@ -127,6 +147,8 @@ def _output_args(number: int, output: OutputPlan, label: str | None, fps: float,
         args += ["-map", "0:a:0", "-c:a", "aac", "-b:a", str(audio.bitrate), "-ar", str(audio.sample_rate), "-ac", str(audio.channels)]
     else:
         args += ["-an"]
+    if output.segment_seconds:
+        return args + _hls_args(output, workdir / local_name(number, output))
     if output.faststart:
         args += ["-movflags", "+faststart"]
     return args + ["-f", "mp4", str(workdir / local_name(number, output))]

@@ -16,6 +16,20 @@ from localcloud.mediaconvert.exceptions import BadRequestException
 # AWS documents these defaults for AAC and frame capture settings.
 DEFAULT_AAC = {"Bitrate": 96000, "SampleRate": 48000, "CodingMode": "CODING_MODE_2_0"}
 DEFAULT_JPEG_QUALITY = 80
+DEFAULT_HLS_SEGMENT_SECONDS = 10
+
+# OutputGroupSettings.Type -> (its settings member, the type COMPLETE events report, the containers it holds).
+GROUP_KINDS = {
+    "FILE_GROUP_SETTINGS": ("FileGroupSettings", "FILE_GROUP", ("MP4", "RAW")),
+    "HLS_GROUP_SETTINGS": ("HlsGroupSettings", "HLS_GROUP", ("M3U8",)),
+}
+# MediaConvert's S3 CannedAcl -> the x-amz-acl S3 applies to every object of the group.
+CANNED_ACLS = {
+    "PUBLIC_READ": "public-read",
+    "AUTHENTICATED_READ": "authenticated-read",
+    "BUCKET_OWNER_READ": "bucket-owner-read",
+    "BUCKET_OWNER_FULL_CONTROL": "bucket-owner-full-control",
+}
 
 
 @dataclass(frozen=True)
@@ -51,8 +65,25 @@ class FramesPlan:
 
 
 @dataclass(frozen=True)
+class GroupPlan:
+    """One output group: what events call it, where it writes, and how it segments."""
+
+    kind: str  # FILE_GROUP | HLS_GROUP, as the COMPLETE event reports it
+    containers: tuple[str, ...]  # the containers its outputs may use
+    bucket: str
+    base: str  # key without extension; outputs add their NameModifier, an HLS group's main manifest is base.m3u8
+    acl: str | None = None
+    segment_seconds: int | None = None  # set for streaming groups
+    single_file: bool = False  # SegmentControl SINGLE_FILE: one media file per output, addressed by byte ranges
+
+    def manifest_uri(self) -> str:
+        """The group's main (multivariant) manifest, as playlistFilePaths reports it."""
+        return f"s3://{self.bucket}/{self.base}.m3u8"
+
+
+@dataclass(frozen=True)
 class OutputPlan:
-    """One output file (MP4) or file sequence (JPEG) and its S3 location."""
+    """One output file (MP4), file sequence (JPEG) or HLS rendition (playlist and segments), and its S3 location."""
 
     group: int
     bucket: str
@@ -62,6 +93,8 @@ class OutputPlan:
     audio: AudioPlan | None = None
     frames: FramesPlan | None = None
     faststart: bool = True
+    segment_seconds: int | None = None  # an HLS rendition: its segment target length
+    single_file: bool = False
 
     def key(self, capture: int | None = None) -> str:
         """The S3 key; frame captures are numbered ``stem.NNNNNNN.jpg`` as MediaConvert does."""
@@ -84,7 +117,7 @@ class EncodePlan:
     autorotate: bool
     audio_selectors: frozenset[str]
     outputs: tuple[OutputPlan, ...]
-    group_count: int
+    groups: tuple[GroupPlan, ...]
 
 
 def split_s3_uri(uri: str, what: str) -> tuple[str, str]:
@@ -109,60 +142,79 @@ def build_plan(settings: dict[str, Any]) -> EncodePlan:
     groups = settings.get("OutputGroups") or []
     if not groups:
         raise BadRequestException("Settings.OutputGroups: at least one output group is required")
-    outputs = []
+    outputs: list[OutputPlan] = []
+    plans = []
     for g, group in enumerate(groups):
         where = f"Settings.OutputGroups[{g}]"
-        file_group = group.get("OutputGroupSettings", {}).get("FileGroupSettings", {})
-        if group.get("OutputGroupSettings", {}).get("Type") != "FILE_GROUP_SETTINGS" or "Destination" not in file_group:
-            raise BadRequestException(f"{where}.OutputGroupSettings: a FILE_GROUP_SETTINGS Destination is required")
-        dest_bucket, dest_key = split_s3_uri(file_group["Destination"], f"{where}...Destination")
-        # A destination ending in "/" is a folder: the file name comes from the input.
-        base = dest_key + input_stem if dest_key.endswith("/") or not dest_key else dest_key
+        plan = _group_plan(group.get("OutputGroupSettings", {}), input_stem, f"{where}.OutputGroupSettings")
+        plans.append(plan)
         members = group.get("Outputs") or []
         if not members:
             raise BadRequestException(f"{where}.Outputs: at least one output is required")
         for o, output in enumerate(members):
-            if len(members) > 1 and not output.get("NameModifier"):
-                raise BadRequestException(f"{where}.Outputs[{o}].NameModifier is required when a group has several outputs")
-            stem = base + output.get("NameModifier", "")
-            outputs.append(_output_plan(output, g, dest_bucket, stem, selectors, f"{where}.Outputs[{o}]"))
+            if (len(members) > 1 or plan.segment_seconds) and not output.get("NameModifier"):
+                raise BadRequestException(f"{where}.Outputs[{o}].NameModifier is required when a group has several outputs or is a streaming group")
+            stem = plan.base + output.get("NameModifier", "")
+            outputs.append(_output_plan(output, g, plan, stem, selectors, f"{where}.Outputs[{o}]"))
     stems = [(plan.bucket, plan.stem, plan.extension) for plan in outputs]
+    stems += [(plan.bucket, plan.base, "m3u8") for plan in plans if plan.segment_seconds]
     if len(set(stems)) != len(stems):
         raise BadRequestException("Settings.OutputGroups: two outputs would write the same file; use distinct NameModifier values")
     rotate = source.get("VideoSelector", {}).get("Rotate", "DEGREE_0")
-    return EncodePlan(source["FileInput"], bucket, key, rotate == "AUTO", selectors, tuple(outputs), len(groups))
+    return EncodePlan(source["FileInput"], bucket, key, rotate == "AUTO", selectors, tuple(outputs), tuple(plans))
 
 
-def _output_plan(output: dict[str, Any], group: int, bucket: str, stem: str, selectors: frozenset[str], where: str) -> OutputPlan:
+def _group_plan(settings: dict[str, Any], input_stem: str, where: str) -> GroupPlan:
+    kind = GROUP_KINDS.get(settings.get("Type", ""))
+    group = settings.get(kind[0], {}) if kind else {}
+    if kind is None or "Destination" not in group:
+        raise BadRequestException(f"{where}: a {' or '.join(GROUP_KINDS)} Destination is required")
+    member, name, containers = kind
+    bucket, key = split_s3_uri(group["Destination"], f"{where}.{member}.Destination")
+    # A destination ending in "/" is a folder: the file name comes from the input.
+    base = key + input_stem if key.endswith("/") or not key else key
+    acl = group.get("DestinationSettings", {}).get("S3Settings", {}).get("AccessControl", {}).get("CannedAcl")
+    if name == "FILE_GROUP":
+        return GroupPlan(name, containers, bucket, base, CANNED_ACLS.get(acl))
+    return GroupPlan(
+        name, containers, bucket, base, CANNED_ACLS.get(acl),
+        segment_seconds=group.get("SegmentLength", DEFAULT_HLS_SEGMENT_SECONDS),
+        single_file=group.get("SegmentControl") == "SINGLE_FILE",
+    )
+
+
+def _output_plan(output: dict[str, Any], number: int, group: GroupPlan, stem: str, selectors: frozenset[str], where: str) -> OutputPlan:
     container = output.get("ContainerSettings", {}).get("Container")
     video = output.get("VideoDescription")
     codec = (video or {}).get("CodecSettings", {})
+    if container not in group.containers:
+        raise BadRequestException(f"{where}.ContainerSettings.Container must be {' or '.join(group.containers)} in a {group.kind}")
     if container == "RAW":
         if codec.get("Codec") != "FRAME_CAPTURE" or output.get("AudioDescriptions"):
             raise BadRequestException(f"{where}: a RAW container holds a FRAME_CAPTURE video and no audio")
-        return OutputPlan(group, bucket, stem, output.get("Extension", "jpg"), frames=_frames_plan(video, codec, where))
-    if container != "MP4":
-        raise BadRequestException(f"{where}.ContainerSettings.Container must be MP4 or RAW")
+        return OutputPlan(number, group.bucket, stem, output.get("Extension", "jpg"), frames=_frames_plan(video, codec, where))
     audio = output.get("AudioDescriptions") or []
     if len(audio) > 1:
         raise BadRequestException(f"{where}.AudioDescriptions: the local MediaConvert writes at most one audio track")
     if video is None and not audio:
-        raise BadRequestException(f"{where}: an MP4 output needs a VideoDescription or an AudioDescription")
+        raise BadRequestException(f"{where}: an {container} output needs a VideoDescription or an AudioDescription")
     moov = output["ContainerSettings"].get("Mp4Settings", {}).get("MoovPlacement", "PROGRESSIVE_DOWNLOAD")
     return OutputPlan(
-        group,
-        bucket,
+        number,
+        group.bucket,
         stem,
-        output.get("Extension", "mp4"),
+        output.get("Extension", container.lower()),
         video=_video_plan(video, codec, where) if video else None,
         audio=_audio_plan(audio[0], selectors, f"{where}.AudioDescriptions[0]") if audio else None,
         faststart=moov == "PROGRESSIVE_DOWNLOAD",
+        segment_seconds=group.segment_seconds,
+        single_file=group.single_file,
     )
 
 
 def _video_plan(video: dict[str, Any], codec: dict[str, Any], where: str) -> VideoPlan:
     if codec.get("Codec") != "H_264":
-        raise BadRequestException(f"{where}.VideoDescription.CodecSettings.Codec must be H_264 in an MP4 container")
+        raise BadRequestException(f"{where}.VideoDescription.CodecSettings.Codec must be H_264 in an MP4 or M3U8 container")
     h264 = dict(codec.get("H264Settings", {}))
     mode = h264.setdefault("RateControlMode", "CBR")
     if mode in ("CBR", "VBR") and "Bitrate" not in h264:
@@ -171,6 +223,8 @@ def _video_plan(video: dict[str, Any], codec: dict[str, Any], where: str) -> Vid
         raise BadRequestException(f"{where}...H264Settings.MaxBitrate is required for QVBR rate control")
     if h264.get("FramerateControl") == "SPECIFIED" and not (h264.get("FramerateNumerator") and h264.get("FramerateDenominator")):
         raise BadRequestException(f"{where}...H264Settings: FramerateNumerator and FramerateDenominator are required when FramerateControl is SPECIFIED")
+    if h264.get("ParControl") == "SPECIFIED" and h264.get("ParNumerator") != h264.get("ParDenominator"):
+        raise BadRequestException(f"{where}...H264Settings: the local MediaConvert writes square pixels only (ParNumerator equal to ParDenominator)")
     return VideoPlan(video.get("Width"), video.get("Height"), video.get("ScalingBehavior", "DEFAULT"), h264)
 
 

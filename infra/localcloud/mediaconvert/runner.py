@@ -16,11 +16,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud.mediaconvert import exceptions as errors
 from localcloud.mediaconvert import ffmpeg as ff
+from localcloud.mediaconvert import hls
 from localcloud.mediaconvert.events import EventSender, detail, job_progress
-from localcloud.mediaconvert.plan import OutputPlan, frame_size
+from localcloud.mediaconvert.plan import EncodePlan, frame_size
 from localcloud.mediaconvert.probe import MediaInfo, ProbeError, probe
 
 logger = logging.getLogger(__name__)
+
+# Types the system's mime table gets wrong or lacks (.ts is Qt Linguist there).
+CONTENT_TYPES = {".ts": "video/mp2t", ".m3u8": "application/vnd.apple.mpegurl"}
 
 
 class JobRunner:
@@ -56,7 +60,7 @@ class JobRunner:
             if canceled.is_set():
                 raise errors.JobCanceled()
             job.set_progress("UPLOADING", 100)
-            return self._upload(s3, job.plan.outputs, info, workdir, job.plan.group_count)
+            return self._upload(s3, job.plan, info, workdir)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
@@ -89,6 +93,8 @@ class JobRunner:
     def _transcode(self, job: Any, source: Path, info: MediaInfo, workdir: Path, canceled: threading.Event, deadline: float) -> None:
         video = info.video[0] if info.video else None
         size, fps = (_display_size(video, job.plan.autorotate), video.fps) if video else ((0, 0), 25.0)
+        for number, output in enumerate(job.plan.outputs):
+            (workdir / ff.local_name(number, output)).parent.mkdir(exist_ok=True)
         commands = ff.build_commands(self.ffmpeg, job.plan, source, size, fps, workdir, self.single_decode, self.preset)
         updates = _StatusUpdates(self.events, job, self.status_update_seconds if self.status_update_seconds is not None else job.status_update_seconds)
         for number, command in enumerate(commands):
@@ -100,13 +106,16 @@ class JobRunner:
 
             ff.FfmpegRun(command, info.duration_ms or 1, progress).run(canceled, deadline)
 
-    def _upload(self, s3: Any, outputs: tuple[OutputPlan, ...], info: MediaInfo, workdir: Path, groups: int) -> list[dict[str, Any]]:
+    def _upload(self, s3: Any, plan: EncodePlan, info: MediaInfo, workdir: Path) -> list[dict[str, Any]]:
+        outputs = plan.outputs
         movies = [(n, out) for n, out in enumerate(outputs) if not out.frames]
         probed = dict(zip((n for n, _ in movies), probe(self.ffmpeg, *(workdir / ff.local_name(n, out) for n, out in movies)))) if movies else {}
-        details: list[list[dict[str, Any]]] = [[] for _ in range(groups)]
+        details: list[list[dict[str, Any]]] = [[] for _ in plan.groups]
+        variants: list[list[hls.Variant]] = [[] for _ in plan.groups]
         for number, output in enumerate(outputs):
+            local = workdir / ff.local_name(number, output)
             if output.frames:
-                files = sorted(workdir.glob(ff.local_name(number, output).replace("%07d", "[0-9]" * 7)))
+                files = sorted(workdir.glob(local.name.replace("%07d", "[0-9]" * 7)))
                 if not files:
                     raise errors.JobFailed(errors.SETTINGS_ERROR, f"The frame capture output {output.stem} produced no image")
                 uploads = [(path, output.key(capture)) for capture, path in enumerate(files)]
@@ -118,23 +127,38 @@ class JobRunner:
                 result = probed[number]
                 if result.error or result.duration_ms is None:
                     raise errors.JobFailed(errors.UNKNOWN_ERROR, f"The output {output.key()} was not written: {result.error}")
-                uploads = [(workdir / ff.local_name(number, output), output.key())]
                 width, height = (result.video[0].width, result.video[0].height) if result.video else (None, None)
                 duration = result.duration_ms
                 final = output.uri()
+                uploads = [(local, output.key())]
+                if output.segment_seconds:
+                    # The rendition's playlist and segments, named as its playlist refers to them.
+                    folder = output.stem[: output.stem.rfind("/") + 1]
+                    uploads = [(path, folder + path.name) for path in sorted(local.parent.iterdir())]
+                    variants[output.group].append(_variant(local, result))
             for path, key in uploads:
-                self._put(s3, path, output.bucket, key)
+                self._put(s3, path, output.bucket, key, plan.groups[output.group].acl)
             entry: dict[str, Any] = {"outputFilePaths": [final], "durationInMs": duration}
             if width:
                 entry["videoDetails"] = {"widthInPx": width, "heightInPx": height}
             details[output.group].append(entry)
-        return [{"outputDetails": group, "type": "FILE_GROUP"} for group in details]
+        answer = []
+        for number, group in enumerate(plan.groups):
+            summary: dict[str, Any] = {"outputDetails": details[number], "type": group.kind}
+            if group.segment_seconds:
+                manifest = workdir / f"main{number}.m3u8"
+                manifest.write_text(hls.main_manifest(variants[number]))
+                self._put(s3, manifest, group.bucket, f"{group.base}.m3u8", group.acl)
+                summary["playlistFilePaths"] = [group.manifest_uri()]
+            answer.append(summary)
+        return answer
 
     @staticmethod
-    def _put(s3: Any, path: Path, bucket: str, key: str) -> None:
-        content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    def _put(s3: Any, path: Path, bucket: str, key: str, acl: str | None) -> None:
+        content_type = CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
+        extra = {"ContentType": content_type} | ({"ACL": acl} if acl else {})
         try:
-            s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
+            s3.upload_file(str(path), bucket, key, ExtraArgs=extra)
         except (ClientError, BotoCoreError) as exc:
             raise errors.JobFailed(errors.FILE_NOT_FOUND, f"Unable to write output file [s3://{bucket}/{key}]: [{exc}]") from exc
 
@@ -153,6 +177,15 @@ class _StatusUpdates:
         self.last = time.monotonic()
         progress = job_progress("TRANSCODING", self.job.percent_complete, self.job.percent_complete)
         self.events.send(self.job, detail(self.job, "STATUS_UPDATE", framesDecoded=frames, jobProgress=progress))
+
+
+def _variant(playlist: Path, info: MediaInfo) -> hls.Variant:
+    """How the group's main manifest lists one rendition, from its playlist, segments and probe."""
+    first = hls.segments(playlist)[0]
+    video = info.video[0] if info.video else None
+    codecs = [c for c in (hls.avc_codec(playlist.parent / first.uri) if video else None, hls.AAC_LC if info.audio else None) if c]
+    peak, average = hls.bitrates(playlist)
+    return hls.Variant(playlist.name, peak, average, ",".join(codecs), (video.width, video.height) if video else None, video.fps if video else None)
 
 
 def _display_size(video: Any, autorotate: bool) -> tuple[int, int]:

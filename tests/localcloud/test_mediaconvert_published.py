@@ -1,0 +1,123 @@
+"""AWS's own published job settings, run unchanged (but for buckets, role and input) through the local MediaConvert.
+
+The JSON files under mediaconvert_jobs/ name their origin in its README. Each job runs
+on a short generated clip; every output is then read back from S3 and checked the way
+ffprobe would check it: size, duration, bitrate against what was asked, segment
+lengths, and a main manifest that lists every rendition.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_mediaconvert import FFMPEG, ROLE, EventLog, Harness, events_queue, finished, harness, moto_url  # noqa: F401 - fixtures
+
+from localcloud.mediaconvert import hls
+from localcloud.mediaconvert.probe import probe
+from localcloud.mediaconvert.samples import make_clip
+
+pytestmark = pytest.mark.slow
+
+JOBS = Path(__file__).parent / "mediaconvert_jobs"
+CLIP_SECONDS = 4  # two segments for a 3 s SegmentLength; 10 fps keeps the 1080p renditions cheap
+TOLERANCE_MS = 150
+BITRATE_TOLERANCE = 1.2  # x264's VBV keeps the average under the cap; this leaves room for the container
+
+
+def published(name: str, input_key: str) -> dict[str, Any]:
+    """A published job (or its Settings alone), pointed at the test buckets, role and input."""
+    job = json.loads((JOBS / name).read_text())
+    job = job if "Settings" in job else {"Settings": job}
+    job["Role"] = ROLE
+    for source in job["Settings"].setdefault("Inputs", [{}]):
+        source["FileInput"] = f"s3://originals/{input_key}"
+    for group in job["Settings"]["OutputGroups"]:
+        settings = next(value for key, value in group["OutputGroupSettings"].items() if key != "Type")
+        settings["Destination"] = "s3://transcoded/" + settings["Destination"].removeprefix("s3://").partition("/")[2]
+    return job
+
+
+def run(h: Harness, events: EventLog, tmp_path: Path, request: dict[str, Any], wait_until: Any) -> dict[str, Any]:
+    """Run the job on a fresh clip; return the COMPLETE event's detail."""
+    clip = make_clip(FFMPEG, tmp_path / "VANLIFE.mp4", seconds=CLIP_SECONDS, width=320, height=180, fps=10)
+    h.s3.upload_file(str(clip), "originals", "VANLIFE.mp4")
+    job = h.mediaconvert.create_job(**request)["Job"]
+    done = finished(h, job["Id"], wait_until)
+    assert done["Status"] == "COMPLETE", done.get("ErrorMessage")
+    return wait_until(lambda: [e["detail"] for e in events.for_job(job["Id"]) if e["detail"]["status"] == "COMPLETE"], message="COMPLETE event")[0]
+
+
+def download(h: Harness, uri: str, folder: Path) -> Path:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    target = folder / key.rpartition("/")[2]
+    h.s3.download_file(bucket, key, str(target))
+    return target
+
+
+def cap(output: dict[str, Any]) -> int:
+    h264 = output["VideoDescription"]["CodecSettings"]["H264Settings"]
+    return h264.get("MaxBitrate") or h264["Bitrate"]
+
+
+def check_group(h: Harness, group: dict[str, Any], details: dict[str, Any], folder: Path) -> None:
+    """Every output of one group is in S3 and is what the group asked for."""
+    kind = group["OutputGroupSettings"]["Type"]
+    assert details["type"] == kind.removesuffix("_SETTINGS")
+    assert len(details["outputDetails"]) == len(group["Outputs"])
+    if kind == "HLS_GROUP_SETTINGS":
+        check_hls(h, group, details, folder)
+        return
+    for output, detail in zip(group["Outputs"], details["outputDetails"]):
+        video = output["VideoDescription"]
+        if output["ContainerSettings"]["Container"] == "RAW":
+            capture = video["CodecSettings"]["FrameCaptureSettings"]
+            expected = min(capture["MaxCaptures"], math.ceil(CLIP_SECONDS * capture["FramerateNumerator"] / capture["FramerateDenominator"]))
+            assert detail["outputFilePaths"][0].endswith(f".{expected - 1:07d}.jpg")
+            (image,) = probe(FFMPEG, download(h, detail["outputFilePaths"][0], folder))
+            assert (image.video[0].width, image.video[0].height) == (video["Width"], video["Height"])
+            continue
+        path = download(h, detail["outputFilePaths"][0], folder)
+        (info,) = probe(FFMPEG, path)
+        assert (info.video[0].width, info.video[0].height) == (video["Width"], video["Height"]) == (detail["videoDetails"]["widthInPx"], detail["videoDetails"]["heightInPx"])
+        assert abs(info.duration_ms - CLIP_SECONDS * 1000) <= TOLERANCE_MS
+        assert 8 * path.stat().st_size / CLIP_SECONDS <= BITRATE_TOLERANCE * (cap(output) + 96000)
+
+
+def check_hls(h: Harness, group: dict[str, Any], details: dict[str, Any], folder: Path) -> None:
+    settings = group["OutputGroupSettings"]["HlsGroupSettings"]
+    (main_uri,) = details["playlistFilePaths"]
+    main = download(h, main_uri, folder).read_text().splitlines()
+    listed = {main[n + 1]: line for n, line in enumerate(main) if line.startswith("#EXT-X-STREAM-INF:")}
+    assert len(listed) == len(group["Outputs"])
+    for output, detail in zip(group["Outputs"], details["outputDetails"]):
+        video = output["VideoDescription"]
+        playlist_uri = detail["outputFilePaths"][0]
+        name = playlist_uri.rpartition("/")[2]
+        assert name == main_uri.rpartition("/")[2].removesuffix(".m3u8") + output["NameModifier"] + ".m3u8"
+        assert f"RESOLUTION={video['Width']}x{video['Height']}" in listed[name] and 'CODECS="avc1.' in listed[name]
+        playlist = download(h, playlist_uri, folder)
+        for segment in hls.segments(playlist):
+            download(h, playlist_uri.rpartition("/")[0] + "/" + segment.uri, folder)
+        lengths = [segment.seconds for segment in hls.segments(playlist)]
+        assert all(length <= settings["SegmentLength"] + 0.5 for length in lengths)
+        assert all(length >= settings["SegmentLength"] - 0.5 for length in lengths[:-1])
+        assert abs(sum(lengths) * 1000 - CLIP_SECONDS * 1000) <= TOLERANCE_MS
+        (info,) = probe(FFMPEG, playlist)
+        assert (info.video[0].width, info.video[0].height) == (video["Width"], video["Height"])
+        assert info.audio, f"{name} has no audio"
+        assert abs(detail["durationInMs"] - CLIP_SECONDS * 1000) <= TOLERANCE_MS
+        assert hls.bitrates(playlist)[1] <= BITRATE_TOLERANCE * (cap(output) + 96000)
+
+
+@pytest.mark.parametrize("name", ["vod-on-aws-foundations_job-settings.json", "media-services-vod-automation_watchfolder_job.json"])
+def test_published_job_runs_and_every_output_matches_its_settings(harness: Harness, events_queue: EventLog, tmp_path: Path, wait_until: Any, name: str) -> None:
+    request = published(name, "VANLIFE.mp4")
+    detail = run(harness, events_queue, tmp_path, request, wait_until)
+    groups = request["Settings"]["OutputGroups"]
+    assert len(detail["outputGroupDetails"]) == len(groups)
+    for group, details in zip(groups, detail["outputGroupDetails"]):
+        check_group(harness, group, details, tmp_path)
