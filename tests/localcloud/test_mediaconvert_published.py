@@ -121,3 +121,38 @@ def test_published_job_runs_and_every_output_matches_its_settings(harness: Harne
     assert len(detail["outputGroupDetails"]) == len(groups)
     for group, details in zip(groups, detail["outputGroupDetails"]):
         check_group(harness, group, details, tmp_path)
+
+
+def test_published_job_template_runs_with_the_job_giving_only_input_and_destination(harness: Harness, events_queue: EventLog, tmp_path: Path, wait_until: Any) -> None:
+    template = json.loads((JOBS / "vod-on-aws_template_720p_avc_aac_16x9_qvbr_no_preset.json").read_text())
+    created = harness.mediaconvert.create_job_template(**template)["JobTemplate"]
+    assert created["Arn"].endswith(":jobTemplates/_Ott_720p_Avc_Aac_16x9_qvbr_no_preset") and created["Type"] == "CUSTOM"
+    assert [t["Name"] for t in harness.mediaconvert.list_job_templates()["JobTemplates"]] == [template["Name"]]
+    # As VOD on AWS's encode function does: the job names the template and adds its input and destination.
+    hls_group = {"OutputGroupSettings": {"Type": "HLS_GROUP_SETTINGS", "HlsGroupSettings": {"Destination": "s3://transcoded/guid/hls/"}}}
+    request = {
+        "Role": ROLE,
+        "JobTemplate": template["Name"],
+        "Settings": {"Inputs": [{"FileInput": "s3://originals/VANLIFE.mp4", "AudioSelectors": {"Audio Selector 1": {"DefaultSelection": "DEFAULT"}}}], "OutputGroups": [hls_group]},
+    }
+    detail = run(harness, events_queue, tmp_path, request, wait_until)
+    check_group(harness, template["Settings"]["OutputGroups"][0], detail["outputGroupDetails"][0], tmp_path)
+    harness.mediaconvert.delete_job_template(Name=template["Name"])
+    assert harness.mediaconvert.list_job_templates()["JobTemplates"] == []
+
+
+def test_output_preset_supplies_the_output_settings(harness: Harness, tmp_path: Path, wait_until: Any) -> None:
+    job = published("media-services-vod-automation_watchfolder_job.json", "VANLIFE.mp4")
+    mp4_group = job["Settings"]["OutputGroups"][1]
+    output = mp4_group["Outputs"][0]
+    harness.mediaconvert.create_preset(Name="mp4-720p", Settings=output)
+    assert harness.mediaconvert.get_preset(Name="mp4-720p")["Preset"]["Settings"]["VideoDescription"]["Width"] == 1280
+    job["Settings"]["OutputGroups"] = [{**mp4_group, "Outputs": [{"Preset": "mp4-720p"}]}]
+    clip = make_clip(FFMPEG, tmp_path / "VANLIFE.mp4", seconds=CLIP_SECONDS, width=320, height=180, fps=10)
+    harness.s3.upload_file(str(clip), "originals", "VANLIFE.mp4")
+    done = finished(harness, harness.mediaconvert.create_job(**job)["Job"]["Id"], wait_until)
+    assert done["Status"] == "COMPLETE", done.get("ErrorMessage")
+    assert done["OutputGroupDetails"][0]["OutputDetails"][0]["VideoDetails"] == {"WidthInPx": 1280, "HeightInPx": 720}
+    harness.mediaconvert.delete_preset(Name="mp4-720p")
+    with pytest.raises(harness.mediaconvert.exceptions.NotFoundException):
+        harness.mediaconvert.get_preset(Name="mp4-720p")

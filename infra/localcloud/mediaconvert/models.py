@@ -21,6 +21,7 @@ from localcloud.mediaconvert.events import EventSender, detail
 from localcloud.mediaconvert.plan import EncodePlan, build_plan
 from localcloud.mediaconvert.runner import JobRunner
 from localcloud.mediaconvert.spec import check_supported
+from localcloud.mediaconvert.templates import Library
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class Job:
             "RetryCount": 0,
             "Timing": {"SubmitTime": self.created_at, "StartTime": self.start_time, "FinishTime": self.finish_time},
         }
-        for name in ("ClientRequestToken", "StatusUpdateInterval", "BillingTagsSource", "AccelerationSettings"):
+        for name in ("ClientRequestToken", "JobTemplate", "StatusUpdateInterval", "BillingTagsSource", "AccelerationSettings"):
             if name in self.request:
                 job[name] = self.request[name]
         if self.status == "PROGRESSING":
@@ -121,6 +122,7 @@ class MediaConvertBackend:
         self.concurrency = concurrency or max(1, (os.cpu_count() or 2) // 2)
         self.job_timeout = job_timeout or DEFAULT_JOB_TIMEOUT_SECONDS
         self.default_queue = f"arn:aws:mediaconvert:{region}:{account_id}:queues/Default"
+        self.library = Library(account_id, region)
         self.jobs: dict[str, Job] = {}
         self._tokens: dict[str, tuple[float, str]] = {}
         self._waiting: list[tuple[int, int, Job]] = []
@@ -132,7 +134,8 @@ class MediaConvertBackend:
             worker.start()
 
     def create_job(self, request: dict[str, Any]) -> Job:
-        """Validate, then queue the job (SUBMITTED); a repeated ClientRequestToken returns the first job."""
+        """Merge its template and presets, validate, then queue the job (SUBMITTED); a repeated ClientRequestToken returns the first job."""
+        request = self.library.expand(request)
         check_supported(request)
         if not ROLE_ARN.match(request["Role"]):
             raise errors.BadRequestException(f"Role: {request['Role']!r} is not a valid IAM role ARN (arn:aws:iam::<account>:role/<name>)")

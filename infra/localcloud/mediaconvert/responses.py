@@ -106,6 +106,40 @@ class MediaConvertResponse:
         self.backend.cancel_job(params["Id"])
         return {}
 
+    def create_job_template(self, params: dict[str, Any]) -> dict[str, Any]:
+        """CreateJobTemplate: its settings are checked like a job's; 201 with the template."""
+        return {"JobTemplate": self.backend.library.create("jobTemplates", params)}
+
+    def get_job_template(self, params: dict[str, Any]) -> dict[str, Any]:
+        """GetJobTemplate by name."""
+        return {"JobTemplate": self.backend.library.get("jobTemplates", params["Name"])}
+
+    def list_job_templates(self, params: dict[str, Any]) -> dict[str, Any]:
+        """ListJobTemplates: every custom template, by name (one page)."""
+        return {"JobTemplates": self.backend.library.list("jobTemplates", params.get("Category"))}
+
+    def delete_job_template(self, params: dict[str, Any]) -> dict[str, Any]:
+        """DeleteJobTemplate: 202 with an empty body."""
+        self.backend.library.delete("jobTemplates", params["Name"])
+        return {}
+
+    def create_preset(self, params: dict[str, Any]) -> dict[str, Any]:
+        """CreatePreset: its settings are checked like an output's; 201 with the preset."""
+        return {"Preset": self.backend.library.create("presets", params)}
+
+    def get_preset(self, params: dict[str, Any]) -> dict[str, Any]:
+        """GetPreset by name."""
+        return {"Preset": self.backend.library.get("presets", params["Name"])}
+
+    def list_presets(self, params: dict[str, Any]) -> dict[str, Any]:
+        """ListPresets: every custom preset, by name (one page)."""
+        return {"Presets": self.backend.library.list("presets", params.get("Category"))}
+
+    def delete_preset(self, params: dict[str, Any]) -> dict[str, Any]:
+        """DeletePreset: 202 with an empty body."""
+        self.backend.library.delete("presets", params["Name"])
+        return {}
+
     def describe_endpoints(self, params: dict[str, Any]) -> dict[str, Any]:
         """DescribeEndpoints, for older clients: the account endpoint is the edge itself."""
         return {"Endpoints": [{"Url": self.endpoint_url}]}
