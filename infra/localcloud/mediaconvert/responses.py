@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from botocore import xform_name
@@ -15,6 +15,19 @@ from localcloud.awserrors import rest_json_response
 from localcloud.mediaconvert import wire
 from localcloud.mediaconvert.exceptions import BadRequestException, MediaConvertApiError, NotFoundException
 from localcloud.mediaconvert.models import MediaConvertBackend
+
+
+# Job template and preset operations -> (verb, Library kind, the answer's member).
+LIBRARY_OPERATIONS: dict[str, tuple[str, str, str | None]] = {
+    "CreateJobTemplate": ("Create", "jobTemplates", "JobTemplate"),
+    "GetJobTemplate": ("Get", "jobTemplates", "JobTemplate"),
+    "ListJobTemplates": ("List", "jobTemplates", "JobTemplates"),
+    "DeleteJobTemplate": ("Delete", "jobTemplates", None),
+    "CreatePreset": ("Create", "presets", "Preset"),
+    "GetPreset": ("Get", "presets", "Preset"),
+    "ListPresets": ("List", "presets", "Presets"),
+    "DeletePreset": ("Delete", "presets", None),
+}
 
 
 @cache
@@ -53,7 +66,10 @@ class MediaConvertResponse:
             if routed is None:
                 raise NotFoundException(f"No MediaConvert operation for {request.method} {request.path}")
             operation, uri_params = routed
-            handler = getattr(self, xform_name(operation.name), None)
+            if operation.name in LIBRARY_OPERATIONS:
+                handler = partial(self._library, operation.name)
+            else:
+                handler = getattr(self, xform_name(operation.name), None)
             if handler is None:
                 raise BadRequestException(f"{operation.name} is not supported by the local MediaConvert; see docs/mediaconvert.md")
             params = self._parse(operation, request, uri_params)
@@ -106,38 +122,17 @@ class MediaConvertResponse:
         self.backend.cancel_job(params["Id"])
         return {}
 
-    def create_job_template(self, params: dict[str, Any]) -> dict[str, Any]:
-        """CreateJobTemplate: its settings are checked like a job's; 201 with the template."""
-        return {"JobTemplate": self.backend.library.create("jobTemplates", params)}
-
-    def get_job_template(self, params: dict[str, Any]) -> dict[str, Any]:
-        """GetJobTemplate by name."""
-        return {"JobTemplate": self.backend.library.get("jobTemplates", params["Name"])}
-
-    def list_job_templates(self, params: dict[str, Any]) -> dict[str, Any]:
-        """ListJobTemplates: every custom template, by name (one page)."""
-        return {"JobTemplates": self.backend.library.list("jobTemplates", params.get("Category"))}
-
-    def delete_job_template(self, params: dict[str, Any]) -> dict[str, Any]:
-        """DeleteJobTemplate: 202 with an empty body."""
-        self.backend.library.delete("jobTemplates", params["Name"])
-        return {}
-
-    def create_preset(self, params: dict[str, Any]) -> dict[str, Any]:
-        """CreatePreset: its settings are checked like an output's; 201 with the preset."""
-        return {"Preset": self.backend.library.create("presets", params)}
-
-    def get_preset(self, params: dict[str, Any]) -> dict[str, Any]:
-        """GetPreset by name."""
-        return {"Preset": self.backend.library.get("presets", params["Name"])}
-
-    def list_presets(self, params: dict[str, Any]) -> dict[str, Any]:
-        """ListPresets: every custom preset, by name (one page)."""
-        return {"Presets": self.backend.library.list("presets", params.get("Category"))}
-
-    def delete_preset(self, params: dict[str, Any]) -> dict[str, Any]:
-        """DeletePreset: 202 with an empty body."""
-        self.backend.library.delete("presets", params["Name"])
+    def _library(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The job template and preset operations (Create 201, Get, List one page by name, Delete 202)."""
+        verb, kind, member = LIBRARY_OPERATIONS[operation]
+        library = self.backend.library
+        if verb == "Create":
+            return {member: library.create(kind, params)}
+        if verb == "List":
+            return {member: library.list(kind, params.get("Category"))}
+        if verb == "Get":
+            return {member: library.get(kind, params["Name"])}
+        library.delete(kind, params["Name"])
         return {}
 
     def describe_endpoints(self, params: dict[str, Any]) -> dict[str, Any]:
