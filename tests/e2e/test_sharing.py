@@ -11,8 +11,10 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
+from botocore.exceptions import ClientError
 from localcloud.cloud import LocalCloud, Ports
 from localcloud.endpoints import Endpoints
 from playwright.sync_api import Page, expect
@@ -169,6 +171,14 @@ def test_julie_shares_a_video_a_guest_watches_it_and_the_link_dies_when_she_make
     assert video_id not in bob.api("GET", "/media").text
     for token in (link, new_link):
         assert bob.api("GET", f"/shared/{token.rsplit('/', 1)[1]}").status_code == 404
+    # Nor straight from S3 with his own credentials (path-style URL: /bucket/key).
+    thumbnail_key = unquote(urlsplit(card(page, TITLE).locator("img").get_attribute("src")).path).split("/", 2)[2]
+    s3 = bob.s3()
+    for attempt in (lambda: s3.get_object(Bucket=local_cloud.transcoded_bucket, Key=thumbnail_key),
+                    lambda: s3.list_objects_v2(Bucket=local_cloud.originals_bucket,
+                                               Prefix=thumbnail_key.split("/", 1)[0] + "/")):
+        with pytest.raises(ClientError, match="AccessDenied"):
+            attempt()
     reload(page)
     expect(card(page, TITLE)).to_have_attribute("data-status", "ready", timeout=60_000)  # still julie's, unchanged
     shoot(page, "6-julie-after-bob")
