@@ -3,6 +3,7 @@
 Both ways in end here: a Google ID token (Google Identity Services on AWS, the
 local stand-in at home) or a Cognito user-pool ID token. The page never checks a
 token's signature itself: Cognito does, and refuses what it does not trust.
+Guests, who have no token, take the guest role by Cognito's basic flow.
 """
 
 from __future__ import annotations
@@ -139,28 +140,41 @@ def exchange(client: Any, identity_pool_id: str, login: Login, identity_id: str 
     return answer.get("IdentityId", identity_id), _credentials(answer)
 
 
-def guest_exchange(client: Any, identity_pool_id: str, identity_id: str | None = None) -> tuple[str, Credentials]:
-    """Guest credentials (the pool's unauthenticated role): GetId and GetCredentialsForIdentity without Logins.
+def guest_exchange(identity: Any, sts: Any, identity_pool_id: str, guest_role_arn: str,
+                   identity_id: str | None = None) -> tuple[str, Credentials]:
+    """Guest credentials by Cognito's basic flow: GetId (once), GetOpenIdToken, then STS's
+    AssumeRoleWithWebIdentity with the guest role.
 
-    ``identity_id`` is the guest identity this browser was given before: AWS asks clients to
-    keep reusing it rather than minting an identity per visit. If Cognito no longer knows
-    it, a new one is made.
+    Not the enhanced flow (GetCredentialsForIdentity): AWS scopes every guest credential it
+    issues down to a managed session policy that has no execute-api, so the API would refuse
+    them. ``identity_id`` is the guest identity this browser was given before: AWS asks
+    clients to keep reusing it rather than minting an identity per visit. If Cognito no
+    longer knows it, a new one is made.
     """
     from botocore.exceptions import ClientError
 
     try:
+        token = None
         if identity_id is not None:
             try:
-                answer = client.get_credentials_for_identity(IdentityId=identity_id)
-                return answer.get("IdentityId", identity_id), _credentials(answer)
+                token = identity.get_open_id_token(IdentityId=identity_id)
             except ClientError as exc:
                 if _code(exc) not in STALE_GUEST_CODES:
                     raise
-        identity_id = client.get_id(IdentityPoolId=identity_pool_id)["IdentityId"]
-        answer = client.get_credentials_for_identity(IdentityId=identity_id)
+        if token is None:
+            identity_id = identity.get_id(IdentityPoolId=identity_pool_id)["IdentityId"]
+            token = identity.get_open_id_token(IdentityId=identity_id)
+        identity_id = token.get("IdentityId", identity_id)
+        answer = sts.assume_role_with_web_identity(RoleArn=guest_role_arn, RoleSessionName=_session_name(identity_id),
+                                                   WebIdentityToken=token["Token"])
     except ClientError as exc:
         raise AuthError(f"This video cannot be opened right now ({_code(exc)}). Please try again later.") from exc
-    return answer.get("IdentityId", identity_id), _credentials(answer)
+    return identity_id, _credentials(answer)
+
+
+def _session_name(identity_id: str) -> str:
+    """The STS session name (CloudTrail shows it): the identity's uuid, as ':' is not allowed there."""
+    return f"guest-{identity_id.rsplit(':', 1)[-1]}"
 
 
 def _code(error: Any) -> str:
@@ -168,14 +182,15 @@ def _code(error: Any) -> str:
 
 
 def _credentials(answer: dict[str, Any]) -> Credentials:
-    """GetCredentialsForIdentity's credentials (boto3 parses Expiration to a datetime; a raw answer has epoch seconds)."""
+    """GetCredentialsForIdentity's or STS's credentials (Cognito says SecretKey, STS SecretAccessKey; boto3 parses
+    Expiration to a datetime; a raw answer has epoch seconds)."""
     raw = answer["Credentials"]
     expiration = raw["Expiration"]
     if isinstance(expiration, (int, float)):
         expiration = datetime.fromtimestamp(expiration, timezone.utc)
     return Credentials(
         access_key_id=raw["AccessKeyId"],
-        secret_access_key=raw["SecretKey"],
+        secret_access_key=raw.get("SecretKey") or raw["SecretAccessKey"],
         session_token=raw["SessionToken"],
         expiration=expiration,
     )

@@ -34,13 +34,14 @@ POLL_SECONDS = 2.5
 MIN_RENEW_INTERVAL_SECONDS = 60
 
 
-def identity_client(config: SiteConfig) -> Any:
-    """Cognito Identity's GetId and GetCredentialsForIdentity are public calls: no signature."""
+def public_client(config: SiteConfig, service: str) -> Any:
+    """A client for public calls, made without a signature: Cognito Identity's GetId, GetCredentialsForIdentity
+    and GetOpenIdToken, STS's AssumeRoleWithWebIdentity."""
     import boto3
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    return boto3.client("cognito-identity", region_name=config.region, endpoint_url=config.aws_endpoint,
+    return boto3.client(service, region_name=config.region, endpoint_url=config.aws_endpoint,
                         config=Config(signature_version=UNSIGNED, retries={"mode": "standard", "max_attempts": 3}))
 
 
@@ -52,7 +53,7 @@ class Controller:
         self.session = Session(config)
         self.google = GoogleSignIn(config)
         self.user_pool = user_pool
-        self.identity = identity_client(config)
+        self.identity = public_client(config, "cognito-identity")
         self.media = MyMediaClient(config.api_url, config.region, lambda: self.session.current_credentials(), fetch_send)
         self.store = LocalResumeStore()
         multipart = S3Multipart(lambda: self.session.s3(), config.originals_bucket,
@@ -60,7 +61,7 @@ class Controller:
         self.uploader = Uploader(multipart, XhrPartSender(), self.store, self.on_upload_change)
         self.tasks = Tasks()
         self.recoveries = Recoveries()
-        self.watch_page = WatchPage(config, self.identity, self.tasks, self.recoveries)
+        self.watch_page = WatchPage(config, self.identity, public_client(config, "sts"), self.tasks, self.recoveries)
         self.details = Details(lambda: self.session, self.media, self._show_videos)
         self.fragment = ""
         self.query, self.order = "", ORDERS[0]

@@ -65,9 +65,10 @@ async def recover_player(stage: str, fresh: Callable[[], Awaitable[Playable]], p
 class WatchPage:
     """The watch screen's state: which link is open and the guest credentials to read it with."""
 
-    def __init__(self, config: SiteConfig, identity: Any, tasks: Tasks, recoveries: Recoveries) -> None:
+    def __init__(self, config: SiteConfig, identity: Any, sts: Any, tasks: Tasks, recoveries: Recoveries) -> None:
         self.config = config
         self.identity = identity
+        self.sts = sts
         self.tasks = tasks
         self.recoveries = recoveries
         self.token: str | None = None
@@ -78,8 +79,8 @@ class WatchPage:
     def _credentials(self) -> Credentials:
         """Guest credentials, fetched again shortly before they expire (a watch page may stay open for hours)."""
         if self._guest is None or seconds_until_renewal(self._guest, datetime.now(timezone.utc)) <= 0:
-            identity_id, self._guest = guest_exchange(self.identity, self.config.identity_pool_id,
-                                                      saved_guest_identity())
+            identity_id, self._guest = guest_exchange(self.identity, self.sts, self.config.identity_pool_id,
+                                                      self.config.guest_role_arn, saved_guest_identity())
             save_guest_identity(identity_id)
             logger.info("guest credentials", extra={"expires": self._guest.expiration.isoformat()})
         return self._guest

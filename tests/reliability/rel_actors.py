@@ -3,7 +3,8 @@
 Users come from the Cognito user pool (any number, made per test, so no two
 tests share an identity) or from the Google stand-in (julie, bob, carol), and
 always go through the real exchange: ID token -> GetId ->
-GetCredentialsForIdentity. Uploads are S3 multipart with those credentials, as
+GetCredentialsForIdentity; guests, like the page's, through the basic flow: GetId ->
+GetOpenIdToken -> STS AssumeRoleWithWebIdentity with the guest role. Uploads are S3 multipart with those credentials, as
 the page does; MyMedia calls are SigV4-signed HTTP requests to the local API.
 """
 
@@ -70,9 +71,14 @@ class User:
         return requests.request(method, request.url, headers=dict(request.headers), data=body, timeout=60)
 
 
+def _public_client(cloud: Endpoints, service: str) -> Any:
+    """Cognito Identity and STS's AssumeRoleWithWebIdentity are called without a signature."""
+    return boto3.client(service, region_name=cloud.region, endpoint_url=cloud.aws,
+                        config=Config(signature_version=UNSIGNED))
+
+
 def _exchange(cloud: Endpoints, name: str, logins: dict[str, str]) -> User:
-    identity = boto3.client("cognito-identity", region_name=cloud.region, endpoint_url=cloud.aws,
-                            config=Config(signature_version=UNSIGNED))
+    identity = _public_client(cloud, "cognito-identity")
     identity_id = identity.get_id(IdentityPoolId=cloud.identity_pool_id, Logins=logins)["IdentityId"]
     answer = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]
     return User(cloud, name, identity_id,
@@ -110,8 +116,14 @@ def pool_user(cloud: Endpoints, label: str) -> User:
 
 
 def guest(cloud: Endpoints) -> User:
-    """Someone who opened a share link: a new unauthenticated identity and the pool's guest role."""
-    return _exchange(cloud, "guest", {})
+    """Someone who opened a share link: a new unauthenticated identity taking the guest role by the basic flow."""
+    identity = _public_client(cloud, "cognito-identity")
+    identity_id = identity.get_id(IdentityPoolId=cloud.identity_pool_id)["IdentityId"]
+    token = identity.get_open_id_token(IdentityId=identity_id)["Token"]
+    answer = _public_client(cloud, "sts").assume_role_with_web_identity(
+        RoleArn=cloud.guest_role_arn, RoleSessionName="guest", WebIdentityToken=token)["Credentials"]
+    return User(cloud, "guest", identity_id,
+                Credentials(answer["AccessKeyId"], answer["SecretAccessKey"], answer["SessionToken"]), {})
 
 
 def video_id() -> str:

@@ -176,7 +176,7 @@ def test_expired_credentials_are_refused_by_s3_and_the_api(cloud: LocalCloud, lo
 def test_a_guest_reaches_shared_videos_through_the_api_and_nothing_else(
         local_cloud: Endpoints, pair: tuple[User, User], victims_ready_video: str,
         observed: Callable[[str], None]) -> None:
-    """Guest credentials (GetId and GetCredentialsForIdentity without logins) on S3 and every MyMedia route"""
+    """Guest credentials of the page's basic flow (GetId, GetOpenIdToken, AssumeRoleWithWebIdentity) on S3, MyMedia"""
     visitor, (_, victim) = guest(local_cloud), pair
     s3, theirs = visitor.s3(), f"{victim.identity_id}/{victims_ready_video}"
     attempts = {

@@ -33,10 +33,16 @@ S3_CALLS = [
 IDENTITY_CALLS = [
     ("get_id", {"IdentityPoolId": "eu-west-1:pool", "Logins": {"accounts.google.com": "token"}}),
     ("get_credentials_for_identity", {"IdentityId": "eu-west-1:abc", "Logins": {"accounts.google.com": "token"}}),
+    ("get_open_id_token", {"IdentityId": "eu-west-1:abc"}),
+]
+STS_CALLS = [
+    ("assume_role_with_web_identity", {"RoleArn": "arn:aws:iam::123456789012:role/guest",
+                                       "RoleSessionName": "guest-abc", "WebIdentityToken": "header.claims.sig"}),
 ]
 # A refusal each protocol understands: every call ends in ClientError, after one attempt.
 REFUSALS = {"s3": b"<Error><Code>Stub</Code><Message>refused</Message></Error>",
-            "cognito-identity": b'{"__type": "Stub", "message": "refused"}'}
+            "cognito-identity": b'{"__type": "Stub", "message": "refused"}',
+            "sts": b"<ErrorResponse><Error><Code>Stub</Code><Message>refused</Message></Error></ErrorResponse>"}
 VARYING = {"authorization", "x-amz-date", "amz-sdk-invocation-id", "amz-sdk-request", "user-agent"}
 
 
@@ -100,7 +106,8 @@ def test_the_trimmed_data_sends_the_same_requests_as_botocores_own(tmp_path: Pat
     s3_config = Config(signature_version="s3v4", retries=retries,
                        s3={"addressing_style": "path" if endpoint_url else "virtual"})
     identity_config = Config(signature_version=UNSIGNED, retries=retries)
-    for service, calls, config in (("s3", S3_CALLS, s3_config), ("cognito-identity", IDENTITY_CALLS, identity_config)):
+    for service, calls, config in (("s3", S3_CALLS, s3_config), ("cognito-identity", IDENTITY_CALLS, identity_config),
+                                   ("sts", STS_CALLS, identity_config)):
         expected = sent(full, service, calls, region, endpoint_url, config)
         assert sent(trimmed, service, calls, region, endpoint_url, config) == expected
         assert len(expected) >= len(calls)

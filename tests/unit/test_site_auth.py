@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
@@ -116,7 +117,8 @@ def test_a_token_about_to_expire_must_be_refreshed_before_the_exchange() -> None
 def test_site_config_from_the_local_cloud() -> None:
     config = SiteConfig.from_dict({
         "mode": "local", "region": "us-east-1", "aws_endpoint": "http://127.0.0.1:4566", "api_url": "http://x/",
-        "identity_pool_id": "us-east-1:p", "google_client_id": "g", "idp_url": "http://127.0.0.1:9/",
+        "identity_pool_id": "us-east-1:p", "guest_role_arn": "arn:aws:iam::123456789012:role/guest",
+        "google_client_id": "g", "idp_url": "http://127.0.0.1:9/",
         "user_pool_id": "us-east-1_abc", "user_pool_client_id": "c", "originals_bucket": "b",
         "max_upload_bytes": "1000",
     })
@@ -130,37 +132,76 @@ def test_a_broken_site_config_names_what_is_wrong() -> None:
         SiteConfig.from_dict({"region": "us-east-1", "identity_pool_id": "p", "originals_bucket": "b"})
     with pytest.raises(ConfigError, match="aws_endpoint"):
         SiteConfig.from_dict({"mode": "local", "region": "r", "api_url": "a", "identity_pool_id": "p",
-                              "originals_bucket": "b"})
+                              "guest_role_arn": "g", "originals_bucket": "b"})
 
 
-def test_a_guest_gets_credentials_without_any_login_and_keeps_its_identity() -> None:
-    with mock_aws():
-        client = boto3.client("cognito-identity", region_name="us-east-1")
-        pool = client.create_identity_pool(IdentityPoolName="pettube", AllowUnauthenticatedIdentities=True)["IdentityPoolId"]
-        identity_id, credentials = guest_exchange(client, pool)
-        again, _ = guest_exchange(client, pool, identity_id)
-    assert identity_id.startswith("us-east-1:") and again == identity_id
-    assert credentials.session_token and credentials.expiration.tzinfo is not None
+GUEST_ROLE = "arn:aws:iam::123456789012:role/pettube-GuestRole"
+
+
+def _clients() -> tuple[Any, Any]:
+    keys = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
+    return boto3.client("cognito-identity", **keys), boto3.client("sts", **keys)
+
+
+def _assumed(identity_id: str) -> dict[str, Any]:
+    return {"Credentials": {"AccessKeyId": "ASIAGUESTEXAMPLE1", "SecretAccessKey": "SK", "SessionToken": "ST",
+                            "Expiration": NOW + timedelta(hours=1)},
+            "SubjectFromWebIdentityToken": identity_id}
+
+
+def _assume_params(identity_id: str, token: str) -> dict[str, str]:
+    return {"RoleArn": GUEST_ROLE, "RoleSessionName": f"guest-{identity_id.split(':')[1]}", "WebIdentityToken": token}
+
+
+def test_a_guest_takes_the_guest_role_by_the_basic_flow_and_keeps_its_identity() -> None:
+    """GetId, GetOpenIdToken, AssumeRoleWithWebIdentity: the enhanced flow's guest credentials could not call the API
+    on AWS (they are scoped down to a managed policy without execute-api)."""
+    identity, sts = _clients()
+    with Stubber(identity) as cognito, Stubber(sts) as stub:
+        cognito.add_response("get_id", {"IdentityId": "us-east-1:g1"}, {"IdentityPoolId": "us-east-1:pool"})
+        cognito.add_response("get_open_id_token", {"IdentityId": "us-east-1:g1", "Token": "tok1"},
+                             {"IdentityId": "us-east-1:g1"})
+        stub.add_response("assume_role_with_web_identity", _assumed("us-east-1:g1"),
+                          _assume_params("us-east-1:g1", "tok1"))
+        cognito.add_response("get_open_id_token", {"IdentityId": "us-east-1:g1", "Token": "tok2"},
+                             {"IdentityId": "us-east-1:g1"})
+        stub.add_response("assume_role_with_web_identity", _assumed("us-east-1:g1"),
+                          _assume_params("us-east-1:g1", "tok2"))
+        identity_id, credentials = guest_exchange(identity, sts, "us-east-1:pool", GUEST_ROLE)
+        again, _ = guest_exchange(identity, sts, "us-east-1:pool", GUEST_ROLE, identity_id)
+        cognito.assert_no_pending_responses()
+        stub.assert_no_pending_responses()
+    assert identity_id == again == "us-east-1:g1"
+    assert (credentials.access_key_id, credentials.secret_access_key) == ("ASIAGUESTEXAMPLE1", "SK")
+    assert credentials.expiration.tzinfo is not None
 
 
 def test_a_guest_identity_cognito_forgot_is_replaced_by_a_new_one() -> None:
-    client = boto3.client("cognito-identity", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    answer = {"IdentityId": "us-east-1:new", "Credentials": {"AccessKeyId": "AK", "SecretKey": "SK", "SessionToken": "ST",
-                                                             "Expiration": NOW + timedelta(hours=1)}}
-    with Stubber(client) as stub:
-        stub.add_client_error("get_credentials_for_identity", "ResourceNotFoundException", "Identity not found")
-        stub.add_response("get_id", {"IdentityId": "us-east-1:new"}, {"IdentityPoolId": "us-east-1:pool"})
-        stub.add_response("get_credentials_for_identity", answer, {"IdentityId": "us-east-1:new"})
-        identity_id, credentials = guest_exchange(client, "us-east-1:pool", "us-east-1:old")
-    assert identity_id == "us-east-1:new" and credentials.access_key_id == "AK"
+    identity, sts = _clients()
+    with Stubber(identity) as cognito, Stubber(sts) as stub:
+        cognito.add_client_error("get_open_id_token", "ResourceNotFoundException", "Identity not found")
+        cognito.add_response("get_id", {"IdentityId": "us-east-1:new"}, {"IdentityPoolId": "us-east-1:pool"})
+        cognito.add_response("get_open_id_token", {"IdentityId": "us-east-1:new", "Token": "token"},
+                             {"IdentityId": "us-east-1:new"})
+        stub.add_response("assume_role_with_web_identity", _assumed("us-east-1:new"),
+                          _assume_params("us-east-1:new", "token"))
+        identity_id, credentials = guest_exchange(identity, sts, "us-east-1:pool", GUEST_ROLE, "us-east-1:old")
+    assert identity_id == "us-east-1:new" and credentials.access_key_id == "ASIAGUESTEXAMPLE1"
 
 
-def test_a_pool_that_refuses_guests_is_a_clear_error() -> None:
-    client = boto3.client("cognito-identity", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    with Stubber(client) as stub:
-        stub.add_client_error("get_id", "NotAuthorizedException", "Unauthenticated access is not supported for this identity pool.")
-        with pytest.raises(AuthError, match=r"cannot be opened right now \(NotAuthorizedException\)"):
-            guest_exchange(client, "us-east-1:pool")
+@pytest.mark.parametrize(("service", "operation", "code"), [
+    ("cognito-identity", "get_id", "NotAuthorizedException"),
+    ("sts", "assume_role_with_web_identity", "AccessDenied"),
+])
+def test_a_refused_guest_is_a_clear_error(service: str, operation: str, code: str) -> None:
+    identity, sts = _clients()
+    with Stubber(identity) as cognito, Stubber(sts) as stub:
+        if service == "sts":
+            cognito.add_response("get_id", {"IdentityId": "us-east-1:g1"})
+            cognito.add_response("get_open_id_token", {"IdentityId": "us-east-1:g1", "Token": "token"})
+        (cognito if service == "cognito-identity" else stub).add_client_error(operation, code, "refused")
+        with pytest.raises(AuthError, match=rf"cannot be opened right now \({code}\)"):
+            guest_exchange(identity, sts, "us-east-1:pool", GUEST_ROLE)
 
 
 @pytest.mark.parametrize(("claims", "name"), [

@@ -3,7 +3,7 @@
 botocore ships models for every AWS service, and each client it builds parses its whole
 service model plus `endpoints.json` (every endpoint of every service). In the browser
 that is seconds of parsing and, in the memory snapshot, megabytes: S3's model alone is
-3.4 MB of Python objects and `endpoints.json` 7 MB. The page calls seven operations of two
+3.4 MB of Python objects and `endpoints.json` 7 MB. The page calls nine operations of three
 services, so the wheel keeps only those operations, the shapes they reach, and those
 services' endpoints, without documentation strings (read only to write docstrings).
 No maintained library does this for botocore, hence this module.
@@ -21,7 +21,9 @@ from typing import Any
 PAGE_API: dict[str, tuple[str, ...]] = {
     "s3": ("CreateMultipartUpload", "ListParts", "UploadPart", "CompleteMultipartUpload",
            "AbortMultipartUpload", "HeadBucket"),
-    "cognito-identity": ("GetId", "GetCredentialsForIdentity"),
+    "cognito-identity": ("GetId", "GetCredentialsForIdentity", "GetOpenIdToken"),
+    # Guests take the guest role by the basic flow (see app.auth.guest_exchange).
+    "sts": ("AssumeRoleWithWebIdentity",),
 }
 
 _MODEL_FILE = "service-2.json"
