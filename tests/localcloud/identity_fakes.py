@@ -70,7 +70,8 @@ def stack() -> Stack:
 
 
 def session_for(authority: CredentialAuthority, identity_id: str, google_subject: str | None) -> SessionCredentials:
-    """What the local Cognito Identity issues: a Google user's credentials, or a guest's for no subject."""
+    """A Google user's credentials as the local Cognito Identity issues them, or for no subject a guest's as the
+    basic flow (STS) issues them: GuestRole with no session policy (test_sts covers the enhanced flow's)."""
     kind = "unauthenticated" if google_subject is None else "authenticated"
     return authority.issue(identity_id=identity_id, identity_pool_id=stack().physical_name("IdentityPool"),
                            role_arn=pool_roles(stack()).by_kind[kind],

@@ -155,7 +155,7 @@ def test_an_expired_token_is_refused(cloud: Cloud) -> None:
 
 
 @pytest.mark.parametrize("forgery", ["another key", "tampered claims", "not a JWT"])
-def test_forged_tokens_are_invalid_identity_tokens(cloud: Cloud, tmp_path: Path, forgery: str) -> None:
+def test_forged_tokens_are_invalid_identity_tokens(cloud: Cloud, forgery: str) -> None:
     genuine = cloud.guest_token()
     if forgery == "another key":
         impostor = OpenIdTokens(RSAKey.generate_key(2048, parameters={"kid": "x"}), clock=cloud.clock)
