@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,9 @@ def check_group(h: Harness, group: dict[str, Any], details: dict[str, Any], fold
     if kind == "HLS_GROUP_SETTINGS":
         check_hls(h, group, details, folder)
         return
+    if kind in ("CMAF_GROUP_SETTINGS", "DASH_ISO_GROUP_SETTINGS"):
+        check_fmp4(h, group, details, folder)
+        return
     for output, detail in zip(group["Outputs"], details["outputDetails"]):
         video = output["VideoDescription"]
         if output["ContainerSettings"]["Container"] == "RAW":
@@ -111,6 +115,69 @@ def check_hls(h: Harness, group: dict[str, Any], details: dict[str, Any], folder
         assert info.audio, f"{name} has no audio"
         assert abs(detail["durationInMs"] - CLIP_SECONDS * 1000) <= TOLERANCE_MS
         assert hls.bitrates(playlist)[1] <= BITRATE_TOLERANCE * (cap(output) + 96000)
+
+
+MPD_NS = {"mpd": "urn:mpeg:dash:schema:mpd:2011"}
+
+
+def check_fmp4(h: Harness, group: dict[str, Any], details: dict[str, Any], folder: Path) -> None:
+    """A CMAF or DASH ISO group: its MPD (and CMAF's HLS manifest) lists every output; each plays as asked."""
+    uris = details["playlistFilePaths"]
+    base = uris[0].rpartition("/")[0]
+    assert [uri.rpartition(".")[2] for uri in uris] == (["mpd", "m3u8"] if "CMAF" in details["type"] else ["mpd"])
+    assert all("outputFilePaths" not in detail for detail in details["outputDetails"])
+    mpd = ET.parse(download(h, uris[0], folder)).getroot()
+    representations = mpd.findall(".//mpd:Representation", MPD_NS)
+    assert len(representations) == len(group["Outputs"])
+    for output, representation, detail in zip(group["Outputs"], representations, details["outputDetails"]):
+        template = representation.find("mpd:SegmentTemplate", MPD_NS)
+        timeline = [int(s.get("d")) for s in template.findall(".//mpd:S", MPD_NS)]
+        names = [template.get("initialization")] + [template.get("media").replace("$Number%05d$", f"{n:05d}") for n in range(1, len(timeline) + 1)]
+        joined = folder / f"joined{representation.get('id')}.mp4"
+        joined.write_bytes(b"".join(download(h, f"{base}/{name}", folder).read_bytes() for name in names))
+        (info,) = probe(FFMPEG, joined)
+        assert abs(sum(timeline) - CLIP_SECONDS * 1000) <= TOLERANCE_MS and abs(detail["durationInMs"] - CLIP_SECONDS * 1000) <= TOLERANCE_MS
+        assert all(d <= group["OutputGroupSettings"][next(k for k in group["OutputGroupSettings"] if k != "Type")]["SegmentLength"] * 1000 + 500 for d in timeline)
+        video = output.get("VideoDescription")
+        if video:
+            assert (representation.get("width"), representation.get("height")) == (str(video["Width"]), str(video["Height"]))
+            assert (info.video[0].width, info.video[0].height) == (video["Width"], video["Height"]) and not info.audio
+            assert representation.get("codecs").startswith("avc1.")
+        else:
+            assert info.audio and not info.video and representation.get("codecs") == "mp4a.40.2"
+    if len(uris) == 2:
+        main = download(h, uris[1], folder).read_text()
+        videos = sum(1 for output in group["Outputs"] if output.get("VideoDescription"))
+        assert main.count("#EXT-X-STREAM-INF:") == videos
+        assert main.count("#EXT-X-MEDIA:TYPE=AUDIO") == len(group["Outputs"]) - videos
+        assert main.count('AUDIO="program_audio"') == videos
+
+
+def dash_presets(h: Harness) -> list[str]:
+    """VOD on AWS's DASH presets, created under their published names."""
+    names = []
+    for path in sorted(JOBS.glob("vod-on-aws_preset_*.json")):
+        name = path.stem.removeprefix("vod-on-aws_preset")
+        h.mediaconvert.create_preset(Name=name, Settings=json.loads(path.read_text()))
+        names.append(name)
+    return names
+
+
+@pytest.mark.parametrize("kind", ["DASH", "CMAF"])
+def test_vod_on_aws_dash_and_cmaf_groups_with_its_presets(harness: Harness, events_queue: EventLog, tmp_path: Path, wait_until: Any, kind: str) -> None:
+    """VOD on AWS's encode function's DASH ISO and CMAF groups, its DASH presets as video outputs, and (CMAF) an AAC audio output."""
+    group = json.loads((JOBS / "vod-on-aws_encode_groups.json").read_text())[kind]
+    group["OutputGroupSettings"][next(k for k in group["OutputGroupSettings"] if k != "Type")]["Destination"] = f"s3://transcoded/guid/{kind.lower()}/"
+    presets = dash_presets(harness)
+    container = {"DASH": "MPD", "CMAF": "CMFC"}[kind]
+    group["Outputs"] = [{"Preset": name, "NameModifier": f"_{name.split('_')[6]}", "ContainerSettings": {"Container": container}} for name in presets]
+    if kind == "CMAF":
+        audio = published("media-services-vod-automation_watchfolder_job.json", "VANLIFE.mp4")["Settings"]["OutputGroups"][1]["Outputs"][0]["AudioDescriptions"]
+        group["Outputs"].append({"NameModifier": "_audio", "ContainerSettings": {"Container": "CMFC"}, "AudioDescriptions": audio})
+    request = {"Role": ROLE, "Settings": {"Inputs": [{"FileInput": "s3://originals/VANLIFE.mp4", "AudioSelectors": {"Audio Selector 1": {"DefaultSelection": "DEFAULT"}}}], "OutputGroups": [group]}}
+    detail = run(harness, events_queue, tmp_path, request, wait_until)
+    expanded = [{**json.loads((JOBS / f"vod-on-aws_preset{o['Preset']}.json").read_text()), **o} if "Preset" in o else o for o in group["Outputs"]]
+    check_group(harness, {**group, "Outputs": expanded}, detail["outputGroupDetails"][0], tmp_path)
 
 
 @pytest.mark.parametrize("name", ["vod-on-aws-foundations_job-settings.json", "media-services-vod-automation_watchfolder_job.json"])

@@ -101,7 +101,7 @@ def test_hls_group_lays_out_renditions_and_its_main_manifest() -> None:
     plan = build_plan({**_settings("s3://out/u/v/", [hls_output]), "OutputGroups": [{"OutputGroupSettings": group, "Outputs": [hls_output]}]})
     (output,) = plan.outputs
     assert (output.key(), output.segment_seconds, output.single_file) == ("u/v/My Pet_360.m3u8", 4, True)
-    assert plan.groups[0].manifest_uri() == "s3://out/u/v/My Pet.m3u8"
+    assert plan.groups[0].manifest_uris() == ["s3://out/u/v/My Pet.m3u8"]
 
 
 def test_pettube_builder_job_is_within_the_supported_subset() -> None:

@@ -121,14 +121,21 @@ def local_name(number: int, output: OutputPlan) -> str:
 
 
 def _hls_args(output: OutputPlan, playlist: Path) -> list[str]:
-    """The hls muxer writing a VOD media playlist: segments of SegmentLength, cut on forced keyframes."""
-    seconds = output.segment_seconds
+    """The hls muxer writing a VOD media playlist: segments of SegmentLength, cut on forced keyframes.
+
+    MPEG-TS segments for HLS groups; fragmented MP4 (the same muxer, ``fmp4``) for CMAF and DASH ISO groups.
+    """
+    seconds, extension = output.segment_seconds, output.segment_extension
     args = ["-force_key_frames", f"expr:gte(t,n_forced*{seconds})"] if output.video else []
     args += ["-f", "hls", "-hls_time", str(seconds), "-hls_playlist_type", "vod", "-hls_list_size", "0", "-start_number", "1"]
     name = playlist.stem.replace("%", "%%")
+    if extension != "ts":
+        args += ["-hls_segment_type", "fmp4"]
     if output.single_file:
-        return args + ["-hls_flags", "single_file", "-hls_segment_filename", str(playlist.parent / f"{name}.ts"), str(playlist)]
-    return args + ["-hls_segment_filename", str(playlist.parent / f"{name}_%05d.ts"), str(playlist)]
+        return args + ["-hls_flags", "single_file", "-hls_segment_filename", str(playlist.parent / f"{name}.{extension}"), str(playlist)]
+    if extension != "ts":
+        args += ["-hls_fmp4_init_filename", f"{playlist.stem}_init.{extension}"]
+    return args + ["-hls_segment_filename", str(playlist.parent / f"{name}_%05d.{extension}"), str(playlist)]
 
 
 def _output_args(number: int, output: OutputPlan, label: str | None, fps: float, workdir: Path, preset: str | None) -> list[str]:

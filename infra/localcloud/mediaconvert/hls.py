@@ -1,19 +1,23 @@
 """HLS manifests: reading the media playlists ffmpeg writes, writing the multivariant playlist MediaConvert writes.
 
 ffmpeg's hls muxer writes one media playlist per rendition (each rendition is its
-own ffmpeg output); the group's main manifest lists them all, as MediaConvert's
-does: BANDWIDTH is the peak segment bitrate, AVERAGE-BANDWIDTH the mean, CODECS
-read from the encoded stream (RFC 6381 ``avc1.PPCCLL``), RESOLUTION and FRAME-RATE
-as encoded.
+own ffmpeg output; MPEG-TS segments for HLS groups, fragmented MP4 for CMAF and
+DASH groups); the group's main manifest lists them all, as MediaConvert's does:
+BANDWIDTH is the peak segment bitrate, AVERAGE-BANDWIDTH the mean, CODECS read from
+the encoded stream (RFC 6381 ``avc1.PPCCLL``), RESOLUTION and FRAME-RATE as encoded.
+Audio-only renditions (CMAF) are an audio group every video rendition refers to.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 AAC_LC = "mp4a.40.2"
+AUDIO_GROUP = "program_audio"  # MediaConvert's default AudioGroupId
 _SPS_START = b"\x00\x00\x01\x67"
+_ATTRIBUTE = re.compile(r'([A-Z-]+)=("[^"]*"|[^,]*)')
 
 
 @dataclass(frozen=True)
@@ -21,11 +25,13 @@ class Variant:
     """One rendition as the main manifest lists it."""
 
     uri: str  # relative to the main manifest
+    name: str  # the rendition's NameModifier-derived name, for an audio rendition's NAME
     peak_bps: int
     average_bps: int
     codecs: str
     resolution: tuple[int, int] | None
     frame_rate: float | None
+    sample_rate: int | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,16 @@ def segments(playlist: Path) -> list[Segment]:
     return found
 
 
+def init_section(playlist: Path) -> Segment | None:
+    """The EXT-X-MAP of a fragmented-MP4 playlist (its initialization segment), or None for MPEG-TS."""
+    for line in playlist.read_text().splitlines():
+        if line.startswith("#EXT-X-MAP:"):
+            attributes = {key: value.strip('"') for key, value in _ATTRIBUTE.findall(line[11:])}
+            length, _, offset = attributes.get("BYTERANGE", "").partition("@")
+            return Segment(0.0, attributes["URI"], int(length) if length else None, int(offset or 0) if length else None)
+    return None
+
+
 def bitrates(playlist: Path) -> tuple[int, int]:
     """(peak, average) bits per second over the rendition's segments."""
     sizes = [(s.length if s.length is not None else (playlist.parent / s.uri).stat().st_size, s.seconds) for s in segments(playlist)]
@@ -63,9 +79,12 @@ def bitrates(playlist: Path) -> tuple[int, int]:
 
 
 def avc_codec(media: Path) -> str | None:
-    """``avc1.PPCCLL`` from the first H.264 sequence parameter set in a segment (Annex B, as in MPEG-TS)."""
+    """``avc1.PPCCLL`` from an MP4 ``avcC`` box, else the first H.264 sequence parameter set (Annex B, MPEG-TS)."""
     with media.open("rb") as stream:
         head = stream.read(1 << 16)
+    box = head.find(b"avcC")
+    if box >= 0:
+        return "avc1." + head[box + 5 : box + 8].hex()
     at = head.find(_SPS_START)
     if at < 0 or len(head) < at + 7:
         return None
@@ -73,13 +92,25 @@ def avc_codec(media: Path) -> str | None:
 
 
 def main_manifest(variants: list[Variant]) -> str:
-    """The multivariant playlist text, renditions in job order."""
-    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    for variant in variants:
-        attributes = [f"BANDWIDTH={variant.peak_bps}", f"AVERAGE-BANDWIDTH={variant.average_bps}", f'CODECS="{variant.codecs}"']
+    """The multivariant playlist text, renditions in job order; audio-only renditions form one audio group."""
+    audio = [variant for variant in variants if variant.resolution is None and variant.codecs == AAC_LC]
+    video = [variant for variant in variants if variant not in audio] if len(audio) < len(variants) else []
+    lines = ["#EXTM3U", "#EXT-X-VERSION:6" if audio and video else "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    if video:
+        for number, variant in enumerate(audio):
+            default = "YES" if number == 0 else "NO"
+            lines.append(f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="{variant.name}",AUTOSELECT=YES,DEFAULT={default},URI="{variant.uri}"')
+    extra = max(audio, key=lambda variant: variant.peak_bps) if audio and video else None
+    for variant in video or audio:
+        peak, average, codecs = variant.peak_bps, variant.average_bps, variant.codecs
+        if extra:
+            peak, average, codecs = peak + extra.peak_bps, average + extra.average_bps, f"{codecs},{AAC_LC}"
+        attributes = [f"BANDWIDTH={peak}", f"AVERAGE-BANDWIDTH={average}", f'CODECS="{codecs}"']
         if variant.resolution:
             attributes.append(f"RESOLUTION={variant.resolution[0]}x{variant.resolution[1]}")
         if variant.frame_rate:
             attributes.append(f"FRAME-RATE={variant.frame_rate:.3f}")
+        if extra:
+            attributes.append(f'AUDIO="{AUDIO_GROUP}"')
         lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), variant.uri]
     return "\n".join(lines) + "\n"

@@ -22,6 +22,8 @@ DEFAULT_HLS_SEGMENT_SECONDS = 10
 GROUP_KINDS = {
     "FILE_GROUP_SETTINGS": ("FileGroupSettings", "FILE_GROUP", ("MP4", "RAW")),
     "HLS_GROUP_SETTINGS": ("HlsGroupSettings", "HLS_GROUP", ("M3U8",)),
+    "CMAF_GROUP_SETTINGS": ("CmafGroupSettings", "CMAF_GROUP", ("CMFC",)),
+    "DASH_ISO_GROUP_SETTINGS": ("DashIsoGroupSettings", "DASH_ISO_GROUP", ("MPD",)),
 }
 # MediaConvert's S3 CannedAcl -> the x-amz-acl S3 applies to every object of the group.
 CANNED_ACLS = {
@@ -75,10 +77,12 @@ class GroupPlan:
     acl: str | None = None
     segment_seconds: int | None = None  # set for streaming groups
     single_file: bool = False  # SegmentControl SINGLE_FILE: one media file per output, addressed by byte ranges
+    manifests: tuple[str, ...] = ()  # the group's top-level manifests: "m3u8" (HLS), "mpd" (DASH)
+    min_buffer_seconds: float | None = None  # the MPD's minBufferTime (MinBufferTime; default SegmentLength)
 
-    def manifest_uri(self) -> str:
-        """The group's main (multivariant) manifest, as playlistFilePaths reports it."""
-        return f"s3://{self.bucket}/{self.base}.m3u8"
+    def manifest_uris(self) -> list[str]:
+        """The group's top-level manifests, as playlistFilePaths reports them."""
+        return [f"s3://{self.bucket}/{self.base}.{extension}" for extension in self.manifests]
 
 
 @dataclass(frozen=True)
@@ -93,8 +97,9 @@ class OutputPlan:
     audio: AudioPlan | None = None
     frames: FramesPlan | None = None
     faststart: bool = True
-    segment_seconds: int | None = None  # an HLS rendition: its segment target length
+    segment_seconds: int | None = None  # a streaming rendition: its segment target length
     single_file: bool = False
+    segment_extension: str = "ts"  # ts (HLS), cmfv/cmfa (CMAF), mp4 (DASH ISO): the latter two are fragmented MP4
 
     def key(self, capture: int | None = None) -> str:
         """The S3 key; frame captures are numbered ``stem.NNNNNNN.jpg`` as MediaConvert does."""
@@ -157,7 +162,7 @@ def build_plan(settings: dict[str, Any]) -> EncodePlan:
             stem = plan.base + output.get("NameModifier", "")
             outputs.append(_output_plan(output, g, plan, stem, selectors, f"{where}.Outputs[{o}]"))
     stems = [(plan.bucket, plan.stem, plan.extension) for plan in outputs]
-    stems += [(plan.bucket, plan.base, "m3u8") for plan in plans if plan.segment_seconds]
+    stems += [(plan.bucket, plan.base, extension) for plan in plans for extension in plan.manifests]
     if len(set(stems)) != len(stems):
         raise BadRequestException("Settings.OutputGroups: two outputs would write the same file; use distinct NameModifier values")
     rotate = source.get("VideoSelector", {}).get("Rotate", "DEGREE_0")
@@ -176,10 +181,15 @@ def _group_plan(settings: dict[str, Any], input_stem: str, where: str) -> GroupP
     acl = group.get("DestinationSettings", {}).get("S3Settings", {}).get("AccessControl", {}).get("CannedAcl")
     if name == "FILE_GROUP":
         return GroupPlan(name, containers, bucket, base, CANNED_ACLS.get(acl))
+    manifests = {"HLS_GROUP": ("m3u8",), "DASH_ISO_GROUP": ("mpd",)}.get(name) or tuple(
+        extension for extension, member in (("mpd", "WriteDashManifest"), ("m3u8", "WriteHlsManifest")) if group.get(member, "ENABLED") == "ENABLED"
+    )
     return GroupPlan(
         name, containers, bucket, base, CANNED_ACLS.get(acl),
         segment_seconds=group.get("SegmentLength", DEFAULT_HLS_SEGMENT_SECONDS),
         single_file=group.get("SegmentControl") == "SINGLE_FILE",
+        manifests=manifests,
+        min_buffer_seconds=group["MinBufferTime"] / 1000 if "MinBufferTime" in group else None,
     )
 
 
@@ -198,17 +208,21 @@ def _output_plan(output: dict[str, Any], number: int, group: GroupPlan, stem: st
         raise BadRequestException(f"{where}.AudioDescriptions: the local MediaConvert writes at most one audio track")
     if video is None and not audio:
         raise BadRequestException(f"{where}: an {container} output needs a VideoDescription or an AudioDescription")
+    if container in ("CMFC", "MPD") and video is not None and audio:
+        raise BadRequestException(f"{where}: a {container} output holds video or audio, not both; put each in its own output")
+    segment_extension = {"M3U8": "ts", "MPD": "mp4", "CMFC": "cmfv" if video is not None else "cmfa"}.get(container, "ts")
     moov = output["ContainerSettings"].get("Mp4Settings", {}).get("MoovPlacement", "PROGRESSIVE_DOWNLOAD")
     return OutputPlan(
         number,
         group.bucket,
         stem,
-        output.get("Extension", container.lower()),
+        output.get("Extension", "mp4" if container == "MP4" else "m3u8"),
         video=_video_plan(video, codec, where) if video else None,
         audio=_audio_plan(audio[0], selectors, f"{where}.AudioDescriptions[0]") if audio else None,
         faststart=moov == "PROGRESSIVE_DOWNLOAD",
         segment_seconds=group.segment_seconds,
         single_file=group.single_file,
+        segment_extension=segment_extension,
     )
 
 

@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud.mediaconvert import exceptions as errors
 from localcloud.mediaconvert import ffmpeg as ff
-from localcloud.mediaconvert import hls
+from localcloud.mediaconvert import dash, hls
 from localcloud.mediaconvert.events import EventSender, detail, job_progress
 from localcloud.mediaconvert.plan import EncodePlan, frame_size
 from localcloud.mediaconvert.probe import MediaInfo, ProbeError, probe
@@ -24,7 +24,7 @@ from localcloud.mediaconvert.probe import MediaInfo, ProbeError, probe
 logger = logging.getLogger(__name__)
 
 # Types the system's mime table gets wrong or lacks (.ts is Qt Linguist there).
-CONTENT_TYPES = {".ts": "video/mp2t", ".m3u8": "application/vnd.apple.mpegurl"}
+CONTENT_TYPES = {".ts": "video/mp2t", ".m3u8": "application/vnd.apple.mpegurl", ".cmfv": "video/mp4", ".cmfa": "audio/mp4", ".mpd": "application/dash+xml"}
 
 
 class JobRunner:
@@ -111,9 +111,10 @@ class JobRunner:
         movies = [(n, out) for n, out in enumerate(outputs) if not out.frames]
         probed = dict(zip((n for n, _ in movies), probe(self.ffmpeg, *(workdir / ff.local_name(n, out) for n, out in movies)))) if movies else {}
         details: list[list[dict[str, Any]]] = [[] for _ in plan.groups]
-        variants: list[list[hls.Variant]] = [[] for _ in plan.groups]
+        variants: list[list[tuple[hls.Variant, Path]]] = [[] for _ in plan.groups]
         for number, output in enumerate(outputs):
             local = workdir / ff.local_name(number, output)
+            group = plan.groups[output.group]
             if output.frames:
                 files = sorted(workdir.glob(local.name.replace("%07d", "[0-9]" * 7)))
                 if not files:
@@ -132,24 +133,33 @@ class JobRunner:
                 final = output.uri()
                 uploads = [(local, output.key())]
                 if output.segment_seconds:
-                    # The rendition's playlist and segments, named as its playlist refers to them.
+                    # The rendition's segments and (for HLS manifests) its playlist, named as the manifests refer to them.
                     folder = output.stem[: output.stem.rfind("/") + 1]
-                    uploads = [(path, folder + path.name) for path in sorted(local.parent.iterdir())]
-                    variants[output.group].append(_variant(local, result))
+                    media = [path for path in sorted(local.parent.iterdir()) if path != local or "m3u8" in group.manifests]
+                    uploads = [(path, folder + path.name) for path in media]
+                    variants[output.group].append((_variant(local, result), local))
             for path, key in uploads:
-                self._put(s3, path, output.bucket, key, plan.groups[output.group].acl)
-            entry: dict[str, Any] = {"outputFilePaths": [final], "durationInMs": duration}
+                self._put(s3, path, output.bucket, key, group.acl)
+            # MediaConvert reports no per-output files for CMAF and DASH ISO groups, only their manifests.
+            entry: dict[str, Any] = {"outputFilePaths": [final]} if group.kind in ("FILE_GROUP", "HLS_GROUP") else {}
+            entry["durationInMs"] = duration
             if width:
                 entry["videoDetails"] = {"widthInPx": width, "heightInPx": height}
             details[output.group].append(entry)
         answer = []
         for number, group in enumerate(plan.groups):
             summary: dict[str, Any] = {"outputDetails": details[number], "type": group.kind}
-            if group.segment_seconds:
-                manifest = workdir / f"main{number}.m3u8"
-                manifest.write_text(hls.main_manifest(variants[number]))
-                self._put(s3, manifest, group.bucket, f"{group.base}.m3u8", group.acl)
-                summary["playlistFilePaths"] = [group.manifest_uri()]
+            renditions = variants[number]
+            for extension in group.manifests:
+                manifest = workdir / f"main{number}.{extension}"
+                if extension == "m3u8":
+                    manifest.write_text(hls.main_manifest([variant for variant, _ in renditions]))
+                else:
+                    longest = max(detail["durationInMs"] for detail in details[number])
+                    manifest.write_text(dash.mpd(renditions, longest, group.min_buffer_seconds or group.segment_seconds or 0))
+                self._put(s3, manifest, group.bucket, f"{group.base}.{extension}", group.acl)
+            if group.manifests:
+                summary["playlistFilePaths"] = group.manifest_uris()
             answer.append(summary)
         return answer
 
@@ -181,11 +191,15 @@ class _StatusUpdates:
 
 def _variant(playlist: Path, info: MediaInfo) -> hls.Variant:
     """How the group's main manifest lists one rendition, from its playlist, segments and probe."""
-    first = hls.segments(playlist)[0]
+    first = hls.init_section(playlist) or hls.segments(playlist)[0]
     video = info.video[0] if info.video else None
     codecs = [c for c in (hls.avc_codec(playlist.parent / first.uri) if video else None, hls.AAC_LC if info.audio else None) if c]
     peak, average = hls.bitrates(playlist)
-    return hls.Variant(playlist.name, peak, average, ",".join(codecs), (video.width, video.height) if video else None, video.fps if video else None)
+    return hls.Variant(
+        playlist.name, playlist.stem, peak, average, ",".join(codecs),
+        (video.width, video.height) if video else None, video.fps if video else None,
+        info.audio[0].sample_rate if info.audio else None,
+    )
 
 
 def _display_size(video: Any, autorotate: bool) -> tuple[int, int]:

@@ -154,7 +154,7 @@ OUTPUT: dict[str, Any] = {
     "Extension": ANY,
     "Preset": ANY,
     "ContainerSettings": {
-        "Container": {"MP4", "RAW", "M3U8"},
+        "Container": {"MP4", "RAW", "M3U8", "CMFC", "MPD"},
         "Mp4Settings": {
             "MoovPlacement": {"PROGRESSIVE_DOWNLOAD", "NORMAL"},
             "CslgAtom": NoEffect({"INCLUDE", "EXCLUDE"}),
@@ -162,6 +162,23 @@ OUTPUT: dict[str, Any] = {
             "AudioDuration": NoEffect({"DEFAULT_CODEC_DURATION"}),
         },
         "M3u8Settings": M3U8_CONTAINER,
+        "CmfcSettings": {
+            "AudioDuration": NoEffect({"DEFAULT_CODEC_DURATION"}),
+            "AudioGroupId": NoEffect(),
+            "AudioRenditionSets": NoEffect(),
+            "AudioTrackType": NoEffect({"ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT", "ALTERNATE_AUDIO_AUTO_SELECT"}),
+            "IFrameOnlyManifest": NoEffect({"EXCLUDE"}),
+            "Scte35Source": NoEffect({"NONE"}),
+            "Scte35Esam": NoEffect({"NONE"}),
+            "TimedMetadata": NoEffect({"NONE"}),
+        },
+        "MpdSettings": {
+            "AudioDuration": NoEffect({"DEFAULT_CODEC_DURATION"}),
+            "CaptionContainerType": NoEffect({"RAW"}),
+            "Scte35Source": NoEffect({"NONE"}),
+            "Scte35Esam": NoEffect({"NONE"}),
+            "TimedMetadata": NoEffect({"NONE"}),
+        },
     },
     "OutputSettings": {"HlsSettings": HLS_OUTPUT},
     "VideoDescription": VIDEO,
@@ -214,6 +231,40 @@ HLS_GROUP: dict[str, Any] = {
     "TimestampDeltaMilliseconds": NoEffect({0}),
 }
 
+# What CMAF and DASH ISO groups share: fMP4 segments of SegmentLength, a DASH manifest derived from them.
+_FMP4_GROUP: dict[str, Any] = {
+    "Destination": ANY,
+    "DestinationSettings": DESTINATION_SETTINGS,
+    "SegmentLength": ANY,
+    "SegmentControl": {"SEGMENTED_FILES", "SINGLE_FILE"},
+    "SegmentLengthControl": {"EXACT", "GOP_MULTIPLE"},
+    "MinBufferTime": ANY,
+    "MpdProfile": {"MAIN_PROFILE"},
+    "MpdManifestBandwidthType": {"MAX"},
+    "WriteSegmentTimelineInRepresentation": {"ENABLED"},
+    "FragmentLength": NoEffect(),
+    "MinFinalSegmentLength": NoEffect(),
+    "PtsOffsetHandlingForBFrames": NoEffect({"ZERO_BASED", "MATCH_INITIAL_PTS"}),
+    "VideoCompositionOffsets": NoEffect({"SIGNED", "UNSIGNED"}),
+    "DashManifestStyle": NoEffect({"BASIC"}),
+}
+
+CMAF_GROUP: dict[str, Any] = _FMP4_GROUP | {
+    "WriteDashManifest": {"ENABLED", "DISABLED"},
+    "WriteHlsManifest": {"ENABLED", "DISABLED"},
+    "StreamInfResolution": {"INCLUDE"},
+    "ManifestDurationFormat": NoEffect({"INTEGER", "FLOATING_POINT"}),
+    "CodecSpecification": NoEffect({"RFC_4281", "RFC_6381"}),
+    "ManifestCompression": NoEffect({"NONE"}),
+    "ClientCache": NoEffect(_ENABLED),
+    "TargetDurationCompatibilityMode": NoEffect({"LEGACY", "SPEC_COMPLIANT"}),
+}
+
+DASH_ISO_GROUP: dict[str, Any] = _FMP4_GROUP | {
+    "HbbtvCompliance": NoEffect({"NONE"}),
+    "AudioChannelConfigSchemeIdUri": NoEffect({"MPEG_CHANNEL_CONFIGURATION"}),
+}
+
 CREATE_JOB: dict[str, Any] = {
     "Role": ANY,
     "UserMetadata": ANY,
@@ -233,9 +284,11 @@ CREATE_JOB: dict[str, Any] = {
                 "Name": ANY,
                 "CustomName": ANY,
                 "OutputGroupSettings": {
-                    "Type": {"FILE_GROUP_SETTINGS", "HLS_GROUP_SETTINGS"},
+                    "Type": {"FILE_GROUP_SETTINGS", "HLS_GROUP_SETTINGS", "CMAF_GROUP_SETTINGS", "DASH_ISO_GROUP_SETTINGS"},
                     "FileGroupSettings": {"Destination": ANY, "DestinationSettings": DESTINATION_SETTINGS},
                     "HlsGroupSettings": HLS_GROUP,
+                    "CmafGroupSettings": CMAF_GROUP,
+                    "DashIsoGroupSettings": DASH_ISO_GROUP,
                 },
                 "Outputs": [OUTPUT],
             }
