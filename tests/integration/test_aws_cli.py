@@ -1,0 +1,177 @@
+"""AWS's own CLI against the local cloud, as a developer would use it with the admin credentials.
+
+Each test runs ``aws`` (the awscli of the dev extra) as a subprocess with only
+what endpoints.json gives: the edge URL, the region and the admin key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.cloud import LocalCloud
+from localcloud.endpoints import Endpoints
+from conftest import load_event
+
+pytestmark = pytest.mark.slow
+AWS = str(Path(sys.executable).with_name("aws"))
+
+
+@pytest.fixture(scope="module")
+def cli_env(cloud: LocalCloud, local_cloud: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of a fresh shell: the admin credentials from endpoints.json, no config of the user's."""
+    published = json.loads(cloud.endpoints_path.read_text())
+    home = tmp_path_factory.mktemp("aws-home")
+    return {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "AWS_PAGER": "",
+            "AWS_ACCESS_KEY_ID": published["admin_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": published["admin_secret_access_key"],
+            "AWS_DEFAULT_REGION": published["region"], "AWS_ENDPOINT_URL": published["aws"],
+            "AWS_CONFIG_FILE": str(home / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials")}
+
+
+def aws(env: dict[str, str], *args: str, check: bool = True) -> Any:
+    """Run one CLI command; its JSON output parsed (or the finished process when ``check`` is False)."""
+    done = subprocess.run([AWS, *args, "--output", "json"], env=env, capture_output=True, text=True)
+    if not check:
+        return done
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if done.stdout.strip() else None
+
+
+def function_name(cloud: LocalCloud, logical_id: str) -> str:
+    return cloud.stack.functions[logical_id].name
+
+
+def test_list_and_describe_every_function_of_the_template(cloud: LocalCloud, cli_env: dict[str, str]) -> None:
+    listed = {f["FunctionName"]: f for f in aws(cli_env, "lambda", "list-functions")["Functions"]}
+    assert set(listed) == {spec.name for spec in cloud.stack.functions.values()}
+    name = function_name(cloud, "MyMediaFunction")
+    configuration = aws(cli_env, "lambda", "get-function-configuration", "--function-name", name)
+    assert configuration["Handler"] == "pettube.mymedia.handler"
+    assert configuration["Environment"]["Variables"]["VIDEOS_TABLE"] == cloud.stack.physical_name("VideosTable")
+    assert configuration["LoggingConfig"]["LogGroup"] == "/aws/lambda/pettube-mymedia"
+    by_arn = aws(cli_env, "lambda", "get-function", "--function-name", configuration["FunctionArn"])
+    assert by_arn["Configuration"]["FunctionName"] == name
+
+
+def test_unknown_function_is_not_found(cli_env: dict[str, str]) -> None:
+    done = aws(cli_env, "lambda", "get-function", "--function-name", "no-such-function", check=False)
+    assert done.returncode != 0 and "ResourceNotFoundException" in done.stderr
+
+
+def test_invoke_mymedia_with_an_api_gateway_event(cloud: LocalCloud, cli_env: dict[str, str],
+                                                  tmp_path: Path) -> None:
+    event, out = tmp_path / "event.json", tmp_path / "out.json"
+    event.write_text(json.dumps(load_event("apigw_list_media.json")))
+    answer = aws(cli_env, "lambda", "invoke", "--function-name", function_name(cloud, "MyMediaFunction"),
+                 "--payload", f"fileb://{event}", str(out))
+    assert answer["StatusCode"] == 200 and "FunctionError" not in answer
+    response = json.loads(out.read_text())
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["videos"] == []  # a new identity has none yet
+
+
+def test_invoke_reports_a_function_error_as_lambda_does(cloud: LocalCloud, cli_env: dict[str, str],
+                                                       tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    answer = aws(cli_env, "lambda", "invoke", "--function-name", function_name(cloud, "MyMediaFunction"),
+                 "--payload", '{"not": "an API event"}', str(out))
+    assert answer["StatusCode"] == 200 and answer["FunctionError"] == "Unhandled"
+    error = json.loads(out.read_text())
+    assert error["errorType"] == "MalformedEvent" and "API Gateway" in error["errorMessage"]
+    assert error["stackTrace"] and "bootstrap.py" not in "".join(error["stackTrace"])
+
+
+def test_event_invoke_is_accepted_and_runs(cloud: LocalCloud, cli_env: dict[str, str], tmp_path: Path,
+                                           wait_until) -> None:
+    marker = f"aws-cli-event/{uuid.uuid4().hex}.mp4"
+    record = load_event("s3_put_simple.json")
+    record["Records"][0]["s3"]["object"]["key"] = marker
+    answer = aws(cli_env, "lambda", "invoke", "--function-name", function_name(cloud, "UploadFunction"),
+                 "--invocation-type", "Event",
+                 "--payload", json.dumps(record), str(tmp_path / "out.json"))
+    assert answer["StatusCode"] == 202
+    wait_until(lambda: any(i["function"] == "UploadFunction" and marker in json.dumps(i["event"])
+                           for i in cloud.runtime.invocations), message="the queued event to run")
+
+
+def test_log_groups_streams_and_events(cloud: LocalCloud, cli_env: dict[str, str], tmp_path: Path) -> None:
+    aws(cli_env, "lambda", "invoke", "--function-name", function_name(cloud, "MyMediaFunction"),
+        "--payload", "{}", str(tmp_path / "out.json"))
+    groups = {g["logGroupName"]: g for g in aws(cli_env, "logs", "describe-log-groups",
+                                                "--log-group-name-prefix", "/aws/lambda/")["logGroups"]}
+    retention = int(cloud.stack.parameters["LogRetentionDays"])
+    assert {name: g.get("retentionInDays") for name, g in groups.items()} == {
+        f"/aws/lambda/pettube-{suffix}": retention for suffix in ("upload", "job-state", "mymedia", "sweeper")}
+    streams = aws(cli_env, "logs", "describe-log-streams", "--log-group-name", "/aws/lambda/pettube-mymedia")
+    stream = streams["logStreams"][0]["logStreamName"]
+    assert "[$LATEST]" in stream
+    messages = [e["message"] for e in aws(cli_env, "logs", "get-log-events", "--log-group-name",
+                                          "/aws/lambda/pettube-mymedia", "--log-stream-name", stream)["events"]]
+    assert any(m.startswith("START RequestId:") for m in messages)
+    assert any(m.startswith("REPORT RequestId:") for m in messages)
+    found = aws(cli_env, "logs", "filter-log-events", "--log-group-name", "/aws/lambda/pettube-mymedia",
+                "--filter-pattern", "MalformedEvent")["events"]
+    assert found and all("MalformedEvent" in e["message"] for e in found)
+
+
+def test_following_the_logs_shows_an_uploads_log_lines(local_cloud: Endpoints, cli_env: dict[str, str],
+                                                       wait_until) -> None:
+    """What ``aws logs tail --follow`` does (CLI v2): poll FilterLogEvents from a start time for new events.
+
+    PyPI's awscli is version 1, which has no ``logs tail``; its filter-log-events is the same call.
+    """
+    since = int(time.time() * 1000) - 60_000
+    key = f"aws-cli-tail/{uuid.uuid4().hex}.mp4"  # outside the upload layout: the function logs it and stops
+    local_cloud.client("s3").put_object(Bucket=local_cloud.originals_bucket, Key=key, Body=b"\0" * 64)
+
+    def poll() -> list[str]:
+        events = aws(cli_env, "logs", "filter-log-events", "--log-group-name", "/aws/lambda/pettube-upload",
+                     "--start-time", str(since), "--interleaved")["events"]
+        return [e["message"] for e in events if key in e["message"]]
+
+    line = wait_until(poll, message="the upload's log line")[0]
+    assert json.loads(line)["message"] == "Original ignored: key outside the upload layout"
+
+
+def test_describe_stacks_shows_the_stack_with_local_outputs(cloud: LocalCloud, local_cloud: Endpoints,
+                                                            cli_env: dict[str, str]) -> None:
+    stacks = aws(cli_env, "cloudformation", "describe-stacks")["Stacks"]
+    assert [s["StackName"] for s in stacks] == [f"pettube-{cloud.stack.parameters['StageName']}"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0]["Outputs"]}
+    assert outputs["ApiUrl"] == local_cloud.api and outputs["SiteUrl"] == local_cloud.site
+    assert outputs["OriginalsBucketName"] == local_cloud.originals_bucket
+    assert outputs["UserPoolId"] == local_cloud.user_pool_id
+    assert outputs["DeadLetterQueueUrl"].startswith(local_cloud.aws)
+    assert stacks[0]["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_stack_resources_map_logical_ids_to_local_physical_ids(cloud: LocalCloud, local_cloud: Endpoints,
+                                                               cli_env: dict[str, str]) -> None:
+    name = f"pettube-{cloud.stack.parameters['StageName']}"
+    summaries = aws(cli_env, "cloudformation", "list-stack-resources", "--stack-name", name)
+    physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in summaries["StackResourceSummaries"]}
+    assert physical["VideosTable"] == local_cloud.table
+    assert physical["MyMediaFunction"] == function_name(cloud, "MyMediaFunction")
+    detail = aws(cli_env, "cloudformation", "describe-stack-resource", "--stack-name", name,
+                 "--logical-resource-id", "OriginalsBucket")["StackResourceDetail"]
+    assert detail["PhysicalResourceId"] == local_cloud.originals_bucket
+    assert detail["ResourceType"] == "AWS::S3::Bucket"
+    missing = aws(cli_env, "cloudformation", "describe-stacks", "--stack-name", "someone-elses", check=False)
+    assert missing.returncode != 0 and "does not exist" in missing.stderr
+
+
+def test_control_planes_refuse_a_wrong_key(cli_env: dict[str, str]) -> None:
+    wrong = {**cli_env, "AWS_SECRET_ACCESS_KEY": "not-the-admin-secret"}
+    for command in (("lambda", "list-functions"), ("cloudformation", "describe-stacks"),
+                    ("logs", "describe-log-groups")):
+        done = aws(wrong, *command, check=False)
+        assert done.returncode != 0 and "signature" in done.stderr.lower(), command
