@@ -37,7 +37,7 @@ def published(name: str, input_key: str) -> dict[str, Any]:
     for source in job["Settings"].setdefault("Inputs", [{}]):
         source["FileInput"] = f"s3://originals/{input_key}"
     for group in job["Settings"]["OutputGroups"]:
-        settings = next(value for key, value in group["OutputGroupSettings"].items() if key != "Type")
+        settings = settings_of(group)
         settings["Destination"] = "s3://transcoded/" + settings["Destination"].removeprefix("s3://").partition("/")[2]
     return job
 
@@ -57,6 +57,11 @@ def download(h: Harness, uri: str, folder: Path) -> Path:
     target = folder / key.rpartition("/")[2]
     h.s3.download_file(bucket, key, str(target))
     return target
+
+
+def settings_of(group: dict[str, Any]) -> dict[str, Any]:
+    """The group's type-specific settings (HlsGroupSettings, CmafGroupSettings...)."""
+    return next(value for key, value in group["OutputGroupSettings"].items() if key != "Type")
 
 
 def cap(output: dict[str, Any]) -> int:
@@ -92,7 +97,7 @@ def check_group(h: Harness, group: dict[str, Any], details: dict[str, Any], fold
 
 
 def check_hls(h: Harness, group: dict[str, Any], details: dict[str, Any], folder: Path) -> None:
-    settings = group["OutputGroupSettings"]["HlsGroupSettings"]
+    settings = settings_of(group)
     (main_uri,) = details["playlistFilePaths"]
     main = download(h, main_uri, folder).read_text().splitlines()
     listed = {main[n + 1]: line for n, line in enumerate(main) if line.startswith("#EXT-X-STREAM-INF:")}
@@ -107,6 +112,8 @@ def check_hls(h: Harness, group: dict[str, Any], details: dict[str, Any], folder
         for segment in hls.segments(playlist):
             download(h, playlist_uri.rpartition("/")[0] + "/" + segment.uri, folder)
         lengths = [segment.seconds for segment in hls.segments(playlist)]
+        files = {segment.uri for segment in hls.segments(playlist)}
+        assert len(files) == (1 if settings.get("SegmentControl") == "SINGLE_FILE" else len(lengths))
         assert all(length <= settings["SegmentLength"] + 0.5 for length in lengths)
         assert all(length >= settings["SegmentLength"] - 0.5 for length in lengths[:-1])
         assert abs(sum(lengths) * 1000 - CLIP_SECONDS * 1000) <= TOLERANCE_MS
@@ -131,13 +138,23 @@ def check_fmp4(h: Harness, group: dict[str, Any], details: dict[str, Any], folde
     assert len(representations) == len(group["Outputs"])
     for output, representation, detail in zip(group["Outputs"], representations, details["outputDetails"]):
         template = representation.find("mpd:SegmentTemplate", MPD_NS)
-        timeline = [int(s.get("d")) for s in template.findall(".//mpd:S", MPD_NS)]
-        names = [template.get("initialization")] + [template.get("media").replace("$Number%05d$", f"{n:05d}") for n in range(1, len(timeline) + 1)]
-        joined = folder / f"joined{representation.get('id')}.mp4"
-        joined.write_bytes(b"".join(download(h, f"{base}/{name}", folder).read_bytes() for name in names))
-        (info,) = probe(FFMPEG, joined)
-        assert abs(sum(timeline) - CLIP_SECONDS * 1000) <= TOLERANCE_MS and abs(detail["durationInMs"] - CLIP_SECONDS * 1000) <= TOLERANCE_MS
-        assert all(d <= group["OutputGroupSettings"][next(k for k in group["OutputGroupSettings"] if k != "Type")]["SegmentLength"] * 1000 + 500 for d in timeline)
+        if template is not None:
+            timeline = [int(s.get("d")) for s in template.findall(".//mpd:S", MPD_NS)]
+            names = [template.get("initialization")] + [template.get("media").replace("$Number%05d$", f"{n:05d}") for n in range(1, len(timeline) + 1)]
+            media = folder / f"joined{representation.get('id')}.mp4"
+            media.write_bytes(b"".join(download(h, f"{base}/{name}", folder).read_bytes() for name in names))
+            assert abs(sum(timeline) - CLIP_SECONDS * 1000) <= TOLERANCE_MS
+            assert all(d <= settings_of(group)["SegmentLength"] * 1000 + 500 for d in timeline)
+        else:  # SINGLE_FILE: byte ranges that cover the one file from its first byte to its last
+            listed = representation.find("mpd:SegmentList", MPD_NS)
+            init = listed.find("mpd:Initialization", MPD_NS)
+            media = download(h, f"{base}/{init.get('sourceURL')}", folder)
+            ranges = [init.get("range")] + [url.get("mediaRange") for url in listed.findall("mpd:SegmentURL", MPD_NS)]
+            bounds = [tuple(map(int, r.split("-"))) for r in ranges]
+            assert bounds[0][0] == 0 and bounds[-1][1] == media.stat().st_size - 1
+            assert all(after[0] == before[1] + 1 for before, after in zip(bounds, bounds[1:]))
+        (info,) = probe(FFMPEG, media)
+        assert abs(detail["durationInMs"] - CLIP_SECONDS * 1000) <= TOLERANCE_MS
         video = output.get("VideoDescription")
         if video:
             assert (representation.get("width"), representation.get("height")) == (str(video["Width"]), str(video["Height"]))
@@ -163,11 +180,13 @@ def dash_presets(h: Harness) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("kind", ["DASH", "CMAF"])
-def test_vod_on_aws_dash_and_cmaf_groups_with_its_presets(harness: Harness, events_queue: EventLog, tmp_path: Path, wait_until: Any, kind: str) -> None:
+@pytest.mark.parametrize(("kind", "segment_control"), [("DASH", None), ("CMAF", None), ("CMAF", "SINGLE_FILE")])
+def test_vod_on_aws_dash_and_cmaf_groups_with_its_presets(harness: Harness, events_queue: EventLog, tmp_path: Path, wait_until: Any, kind: str, segment_control: str | None) -> None:
     """VOD on AWS's encode function's DASH ISO and CMAF groups, its DASH presets as video outputs, and (CMAF) an AAC audio output."""
     group = json.loads((JOBS / "vod-on-aws_encode_groups.json").read_text())[kind]
-    group["OutputGroupSettings"][next(k for k in group["OutputGroupSettings"] if k != "Type")]["Destination"] = f"s3://transcoded/guid/{kind.lower()}/"
+    settings_of(group)["Destination"] = f"s3://transcoded/guid/{kind.lower()}/"
+    if segment_control:
+        settings_of(group)["SegmentControl"] = segment_control
     presets = dash_presets(harness)
     container = {"DASH": "MPD", "CMAF": "CMFC"}[kind]
     group["Outputs"] = [{"Preset": name, "NameModifier": f"_{name.split('_')[6]}", "ContainerSettings": {"Container": container}} for name in presets]
@@ -180,9 +199,18 @@ def test_vod_on_aws_dash_and_cmaf_groups_with_its_presets(harness: Harness, even
     check_group(harness, {**group, "Outputs": expanded}, detail["outputGroupDetails"][0], tmp_path)
 
 
-@pytest.mark.parametrize("name", ["vod-on-aws-foundations_job-settings.json", "media-services-vod-automation_watchfolder_job.json"])
-def test_published_job_runs_and_every_output_matches_its_settings(harness: Harness, events_queue: EventLog, tmp_path: Path, wait_until: Any, name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "segment_control"),
+    [
+        ("vod-on-aws-foundations_job-settings.json", None),
+        ("vod-on-aws-foundations_job-settings.json", "SINGLE_FILE"),  # one .ts per rendition, addressed by byte ranges
+        ("media-services-vod-automation_watchfolder_job.json", None),
+    ],
+)
+def test_published_job_runs_and_every_output_matches_its_settings(harness: Harness, events_queue: EventLog, tmp_path: Path, wait_until: Any, name: str, segment_control: str | None) -> None:
     request = published(name, "VANLIFE.mp4")
+    if segment_control:
+        settings_of(request["Settings"]["OutputGroups"][0])["SegmentControl"] = segment_control
     detail = run(harness, events_queue, tmp_path, request, wait_until)
     groups = request["Settings"]["OutputGroups"]
     assert len(detail["outputGroupDetails"]) == len(groups)
