@@ -146,6 +146,13 @@ class JobRunner:
             if width:
                 entry["videoDetails"] = {"widthInPx": width, "heightInPx": height}
             details[output.group].append(entry)
+        return self._group_details(s3, plan, details, variants, workdir)
+
+    def _group_details(
+        self, s3: Any, plan: EncodePlan, details: list[list[dict[str, Any]]],
+        variants: list[list[tuple[hls.Variant, Path]]], workdir: Path,
+    ) -> list[dict[str, Any]]:
+        """Write each streaming group's top-level manifests; the COMPLETE event's outputGroupDetails."""
         answer = []
         for number, group in enumerate(plan.groups):
             summary: dict[str, Any] = {"outputDetails": details[number], "type": group.kind}
