@@ -250,7 +250,7 @@ def test_ladder_job_completes_with_outputs_of_the_requested_size(harness: Harnes
         harness.s3.download_file("transcoded", path.removeprefix("s3://transcoded/"), str(tmp_path / local))
     for info, (width, height), reported in zip(probe(FFMPEG, tmp_path / "a.mp4", tmp_path / "b.mp4"), [(320, 240), (160, 120)], outputs):
         assert (info.video[0].width, info.video[0].height) == (width, height)
-        assert reported["videoDetails"] == {"widthInPx": width, "heightInPx": height}
+        assert reported["videoDetails"] == {"widthInPx": width, "heightInPx": height, "averageBitrate": info.video[0].bitrate}
         assert abs(info.duration_ms - 3000) < 150 and abs(reported["durationInMs"] - 3000) < 150
         assert info.audio and info.audio[0].codec == "aac"
     head = (tmp_path / "a.mp4").read_bytes()[:4096]

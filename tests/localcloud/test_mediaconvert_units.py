@@ -126,7 +126,7 @@ FFMPEG_I = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'phone.mp4':
 def test_probe_reads_size_rotation_audio_and_open_errors() -> None:
     phone, text = parse(FFMPEG_I, ["phone.mp4", "notes.mp4"])
     assert phone.duration_ms == 12340
-    assert (phone.video[0].width, phone.video[0].height, phone.video[0].rotation, phone.video[0].fps) == (1080, 1920, 270, 29.97)
+    assert (phone.video[0].width, phone.video[0].height, phone.video[0].rotation, phone.video[0].fps, phone.video[0].bitrate) == (1080, 1920, 270, 29.97, 700_000)
     assert (phone.audio[0].sample_rate, phone.audio[0].channels) == (48000, 2)
     assert text.error == "Invalid data found when processing input"
 

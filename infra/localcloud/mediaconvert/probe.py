@@ -12,6 +12,7 @@ _DURATION = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
 _STREAM = re.compile(r"Stream #\d+:(\d+)[^:]*: (Video|Audio): (\w+)(.*)")
 _SIZE = re.compile(r", (\d{2,5})x(\d{2,5})[ ,]")
 _FPS = re.compile(r", (\d+(?:\.\d+)?) fps")
+_BITRATE = re.compile(r", (\d+) kb/s")
 _RATE = re.compile(r", (\d+) Hz, ([\w.()]+)")
 _ROTATION = re.compile(r"rotation of (-?\d+(?:\.\d+)?) degrees")
 _OPEN_ERROR = re.compile(r"^(?:\[.*?\] )?Error opening input(?: file)?:? ?(.*)$", re.M)
@@ -29,6 +30,7 @@ class VideoStream:
     height: int
     fps: float
     rotation: int = 0
+    bitrate: int | None = None  # bits/s, when the container states it (MP4 does, MPEG-TS does not)
 
 
 @dataclass
@@ -105,7 +107,9 @@ def _fill(info: MediaInfo, block: str) -> None:
             rotation = _rotation(lines[number + 1 : number + 8])
             if rotation in (90, 270):
                 width, height = height, width
-            info.video.append(VideoStream(index, codec, width, height, float(fps.group(1)) if fps else 25.0, rotation))
+            bitrate = _BITRATE.search(rest)
+            info.video.append(VideoStream(index, codec, width, height, float(fps.group(1)) if fps else 25.0, rotation,
+                                          int(bitrate.group(1)) * 1000 if bitrate else None))
         else:
             rate = _RATE.search(rest)
             channels = _CHANNELS.get(rate.group(2), 2) if rate else 2

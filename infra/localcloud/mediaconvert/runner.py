@@ -122,13 +122,14 @@ class JobRunner:
                 uploads = [(path, output.key(capture)) for capture, path in enumerate(files)]
                 src = _display_size(info.video[0], True)
                 width, height, _, _ = frame_size(output.frames.width, output.frames.height, output.frames.scaling, *src)
-                duration = info.duration_ms
+                duration, bitrate = info.duration_ms, None
                 final = output.uri(len(files) - 1)
             else:
                 result = probed[number]
                 if result.error or result.duration_ms is None:
                     raise errors.JobFailed(errors.UNKNOWN_ERROR, f"The output {output.key()} was not written: {result.error}")
                 width, height = (result.video[0].width, result.video[0].height) if result.video else (None, None)
+                bitrate = result.video[0].bitrate if result.video else None
                 duration = result.duration_ms
                 final = output.uri()
                 uploads = [(local, output.key())]
@@ -145,6 +146,8 @@ class JobRunner:
             entry["durationInMs"] = duration
             if width:
                 entry["videoDetails"] = {"widthInPx": width, "heightInPx": height}
+                if bitrate:  # as AWS's file group example shows it
+                    entry["videoDetails"]["averageBitrate"] = bitrate
             details[output.group].append(entry)
         return self._group_details(s3, plan, details, variants, workdir)
 
