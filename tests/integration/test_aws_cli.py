@@ -172,6 +172,23 @@ def test_stack_resources_map_logical_ids_to_local_physical_ids(cloud: LocalCloud
 def test_control_planes_refuse_a_wrong_key(cli_env: dict[str, str]) -> None:
     wrong = {**cli_env, "AWS_SECRET_ACCESS_KEY": "not-the-admin-secret"}
     for command in (("lambda", "list-functions"), ("cloudformation", "describe-stacks"),
-                    ("logs", "describe-log-groups")):
+                    ("apigateway", "get-rest-apis"), ("logs", "describe-log-groups")):
         done = aws(wrong, *command, check=False)
         assert done.returncode != 0 and "signature" in done.stderr.lower(), command
+
+
+def test_api_gateway_describes_the_mymedia_api_as_the_template_defines_it(
+        cloud: LocalCloud, cli_env: dict[str, str]) -> None:
+    apis = aws(cli_env, "apigateway", "get-rest-apis")["items"]
+    assert [a["id"] for a in apis] == [cloud.stack.physical_name("MyMediaApi")]
+    api_id = apis[0]["id"]
+    stages = aws(cli_env, "apigateway", "get-stages", "--rest-api-id", api_id)["item"]
+    assert [s["stageName"] for s in stages] == [cloud.stack.parameters["StageName"]]
+    resources = {r["path"]: r for r in aws(cli_env, "apigateway", "get-resources", "--rest-api-id", api_id)["items"]}
+    assert {"/", "/media", "/media/{id}", "/shared", "/shared/{token}"} <= set(resources)
+    media = resources["/media/{id}"]
+    assert media["parentId"] == resources["/media"]["id"] and media["pathPart"] == "{id}"
+    assert {"GET", "PATCH", "DELETE"} <= set(media["resourceMethods"])
+    assert resources["/shared/{token}"]["resourceMethods"]["GET"]["authorizationType"] == "AWS_IAM"
+    missing = aws(cli_env, "apigateway", "get-stages", "--rest-api-id", "nosuchapi1", check=False)
+    assert missing.returncode != 0 and "NotFoundException" in missing.stderr
