@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from botocore import xform_name
 from botocore.model import OperationModel, ServiceModel
@@ -34,6 +34,7 @@ from localcloud.access.sigv4 import signing_service
 from localcloud.awserrors import AwsError, response_for
 
 log = logging.getLogger("localcloud.controlplane")
+Backend = TypeVar("Backend")
 
 
 class UnsupportedOperation(AwsError):
@@ -74,13 +75,18 @@ def route(name: str, request: Request) -> tuple[OperationModel, dict[str, str]] 
     return None
 
 
-class ControlPlane:
-    """An EdgeService answering one AWS API from its botocore model; subclasses add one method per operation."""
+class ControlPlane(Generic[Backend]):
+    """An EdgeService answering one AWS API from its botocore model; subclasses add one method per operation.
 
-    #: botocore's name of the service (also its SigV4 signing name for every service served here)
+    ``backend`` holds what the operations describe (moto's models/responses split).
+    """
+
+    #: botocore's name of the service
     name: str
 
-    def __init__(self, authenticator: Authenticator, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, backend: Backend, authenticator: Authenticator, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.backend = backend
         self._auth = authenticator
         self._clock = clock
         self._model = service_model(self.name)

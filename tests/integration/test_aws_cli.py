@@ -15,7 +15,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
 
 from localcloud.cloud import LocalCloud
 from localcloud.endpoints import Endpoints
@@ -192,3 +195,19 @@ def test_api_gateway_describes_the_mymedia_api_as_the_template_defines_it(
     assert resources["/shared/{token}"]["resourceMethods"]["GET"]["authorizationType"] == "AWS_IAM"
     missing = aws(cli_env, "apigateway", "get-stages", "--rest-api-id", "nosuchapi1", check=False)
     assert missing.returncode != 0 and "NotFoundException" in missing.stderr
+
+
+def test_a_guests_credentials_cannot_use_the_control_planes(local_cloud: Endpoints,
+                                                           cli_env: dict[str, str]) -> None:
+    """Only the admin may list, invoke or describe: the identity pool's roles grant none of it, as on AWS."""
+    identity = boto3.client("cognito-identity", region_name=local_cloud.region, endpoint_url=local_cloud.aws,
+                            config=Config(signature_version=UNSIGNED))
+    identity_id = identity.get_id(IdentityPoolId=local_cloud.identity_pool_id)["IdentityId"]
+    credentials = identity.get_credentials_for_identity(IdentityId=identity_id)["Credentials"]
+    guest = {**cli_env, "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+             "AWS_SECRET_ACCESS_KEY": credentials["SecretKey"], "AWS_SESSION_TOKEN": credentials["SessionToken"]}
+    for command in (("lambda", "invoke", "--function-name", "pettube-my-media-function", "--payload", "{}",
+                     os.devnull), ("cloudformation", "describe-stacks"), ("apigateway", "get-rest-apis"),
+                    ("logs", "describe-log-groups")):
+        done = aws(guest, *command, check=False)
+        assert done.returncode != 0 and "AccessDenied" in done.stderr, (command, done.stderr)

@@ -8,40 +8,38 @@ from localcloud.apigatewayapi.models import NotFoundException, RestApiView
 from localcloud.controlplane import ControlPlane
 
 
-class ApiGatewayApi(ControlPlane):
+class ApiGatewayApi(ControlPlane[RestApiView]):
     """GetRestApis, GetRestApi, GetStages, GetStage, GetResources and GetResource for the template's API."""
 
     name = "apigateway"
 
-    def __init__(self, api: RestApiView, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.api = api
-
     def get_rest_apis(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"items": [self.api.describe()]}
+        return {"items": [self.backend.describe()]}
 
     def get_rest_api(self, params: dict[str, Any]) -> dict[str, Any]:
-        self.api.check(params["restApiId"])
-        return self.api.describe()
+        self.backend.check(params["restApiId"])
+        return self.backend.describe()
 
     def get_stages(self, params: dict[str, Any]) -> dict[str, Any]:
-        self.api.check(params["restApiId"])
-        return {"item": self.api.stages()}
+        self.backend.check(params["restApiId"])
+        return {"item": self.backend.stages()}
 
     def get_stage(self, params: dict[str, Any]) -> dict[str, Any]:
-        self.api.check(params["restApiId"])
-        for stage in self.api.stages():
-            if stage["stageName"] == params["stageName"]:
-                return stage
-        raise NotFoundException("Invalid Stage identifier specified")
+        self.backend.check(params["restApiId"])
+        return _one(self.backend.stages(), "stageName", params["stageName"], "Stage")
 
     def get_resources(self, params: dict[str, Any]) -> dict[str, Any]:
-        self.api.check(params["restApiId"])
-        return {"items": self.api.resources()}
+        self.backend.check(params["restApiId"])
+        return {"items": self.backend.resources()}
 
     def get_resource(self, params: dict[str, Any]) -> dict[str, Any]:
-        self.api.check(params["restApiId"])
-        for resource in self.api.resources():
-            if resource["id"] == params["resourceId"]:
-                return resource
-        raise NotFoundException("Invalid Resource identifier specified")
+        self.backend.check(params["restApiId"])
+        return _one(self.backend.resources(), "id", params["resourceId"], "Resource")
+
+
+def _one(items: list[dict[str, Any]], key: str, value: str, kind: str) -> dict[str, Any]:
+    """The item whose ``key`` is ``value``, else API Gateway's NotFoundException for that kind."""
+    for item in items:
+        if item[key] == value:
+            return item
+    raise NotFoundException(f"Invalid {kind} identifier specified")

@@ -13,39 +13,35 @@ _RESOURCE = ("StackName", "StackId", "LogicalResourceId", "PhysicalResourceId", 
              "ResourceStatus", "DriftInformation")
 
 
-class CloudFormationApi(ControlPlane):
+class CloudFormationApi(ControlPlane[LocalStackView]):
     """DescribeStacks, ListStacks, ListStackResources, DescribeStackResource(s) and GetTemplate."""
 
     name = "cloudformation"
 
-    def __init__(self, view: LocalStackView, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.view = view
-
     def describe_stacks(self, params: dict[str, Any]) -> dict[str, Any]:
-        self.view.check_name(params.get("StackName"))
-        return {"Stacks": [self.view.describe()]}
+        self.backend.check_name(params.get("StackName"))
+        return {"Stacks": [self.backend.describe()]}
 
     def list_stacks(self, params: dict[str, Any]) -> dict[str, Any]:
-        stack = self.view.describe()
+        stack = self.backend.describe()
         return {"StackSummaries": [{key: stack[key] for key in ("StackId", "StackName", "CreationTime",
                                                                 "StackStatus", "DriftInformation")}]}
 
     def list_stack_resources(self, params: dict[str, Any]) -> dict[str, Any]:
-        self.view.check_name(params["StackName"])
+        self.backend.check_name(params["StackName"])
         return {"StackResourceSummaries": [{key: resource[key] for key in _SUMMARY}
-                                           for resource in self.view.resources()]}
+                                           for resource in self.backend.resources()]}
 
     def describe_stack_resources(self, params: dict[str, Any]) -> dict[str, Any]:
-        self.view.check_name(params.get("StackName"))
+        self.backend.check_name(params.get("StackName"))
         wanted = params.get("LogicalResourceId")
-        return {"StackResources": [{key: resource[key] for key in _RESOURCE} for resource in self.view.resources()
+        return {"StackResources": [{key: resource[key] for key in _RESOURCE} for resource in self.backend.resources()
                                    if wanted in (None, resource["LogicalResourceId"])]}
 
     def describe_stack_resource(self, params: dict[str, Any]) -> dict[str, Any]:
-        self.view.check_name(params["StackName"])
-        return {"StackResourceDetail": self.view.resource(params["LogicalResourceId"])}
+        self.backend.check_name(params["StackName"])
+        return {"StackResourceDetail": self.backend.resource(params["LogicalResourceId"])}
 
     def get_template(self, params: dict[str, Any]) -> dict[str, Any]:
-        self.view.check_name(params.get("StackName"))
-        return {"TemplateBody": self.view.template_body(), "StagesAvailable": ["Original", "Processed"]}
+        self.backend.check_name(params.get("StackName"))
+        return {"TemplateBody": self.backend.template_body(), "StagesAvailable": ["Original", "Processed"]}

@@ -14,14 +14,10 @@ from localcloud.lambdaapi.models import LATEST, LambdaBackend, event_payload
 _INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 
-class LambdaApi(ControlPlane):
+class LambdaApi(ControlPlane[LambdaBackend]):
     """ListFunctions, GetFunction, GetFunctionConfiguration and Invoke for the template's functions."""
 
     name = "lambda"
-
-    def __init__(self, backend: LambdaBackend, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.backend = backend
 
     def list_functions(self, params: dict[str, Any]) -> dict[str, Any]:
         """Every function at once (four: no page needs a marker)."""
