@@ -6,6 +6,7 @@ what endpoints.json gives: the edge URL, the region and the admin key.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -86,11 +87,15 @@ def test_invoke_reports_a_function_error_as_lambda_does(cloud: LocalCloud, cli_e
                                                        tmp_path: Path) -> None:
     out = tmp_path / "out.json"
     answer = aws(cli_env, "lambda", "invoke", "--function-name", function_name(cloud, "MyMediaFunction"),
-                 "--payload", '{"not": "an API event"}', str(out))
+                 "--payload", '{"not": "an API event"}', "--log-type", "Tail", str(out))
     assert answer["StatusCode"] == 200 and answer["FunctionError"] == "Unhandled"
     error = json.loads(out.read_text())
     assert error["errorType"] == "MalformedEvent" and "API Gateway" in error["errorMessage"]
     assert error["stackTrace"] and "bootstrap.py" not in "".join(error["stackTrace"])
+    log = base64.b64decode(answer["LogResult"]).decode().splitlines()
+    assert log[0].startswith("START RequestId:") and log[-1].startswith("REPORT RequestId:")
+    assert log[0].split()[2] == log[-1].split()[2]  # one invocation's lines
+    assert any("MalformedEvent" in line for line in log)
 
 
 def test_event_invoke_is_accepted_and_runs(cloud: LocalCloud, cli_env: dict[str, str], tmp_path: Path,

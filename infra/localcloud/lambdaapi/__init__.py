@@ -1,7 +1,7 @@
 """The local Lambda API: the template's functions listed, described and invoked through the local runtime.
 
 ``aws lambda list-functions``, ``get-function``, ``get-function-configuration``
-and ``invoke`` (RequestResponse, Event, DryRun) answer as on AWS; an Event
+and ``invoke`` (RequestResponse, Event, DryRun; ``--log-type Tail``) answer as on AWS; an Event
 invocation goes onto the function's event queue, the path S3's and
 EventBridge's events take (retries, then the OnFailure destination). Creating,
 updating or deleting functions is not offered: the template defines them, and
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from localcloud.access import authenticator_for
 from localcloud.lambdaapi.models import LambdaBackend
 from localcloud.lambdaapi.responses import LambdaApi
+from localcloud.logs import FunctionLogs
 from localcloud.provision import event_queue_name
 
 if TYPE_CHECKING:
@@ -30,5 +31,6 @@ def create(ctx: ServiceContext) -> LambdaApi:
         url = sqs.get_queue_url(QueueName=event_queue_name(ctx.stack.functions[logical_id].name))["QueueUrl"]
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event))
 
-    backend = LambdaBackend(ctx.stack, ctx.runtime, ctx.runtime.code_dir, enqueue)
+    logs = ctx.runtime.log_sink if isinstance(ctx.runtime.log_sink, FunctionLogs) else None
+    backend = LambdaBackend(ctx.stack, ctx.runtime, ctx.runtime.code_dir, enqueue, logs)
     return LambdaApi(backend, authenticator_for(ctx))

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -14,7 +15,7 @@ from typing import Any
 
 from localcloud.lambdaapi.exceptions import InvalidRequestContentException, ResourceNotFoundException
 from localcloud.lambdaruntime.runtime import FunctionError, LambdaRuntime
-from localcloud.logs import function_log_groups
+from localcloud.logs import FunctionLogs, function_log_groups
 from localcloud.stack import Stack
 
 LATEST = "$LATEST"
@@ -24,10 +25,11 @@ _NAME = re.compile(r"^(?:(?:arn:aws:lambda:[\w-]+:)?\d{12}:function:)?(?P<name>[
 
 @dataclass(frozen=True)
 class Invocation:
-    """What a RequestResponse invocation answered: the result, or the function error's payload."""
+    """What a RequestResponse invocation answered: the result, or the function error's payload; its log's tail."""
 
     payload: Any
     function_error: str | None = None
+    log_tail: str | None = None
 
 
 def _code_digest(code_dir: Path) -> tuple[str, int, float]:
@@ -45,9 +47,10 @@ class LambdaBackend:
     """Reads the functions from the stack and the runtime (whose specs may change at run time)."""
 
     def __init__(self, stack: Stack, runtime: LambdaRuntime, code_dir: Path,
-                 enqueue: Callable[[str, Any], None]) -> None:
+                 enqueue: Callable[[str, Any], None], logs: FunctionLogs | None = None) -> None:
         self.stack = stack
         self.runtime = runtime
+        self._logs = logs  # where LogType=Tail reads an invocation's lines
         self._code_dir = code_dir
         self._enqueue = enqueue  # asynchronous invocation: onto the function's event queue
         self._log_groups = function_log_groups(stack)
@@ -93,13 +96,20 @@ class LambdaBackend:
         return {tag["Key"]: str(tag["Value"])
                 for tag in self.stack.resources[logical_id]["Properties"].get("Tags", [])}
 
-    def invoke(self, logical_id: str, event: Any) -> Invocation:
-        """RequestResponse: the handler's result, or its error payload flagged ``Unhandled`` as Lambda does."""
+    def invoke(self, logical_id: str, event: Any, *, tail: bool = False) -> Invocation:
+        """RequestResponse: the handler's result, or its error payload flagged ``Unhandled`` as Lambda does.
+
+        ``tail`` (LogType=Tail) adds the last 4 KB of the invocation's log lines.
+        """
+        request_id = str(uuid.uuid4())
         try:
-            return Invocation(self.runtime.invoke(logical_id, event))
+            payload, function_error = self.runtime.invoke(logical_id, event, request_id), None
         except FunctionError as error:
-            return Invocation({key: error.payload[key] for key in ("errorMessage", "errorType", "stackTrace")
-                               if key in error.payload}, function_error="Unhandled")
+            payload = {key: error.payload[key] for key in ("errorMessage", "errorType", "stackTrace")
+                       if key in error.payload}
+            function_error = "Unhandled"
+        log_tail = self._logs.invocation_tail(logical_id, request_id) if tail and self._logs else None
+        return Invocation(payload, function_error, log_tail)
 
     def invoke_async(self, logical_id: str, event: Any) -> None:
         """Event: queued like S3's and EventBridge's events (retries, then the OnFailure destination)."""

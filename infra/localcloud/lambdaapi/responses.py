@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -45,8 +46,10 @@ class LambdaApi(ControlPlane[LambdaBackend]):
         if invocation_type == "Event":
             self.backend.invoke_async(logical_id, event)
             return Response(status=202)
-        invocation = self.backend.invoke(logical_id, event)
+        invocation = self.backend.invoke(logical_id, event, tail=params.get("LogType") == "Tail")
         headers = {"X-Amz-Executed-Version": LATEST}
         if invocation.function_error:
             headers["X-Amz-Function-Error"] = invocation.function_error
+        if invocation.log_tail is not None:
+            headers["X-Amz-Log-Result"] = base64.b64encode(invocation.log_tail.encode()).decode("ascii")
         return Response(json.dumps(invocation.payload), status=200, headers=headers, content_type="application/json")

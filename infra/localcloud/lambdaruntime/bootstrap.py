@@ -15,6 +15,9 @@ import traceback
 
 from localcloud.lambdaruntime.context import LambdaContext
 
+# Written to stdout after each invocation's output: the runtime logs END only once it has read this far.
+OUTPUT_DONE = b"\x1epettube-runtime: output done\n"
+
 
 def _load(handler: str):  # noqa: ANN202 - returns the user's callable
     module_name, _, function_name = handler.rpartition(".")
@@ -50,6 +53,7 @@ def main() -> None:
                 invoked_function_arn=request["function_arn"],
                 aws_request_id=request["request_id"],
                 deadline_ms=request["deadline_ms"],
+                log_group_name=os.environ["AWS_LAMBDA_LOG_GROUP_NAME"],
                 log_stream_name=os.environ["AWS_LAMBDA_LOG_STREAM_NAME"],
             )
             try:
@@ -59,6 +63,7 @@ def main() -> None:
                 reply = {"error": _error(exc)}
         sys.stdout.flush()
         sys.stderr.flush()
+        os.write(sys.stdout.fileno(), OUTPUT_DONE)  # after the invocation's own output, on the same pipe
         channel_out.write(json.dumps(reply, default=str) + "\n")
         channel_out.flush()
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.lambdaruntime.worker import EnvironmentCrashed, InvocationTimeout, LogSink, Worker
+from localcloud.logs import function_log_groups
 from localcloud.stack import FunctionSpec, Stack
 
 log = logging.getLogger("localcloud.lambda")
@@ -94,7 +95,9 @@ class LambdaRuntime:
         self._retry_delays = retry_delays
         self._send = send_to_destination
         # A function's own output is its log (CloudWatch Logs on AWS); by default one logger per function.
-        self._on_log = on_log or (lambda function, _stream, line: logging.getLogger(f"lambda.{function}").info(line))
+        self.log_sink: LogSink = on_log or (
+            lambda function, _stream, line: logging.getLogger(f"lambda.{function}").info(line))
+        self._log_groups = {lid: group.name for lid, group in function_log_groups(stack).items()}
         self._pools = {lid: _Pool(spec, self._spawn, concurrency) for lid, spec in stack.functions.items()}
         self.invocations: list[dict[str, Any]] = []  # what ran, for tests and benchmarks
         self._closed = threading.Event()
@@ -102,9 +105,9 @@ class LambdaRuntime:
     def _spawn(self, spec: FunctionSpec) -> Worker:
         env = {**self._base_env, **spec.environment,
                "AWS_LAMBDA_FUNCTION_NAME": spec.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-               "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+               "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_LOG_GROUP_NAME": self._log_groups[spec.logical_id],
                "_HANDLER": spec.handler}
-        return Worker(spec, env, self.code_dir, self._on_log)
+        return Worker(spec, env, self.code_dir, self.log_sink)
 
     def spec(self, function: str) -> FunctionSpec:
         """What ``function`` runs with now (the template's, unless ``update_function`` changed it)."""
@@ -121,15 +124,18 @@ class LambdaRuntime:
         pool.spec = replace(previous, **changes)
         return previous
 
-    def invoke(self, function: str, event: Any) -> Any:
-        """RequestResponse invoke; raises FunctionError as the Lambda API reports one."""
+    def invoke(self, function: str, event: Any, request_id: str | None = None) -> Any:
+        """RequestResponse invoke; raises FunctionError as the Lambda API reports one.
+
+        ``request_id`` (a new one by default) names the invocation in its log lines.
+        """
         pool = self._pools[function]
         spec = pool.spec
-        request_id = str(uuid.uuid4())
+        request_id = request_id or str(uuid.uuid4())
         started = time.perf_counter()
         worker = pool.acquire()
         stream = worker.log_stream
-        self._on_log(function, stream, f"START RequestId: {request_id} Version: $LATEST")
+        self.log_sink(function, stream, f"START RequestId: {request_id} Version: $LATEST")
         try:
             reply = worker.invoke(event, request_id, self.stack.arn(function))
         except (InvocationTimeout, EnvironmentCrashed) as exc:
@@ -138,8 +144,8 @@ class LambdaRuntime:
         finally:
             pool.release(worker)
         duration_ms = (time.perf_counter() - started) * 1000
-        self._on_log(function, stream, f"END RequestId: {request_id}")
-        self._on_log(function, stream, f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+        self.log_sink(function, stream, f"END RequestId: {request_id}")
+        self.log_sink(function, stream, f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
                                f"Memory Size: {spec.memory_mb} MB")
         self.invocations.append({"function": function, "request_id": request_id, "event": event,
                                  "ok": "error" not in reply, "duration_ms": duration_ms, "at": time.time()})

@@ -13,7 +13,11 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
+from localcloud.lambdaruntime.bootstrap import OUTPUT_DONE
 from localcloud.stack import FunctionSpec
+
+# How long an invocation's last output lines may take to reach the log after its reply (they are already written).
+_OUTPUT_GRACE_SECONDS = 1.0
 
 
 class InvocationTimeout(Exception):
@@ -59,13 +63,19 @@ class Worker:
         os.close(from_child_w)
         self._to_child = os.fdopen(to_child_w, "w", encoding="utf-8")
         self._from_child = os.fdopen(from_child_r, "r", encoding="utf-8")
+        self._output_done = threading.Event()
         self._logs = threading.Thread(target=self._relay_logs, args=(log,), daemon=True)
         self._logs.start()
 
     def _relay_logs(self, log: LogSink) -> None:
         assert self.process.stdout is not None
         for raw in self.process.stdout:
-            log(self.spec.logical_id, self.log_stream, raw.decode("utf-8", "replace").rstrip("\n"))
+            done = raw.endswith(OUTPUT_DONE)  # after a last line the handler left without a newline, too
+            text = raw.removesuffix(OUTPUT_DONE) if done else raw
+            if text:
+                log(self.spec.logical_id, self.log_stream, text.decode("utf-8", "replace").rstrip("\n"))
+            if done:
+                self._output_done.set()
 
     @property
     def alive(self) -> bool:
@@ -87,6 +97,9 @@ class Worker:
         if not reply or not reply[0]:
             code = self.process.wait()
             raise EnvironmentCrashed(f"Runtime exited with error: exit status {code}")
+        # The handler's output precedes END in its log stream, as on Lambda.
+        self._output_done.wait(_OUTPUT_GRACE_SECONDS)
+        self._output_done.clear()
         return json.loads(reply[0])
 
     def kill(self) -> None:

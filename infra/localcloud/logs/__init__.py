@@ -29,6 +29,10 @@ from moto.logs.models import LogsBackend, logs_backends
 from localcloud.stack import Stack
 
 
+# What Lambda returns of an invocation's log with LogType=Tail: its last 4 KB.
+TAIL_BYTES = 4096
+
+
 @dataclass(frozen=True)
 class LogGroup:
     """Where one function logs, and for how long CloudWatch keeps it (None: forever)."""
@@ -79,3 +83,19 @@ class FunctionLogs:
                 self._backend.ensure_log_stream(group, stream)
                 self._streams.add((group, stream))
             self._backend.put_log_events(group, stream, [event])
+
+    def invocation_tail(self, function: str, request_id: str) -> str:
+        """The last 4 KB of one invocation's log lines, from its START to its REPORT line (LogType=Tail)."""
+        group = self.groups[function].name
+        with self._lock:
+            streams = [stream for (g, stream) in self._streams if g == group]
+            for stream in streams:
+                messages = [event.message for event in self._backend.groups[group].streams[stream].events]
+                start = f"START RequestId: {request_id} "
+                first = next((i for i, m in enumerate(messages) if m.startswith(start)), None)
+                if first is not None:
+                    report = f"REPORT RequestId: {request_id}"
+                    last = next((i for i, m in enumerate(messages) if m.startswith(report)), len(messages) - 1)
+                    text = "".join(m + "\n" for m in messages[first:last + 1]).encode()
+                    return text[-TAIL_BYTES:].decode("utf-8", "ignore")
+        return ""
