@@ -1,7 +1,8 @@
 """The AWS edge: one port, real wire protocols, moto plus PetTube's own services.
 
 Order of a request: PetTube services that claim it (MediaConvert, Cognito
-Identity, API Gateway) -> browser CORS preflights, answered here because moto
+Identity, STS's web identity, the Lambda, CloudFormation and API Gateway control
+planes, API Gateway invocations) -> browser CORS preflights, answered here because moto
 refuses preflights for private objects and missing buckets -> guards (access
 control on the caller's credentials) -> moto. Browser-facing CORS headers are
 added on the way out.

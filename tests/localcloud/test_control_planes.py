@@ -1,4 +1,4 @@
-"""The control planes' models without a running cloud: names Lambda accepts, log groups, the stack view, the API tree."""
+"""The control planes' models without a cloud: names Lambda accepts, log groups, the stack view, the API tree."""
 
 from __future__ import annotations
 

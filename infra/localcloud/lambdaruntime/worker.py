@@ -49,7 +49,8 @@ class Worker:
         self.log_stream = new_log_stream_name()
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
-        child_env = {**env, "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream, "_PETTUBE_RUNTIME_IN": str(to_child_r), "_PETTUBE_RUNTIME_OUT": str(from_child_w),
+        child_env = {**env, "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
+                     "_PETTUBE_RUNTIME_IN": str(to_child_r), "_PETTUBE_RUNTIME_OUT": str(from_child_w),
                      "PYTHONPATH": os.pathsep.join([str(code_dir), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
                      "PYTHONUNBUFFERED": "1"}
         # A process group of its own: a terminal's Ctrl-C (sent to the whole foreground group) must
