@@ -111,6 +111,19 @@ def test_event_invoke_is_accepted_and_runs(cloud: LocalCloud, cli_env: dict[str,
                            for i in cloud.runtime.invocations), message="the queued event to run")
 
 
+def test_a_failing_event_invoke_is_retried_then_dead_lettered(cloud: LocalCloud, cli_env: dict[str, str],
+                                                             tmp_path: Path, wait_until) -> None:
+    event = {"detail-type": "MediaConvert Job State Change", "marker": uuid.uuid4().hex}  # no detail: refused
+    answer = aws(cli_env, "lambda", "invoke", "--function-name", function_name(cloud, "JobStateFunction"),
+                 "--invocation-type", "Event", "--payload", json.dumps(event), str(tmp_path / "out.json"))
+    assert answer["StatusCode"] == 202
+    record = wait_until(lambda: next((r for r in cloud.dead_letters() if r["requestPayload"] == event), None),
+                        message="the failed event in the dead-letter queue")
+    spec = cloud.stack.functions["JobStateFunction"]
+    assert record["requestContext"]["approximateInvokeCount"] == spec.max_retries + 1
+    assert record["responseContext"]["functionError"] == "Unhandled"
+
+
 def test_log_groups_streams_and_events(cloud: LocalCloud, cli_env: dict[str, str], tmp_path: Path) -> None:
     aws(cli_env, "lambda", "invoke", "--function-name", function_name(cloud, "MyMediaFunction"),
         "--payload", "{}", str(tmp_path / "out.json"))
