@@ -23,7 +23,7 @@ from botocore.config import Config
 
 from localcloud.cloud import LocalCloud
 from localcloud.endpoints import Endpoints
-from conftest import load_event
+from tests.conftest import load_event
 
 pytestmark = pytest.mark.slow
 AWS = str(Path(sys.executable).with_name("aws"))
