@@ -22,7 +22,7 @@ from localcloud.access.s3actions import UnmappedS3Request
 from localcloud.access.s3actions import operation as s3_operation
 from localcloud.access.sigv4 import signing_service
 from localcloud.awserrors import AwsError, response_for
-from localcloud.mediaconvert.responses import route as mediaconvert_route
+from localcloud.controlplane import route
 
 
 def operation_of(request: Request, service: str | None) -> str | None:
@@ -36,7 +36,7 @@ def operation_of(request: Request, service: str | None) -> str | None:
         except UnmappedS3Request:
             return None
     if service == "mediaconvert":
-        routed = mediaconvert_route(request)
+        routed = route("mediaconvert", request)
         return routed[0].name if routed else None
     return None
 

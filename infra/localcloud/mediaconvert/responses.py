@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
-from functools import cache, partial
+from functools import partial
 from typing import Any
 
 from botocore import xform_name
@@ -12,6 +11,7 @@ from botocore.model import OperationModel
 from werkzeug.wrappers import Request, Response
 
 from localcloud.awserrors import rest_json_response
+from localcloud.controlplane import route
 from localcloud.mediaconvert import wire
 from localcloud.mediaconvert.exceptions import BadRequestException, MediaConvertApiError, NotFoundException
 from localcloud.mediaconvert.models import MediaConvertBackend
@@ -30,28 +30,6 @@ LIBRARY_OPERATIONS: dict[str, tuple[str, str, str | None]] = {
 }
 
 
-@cache
-def _routes() -> list[tuple[str, re.Pattern[str], OperationModel]]:
-    """(method, path pattern, operation) for every operation in the model, like moto's _get_method_urls."""
-    model = wire.service_model()
-    routes = []
-    for name in model.operation_names:
-        operation = model.operation_model(name)
-        path = operation.http["requestUri"].split("?")[0]
-        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
-        routes.append((operation.http["method"], re.compile(f"^{pattern}$"), operation))
-    return routes
-
-
-def route(request: Request) -> tuple[OperationModel, dict[str, str]] | None:
-    """The operation a request calls and its URI parameters, per botocore's model; None if no route matches."""
-    for method, pattern, operation in _routes():
-        match = pattern.match(request.path)
-        if match and method == request.method:
-            return operation, match.groupdict()
-    return None
-
-
 class MediaConvertResponse:
     """Parses a request with the operation's input shape, calls the method, serialises its output."""
 
@@ -62,7 +40,7 @@ class MediaConvertResponse:
     def dispatch(self, request: Request) -> Response:
         """Answer one HTTP request; every failure becomes AWS's error shape."""
         try:
-            routed = route(request)
+            routed = route("mediaconvert", request)
             if routed is None:
                 raise NotFoundException(f"No MediaConvert operation for {request.method} {request.path}")
             operation, uri_params = routed
