@@ -1,8 +1,10 @@
 """The plug-in contract between the local cloud's edge and PetTube's own emulated services.
 
-moto serves S3, DynamoDB, SQS, EventBridge, STS, IAM and Cognito user pools. Where
-moto has nothing usable (MediaConvert, Cognito Identity, API Gateway invocation)
-a package under ``localcloud`` provides a service: its ``__init__.py`` exposes
+moto serves S3, DynamoDB, SQS, EventBridge, STS, IAM, CloudWatch Logs and Cognito
+user pools. Where moto has nothing usable (MediaConvert, Cognito Identity, API
+Gateway invocation, STS's web-identity role assumption for Cognito tokens, and the
+Lambda, API Gateway and CloudFormation control planes) a package under
+``localcloud`` provides a service: its ``__init__.py`` exposes
 ``create(ctx: ServiceContext) -> EdgeService``, which ``cloud.py`` calls. The
 edge asks each service, in order, whether it ``matches`` a request; the first
 that does answers it, the rest goes to moto after every ``Guard`` has had its say.
