@@ -99,11 +99,12 @@ def test_julie_shares_a_video_a_guest_watches_it_and_the_link_dies_when_she_make
     assert page.locator("#gallery b").count() == 0, "a title was inserted as HTML"
 
     # Find: the search box filters by title and description as you type; sort by title.
+    shown = page.get_by_role("list", name="My videos").locator("li").count()  # earlier tests may have left videos
     search = page.get_by_label("Search my videos")
     search.press_sequentially("BRAVE")
     expect(page.get_by_role("list", name="My videos").locator("li")).to_have_count(1)
     expect(card(page, TITLE)).to_be_visible()
-    expect(page.locator("#media-count")).to_have_text("1 of 2 videos")
+    expect(page.locator("#media-count")).to_have_text(f"1 of {shown} videos")
     search.fill("beach")
     expect(page.get_by_role("list", name="My videos").locator("li")).to_have_count(1)
     expect(card(page, "mia at the beach")).to_be_visible()
@@ -112,7 +113,8 @@ def test_julie_shares_a_video_a_guest_watches_it_and_the_link_dies_when_she_make
     shoot(page, "2-no-match")
     search.fill("")
     page.get_by_label("Sort videos").select_option("title")
-    expect(page.locator("#gallery .video-title")).to_have_text(["mia at the beach", TITLE])
+    ours = page.locator("#gallery .video-title").filter(has_text=re.compile(r"^(mia at the beach|Rex )"))
+    expect(ours).to_have_text(["mia at the beach", TITLE])  # by title, whatever case: "mia" before "Rex"
 
     # Shared by link: copied as people do, and marked on the card.
     link = share(page, TITLE, "Anyone with the link")
