@@ -2,8 +2,8 @@
 
 The site's files as both homes serve them (``sitepack``: types for the Pyodide runtime,
 the build's prebuilt ``.br`` or ``.gz`` sibling by Accept-Encoding, brotli first, pages
-with their stylesheet written in, the cross-origin-isolation headers PyScript workers
-need), plus what CloudFront does on AWS: on-the-fly gzip for other text, and two
+with their stylesheet written in, the headers sitepack.headers builds from the config),
+plus what CloudFront does on AWS: on-the-fly gzip for other text, and two
 generated files: ``/config.json``, which the page reads at startup, and ``/app.zip``, the
 page's Python (site/app) in one download, zipped on request so an edit shows on reload.
 Development caching: every answer revalidates (ETag), except files under a
@@ -26,7 +26,8 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from sitepack.bundle import APP_BUNDLE, app_bundle
-from sitepack.files import PREBUILT_ENCODINGS, SECURITY_HEADERS, STYLESHEET, content_type, page_with_styles
+from sitepack.files import PREBUILT_ENCODINGS, STYLESHEET, content_type, page_with_styles
+from sitepack.headers import site_headers
 from sitepack.loopback import running
 
 _COMPRESSIBLE = re.compile(r"^(text/|application/(javascript|json|wasm|toml|manifest\+json|x-python)|image/svg)")
@@ -46,7 +47,7 @@ class SiteServer:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
         response = self.handle(request)
-        response.headers.update(SECURITY_HEADERS)
+        response.headers.update(site_headers(self._config()))
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:

@@ -18,13 +18,13 @@ CONTENT_TYPES = {
 }
 # The build's compressed siblings, in order of preference (brotli is about 10% smaller).
 PREBUILT_ENCODINGS = ((".br", "br"), (".gz", "gzip"))
-# On every answer. On AWS, CloudFront adds them (the template's SiteHeadersPolicy); the local
+# On every answer, whatever the config (headers.site_headers adds the Content-Security-Policy
+# built from it). On AWS, CloudFront adds them (the template's SiteHeadersPolicy); the local
 # site server and the server the build takes the memory snapshot from send them themselves.
 SECURITY_HEADERS = {
-    # Cross-origin isolation (SharedArrayBuffer for PyScript workers). credentialless
-    # still lets the page show thumbnails and videos from presigned S3 URLs.
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Cross-Origin-Embedder-Policy": "credentialless",
+    # same-origin-allow-popups, not same-origin: Google's sign-in popup reports back through
+    # window.opener. The page runs Python on the main thread: it needs no cross-origin isolation.
+    "Cross-Origin-Opener-Policy": "same-origin-allow-popups",
     "Cross-Origin-Resource-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",

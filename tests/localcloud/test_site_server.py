@@ -13,6 +13,8 @@ from werkzeug.test import Client
 
 from localcloud.site_server import SiteServer
 
+CONFIG = {"mode": "local", "aws_endpoint": "http://127.0.0.1:1", "api_url": "http://127.0.0.1:1/api"}
+
 
 @pytest.fixture
 def client(tmp_path: Path) -> Client:
@@ -29,7 +31,7 @@ def client(tmp_path: Path) -> Client:
     (tmp_path / "app" / "__init__.py").write_text("")
     (tmp_path / "app" / "main.py").write_text("print('hello')\n")
     (tmp_path.parent / "secret.txt").write_text("not for the web")
-    return Client(SiteServer(tmp_path, lambda: {"mode": "local", "api_url": "http://127.0.0.1:1/api"}))
+    return Client(SiteServer(tmp_path, lambda: CONFIG))
 
 
 def test_runtime_files_get_the_types_pyodide_needs(client: Client) -> None:
@@ -69,16 +71,17 @@ def test_hashed_runtime_is_immutable_and_the_page_revalidates(client: Client) ->
     assert client.get("/", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
 
 
-def test_cross_origin_isolation_headers_are_on_every_answer(client: Client) -> None:
+def test_the_site_headers_are_on_every_answer(client: Client) -> None:
     for path in ("/", "/config.json", "/missing"):
         headers = client.get(path).headers
-        assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
-        assert headers["Cross-Origin-Embedder-Policy"] == "credentialless"
+        assert headers["Cross-Origin-Opener-Policy"] == "same-origin-allow-popups"
+        assert "frame-ancestors 'self'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_config_is_generated_and_never_cached(client: Client) -> None:
     answer = client.get("/config.json")
-    assert answer.json == {"mode": "local", "api_url": "http://127.0.0.1:1/api"}
+    assert answer.json == CONFIG
     assert answer.headers["Cache-Control"] == "no-store"
 
 
