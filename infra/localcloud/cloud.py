@@ -5,11 +5,12 @@ take the state directory and restore the saved state, bind the ports (so every
 URL is known), resolve the template into a Stack (its parameters' defaults, the
 local URLs and ``settings["parameters"]`` overrides), build the Lambda runtime,
 build PetTube's services and moto behind the edge, start the servers, provision
-the template's resources, start the Lambda event pollers and schedules, start
-the autosave and finally write ``.pettube/endpoints.json``. Each step registers
-what undoes it: ``stop`` (also run when a step fails or is interrupted) undoes
-them in reverse order, so the edge outlives the services whose last events go
-through it, and the state is saved once nothing can change it any more.
+the template's resources, start the Lambda event pollers and schedules, and
+finally write ``.pettube/endpoints.json``. Each step registers what undoes it:
+``stop`` (also run when a step fails or is interrupted) undoes them in reverse
+order, so the edge outlives the services whose last events go through it, and
+the library is closed once nothing can change it any more. Every change is
+saved before the edge answers the request that made it (persistence.Journal).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from localcloud.lambdaruntime.dispatcher import EventSourcePoller
 from localcloud.lambdaruntime.runtime import LambdaRuntime
 from localcloud.lambdaruntime.schedules import Scheduler
 from localcloud.logs import FunctionLogs
-from localcloud.persistence import STATE_NAME, Autosaver, MotoState
+from localcloud.persistence import Journal, MotoState
 from localcloud.provision import Provisioner
 from localcloud.services import EdgeService, ServiceContext
 from localcloud.site_server import SiteServer
@@ -52,8 +53,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
 GOOGLE_CLIENT_ID = "pettube-local.apps.googleusercontent.com"
-# How soon after a change the state is saved: what a crash (kill -9) can lose.
-AUTOSAVE_SECONDS = float(os.environ.get("PETTUBE_AUTOSAVE_SECONDS", 2))
 
 
 class PortInUseError(Exception):
@@ -111,7 +110,6 @@ class LocalCloud:
         self._listeners: dict[str, _Listener] = {}
         self.services: list[EdgeService] = []
         self.endpoints: Endpoints | None = None
-        self._autosaver: Autosaver | None = None
 
     @property
     def endpoints_path(self) -> Path:
@@ -134,7 +132,6 @@ class LocalCloud:
             self._start_servers()
             provisioner = self._provision()
             self._start_event_sources(provisioner)
-            self._start_autosave()
             return self._publish_endpoints()
         except BaseException:
             self.stop()
@@ -143,12 +140,11 @@ class LocalCloud:
     def _restore_state(self) -> None:
         """Hold the state directory (one cloud at a time) and put the saved library back."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self._moto_state = MotoState(self.state_dir / STATE_NAME, ACCOUNT_ID)
-        self._autosaver = None
+        self._moto_state = MotoState(self.state_dir, ACCOUNT_ID)
         if self.settings.get("persist", True):
             if self._moto_state.load():
-                log.info("restored the saved state from %s", self._moto_state.path)
-            self._undo.callback(self._save_state)
+                log.info("restored the saved library from %s", self._moto_state.path)
+            self._undo.callback(self._moto_state.close)
         self.endpoints_path.unlink(missing_ok=True)  # left behind by a crashed run: not ready yet
 
     def _bind_ports(self) -> None:
@@ -234,7 +230,8 @@ class LocalCloud:
         self.faults = FaultInjector()
         self.edge = Edge(DomainDispatcherApplication(create_backend_app), self.services,
                          [access.create(self.context)], _moto_bucket_cors, faults=self.faults)
-        self._listeners["edge"].app.target = self.edge
+        persist = self.settings.get("persist", True)
+        self._listeners["edge"].app.target = Journal(self.edge, self._moto_state) if persist else self.edge
         self._listeners["idp"].app.target = idp.create_app(self.context)
         site = SiteServer(self.site_root, self._site_config)
         site.app_bundle()  # compiled now, not while the first page waits
@@ -264,13 +261,6 @@ class LocalCloud:
             REGION, ACCOUNT_ID, speedup=float(self.settings.get("schedule_speedup", 1.0)))
         scheduler.start()
         self._undo.callback(scheduler.stop)
-
-    def _start_autosave(self) -> None:
-        if self.settings.get("persist", True):
-            self._autosaver = Autosaver(self._moto_state, lambda: self.edge.changes,
-                                        float(self.settings.get("autosave_seconds", AUTOSAVE_SECONDS)))
-            self._autosaver.start()
-            self._undo.callback(self._autosaver.stop)
 
     def _publish_endpoints(self) -> Endpoints:
         """Write endpoints.json: from now on tools and tests may use the cloud."""
@@ -310,14 +300,6 @@ class LocalCloud:
     def stop(self) -> None:
         """Undo the start's steps in reverse: endpoints.json, event sources, services, workers, servers, state."""
         self._undo.close()
-
-    def _save_state(self) -> None:
-        """The last save, once nothing changes the state any more; then give the directory back."""
-        try:
-            if self._autosaver is not None:  # only a cloud that ran has anything of its own to save
-                self._moto_state.save()
-        finally:
-            self._moto_state.close()
 
 
 def _close_listener(listener: _Listener) -> None:

@@ -33,14 +33,6 @@ _JSON_API_CORS = {
     "Access-Control-Max-Age": "600",
 }
 
-# POSTs that only read: they must not make the state look changed (pollers send them every second).
-_READ_ONLY_TARGETS = frozenset({
-    "AmazonSQS.ReceiveMessage", "AmazonSQS.GetQueueUrl", "AmazonSQS.GetQueueAttributes",
-    "AmazonSQS.ListQueues", "DynamoDB_20120810.GetItem", "DynamoDB_20120810.Query",
-    "DynamoDB_20120810.Scan", "DynamoDB_20120810.BatchGetItem", "DynamoDB_20120810.DescribeTable",
-    "DynamoDB_20120810.ListTables",
-})
-
 # DynamoDB checks a request's condition and applies it as one step; moto does the two
 # apart with no lock, so concurrent conditional writes could both win (a late progress
 # event could write "processing" over "ready"). The edge hands moto one DynamoDB request at a time.
@@ -68,7 +60,6 @@ class Edge:
         self.services = list(services)
         self.guards = list(guards)
         self._bucket_cors = bucket_cors
-        self.changes = 0  # requests that may have changed moto's state; read by the autosaver
         self._serial = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -89,8 +80,6 @@ class Edge:
         if body is not None:  # a guard read the body to check its hash: hand moto a fresh stream
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
-        if request.method not in ("GET", "HEAD") and request.headers.get("X-Amz-Target") not in _READ_ONLY_TARGETS:
-            self.changes += 1
         if request.headers.get("X-Amz-Target", "").startswith(_SERIAL_TARGET_PREFIX):
             with self._serial:
                 return self._moto_at_once(request, environ, start_response)

@@ -1,20 +1,21 @@
-"""Keep the local cloud's data across restarts: moto's backends saved under .pettube/.
+"""Keep the local cloud's data across restarts and crashes: moto's backends saved under .pettube/.
 
 moto keeps everything in memory and forgets it on exit (so does LocalStack's
-free edition). An S3 object's bytes go to disk once, when the object is written
-(library/blobs.py); everything else moto holds is snapshotted to one file, on a
-clean stop and in the background a few seconds after anything changed, so a
-crash (``kill -9``) loses at most the last few seconds. The snapshot is written
-to a temporary file and renamed, so a crash mid-write leaves the previous one
-whole; it names object files, whose renames are made durable before it is.
+free edition). Here every request that changes moto is journaled before its
+answer leaves (``Journal``, in front of moto on the edge): the S3 objects and
+DynamoDB items it changed (library/changes.py), and the rest of the services it
+touched, are written in one SQLite transaction (library/store.py). An object's
+bytes went to disk when it was written (library/blobs.py), so saving costs what
+changed, and what was acknowledged survives ``kill -9``. A crash loses at most
+the requests in flight.
 
 A saved library is never overwritten by a cloud that could not read it: a file
 that cannot be read, or that an unknown format wrote, stops the start with a
-message naming the file and the ways out; the previous format is migrated and
-kept aside. One cloud at a time holds a state directory (an advisory lock the
-kernel drops when the process dies, even by ``kill -9``). At start, object
-files no saved object names (overwritten, deleted, or written after the last
-save before a crash) are removed.
+message naming the file and the ways out; the previous formats (one pickle of
+every backend) are migrated and kept aside. One cloud at a time holds a state
+directory (an advisory lock the kernel drops when the process dies, even by
+``kill -9``). At start, object files no saved object names (overwritten,
+deleted, or written by a request a crash cut short) are removed.
 
 moto's models hold a few objects pickle cannot copy (locks, condition
 variables, RSA keys of user pools); a Pickler with a private dispatch table
@@ -29,22 +30,28 @@ import io
 import logging
 import os
 import pickle
+import re
 import threading
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from moto.dynamodb.exceptions import ResourceNotFoundException
+from moto.s3.utils import _VersionedKeyStore
 
+from localcloud.library import changes as record_changes
 from localcloud.library import s3keys
-from localcloud.library.blobs import BlobStore, fsync_directory
+from localcloud.library.blobs import BlobStore
+from localcloud.library.changes import Changes, item_key
+from localcloud.library.store import Batch, Container, LibraryStore, UnreadableStore
 
 log = logging.getLogger("localcloud.persistence")
 
-# What PetTube stores in moto; STS and IAM hold nothing worth keeping. Pickled in this order,
-# while requests go on: records before the objects they name, so a saved record's objects
-# (written before it) are saved too.
+# What PetTube stores in moto; STS and IAM hold nothing worth keeping.
 SERVICES = {
     "dynamodb": ("moto.dynamodb.models", "dynamodb_backends"),
     "s3": ("moto.s3.models", "s3_backends"),
@@ -52,10 +59,10 @@ SERVICES = {
     "events": ("moto.events.models", "events_backends"),
     "cognito-idp": ("moto.cognitoidp.models", "cognitoidp_backends"),
 }
-# 1: object bytes inline (migrated on load); 2: object bytes in the blob store under OBJECTS_DIR.
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
-STATE_NAME = "moto-state.pickle"
+STATE_NAME = "library.sqlite3"
+# Formats 1 (object bytes inline) and 2 (bytes in the blob store): every backend in one pickle.
+SNAPSHOT_NAME = "moto-state.pickle"
+SNAPSHOT_VERSIONS = (1, 2)
 OBJECTS_DIR = "objects"
 LOCK_NAME = "library.lock"
 
@@ -136,75 +143,211 @@ def _backends() -> dict[str, Any]:
     return {name: getattr(importlib.import_module(module), attr) for name, (module, attr) in SERVICES.items()}
 
 
-class MotoState:
-    """Saves and restores one account's moto backends to ``path``.
 
-    ``load`` first, then ``save``: a state that has not been loaded (or could not be)
-    is never written over the file, and ``close`` gives the state directory back.
+def _dumps(obj: Any, pickler: Callable[[io.BytesIO], pickle.Pickler] = _StatePickler) -> bytes:
+    """Pickle ``obj`` while requests may go on changing it (a dict changing size is retried)."""
+    buffer = io.BytesIO()
+    for attempt in range(5):
+        try:
+            buffer.seek(0)
+            buffer.truncate()
+            pickler(buffer).dump(obj)
+            return buffer.getvalue()
+        except RuntimeError:
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+class _ServicePickler(_StatePickler):
+    """Pickles a service's backends with their records (S3 objects, DynamoDB items) left out, by name.
+
+    The records are rows of their own; the service's pickle names the container
+    they fill. With ``batch``, every record reached is written to it as well (a
+    whole library saved at once: a migration).
     """
 
-    def __init__(self, path: Path, account_id: str) -> None:
-        self.path = path
+    def __init__(self, buffer: io.BytesIO, containers: dict[int, tuple[Container, Any]], batch: Batch | None) -> None:
+        super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        self._containers = containers
+        self._batch = batch
+
+    def persistent_id(self, obj: Any) -> Container | None:
+        if type(obj) not in (_VersionedKeyStore, defaultdict):
+            return None
+        found = self._containers.get(id(obj))
+        if found is None:
+            return None
+        container, holder = found
+        if self._batch is not None:
+            for key, record in _records(container[0], holder):
+                self._batch.records[(*container, key)] = _dumps(record)
+        return container
+
+
+def _containers(service: str, regions: dict[str, Any]) -> dict[int, tuple[Container, Any]]:
+    """The record containers of one service's backends, by id: each one's name and its bucket or table."""
+    found: dict[int, tuple[Container, Any]] = {}
+    for region, backend in regions.items():
+        if service == "s3":
+            found |= {id(bucket.keys): (("s3", region, name), bucket)
+                      for name, bucket in list(backend.buckets.items())}
+        elif service == "dynamodb":
+            found |= {id(table.items): (("dynamodb", region, name), table)
+                      for name, table in list(backend.tables.items())}
+    return found
+
+
+def _records(kind: str, holder: Any) -> Iterable[tuple[str, Any]]:
+    """Every record of a bucket (key, versions) or a table (key, item)."""
+    if kind == "s3":
+        yield from ((key, holder.keys.getlist(key)) for key in list(holder.keys))
+        return
+    for stored in list(holder.items.values()):
+        for item in (list(stored.values()) if holder.range_key_attr else [stored]):
+            yield _key_text(item.hash_key, item.range_key), item
+
+
+def _key_text(hash_key: Any, range_key: Any) -> str:
+    """An item's key as its row names it: moto's own identity of a key, (type, value) of each part."""
+    return repr((hash_key.type, hash_key.value) + ((range_key.type, range_key.value) if range_key is not None else ()))
+
+
+class _ServiceUnpickler(pickle.Unpickler):
+    """Loads a service's backends, filling each container its pickle names from the rows."""
+
+    def __init__(self, state: bytes, store: LibraryStore) -> None:
+        super().__init__(io.BytesIO(state))
+        self._store = store
+        self.containers: set[Container] = set()
+
+    def persistent_load(self, container: Any) -> Any:
+        kind, region, name = container
+        self.containers.add(container)
+        rows = self._store.records(kind, region, name)
+        if kind == "s3":
+            objects = _VersionedKeyStore()
+            for key, state in rows:
+                dict.__setitem__(objects, key, pickle.loads(state))  # noqa: S301 - our own library
+            return objects
+        items: defaultdict[Any, Any] = defaultdict(dict)
+        for _, state in rows:
+            item = pickle.loads(state)  # noqa: S301 - our own library
+            if item.range_key is None:
+                items[item.hash_key] = item
+            else:
+                items[item.hash_key][item.range_key] = item
+        return items
+
+
+class MotoState:
+    """Saves and restores one account's moto backends in the state directory.
+
+    ``load`` first, then ``save`` each change: a library that has not been loaded (or could
+    not be) is never written, and ``close`` gives the state directory back.
+    """
+
+    def __init__(self, state_dir: Path, account_id: str) -> None:
+        self.path = state_dir / STATE_NAME
+        self.snapshot_path = state_dir / SNAPSHOT_NAME
         self.account_id = account_id
         self._lock = threading.Lock()
-        self._directory = LibraryLock(path.parent)
+        self._directory = LibraryLock(state_dir)
         self._blobs: BlobStore | None = None  # the state directory's object files, once loaded
         self._previous_store: BlobStore | None = None
-        self._writable = False
+        self._store: LibraryStore | None = None
 
     def load(self) -> bool:
         """Put the saved backends back; False when nothing is saved yet.
 
         Raises SavedStateError when another cloud holds the state directory, or the saved
-        file cannot be read or comes from an unknown format: it is never overwritten. A
-        file of the previous format (object bytes inline) is migrated, and kept aside.
+        library cannot be read or comes from an unknown format: it is never overwritten. A
+        library of a previous format (one pickle) is migrated, and its file kept aside.
         """
         if not self._directory.acquire():
             raise SavedStateError(
                 f"another local cloud is using {self.path.parent} (it holds {self._directory.path}). "
                 f"Stop it first, or run with another state directory (`PETTUBE_STATE_DIR=<dir> make dev`).")
+        record_changes.install()
         self._blobs = BlobStore(self.path.parent / OBJECTS_DIR)
         self._previous_store = s3keys.use(self._blobs)
-        if not self.path.exists():
-            self._writable = True
-            return False
         s3keys.start_loading()
         try:
-            with open(self.path, "rb") as saved:
-                snapshot = pickle.load(saved)  # noqa: S301 - our own file, written by save()
+            restored = self._restore()
+        except BaseException:
+            self.close()
+            raise
+        self._collect_garbage(s3keys.named_digests())
+        return restored
+
+    def _restore(self) -> bool:
+        if self.path.exists():
+            try:
+                self._store = LibraryStore.open(self.path)
+            except UnreadableStore as exc:
+                raise SavedStateError(f"the saved library {self.path} cannot be read ({exc}). "
+                                      f"{_ways_out(self.path)}") from exc
+            self._load_store()
+            if self.snapshot_path.exists() and self.snapshot_path.stat().st_nlink > 1:
+                self.snapshot_path.unlink()  # migrated, and kept aside, by a start that stopped right after
+            return True
+        if self.snapshot_path.exists():
+            self._migrate(self._load_snapshot())
+            return True
+        self._store = LibraryStore.create(self.path, Batch())
+        return False
+
+    def _load_store(self) -> None:
+        assert self._store is not None
+        backends = _backends()
+        named: set[Container] = set()
+        for service, state in self._store.services().items():
+            unpickler = _ServiceUnpickler(state, self._store)
+            for region, backend in unpickler.load().items():
+                backends[service][self.account_id][region] = backend
+            named |= unpickler.containers
+        orphans = self._store.containers() - named
+        if orphans:  # a deleted bucket's or table's rows, left by a crash between two saves
+            batch = Batch()
+            batch.dropped |= orphans
+            self._store.write(batch)
+
+    def _load_snapshot(self) -> int:
+        """Put the backends of a previous format's pickle back; its format version."""
+        try:
+            with open(self.snapshot_path, "rb") as saved:
+                snapshot = pickle.load(saved)  # noqa: S301 - our own file, written by the previous format
             version = snapshot.get("version") if isinstance(snapshot, dict) else None
         except Exception as exc:
-            self.close()
-            raise SavedStateError(f"the saved library {self.path} cannot be read ({type(exc).__name__}: "
-                                  f"{exc}). {_ways_out(self.path)}") from exc
-        if version not in READABLE_VERSIONS:
-            self.close()
+            raise SavedStateError(f"the saved library {self.snapshot_path} cannot be read ({type(exc).__name__}: "
+                                  f"{exc}). {_ways_out(self.snapshot_path)}") from exc
+        if version not in SNAPSHOT_VERSIONS:
             raise SavedStateError(
-                f"the saved library {self.path} was written in format {version!r}; this local cloud "
-                f"reads formats {READABLE_VERSIONS}. Run the version of PetTube that wrote it. {_ways_out(self.path)}")
+                f"the saved library {self.snapshot_path} was written in format {version!r}; this local cloud "
+                f"reads formats {SNAPSHOT_VERSIONS} there. Run the version of PetTube that wrote it. "
+                f"{_ways_out(self.snapshot_path)}")
         backends = _backends()
         for name, regions in snapshot["services"].items():
             for region, backend in regions.items():
                 backends[name][self.account_id][region] = backend
-        self._writable = True
-        if version != FORMAT_VERSION:
-            self._migrate(version)
-        self._collect_garbage(s3keys.named_digests())
-        return True
+        return version
 
     def _migrate(self, version: int) -> None:
-        """Save the loaded state in today's format, keeping the previous file under another name."""
-        kept = self.path.with_name(f"{self.path.name}.v{version}")
+        """Save the loaded backends as a new library, keeping the previous file under another name."""
+        kept = self.snapshot_path.with_name(f"{self.snapshot_path.name}.v{version}")
         serial = 1
-        while kept.exists() and not kept.samefile(self.path):
+        while kept.exists() and not kept.samefile(self.snapshot_path):
             serial += 1
-            kept = self.path.with_name(f"{self.path.name}.v{version}-{serial}")
+            kept = self.snapshot_path.with_name(f"{self.snapshot_path.name}.v{version}-{serial}")
         if not kept.exists():
-            os.link(self.path, kept)
-        self.save()
-        log.warning("migrated the saved library %s from format %s to %s (object bytes now in %s); the previous "
-                    "file is kept as %s: delete it once the library looks right", self.path, version,
-                    FORMAT_VERSION, self._blobs.root, kept)
+            os.link(self.snapshot_path, kept)
+        batch = Batch()
+        self._save_services(SERVICES, batch, whole=True)
+        self._blobs.sync()
+        self._store = LibraryStore.create(self.path, batch)
+        self.snapshot_path.unlink()
+        log.warning("migrated the saved library %s (format %s) to %s; the previous file is kept as %s: delete it "
+                    "once the library looks right", self.snapshot_path, version, self.path, kept)
 
     def _collect_garbage(self, named: set[str]) -> None:
         """Delete the blobs the saved state does not name: overwritten, deleted, or written after its save."""
@@ -214,63 +357,143 @@ class MotoState:
         if removed:
             log.info("removed %d object files no saved object names", removed)
 
-    def save(self) -> None:
-        if not self._writable:
+    def _save_services(self, services: Iterable[str], batch: Batch, *, whole: bool = False) -> None:
+        """Pickle ``services`` into ``batch`` (and with ``whole``, every record they hold)."""
+        backends = _backends()
+        for service in services:
+            regions = dict(backends[service][self.account_id])
+            containers = _containers(service, regions)
+            batch.services[service] = _dumps(
+                regions, lambda buffer, c=containers: _ServicePickler(buffer, c, batch if whole else None))
+
+    def save(self, changes: Changes, services: Iterable[str]) -> None:
+        """Save the records ``changes`` names and the ``services`` a request changed, in one transaction.
+
+        Each record is saved as moto holds it now, under a lock: whichever of two
+        requests changing one object saves last, it saves the object's latest state.
+        """
+        if self._store is None:
             raise SavedStateError(f"refusing to write {self.path}: the saved library was not loaded first")
-        snapshot = {"version": FORMAT_VERSION,
-                    "services": {name: dict(backends[self.account_id]) for name, backends in _backends().items()}}
-        buffer = io.BytesIO()
-        for attempt in range(5):  # a request may change a dict while it is being copied
-            try:
-                buffer.seek(0)
-                buffer.truncate()
-                _StatePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(snapshot)
-                break
-            except RuntimeError:
-                if attempt == 4:
-                    raise
         with self._lock:
-            self._blobs.sync()  # every blob the snapshot names is on disk before the snapshot is
-            tmp = self.path.with_suffix(".tmp")
-            with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
-                out.write(buffer.getbuffer())
-                out.flush()
-                os.fsync(out.fileno())
-            tmp.replace(self.path)
-            fsync_directory(self.path.parent)
+            batch = Batch()
+            self._save_services(services, batch)
+            self._changed_objects(changes, batch)
+            self._changed_items(changes, batch)
+            if batch:
+                self._blobs.sync()  # every object file the rows name is on disk before they are
+                self._store.write(batch)
+
+    def reset(self) -> None:
+        """moto's backends were reset: the saved library follows (every record gone, every service saved)."""
+        assert self._store is not None
+        with self._lock:
+            batch = Batch()
+            batch.dropped |= self._store.containers()
+            self._save_services(SERVICES, batch)
+            self._store.write(batch)
+
+    def _changed_objects(self, changes: Changes, batch: Batch) -> None:
+        buckets = [(region, bucket) for region, backend in _backends()["s3"][self.account_id].items()
+                   for bucket in list(backend.buckets.values())]
+        by_store = {id(bucket.keys): (region, bucket) for region, bucket in buckets}
+        by_name = {bucket.name: (region, bucket) for region, bucket in buckets}
+        changed = [(by_store.get(id(store)), key) for store, key in changes.objects]
+        changed += [(by_name.get(name), key) for name, key in changes.named_objects]
+        for where, key in changed:
+            if where is None:
+                continue  # a bucket gone: its records went with it
+            region, bucket = where
+            versions = bucket.keys.getlist(key)
+            batch.records[("s3", region, bucket.name, key)] = _dumps(versions) if versions else None
+
+    def _changed_items(self, changes: Changes, batch: Batch) -> None:
+        for region, name in changes.dropped_tables:
+            batch.dropped.add(("dynamodb", region, name))
+        for backend, table_name, attributes in changes.items:
+            try:
+                table = backend.get_table(table_name)
+            except ResourceNotFoundException:
+                continue
+            hash_key, range_key = item_key(table, attributes)
+            item = table.items.get(hash_key)
+            if item is not None and range_key is not None:
+                item = item.get(range_key)
+            batch.records[("dynamodb", backend.region_name, table.name, _key_text(hash_key, range_key))] = (
+                _dumps(item) if item is not None else None)
 
     def close(self) -> None:
-        """Give the state directory back (after the last save)."""
-        self._writable = False
+        """Give the state directory back."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
         if self._blobs is not None:
             s3keys.stop_using(self._blobs, self._previous_store)
         self._directory.release()
 
 
-class Autosaver:
-    """Saves the state shortly after it changes, off the request path."""
+# Which service a JSON request is for, by its X-Amz-Target; others by their signature's scope, S3 unsigned.
+_TARGETS = {"DynamoDB_": "dynamodb", "AmazonSQS.": "sqs", "AWSEvents.": "events",
+            "AWSCognitoIdentityProviderService.": "cognito-idp"}
+# moto delivers notifications in the request that causes them: S3 to SQS and EventBridge, EventBridge to SQS.
+_DELIVERS_TO = {"s3": ("sqs", "events"), "events": ("sqs",)}
+# Operations that change nothing worth saving (a received message's visibility comes back after a crash).
+_READS = ("Describe", "List", "Get", "Query", "Scan", "BatchGet", "ReceiveMessage")
+_SCOPE = re.compile(r"[^/=&\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_RESET = "/moto-api/reset"
 
-    def __init__(self, state: MotoState, changes: Callable[[], int], interval: float) -> None:
+
+def _changed_services(environ: dict[str, Any]) -> tuple[str, ...] | None:
+    """The services a request may change (and whose notifications it may deliver); None: it only reads."""
+    if environ["REQUEST_METHOD"] in ("GET", "HEAD", "OPTIONS"):
+        return None
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        if target.partition(".")[2].startswith(_READS):
+            return None
+        service = next((name for prefix, name in _TARGETS.items() if target.startswith(prefix)), "")
+    else:
+        scope = _SCOPE.search(unquote(environ.get("HTTP_AUTHORIZATION") or environ.get("QUERY_STRING", "")))
+        service = scope.group(1) if scope else "s3"
+    if service not in SERVICES:
+        return ()
+    return (service, *_DELIVERS_TO.get(service, ()))
+
+
+def _named_object(environ: dict[str, Any]) -> tuple[str, str] | None:
+    """The bucket and key a path-style S3 request names (an ACL or tagging changes the object in place)."""
+    path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+    bucket, _, key = path.lstrip("/").partition("/")
+    return (bucket, key) if bucket and key else None
+
+
+class Journal:
+    """moto behind a journal: whatever a request changed is saved before its answer is sent.
+
+    WSGI: moto's answer is held until the request's changes are committed, then
+    handed to the server, which sends it. So an acknowledged change is on disk;
+    a crash loses at most the requests whose answers had not left. Reads pass
+    straight through.
+    """
+
+    def __init__(self, moto: Callable[..., Iterable[bytes]], state: MotoState) -> None:
+        self._moto = moto
         self._state = state
-        self._changes = changes  # a counter of requests that may have changed the state
-        self._saved_at = changes()
-        self._interval = interval
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="autosave", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stopping.wait(self._interval):
-            now = self._changes()
-            if now != self._saved_at:
-                try:
-                    self._state.save()
-                    self._saved_at = now
-                except Exception:
-                    log.exception("saving the local cloud's state failed; will retry")
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=30)
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        services = _changed_services(environ)
+        if services is None:
+            return self._moto(environ, start_response)
+        with record_changes.recording() as changes:
+            answer = self._moto(environ, start_response)  # start_response only keeps the headers until the body
+            try:
+                body = b"".join(answer)
+            finally:
+                if hasattr(answer, "close"):
+                    answer.close()
+        if environ.get("PATH_INFO", "").startswith(_RESET):
+            self._state.reset()
+            return [body]
+        if "s3" in services and (named := _named_object(environ)) is not None:
+            changes.named_objects.append(named)
+        self._state.save(changes, services)
+        return [body]

@@ -26,7 +26,7 @@ class Run:
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "PETTUBE_STATE_DIR": str(self.state_dir), "PETTUBE_EDGE_PORT": "0",
-                "PETTUBE_SITE_PORT": "0", "PETTUBE_IDP_PORT": "0", "PETTUBE_AUTOSAVE_SECONDS": "0.5"}
+                "PETTUBE_SITE_PORT": "0", "PETTUBE_IDP_PORT": "0"}
 
     def command(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Another `python -m localcloud` command on this state directory."""

@@ -43,11 +43,14 @@ def test_a_clean_restart_keeps_every_object_and_record(run: Run, wait_until, rec
     assert endpoints.user_pool_id == pool  # the user pool (and its users) came back with the same id
 
 
-def test_an_unreadable_library_is_kept_and_the_start_says_what_to_do(run: Run, record_property: Note) -> None:
-    """A saved library that cannot be read: the start refuses, names the file and the ways out, and keeps it."""
-    saved = run.state_dir / "moto-state.pickle"
+@pytest.mark.parametrize("name", ["library.sqlite3", "moto-state.pickle"])
+def test_an_unreadable_library_is_kept_and_the_start_says_what_to_do(run: Run, name: str,
+                                                                      record_property: Note) -> None:
+    """A saved library (today's database, or a previous format's file) that cannot be read: the start refuses,
+    names the file and the ways out, and keeps it."""
+    saved = run.state_dir / name
     saved.parent.mkdir(parents=True)
-    damaged = b"\x80\x05 half of a library, then the disk filled up"
+    damaged = b"\x80\x05 half of a library, then the disk filled up" * 100
     saved.write_bytes(damaged)
 
     error = run.refused()
@@ -55,6 +58,7 @@ def test_an_unreadable_library_is_kept_and_the_start_says_what_to_do(run: Run, r
     record_property("observed", f"refused (exit 2), the file {'kept' if saved.read_bytes() == damaged else 'changed'}: "
                                 f"{_said(error)}")
     assert saved.read_bytes() == damaged
+    assert sorted(p.name for p in run.state_dir.iterdir() if p.name.startswith(name)) == [name]  # nothing beside it
     assert str(saved) in error and "cannot be read" in error
     assert "localcloud restore" in error and "PETTUBE_STATE_DIR" in error
 
@@ -79,7 +83,6 @@ def test_a_backup_taken_while_the_cloud_runs_restores_the_whole_library(
     """`backup` while uploads go on, then `restore` elsewhere and start: the library and its ids come back."""
     endpoints = run.start(wait_until)
     put_library(endpoints, "backed-up")
-    wait_until(lambda: (run.state_dir / "moto-state.pickle").exists(), message="the autosave")
     backup = tmp_path / "backup"
     with ThreadPoolExecutor(1) as uploads:  # the library keeps changing (and saving) during the copy
         busy = uploads.submit(lambda: [put_library(endpoints, f"meanwhile-{n}") for n in range(20)])
@@ -135,19 +138,22 @@ def test_a_damaged_backup_restores_nothing(run: Run, wait_until, tmp_path: Path,
     backup = tmp_path / "backup"
     assert run.command("backup", str(backup)).returncode == 0
     run.stop(signal.SIGTERM)
-    saved = backup / "moto-state.pickle"
+    saved = backup / "library.sqlite3"
     saved.write_bytes(saved.read_bytes()[:-10])
 
     empty = Run(tmp_path / "elsewhere")
     error = empty.refused("restore", str(backup))
-    written = (empty.state_dir / "moto-state.pickle").exists()
+    written = (empty.state_dir / "library.sqlite3").exists()
     record_property("observed", f"refused (exit 2): {_said(error)}; "
                                 f"{'a library written' if written else 'nothing written'}")
     assert "is damaged" in error and not written
 
 
-V1_FIXTURE = Path(__file__).parent / "fixtures" / "moto-state-v1.pickle"
-V1_USER_POOL_ID = "us-east-1_17db4b80b7244104a6a3cf5a72e3b0d5"  # printed by fixtures/make_moto_state_v1.py
+FIXTURES = Path(__file__).parent / "fixtures"
+# Libraries the previous formats' code saved (fixtures/make_saved_library.py printed the pool ids):
+# format 1, every byte in one pickle; format 2, object bytes in files and the rest in one pickle.
+PREVIOUS_FORMATS = {1: (FIXTURES / "moto-state-v1.pickle", "v1-video", "us-east-1_17db4b80b7244104a6a3cf5a72e3b0d5"),
+                    2: (FIXTURES / "library-v2", "v2-video", "us-east-1_f6ba097086fc4a7096f63d851f764986")}
 
 
 def _object_file(state_dir: Path, data: bytes) -> Path:
@@ -155,30 +161,35 @@ def _object_file(state_dir: Path, data: bytes) -> Path:
     return state_dir / "objects" / digest[:2] / digest
 
 
-def test_a_library_saved_in_the_previous_format_is_migrated_and_kept(
-        run: Run, wait_until, record_property: Note) -> None:
-    """A library saved by the format-1 code (bytes inline): migrated on start, the old file kept aside."""
-    saved = run.state_dir / "moto-state.pickle"
-    saved.parent.mkdir(parents=True)
-    shutil.copy(V1_FIXTURE, saved)
-    rendition, original = b"v1-video" * 1000, b"original bytes " * 50
+@pytest.mark.parametrize("version", sorted(PREVIOUS_FORMATS))
+def test_a_library_saved_in_a_previous_format_is_migrated_and_kept(
+        run: Run, wait_until, version: int, record_property: Note) -> None:
+    """A library saved by the format-1 or format-2 code: migrated on start, the old file kept aside."""
+    fixture, video, pool = PREVIOUS_FORMATS[version]
+    if fixture.is_dir():
+        shutil.copytree(fixture, run.state_dir)
+    else:
+        run.state_dir.mkdir(parents=True)
+        shutil.copy(fixture, run.state_dir / "moto-state.pickle")
+    previous = (run.state_dir / "moto-state.pickle").read_bytes()
+    rendition, original = video.encode() * 1000, b"original bytes " * 50
 
     for _ in range(2):  # migrated on the first start, read in today's format on the second
         endpoints = run.start(wait_until)
         s3 = endpoints.client("s3")
-        assert s3.get_object(Bucket=endpoints.transcoded_bucket, Key="owner/v1-video/720p.mp4")["Body"].read() \
+        assert s3.get_object(Bucket=endpoints.transcoded_bucket, Key=f"owner/{video}/720p.mp4")["Body"].read() \
             == rendition
-        kept = s3.get_object(Bucket=endpoints.originals_bucket, Key="owner/v1-video/original.mp4")
+        kept = s3.get_object(Bucket=endpoints.originals_bucket, Key=f"owner/{video}/original.mp4")
         assert kept["Body"].read() == original and kept["Metadata"] == {"owner-name": "Julie"}
-        assert "v1-video" in library(endpoints)[1]
-        assert endpoints.user_pool_id == V1_USER_POOL_ID
+        assert video in library(endpoints)[1]
+        assert endpoints.user_pool_id == pool
         run.stop(signal.SIGTERM)
 
-    kept = (run.state_dir / "moto-state.pickle.v1").exists()
-    record_property("observed", "both starts served the format-1 objects, metadata, record and user pool id; "
-                                f"the old file {'kept' if kept else 'gone'} as moto-state.pickle.v1")
-    assert (run.state_dir / "moto-state.pickle.v1").read_bytes() == V1_FIXTURE.read_bytes()
-    assert rendition not in saved.read_bytes()
+    aside = run.state_dir / f"moto-state.pickle.v{version}"
+    record_property("observed", f"both starts served the format-{version} objects, metadata, record and user pool "
+                                f"id; the old file {'kept' if aside.exists() else 'gone'} as {aside.name}")
+    assert aside.read_bytes() == previous and not (run.state_dir / "moto-state.pickle").exists()
+    assert rendition not in (run.state_dir / "library.sqlite3").read_bytes()
     assert _object_file(run.state_dir, rendition).read_bytes() == rendition
 
 
@@ -192,9 +203,9 @@ def test_object_bytes_live_in_one_file_and_leave_with_the_object(run: Run, wait_
     s3.put_object(Bucket=bucket, Key="owner/c/720p.mp4", Body=deleted)
     assert _object_file(run.state_dir, kept).read_bytes() == kept  # on disk as soon as acknowledged
     run.stop(signal.SIGTERM)
-    saved = (run.state_dir / "moto-state.pickle").read_bytes()
+    saved = (run.state_dir / "library.sqlite3").read_bytes()
     assert kept not in saved and deleted not in saved
-    assert (run.state_dir / "moto-state.pickle").stat().st_mode & 0o077 == 0  # the owner's alone
+    assert (run.state_dir / "library.sqlite3").stat().st_mode & 0o077 == 0  # the owner's alone
 
     endpoints = run.start(wait_until)
     endpoints.client("s3").delete_object(Bucket=bucket, Key="owner/c/720p.mp4")

@@ -1,12 +1,13 @@
 """``python -m localcloud backup <dir>`` / ``restore <dir>``: copy a library, safely, even while it runs.
 
 A library is every file of the state directory except the running cloud's own
-(endpoints.json, the lock, temporary files). The cloud replaces each of those
-files whole, by a rename, and never changes an object file, so a file opened
-for copying reads one consistent version even while a save happens. The moto
-state is copied first and the rest listed after it: every object file it names
-is already there, and identities only ever gain links, so every video's owner
-in the copy still has its identity. backup.json, written last, lists every file's SHA-256;
+(endpoints.json, the lock, temporary files, SQLite's log beside the database).
+The database is copied with SQLite's online backup, one consistent version even
+while changes are saved; the cloud replaces every other file whole, by a rename,
+and never changes an object file. The database is copied first and the rest
+listed after it: every object file it names is already there, and identities
+only ever gain links, so every video's owner in the copy still has its
+identity. backup.json, written last, lists every file's SHA-256;
 restore checks them all before it writes anything, refuses while a cloud holds
 the state directory, and never writes over a library that is already there.
 """
@@ -24,11 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.library.blobs import fsync_directory
-from localcloud.persistence import LOCK_NAME, STATE_NAME, LibraryLock
+from localcloud.library.store import copy_library
+from localcloud.persistence import LOCK_NAME, SNAPSHOT_NAME, STATE_NAME, LibraryLock
 
 MANIFEST = "backup.json"
 BACKUP_FORMAT = 1
-_RUNTIME_FILES = {"endpoints.json", LOCK_NAME}
+_RUNTIME_FILES = {"endpoints.json", LOCK_NAME, f"{STATE_NAME}-wal", f"{STATE_NAME}-shm"}
+_STATE_FILES = (STATE_NAME, SNAPSHOT_NAME)  # today's database, or a previous format's pickle
 _CHUNK = 1 << 20
 
 
@@ -54,17 +57,18 @@ def _copy(root: Path, rel: Path, target_root: Path) -> dict[str, Any]:
     source, target = root / rel, target_root / rel
     _private_directories(target_root, rel)
     tmp = target.with_name(target.name + ".tmp")
-    digest, size = hashlib.sha256(), 0
-    with open(source, "rb") as reader, open(tmp, "wb") as writer:
-        while chunk := reader.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            writer.write(chunk)
-        writer.flush()
-        os.fsync(writer.fileno())
+    if str(rel) == STATE_NAME:
+        copy_library(source, tmp)  # the database may be changing: SQLite copies one consistent version
+        with open(tmp, "rb+") as copied:
+            os.fsync(copied.fileno())
+    else:
+        with open(source, "rb") as reader, open(tmp, "wb") as writer:
+            shutil.copyfileobj(reader, writer, _CHUNK)
+            writer.flush()
+            os.fsync(writer.fileno())
     shutil.copymode(source, tmp)  # keys and credentials stay readable by their owner only
     tmp.replace(target)
-    return {"sha256": digest.hexdigest(), "size": size}
+    return {"sha256": _sha256(target), "size": target.stat().st_size}
 
 
 def _sha256(path: Path) -> str:
@@ -87,12 +91,13 @@ def _write_json(path: Path, data: Any) -> None:
 
 def backup(state_dir: Path, target: Path) -> int:
     """Copy the library in ``state_dir`` to the new or empty directory ``target``; the number of files."""
-    if not (state_dir / STATE_NAME).exists():
+    states = [name for name in _STATE_FILES if (state_dir / name).exists()]
+    if not states:
         raise BackupError(f"there is no library in {state_dir} yet (no {STATE_NAME}): nothing to back up")
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target} is not empty: back up into a new directory")
     # The state first, then the files listed after it: every object file it names is already there.
-    files = {STATE_NAME: _copy(state_dir, Path(STATE_NAME), target)}
+    files = {states[0]: _copy(state_dir, Path(states[0]), target)}
     files |= {str(rel): _copy(state_dir, rel, target) for rel in library_files(state_dir)
               if str(rel) not in files}
     for directory in {(target / rel).parent for rel in files}:
@@ -137,7 +142,7 @@ def restore(source: Path, state_dir: Path) -> int:
                 f"restored. Move it aside first (`mv {state_dir} {state_dir}.old`), or restore into another "
                 f"directory and run with PETTUBE_STATE_DIR=<that directory>")
         # The moto state last: an interrupted restore leaves no library behind, only files to overwrite.
-        for rel in sorted(files, key=lambda rel: rel == STATE_NAME):
+        for rel in sorted(files, key=lambda rel: rel in _STATE_FILES):
             _copy(source, Path(rel), state_dir)
         for directory in {(state_dir / rel).parent for rel in files}:
             fsync_directory(directory)
