@@ -102,7 +102,7 @@ class ControlPlane(Generic[Backend]):
     def dispatch(self, request: Request) -> Response:
         """Authenticate, route, parse, answer and serialise in the service's protocol and error shapes."""
         try:
-            self._admit(request)
+            self._auth.admin(request, service=self._signing_name)
         except errors.AuthError as error:
             log.info(json.dumps({"event": "access_refused", "service": self.name,
                                  "reason": type(error).__name__, "path": request.path}))
@@ -132,9 +132,3 @@ class ControlPlane(Generic[Backend]):
         wire = serializer.serialize(result)
         return Response(wire["body"], status=wire["status_code"], headers=wire["headers"])
 
-    def _admit(self, request: Request) -> None:
-        principal = self._auth.authenticate(request, service=self._signing_name)
-        if not principal.admin:
-            raise errors.AccessDenied(
-                f"User: {principal.arn} is not authorized to perform this {self.name} action",
-                principal_arn=principal.arn, action=f"{self.name}:*", resource="*")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
@@ -28,7 +30,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.test import Client
 from werkzeug.wrappers import Request
 
-from localcloud import access
+from localcloud import access, mediaconvert
 from localcloud.access.credentials import CredentialAuthority
 from localcloud.access.policy import Policy, RequestContext
 from localcloud.access.s3actions import operation as s3_operation
@@ -43,6 +45,7 @@ class Setup:
     """An in-process edge (moto + the guard) and credentials for julie and bob."""
 
     def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
         self.clock = FakeClock()
         self._clients: dict[tuple[str, str], Any] = {}
         self.guard = access.create(make_ctx(state_dir), clock=self.clock)
@@ -284,3 +287,28 @@ def test_s3_requests_are_named_as_the_api_and_its_permissions_name_them(
     """One table serves the guard (IAM action) and fault injection (operation name)."""
     called = s3_operation(Request.from_values(path, query_string=query, method=method, headers=headers))
     assert (called.name, called.action) == (name, action)
+
+
+@pytest.fixture(scope="module")
+def mediaconvert_edge(setup: Setup) -> Iterator[Edge]:
+    """The local MediaConvert on an in-process edge, as the local cloud puts it in front of moto."""
+    service = mediaconvert.create(make_ctx(setup.state_dir))
+    yield Edge(DomainDispatcherApplication(create_backend_app), [service], [setup.guard], lambda bucket: [])
+    service.close()
+
+
+def test_only_the_admin_key_reaches_mediaconvert(setup: Setup, mediaconvert_edge: Edge) -> None:
+    """Jobs name every user's identity id and keys: a user's, a guest's, a forged or no signature gets nothing."""
+    def jobs(**credentials: Any) -> Any:
+        return wsgi_client(mediaconvert_edge, "mediaconvert", **credentials).list_jobs()
+
+    assert jobs(aws_access_key_id=ADMIN_KEY, aws_secret_access_key=ADMIN_SECRET)["Jobs"] == []
+    refused = {}
+    for who in ("julie", "guest"):
+        c = setup.creds[who]
+        refused[who] = _code(lambda: jobs(aws_access_key_id=c.access_key_id, aws_secret_access_key=c.secret_access_key,
+                                          aws_session_token=c.session_token))
+    refused["wrong secret"] = _code(lambda: jobs(aws_access_key_id=ADMIN_KEY, aws_secret_access_key="guess"))
+    refused["unsigned"] = _code(lambda: jobs(config=Config(signature_version=UNSIGNED)))
+    assert refused == {"julie": "AccessDeniedException", "guest": "AccessDeniedException",
+                       "wrong secret": "InvalidSignatureException", "unsigned": "MissingAuthenticationTokenException"}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from werkzeug.wrappers import Request
 
 from localcloud.access.credentials import CredentialAuthority, SessionCredentials
-from localcloud.access.errors import ExpiredSessionToken, IncompleteSignature, MissingAuthentication
+from localcloud.access.errors import AccessDenied, ExpiredSessionToken, IncompleteSignature, MissingAuthentication
 from localcloud.access.sigv4 import SignatureClaim, read_claim, verify
 
 
@@ -59,6 +59,15 @@ class Authenticator:
             raise ExpiredSessionToken("The security token included in the request is expired")
         verify(request, claim, session.secret_access_key, now=now)
         return Principal(claim.access_key_id, self._session_arn(session), claim.service, session)
+
+    def admin(self, request: Request, *, service: str) -> Principal:
+        """The admin principal of a request signed for ``service``; AccessDenied for a Cognito identity's
+        credentials (the pool's roles grant nothing on the APIs that only an administrator uses)."""
+        principal = self.authenticate(request, service=service)
+        if not principal.admin:
+            raise AccessDenied(f"User: {principal.arn} is not authorized to perform this {service} action",
+                               principal_arn=principal.arn, action=f"{service}:*", resource="*")
+        return principal
 
     def _check_scope(self, claim: SignatureClaim, service: str | None) -> None:
         if claim.region != self._region:

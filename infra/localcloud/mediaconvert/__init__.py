@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
+from localcloud.access import authenticator_for
 from localcloud.mediaconvert import ffmpeg
 from localcloud.mediaconvert.events import EventSender
 from localcloud.mediaconvert.models import MediaConvertBackend
@@ -73,4 +74,4 @@ def create(ctx: ServiceContext) -> MediaConvertService:
         concurrency=int(settings["mediaconvert_concurrency"]) if settings.get("mediaconvert_concurrency") else None,
         job_timeout=float(settings["mediaconvert_job_timeout"]) if settings.get("mediaconvert_job_timeout") else None,
     )
-    return MediaConvertService(backend, MediaConvertResponse(backend, ctx.edge_url))
+    return MediaConvertService(backend, MediaConvertResponse(backend, ctx.edge_url, authenticator_for(ctx)))

@@ -10,6 +10,9 @@ from botocore import xform_name
 from botocore.model import OperationModel
 from werkzeug.wrappers import Request, Response
 
+from localcloud.access.authenticate import Authenticator
+from localcloud.access.errors import AuthError
+from localcloud.access.responses import json_error
 from localcloud.awserrors import rest_json_response
 from localcloud.controlplane import route
 from localcloud.mediaconvert import wire
@@ -33,12 +36,19 @@ LIBRARY_OPERATIONS: dict[str, tuple[str, str, str | None]] = {
 class MediaConvertResponse:
     """Parses a request with the operation's input shape, calls the method, serialises its output."""
 
-    def __init__(self, backend: MediaConvertBackend, endpoint_url: str) -> None:
+    def __init__(self, backend: MediaConvertBackend, endpoint_url: str, authenticator: Authenticator) -> None:
         self.backend = backend
         self.endpoint_url = endpoint_url
+        self._auth = authenticator
 
     def dispatch(self, request: Request) -> Response:
         """Answer one HTTP request; every failure becomes AWS's error shape."""
+        try:
+            # Jobs carry every user's identity id and object keys: only the admin key (the Lambdas') may call,
+            # as only the functions' execution role may on AWS (the identity pool's roles grant no mediaconvert:*).
+            self._auth.admin(request, service="mediaconvert")
+        except AuthError as error:
+            return rest_json_response(json_error(error))
         try:
             routed = route("mediaconvert", request)
             if routed is None:
