@@ -32,8 +32,8 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from localcloud import (access, apigateway, apigatewayapi, cloudformation, cognitoidentity, idp, lambdaapi,
-                        mediaconvert, motofixes, sts)
+from localcloud import (access, apigateway, apigatewayapi, cloudformation, cognitoidentity, cognitoidp, idp,
+                        lambdaapi, mediaconvert, motofixes, sts)
 from localcloud.edge import Edge
 from localcloud.endpoints import Endpoints
 from localcloud.faults import FaultInjector
@@ -223,7 +223,8 @@ class LocalCloud:
         """PetTube's services in front of moto on the edge, the Google stand-in, and the site."""
         # The edge asks them in this order; what none claims goes to moto past the access guard.
         self.services = []
-        for package in (mediaconvert, cognitoidentity, sts, lambdaapi, cloudformation, apigatewayapi, apigateway):
+        for package in (mediaconvert, cognitoidp, cognitoidentity, sts, lambdaapi, cloudformation, apigatewayapi,
+                        apigateway):
             service = package.create(self.context)
             self._undo.callback(service.close)
             self.services.append(service)

@@ -16,19 +16,23 @@ import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from identity_fakes import GOOGLE_CLIENT_ID, IDP, SITE, FakeClock, make_ctx, service_app, stack, wsgi_client
+from identity_fakes import (ADMIN_KEY, ADMIN_SECRET, GOOGLE_CLIENT_ID, IDP, SITE, FakeClock, make_ctx, service_app,
+                            stack, wsgi_client)
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from moto import mock_aws
+from moto.utilities.utils import load_resource
 from werkzeug.test import Client
 
 from localcloud import cognitoidentity
+from localcloud.access import authenticator_for
 from localcloud.access.credentials import CredentialAuthority
 from localcloud.access.roles import pool_roles
 from localcloud.cognitoidentity.models import IdentityPoolBackend, IdentityStore, PoolConfig
 from localcloud.cognitoidentity.openid import ISSUER, OpenIdTokens
 from localcloud.cognitoidentity.responses import CognitoIdentityService
 from localcloud.idp.app import IdentityProvider
+from localcloud.cognitoidp.keys import UserPoolKeys, sign_tokens_with
 from localcloud.idp.keys import load_signing_key
 from localcloud.idp.users import USERS
 
@@ -51,12 +55,15 @@ def idp(signing_key: RSAKey, clock: FakeClock) -> IdentityProvider:
     return IdentityProvider(issuer=IDP, client_id=GOOGLE_CLIENT_ID, site_url=SITE, key=signing_key, clock=clock)
 
 
-def _identity_client(tmp_path: Path, idp: IdentityProvider, clock: FakeClock) -> Any:
-    """boto3's cognito-identity client against a fresh local service; JWKS read from the in-process IdP."""
+def _identity_client(tmp_path: Path, idp: IdentityProvider, clock: FakeClock, *, signed: bool = False) -> Any:
+    """boto3's cognito-identity client (unsigned, as a browser's; or with the admin key) against a fresh local
+    service; JWKS read from the in-process IdP."""
     idp_client = Client(idp)
     service = cognitoidentity.create(make_ctx(tmp_path), clock=clock,
                                      fetch=lambda url: idp_client.get(urlsplit(url).path).get_json())
-    return wsgi_client(service_app(service), "cognito-identity", config=Config(signature_version=UNSIGNED))
+    credentials: dict[str, Any] = ({"aws_access_key_id": ADMIN_KEY, "aws_secret_access_key": ADMIN_SECRET} if signed
+                                   else {"config": Config(signature_version=UNSIGNED)})
+    return wsgi_client(service_app(service), "cognito-identity", **credentials)
 
 
 @pytest.fixture
@@ -148,7 +155,8 @@ def _client_for(tmp_path: Path, config: Callable[[], PoolConfig]) -> Any:
     backend = IdentityPoolBackend(config, IdentityStore(tmp_path / "identities.json"),
                                   CredentialAuthority.for_state_dir(tmp_path), OpenIdTokens.for_state_dir(tmp_path),
                                   region="us-east-1")
-    return wsgi_client(service_app(CognitoIdentityService(backend)), "cognito-identity",
+    authenticator = authenticator_for(make_ctx(tmp_path))
+    return wsgi_client(service_app(CognitoIdentityService(backend, authenticator)), "cognito-identity",
                        config=Config(signature_version=UNSIGNED))
 
 
@@ -253,8 +261,15 @@ def test_an_expired_token_is_refused(identity: Any, idp: IdentityProvider, clock
 
 
 @pytest.fixture(scope="module")
-def user_pool() -> Iterator[dict[str, str]]:
-    """A moto user pool standing in for the template's, with one confirmed user signed in."""
+def pool_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The state directory the user pool's signing key and the identity service share, as in one local cloud."""
+    return tmp_path_factory.mktemp("state")
+
+
+@pytest.fixture(scope="module")
+def user_pool(pool_state: Path) -> Iterator[dict[str, str]]:
+    """A moto user pool standing in for the template's, signing with its own key, with one user signed in."""
+    sign_tokens_with(UserPoolKeys(pool_state))
     with mock_aws():
         idp = boto3.client("cognito-idp", region_name="us-east-1")
         pool_id = idp.create_user_pool(PoolName="pettube-user-pool", UsernameAttributes=["email"])["UserPool"]["Id"]
@@ -268,27 +283,78 @@ def user_pool() -> Iterator[dict[str, str]]:
         saved = dict(stack().overrides)
         stack().overrides.update(UserPool=pool_id, UserPoolClient=client_id)
         try:
-            yield {"provider": f"cognito-idp.us-east-1.amazonaws.com/{pool_id}", **tokens}
+            yield {"provider": f"cognito-idp.us-east-1.amazonaws.com/{pool_id}", "pool_id": pool_id,
+                   "client_id": client_id, **tokens}
         finally:
             stack().overrides.clear()
             stack().overrides.update(saved)
+            sign_tokens_with(None)
 
 
-def test_moto_user_pool_id_tokens_are_accepted(identity: Any, user_pool: dict[str, str]) -> None:
+@pytest.fixture
+def pool_identity(pool_state: Path, idp: IdentityProvider, clock: FakeClock) -> Any:
+    """The identity service of the local cloud whose user pool is ``user_pool``."""
+    return _identity_client(pool_state, idp, clock)
+
+
+def test_the_user_pools_id_tokens_are_accepted(pool_identity: Any, user_pool: dict[str, str]) -> None:
     logins = {user_pool["provider"]: user_pool["IdToken"]}
+    identity = pool_identity
     identity_id = identity.get_id(IdentityPoolId=POOL, Logins=logins)["IdentityId"]
     answer = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)
     assert answer["Credentials"]["SessionToken"]
 
 
-def test_user_pool_access_tokens_are_not_id_tokens(identity: Any, user_pool: dict[str, str]) -> None:
-    code, _ = _error(lambda: identity.get_id(IdentityPoolId=POOL,
+def test_user_pool_access_tokens_are_not_id_tokens(pool_identity: Any, user_pool: dict[str, str]) -> None:
+    code, _ = _error(lambda: pool_identity.get_id(IdentityPoolId=POOL,
                                              Logins={user_pool["provider"]: user_pool["AccessToken"]}))
     assert code == "NotAuthorizedException"
 
 
-def test_a_google_token_under_the_user_pool_key_is_refused(identity: Any, idp: IdentityProvider,
+def test_a_google_token_under_the_user_pool_key_is_refused(pool_identity: Any, idp: IdentityProvider,
                                                            user_pool: dict[str, str]) -> None:
-    code, _ = _error(lambda: identity.get_id(IdentityPoolId=POOL,
+    code, _ = _error(lambda: pool_identity.get_id(IdentityPoolId=POOL,
                                              Logins={user_pool["provider"]: idp.issue(USERS["julie"], nonce="n")}))
     assert code == "NotAuthorizedException"
+
+
+def test_a_token_minted_with_motos_published_key_is_refused(pool_identity: Any, user_pool: dict[str, str],
+                                                            clock: FakeClock) -> None:
+    """moto's private key ships in moto: a user-pool token signed with it proves nothing."""
+    now = int(clock())
+    claims = {"iss": f"https://{user_pool['provider']}", "aud": user_pool["client_id"], "sub": "mallory",
+              "token_use": "id", "iat": now, "exp": now + 3600}
+    forged = jwt.encode({"alg": "RS256", "kid": "dummy"}, claims,
+                        RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json")))
+    code, message = _error(lambda: pool_identity.get_id(IdentityPoolId=POOL, Logins={user_pool["provider"]: forged}))
+    assert (code, message) == ("NotAuthorizedException", "Invalid login token. Couldn't verify signed token.")
+
+
+@pytest.mark.parametrize(("claim", "message"), [("nbf", "Invalid login token. The token is not yet valid"),
+                                                ("iat", "Invalid login token. The token was issued in the future")])
+def test_a_token_not_yet_valid_is_refused(identity: Any, idp: IdentityProvider, signing_key: RSAKey,
+                                          clock: FakeClock, claim: str, message: str) -> None:
+    """A token dated ten minutes ahead is refused until then, and accepted from then on."""
+    claims = jwt.decode(idp.issue(USERS["julie"], nonce="n"), signing_key).claims
+    later = jwt.encode({"alg": "RS256", "kid": signing_key.kid}, {**claims, claim: claims["iat"] + 600}, signing_key)
+    assert _error(lambda: identity.get_id(IdentityPoolId=POOL, Logins={GOOGLE: later})) == (
+        "NotAuthorizedException", message)
+    clock.advance(600)
+    assert identity.get_id(IdentityPoolId=POOL, Logins={GOOGLE: later})["IdentityId"]
+
+
+def test_the_admin_lists_and_describes_the_templates_identity_pool(tmp_path: Path, idp: IdentityProvider,
+                                                                   clock: FakeClock) -> None:
+    admin = _identity_client(tmp_path, idp, clock, signed=True)
+    pools = admin.list_identity_pools(MaxResults=60)["IdentityPools"]
+    assert [p["IdentityPoolId"] for p in pools] == [POOL]
+    pool = admin.describe_identity_pool(IdentityPoolId=POOL)
+    assert pool["AllowUnauthenticatedIdentities"] is True and pool["AllowClassicFlow"] is True
+    assert pool["SupportedLoginProviders"] == {GOOGLE: GOOGLE_CLIENT_ID}
+    assert [p["ProviderName"].startswith("cognito-idp.us-east-1.amazonaws.com/")
+            for p in pool["CognitoIdentityProviders"]] == [True]
+
+
+def test_listing_identity_pools_needs_the_admin_key(identity: Any) -> None:
+    """Unsigned (the browser's sign-in calls are), the pool's configuration is not for anyone to read."""
+    assert _error(lambda: identity.list_identity_pools(MaxResults=10))[0] == "MissingAuthenticationTokenException"

@@ -7,14 +7,14 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from moto.utilities.utils import load_resource
-
+from localcloud.access import authenticator_for
 from localcloud.access.credentials import CredentialAuthority
 from localcloud.access.roles import POOL_LOGICAL_ID, pool_roles
+from localcloud.cognitoidp.keys import PoolKeySource, UserPoolKeys
 from localcloud.cognitoidentity.models import IdentityPoolBackend, IdentityStore, PoolConfig
 from localcloud.cognitoidentity.openid import OpenIdTokens
 from localcloud.cognitoidentity.responses import CognitoIdentityService
-from localcloud.cognitoidentity.tokens import DiscoveredKeys, LoginProvider, StaticKeys
+from localcloud.cognitoidentity.tokens import DiscoveredKeys, LoginProvider
 
 if TYPE_CHECKING:
     from localcloud.services import ServiceContext
@@ -26,9 +26,8 @@ GOOGLE = "accounts.google.com"
 def pool_config_reader(ctx: ServiceContext, *, fetch: Fetch | None = None) -> Callable[[], PoolConfig]:
     """Reads the pool from the stack on each call (user-pool ids exist only after provisioning)."""
     google_keys = DiscoveredKeys(ctx.idp_url, fetch=fetch)
-    # moto signs every user pool's tokens with one key pair shipped in moto, and serves
-    # the same public half at /<pool id>/.well-known/jwks.json.
-    user_pool_keys = StaticKeys(load_resource("cognitoidp/resources/jwks-public.json"))
+    # Each user pool signs with its own key (localcloud.cognitoidp), never moto's published one.
+    user_pool_keys = UserPoolKeys(ctx.state_dir)
     roles = pool_roles(ctx.stack).by_kind  # fixed by the template, unlike user-pool ids
 
     def read() -> PoolConfig:
@@ -39,9 +38,10 @@ def pool_config_reader(ctx: ServiceContext, *, fetch: Fetch | None = None) -> Ca
                 providers[name] = LoginProvider(name, ctx.idp_url.rstrip("/"), str(client_id), google_keys)
         for entry in props.get("CognitoIdentityProviders", []):
             name = entry["ProviderName"]
-            providers[name] = LoginProvider(name, f"https://{name}", entry["ClientId"], user_pool_keys,
-                                            token_use="id")
+            pool_keys = PoolKeySource(user_pool_keys, name.rsplit("/", 1)[-1])
+            providers[name] = LoginProvider(name, f"https://{name}", entry["ClientId"], pool_keys, token_use="id")
         return PoolConfig(ctx.stack.physical_name(POOL_LOGICAL_ID), providers,
+                          name=str(props.get("IdentityPoolName", POOL_LOGICAL_ID)),
                           allow_unauthenticated=_flag(props, "AllowUnauthenticatedIdentities"),
                           allow_classic_flow=_flag(props, "AllowClassicFlow"), roles=roles)
 
@@ -60,4 +60,4 @@ def create(ctx: ServiceContext, *, clock: Callable[[], float] = time.time,
         pool_config_reader(ctx, fetch=fetch), IdentityStore(ctx.state_dir / "cognitoidentity" / "identities.json"),
         CredentialAuthority.for_state_dir(ctx.state_dir, clock=clock),
         OpenIdTokens.for_state_dir(ctx.state_dir, clock=clock), region=ctx.region, clock=clock)
-    return CognitoIdentityService(backend)
+    return CognitoIdentityService(backend, authenticator_for(ctx, clock=clock))

@@ -47,6 +47,7 @@ class PoolConfig:
 
     pool_id: str
     providers: Mapping[str, LoginProvider]
+    name: str = ""
     allow_unauthenticated: bool = False
     allow_classic_flow: bool = False
     # Role ARN per kind of identity ("authenticated", "unauthenticated"), from the role attachment.
@@ -121,7 +122,7 @@ class Caller:
 
 
 class IdentityPoolBackend:
-    """GetId, GetCredentialsForIdentity and GetOpenIdToken for the template's one identity pool."""
+    """The template's one identity pool: described, and GetId, GetCredentialsForIdentity, GetOpenIdToken."""
 
     def __init__(self, config: Callable[[], PoolConfig], store: IdentityStore, authority: CredentialAuthority,
                  tokens: OpenIdTokens, *, region: str, clock: Callable[[], float] = time.time) -> None:
@@ -137,6 +138,14 @@ class IdentityPoolBackend:
         if pool_id != config.pool_id:
             raise ResourceNotFoundException(f"IdentityPool '{pool_id}' not found.")
         return config
+
+    def list_pools(self) -> list[PoolConfig]:
+        """Every pool of the account and region: the template's one."""
+        return [self._config()]
+
+    def describe_pool(self, pool_id: str) -> PoolConfig:
+        """The pool's configuration, as the template sets it."""
+        return self._pool(pool_id)
 
     def _validated_logins(self, config: PoolConfig, logins: Mapping[str, str]) -> dict[str, str]:
         """provider name -> sub for every login, each token validated against its provider."""

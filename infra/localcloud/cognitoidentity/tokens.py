@@ -3,7 +3,8 @@
 For each provider of the pool: the token must be a JWS signed with RS256 by a
 key in the provider's JWKS (``alg=none``, HMAC and unknown key ids are
 refused), issued by the provider's issuer, for the configured client id
-(``aud``), not expired, and, for user pools, an ID token (``token_use=id``).
+(``aud``), not expired, not used before its ``nbf`` or ``iat`` (with a minute
+of clock skew), and, for user pools, an ID token (``token_use=id``).
 Messages follow Cognito's ``Invalid login token. ...`` wording.
 """
 
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
+from joserfc.jwt import JWTClaimsRegistry
 
 from localcloud.cognitoidentity.exceptions import NotAuthorizedException
 
@@ -28,22 +30,14 @@ from localcloud.cognitoidentity.exceptions import NotAuthorizedException
 ALLOWED_ALGORITHMS = ("RS256",)
 # An unknown kid triggers at most one JWKS refresh per this many seconds (key rotation).
 REFRESH_INTERVAL_SECONDS = 30.0
+# How far ahead of our clock an issuer's may run; AWS publishes no figure, a minute covers NTP-synced hosts.
+CLOCK_SKEW_SECONDS = 60
 
 
 class KeySource(Protocol):
     """Where a provider's public keys come from."""
 
     def key_set(self, *, refresh: bool = False) -> KeySet: ...
-
-
-class StaticKeys:
-    """A JWKS known in advance (moto's user pools sign with one fixed key shipped in moto)."""
-
-    def __init__(self, jwks: dict[str, Any]) -> None:
-        self._keys = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
-
-    def key_set(self, *, refresh: bool = False) -> KeySet:
-        return self._keys
 
 
 class DiscoveredKeys:
@@ -109,7 +103,7 @@ def _verified_claims(token: str, provider: LoginProvider) -> dict[str, Any]:
 
 
 def validate(token: str, provider: LoginProvider, *, now: float) -> dict[str, Any]:
-    """The token's claims once signature, issuer, audience, expiry and token use all check out."""
+    """The token's claims once signature, issuer, audience, expiry, nbf/iat and token use all check out."""
     claims = _verified_claims(token, provider)
     if claims.get("iss") != provider.issuer:
         raise NotAuthorizedException("Invalid login token. Issuer doesn't match providerName")
@@ -119,6 +113,10 @@ def validate(token: str, provider: LoginProvider, *, now: float) -> dict[str, An
     expires = claims.get("exp")
     if not isinstance(expires, (int, float)) or expires <= now:
         raise NotAuthorizedException(f"Invalid login token. Token expired: {int(now)} >= {expires}")
+    try:  # nbf and iat, and the registered claims' types, as RFC 7519 has them
+        JWTClaimsRegistry(now=int(now), leeway=CLOCK_SKEW_SECONDS).validate(claims)
+    except JoseError as error:
+        raise NotAuthorizedException(f"Invalid login token. {error.description}") from None
     if provider.token_use and claims.get("token_use") != provider.token_use:
         raise NotAuthorizedException("Invalid login token. Token is not an ID token.")
     if not claims.get("sub"):
