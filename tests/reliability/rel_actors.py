@@ -27,6 +27,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.utils import percent_encode_sequence
+from pycognito.aws_srp import AWSSRP
 
 from localcloud.endpoints import Endpoints
 
@@ -96,16 +97,15 @@ def google_user(cloud: Endpoints, login: str) -> User:
 
 
 def pool_id_token(cloud: Endpoints, pool_id: str, client_id: str, email: str) -> str:
-    """A fresh user-pool user's ID token (USER_PASSWORD_AUTH, which moto supports)."""
+    """A fresh user-pool user's ID token, signed in by SRP (pycognito's client) as the page does."""
     admin = cloud.client("cognito-idp")
     admin.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS",
                             UserAttributes=[{"Name": "email", "Value": email}])
     admin.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True)
     public = boto3.client("cognito-idp", region_name=cloud.region, endpoint_url=cloud.aws,
                           config=Config(signature_version=UNSIGNED))
-    result = public.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                  AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})
-    return result["AuthenticationResult"]["IdToken"]
+    srp = AWSSRP(username=email, password=PASSWORD, pool_id=pool_id, client_id=client_id, client=public)
+    return srp.authenticate_user()["AuthenticationResult"]["IdToken"]
 
 
 def pool_user(cloud: Endpoints, label: str) -> User:

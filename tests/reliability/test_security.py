@@ -125,11 +125,11 @@ def test_a_presigned_url_is_refused_after_it_expires(
 
 def test_a_token_from_another_user_pool_gets_no_identity(local_cloud: Endpoints,
                                                          observed: Callable[[str], None]) -> None:
-    """GetId with an ID token from a different user pool (same moto signing key), under its own and our provider name"""
+    """GetId with an ID token from a different user pool (its own signing key), under its own and our provider name"""
     admin = local_cloud.client("cognito-idp")
     other = admin.create_user_pool(PoolName=f"intruder-{video_id()[:8]}")["UserPool"]["Id"]
     client_id = admin.create_user_pool_client(UserPoolId=other, ClientName="intruder",
-                                              ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+                                              ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"])["UserPoolClient"]["ClientId"]
     token = pool_id_token(local_cloud, other, client_id, f"mallory-{video_id()[:6]}@evil.test")
     identity = boto3.client("cognito-identity", region_name=local_cloud.region, endpoint_url=local_cloud.aws,
                             config=Config(signature_version=UNSIGNED))
