@@ -144,6 +144,8 @@ class Stack:
             return f"cognito-idp.{self.region}.amazonaws.com/{self.physical_name(logical_id)}"
         if attribute == "QueueUrl":
             return f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{self.physical_name(logical_id)}"
+        if attribute == "WebsiteURL":  # a bucket's website endpoint, as S3 names it
+            return f"http://{self.physical_name(logical_id)}.s3-website-{self.region}.amazonaws.com"
         # Attributes of resources that exist only on AWS (CloudFront, OAC, ...): a
         # recognisable placeholder, never used by anything the local cloud runs.
         return f"{self.physical_name(logical_id)}.{attribute.lower()}.local"
