@@ -139,7 +139,7 @@ def send_through(app: Any, prepared: Any) -> AWSResponse:
 
 def wsgi_client(app: Any, service: str, **kwargs: Any) -> Any:
     """A real boto3 client whose requests go to ``app`` in-process (no sockets)."""
-    client = boto3.client(service, region_name="us-east-1", endpoint_url=EDGE, **kwargs)
+    client = boto3.client(service, **{"region_name": "us-east-1", "endpoint_url": EDGE, **kwargs})
     client.meta.events.register("before-send", lambda request, **_: send_through(app, request))
     return client
 

@@ -312,3 +312,25 @@ def test_only_the_admin_key_reaches_mediaconvert(setup: Setup, mediaconvert_edge
     refused["unsigned"] = _code(lambda: jobs(config=Config(signature_version=UNSIGNED)))
     assert refused == {"julie": "AccessDeniedException", "guest": "AccessDeniedException",
                        "wrong secret": "InvalidSignatureException", "unsigned": "MissingAuthenticationTokenException"}
+
+
+def test_moto_services_answer_every_region_each_starting_empty(setup: Setup) -> None:
+    """As on AWS (and bare moto): a queue made in eu-west-1 lives there, not in the template's region."""
+    def sqs(region: str) -> Any:
+        return wsgi_client(setup.edge, "sqs", region_name=region, aws_access_key_id=ADMIN_KEY,
+                           aws_secret_access_key=ADMIN_SECRET)
+
+    name = f"regional-{uuid.uuid4().hex[:8]}"
+    sqs("eu-west-1").create_queue(QueueName=name)
+    assert len(sqs("eu-west-1").list_queues(QueueNamePrefix=name)["QueueUrls"]) == 1
+    assert sqs("us-east-1").list_queues(QueueNamePrefix=name).get("QueueUrls", []) == []
+
+
+def test_pettubes_own_services_answer_only_the_templates_region(setup: Setup, mediaconvert_edge: Edge) -> None:
+    """MediaConvert and the control planes hold the template's resources, which live in its region."""
+    client = wsgi_client(mediaconvert_edge, "mediaconvert", region_name="eu-west-1", aws_access_key_id=ADMIN_KEY,
+                         aws_secret_access_key=ADMIN_SECRET)
+    with pytest.raises(ClientError) as refused:
+        client.list_jobs()
+    assert refused.value.response["Error"]["Message"] == (
+        "Credential should be scoped to a valid region, not 'eu-west-1'. Expecting 'us-east-1'")

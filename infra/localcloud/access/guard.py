@@ -75,7 +75,7 @@ class AccessGuard:
             if control_plane:
                 self._admit_to_control_plane(request)
                 return None
-            principal = self._auth.authenticate(request)
+            principal = self._auth.authenticate(request, any_region=True)
             if not principal.admin:
                 self._authorise(request, principal)
         except errors.AuthError as error:
