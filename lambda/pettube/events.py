@@ -24,11 +24,17 @@ class OutputFile:
     duration_ms: int | None
     width: int | None
     height: int | None
+    group_type: str = "FILE_GROUP"
 
     @property
     def is_image(self) -> bool:
         """Frame captures (thumbnails) are JPEGs; everything else is a rendition."""
         return self.key.lower().endswith((".jpg", ".jpeg"))
+
+    @property
+    def is_media_playlist(self) -> bool:
+        """An HLS rendition: MediaConvert reports its media playlist, not its segments."""
+        return self.group_type == "HLS_GROUP"
 
 
 def split_s3_url(url: str) -> tuple[str, str]:
@@ -88,10 +94,16 @@ class MediaConvertJobEvent(EventBridgeEvent):
         """Every file COMPLETE reports, across all output groups."""
         for group in self.detail.get("outputGroupDetails") or ():
             for output in group.get("outputDetails") or ():
-                yield from _files(output)
+                yield from _files(output, group.get("type") or "FILE_GROUP")
+
+    @property
+    def hls_manifests(self) -> list[str]:
+        """COMPLETE's HLS master playlists (``playlistFilePaths`` of its HLS groups), as s3:// URLs."""
+        return [path for group in self.detail.get("outputGroupDetails") or () if group.get("type") == "HLS_GROUP"
+                for path in group.get("playlistFilePaths") or ()]
 
 
-def _files(output: dict[str, Any]) -> Iterator[OutputFile]:
+def _files(output: dict[str, Any], group_type: str) -> Iterator[OutputFile]:
     video = output.get("videoDetails") or {}
     for path in output.get("outputFilePaths") or ():
         bucket, key = split_s3_url(path)
@@ -101,4 +113,5 @@ def _files(output: dict[str, Any]) -> Iterator[OutputFile]:
             duration_ms=output.get("durationInMs"),
             width=video.get("widthInPx"),
             height=video.get("heightInPx"),
+            group_type=group_type,
         )

@@ -7,7 +7,8 @@ outputs instead, and cancels the job if it is still running: a job that writes
 after the delete leaves nothing behind once its final event has been handled. Rendition sizes: COMPLETE events
 carry no file sizes, so each output is HEADed (the function needs s3:GetObject on
 the transcoded bucket); the bitrate stored is the measured average,
-bytes * 8 / duration.
+bytes * 8 / duration. The HLS stream is recorded as its master playlist and the renditions
+the master lists (COMPLETE's HLS group: ``playlistFilePaths`` and each output's media playlist).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from botocore.exceptions import ClientError
 from pettube import aws
 from pettube.cleanup import purge_video
 from pettube.config import JobStateConfig, job_state_config
-from pettube.events import MediaConvertJobEvent, OutputFile
-from pettube.model import IN_FLIGHT, JOB_CANCELED, Failure, Rendition, Status
+from pettube.events import MediaConvertJobEvent, OutputFile, split_s3_url
+from pettube.model import IN_FLIGHT, JOB_CANCELED, Failure, Rendition, Status, Stream, StreamVariant
 from pettube.shapes import expects
 from pettube.videos import VideoRepository
 
@@ -67,7 +68,8 @@ def apply(videos: VideoRepository, event: MediaConvertJobEvent, owner_id: str, v
         if not renditions:
             return videos.record_end(owner_id, video_id, job_id, Status.FAILED, NO_OUTPUTS)
         duration = max((r.duration_ms for r in renditions if r.duration_ms), default=None)
-        return videos.record_ready(owner_id, video_id, job_id, renditions, thumbnail_key, duration)
+        stream = collect_stream(event)
+        return videos.record_ready(owner_id, video_id, job_id, renditions, thumbnail_key, duration, stream)
     if event.status == "ERROR":
         failure = Failure(f"MediaConvert{event.error_code}", event.error_message)
         return videos.record_end(owner_id, video_id, job_id, Status.FAILED, failure)
@@ -85,9 +87,21 @@ def clean_up_deleted(config: JobStateConfig, owner_id: str, video_id: str, job_i
 def collect_outputs(outputs: list[OutputFile]) -> tuple[list[Rendition], str | None]:
     """Renditions (largest first, with sizes from S3) and the thumbnail key from COMPLETE's outputs."""
     thumbnail_key = next((o.key for o in outputs if o.is_image), None)
-    renditions = [_rendition(o) for o in outputs if not o.is_image and o.width and o.height]
+    renditions = [_rendition(o) for o in outputs
+                  if not o.is_image and not o.is_media_playlist and o.width and o.height]
     renditions.sort(key=lambda r: r.height * r.width, reverse=True)
     return renditions, thumbnail_key
+
+
+def collect_stream(event: MediaConvertJobEvent) -> Stream | None:
+    """The HLS stream COMPLETE reports (None for a job without one: videos transcoded before streaming)."""
+    manifests = event.hls_manifests
+    variants = [StreamVariant(o.key, int(o.width), int(o.height))
+                for o in event.outputs if o.is_media_playlist and o.width and o.height]
+    if not manifests or not variants:
+        return None
+    variants.sort(key=lambda v: v.width * v.height, reverse=True)
+    return Stream(split_s3_url(manifests[0])[1], tuple(variants))
 
 
 def _rendition(output: OutputFile) -> Rendition:

@@ -61,6 +61,23 @@ class Rendition:
 
 
 @dataclass(frozen=True)
+class StreamVariant:
+    """One rendition of a video's HLS stream: its media playlist (the segments are one object beside it)."""
+
+    playlist_key: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A video's adaptive stream: the HLS master playlist and the renditions it lists, largest first."""
+
+    master_key: str
+    variants: tuple[StreamVariant, ...]
+
+
+@dataclass(frozen=True)
 class Video:
     """A video record as the rest of the code sees it."""
 
@@ -82,6 +99,7 @@ class Video:
     visibility: Visibility = Visibility.PRIVATE
     share_token: str | None = None
     owner_name: str | None = None
+    stream: Stream | None = None
 
     @property
     def shareable(self) -> bool:

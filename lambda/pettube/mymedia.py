@@ -12,9 +12,14 @@ Routes::
 Video: {"id", "title", "description", "visibility", "share_url", "status", "progress",
 "created_at", "updated_at", "size_bytes", "duration_ms", "renditions": [{"label", "width",
 "height", "bitrate", "bytes", "duration_ms", "url"}], "thumbnail_url", "failure":
-{"code", "message"} | null}; URLs only on ready videos, ``share_url`` only on shared ones.
+{"code", "message"} | null, "preview": {"label", "url"} | null}; URLs only on ready videos,
+``share_url`` only on shared ones, ``preview`` (the original itself, presigned) only while a
+browser-playable original is still being transcoded, so it can be watched at once.
 SharedVideo: {"title", "description", "duration_ms", "thumbnail_url", "renditions",
 "owner_name"}: nothing that identifies the owner beyond the name they uploaded with.
+GET /media/{id} and GET /shared/{token} add "stream": {"master": text, "playlists": {URI in
+the master: media playlist text}} | null, the HLS playlists with every segment URI presigned
+(see playlists.py); the list leaves it out, as its playlists would multiply the page's size.
 
 The caller is ``requestContext.identity.cognitoIdentityId``, which API Gateway sets
 from the SigV4 credentials; nothing else in the request can name a user. Who may
@@ -30,6 +35,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 
 from pettube import aws
 from pettube.cleanup import purge_video
@@ -37,8 +43,9 @@ from pettube.config import mymedia_config
 from pettube.cursor import decode_cursor, encode_cursor
 from pettube.edits import parse_edit
 from pettube.errors import ApiError, BadRequest, Forbidden, NotFound
-from pettube.layout import is_video_id
+from pettube.layout import is_video_id, parse_original_key
 from pettube.model import IN_FLIGHT, Status, Video
+from pettube.playlists import stream_answer
 from pettube.shapes import expects
 from pettube.sharing import is_share_token, share_url
 from pettube.videos import VideoRepository
@@ -49,6 +56,10 @@ DEFAULT_LIMIT = 24
 MAX_LIMIT = 100
 # One answer for every share link that does not play: unknown, revoked, deleted or not ready yet.
 NOT_SHARED = "This video is not available."
+# Originals a browser can usually play as they are (H.264/HEVC/VP9 in MP4, QuickTime or WebM): their
+# owner may watch them while the ladder is made. The page falls back to "processing" if it cannot.
+PREVIEWABLE = frozenset({"mp4", "m4v", "mov", "webm"})
+PREVIEW_LABEL = "Original"
 
 
 @cache
@@ -88,8 +99,9 @@ def list_media() -> dict[str, Any]:
 
 
 def get_media(video_id: str) -> dict[str, Any]:
-    """One of the caller's videos."""
-    return present(_own_video(video_id, _readable))
+    """One of the caller's videos, with its stream's playlists."""
+    video = _own_video(video_id, _readable)
+    return present(video) | {"stream": _stream(video)}
 
 
 def edit_media(video_id: str) -> dict[str, Any]:
@@ -130,6 +142,7 @@ def get_shared(token: str) -> dict[str, Any]:
         "thumbnail_url": _presign(video.thumbnail_key) if video.thumbnail_key else None,
         "renditions": _renditions(video),
         "owner_name": video.owner_name,
+        "stream": _stream(video),
     }
 
 
@@ -150,6 +163,7 @@ def present(video: Video) -> dict[str, Any]:
         "renditions": [],
         "thumbnail_url": None,
         "failure": {"code": video.failure.code, "message": video.failure.message} if video.failure else None,
+        "preview": _preview(video),
     }
     if video.status is Status.READY:
         body["renditions"] = _renditions(video)
@@ -163,6 +177,27 @@ def _renditions(video: Video) -> list[dict[str, Any]]:
          "bytes": r.bytes, "duration_ms": r.duration_ms, "url": _presign(r.key)}
         for r in video.renditions
     ]
+
+
+def _stream(video: Video) -> dict[str, Any] | None:
+    """The stream's playlists, signed for this answer (None until the video is ready, or without a stream)."""
+    if video.status is not Status.READY or video.stream is None:
+        return None
+    try:
+        return stream_answer(video.stream, _read_transcoded, _presign)
+    except ClientError as error:
+        # The MP4 renditions still play: answer without the stream, and say why in the log.
+        logger.warning("Could not read the stream's playlists", extra={"aws_error": aws.error_code(error)})
+        return None
+
+
+def _preview(video: Video) -> dict[str, str] | None:
+    """The original, presigned, while the ladder is being made (if a browser may play it as it is)."""
+    if video.status not in IN_FLIGHT or not video.original_key:
+        return None
+    if parse_original_key(video.original_key).extension not in PREVIEWABLE:
+        return None
+    return {"label": PREVIEW_LABEL, "url": _presign(video.original_key, mymedia_config().originals_bucket)}
 
 
 def _caller() -> str:
@@ -200,11 +235,16 @@ def _videos() -> VideoRepository:
     return VideoRepository(aws.table(mymedia_config().videos_table))
 
 
-def _presign(key: str) -> str:
+def _presign(key: str, bucket: str | None = None) -> str:
+    """A GET URL of ``key`` (in the transcoded bucket unless said) that expires with the API's URL lifetime."""
     config = mymedia_config()
     return aws.client("s3").generate_presigned_url(
-        "get_object", Params={"Bucket": config.transcoded_bucket, "Key": key}, ExpiresIn=config.url_expiry_seconds
-    )
+        "get_object", Params={"Bucket": bucket or config.transcoded_bucket, "Key": key},
+        ExpiresIn=config.url_expiry_seconds)
+
+
+def _read_transcoded(key: str) -> str:
+    return aws.client("s3").get_object(Bucket=mymedia_config().transcoded_bucket, Key=key)["Body"].read().decode()
 
 
 def _error(status: int, code: str, message: str) -> Response:

@@ -1,4 +1,8 @@
-"""The MediaConvert CreateJob request for one original: an MP4 ladder plus a JPEG thumbnail.
+"""The MediaConvert CreateJob request for one original: an HLS ladder, the same ladder as MP4s, a JPEG thumbnail.
+
+The HLS group writes MPEG-TS with muxed audio, ``SINGLE_FILE``: each rendition is one
+object that its media playlist addresses by byte ranges, so MyMedia answers playlists
+holding one presigned URL per rendition (docs/mediaconvert.md, "PetTube's ladder").
 
 Pure: no I/O, so every request can be checked against botocore's MediaConvert
 model in tests. Never upscaling, two ways: when the source size is known (probed
@@ -21,6 +25,11 @@ AUDIO_SELECTOR = "Audio Selector 1"
 THUMBNAIL_MODIFIER = "_thumb"
 MIN_SIDE = 32  # MediaConvert's smallest Width/Height
 QVBR_QUALITY = 7
+# Where a video's stream lives below its prefix: hls/stream.m3u8, hls/stream_720p.m3u8 and .ts.
+STREAM_FOLDER = "hls/"
+STREAM_NAME = "stream"
+# Six seconds: a third of Apple's old ten, so a quality switch lands sooner; GOPs of two seconds align.
+SEGMENT_SECONDS = 6
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,7 @@ def build_create_job(
             "TimecodeConfig": {"Source": "ZEROBASED"},
             "Inputs": [input_settings],
             "OutputGroups": [
+                _hls_group(destination + STREAM_FOLDER + STREAM_NAME, [_hls_output(size, with_audio) for size in ladder]),
                 _file_group("MP4 renditions", destination, [_mp4_output(size, with_audio) for size in ladder]),
                 _file_group("Thumbnail", destination, [_thumbnail_output(ladder[-1])]),
             ],
@@ -134,11 +144,43 @@ def _file_group(name: str, destination: str, outputs: list[dict[str, Any]]) -> d
     }
 
 
+def _hls_group(destination: str, outputs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "Name": "HLS",
+        "OutputGroupSettings": {
+            "Type": "HLS_GROUP_SETTINGS",
+            "HlsGroupSettings": {
+                "Destination": destination,
+                "SegmentLength": SEGMENT_SECONDS,
+                "MinSegmentLength": 0,
+                "SegmentControl": "SINGLE_FILE",
+                "OutputSelection": "MANIFESTS_AND_SEGMENTS",
+                "DirectoryStructure": "SINGLE_DIRECTORY",
+                "ManifestDurationFormat": "FLOATING_POINT",
+                "StreamInfResolution": "INCLUDE",
+                "CodecSpecification": "RFC_4281",
+            },
+        },
+        "Outputs": outputs,
+    }
+
+
+def _hls_output(size: OutputSize, with_audio: bool) -> dict[str, Any]:
+    return _encoded(size, with_audio, name_modifier=f"_{size.rung.name}",
+                    container={"Container": "M3U8", "M3u8Settings": {}})
+
+
 def _mp4_output(size: OutputSize, with_audio: bool) -> dict[str, Any]:
+    # PROGRESSIVE_DOWNLOAD puts the moov atom first ("faststart"): playback starts before the download ends.
+    return _encoded(size, with_audio, name_modifier=f"_{size.rung.name}",
+                    container={"Container": "MP4", "Mp4Settings": {"MoovPlacement": "PROGRESSIVE_DOWNLOAD"}})
+
+
+def _encoded(size: OutputSize, with_audio: bool, name_modifier: str, container: dict[str, Any]) -> dict[str, Any]:
+    """One rung's H.264 (+ AAC) output in ``container``: the HLS and MP4 renditions are encoded alike."""
     output: dict[str, Any] = {
-        "NameModifier": f"_{size.rung.name}",
-        # PROGRESSIVE_DOWNLOAD puts the moov atom first ("faststart"): playback starts before the download ends.
-        "ContainerSettings": {"Container": "MP4", "Mp4Settings": {"MoovPlacement": "PROGRESSIVE_DOWNLOAD"}},
+        "NameModifier": name_modifier,
+        "ContainerSettings": container,
         "VideoDescription": {
             "Width": size.width,
             "Height": size.height,

@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from pettube.aws import error_code
 from pettube.edits import VideoEdit
 from pettube.layout import OriginalKey
-from pettube.model import Failure, Rendition, Status, Video, Visibility, default_title, utc_now
+from pettube.model import Failure, Rendition, Status, Stream, StreamVariant, Video, Visibility, default_title, utc_now
 from pettube.sharing import new_share_token
 
 BY_CREATED = "by_created"
@@ -69,7 +69,13 @@ def _video_from_item(item: Mapping[str, Any]) -> Video:
         visibility=Visibility(item.get("visibility", Visibility.PRIVATE)),
         share_token=item.get("share_token"),
         owner_name=item.get("owner_name"),
+        stream=_stream_from_item(item["stream"]) if "stream" in item else None,
     )
+
+
+def _stream_from_item(item: Mapping[str, Any]) -> Stream:
+    variants = tuple(StreamVariant(v["playlist_key"], int(v["width"]), int(v["height"])) for v in item["variants"])
+    return Stream(master_key=item["master_key"], variants=variants)
 
 
 def _rendition_from_item(item: Mapping[str, Any]) -> Rendition:
@@ -163,7 +169,7 @@ class VideoRepository:
         return self._update(owner_id, video_id, values, condition, bound)
 
     def record_ready(self, owner_id: str, video_id: str, job_id: str, renditions: list[Rendition],
-                     thumbnail_key: str | None, duration_ms: int | None) -> bool:
+                     thumbnail_key: str | None, duration_ms: int | None, stream: Stream | None = None) -> bool:
         """Store a finished job's outputs and make the video playable."""
         values: dict[str, Any] = {
             "status": Status.READY,
@@ -175,6 +181,8 @@ class VideoRepository:
             values["thumbnail_key"] = thumbnail_key
         if duration_ms is not None:
             values["duration_ms"] = duration_ms
+        if stream is not None:
+            values["stream"] = asdict(stream)
         return self._update(owner_id, video_id, values, f"{_ACTIVE} AND {_SAME_JOB}", _job_bound(job_id))
 
     def record_end(self, owner_id: str, video_id: str, job_id: str, status: Status, failure: Failure) -> bool:

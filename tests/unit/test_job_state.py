@@ -159,6 +159,18 @@ def test_missing_rendition_object_leaves_its_size_unknown_but_the_video_plays(vi
 
 def test_complete_without_any_video_output_is_a_failure_not_an_empty_ready_video(video, lambda_context) -> None:
     event = load_event("mediaconvert_complete.json")
-    event["detail"]["outputGroupDetails"] = event["detail"]["outputGroupDetails"][1:]  # thumbnail only
+    event["detail"]["outputGroupDetails"] = [g for g in event["detail"]["outputGroupDetails"]  # thumbnail only
+                                             if g["outputDetails"][0]["outputFilePaths"][0].endswith(".jpg")]
     job_state.handler(event, lambda_context)
     assert (video()["status"], video()["failure_code"]) == ("failed", "NoRenditions")
+
+
+def test_complete_job_records_the_hls_stream_master_and_renditions_apart_from_the_mp4s(video, lambda_context) -> None:
+    deliver("complete", context=lambda_context)
+    item = video()
+    assert item["stream"]["master_key"] == PREFIX + "hls/stream.m3u8"
+    assert [(v["playlist_key"], v["width"], v["height"]) for v in item["stream"]["variants"]] == [
+        (PREFIX + "hls/stream_720p.m3u8", 1280, 720), (PREFIX + "hls/stream_480p.m3u8", 854, 480),
+        (PREFIX + "hls/stream_360p.m3u8", 640, 360)]
+    # The media playlists are the stream's, not renditions to download.
+    assert all(r["key"].endswith(".mp4") for r in item["renditions"])

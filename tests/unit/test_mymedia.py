@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 from lambda_fakes import ORIGINALS, OTHER, OWNER, SITE, TRANSCODED, load_event
@@ -326,7 +326,7 @@ def test_a_guest_gets_the_shared_video_with_the_owners_name_only(moto_aws, lambd
     token = token_of(patch(lambda_context, MINE[3], {"visibility": "link"})[1]["share_url"])
     status, body = shared(lambda_context, token)
     assert status == 200
-    assert set(body) == {"title", "description", "duration_ms", "thumbnail_url", "renditions", "owner_name"}
+    assert set(body) == {"title", "description", "duration_ms", "thumbnail_url", "renditions", "owner_name", "stream"}
     assert (body["title"], body["description"], body["owner_name"], body["duration_ms"]) == (
         "clip 3", "Round two.", "Julie", 2000)
     _, _, own = call(lambda_context, path=f"/media/{MINE[3]}")
@@ -335,7 +335,7 @@ def test_a_guest_gets_the_shared_video_with_the_owners_name_only(moto_aws, lambd
     for url in [r["url"] for r in body["renditions"]] + [body["thumbnail_url"]]:
         assert parse_qs(urlparse(url).query)["X-Amz-Expires"] == ["900"]
     # Nothing but the presigned URLs' object keys (the bucket layout, see docs/security.md) names the owner.
-    fields = {k: v for k, v in body.items() if k not in ("renditions", "thumbnail_url")}
+    fields = {k: v for k, v in body.items() if k not in ("renditions", "thumbnail_url", "stream")}
     assert OWNER not in json.dumps(fields) and "@" not in json.dumps(fields)
 
 
@@ -431,3 +431,76 @@ def test_a_video_being_deleted_is_not_listed_and_paging_still_reaches_every_othe
         if (cursor := body["next_cursor"]) is None:
             break
     assert pages == [video_id for video_id in MINE[::-1] if video_id != MINE[20]]
+
+
+MASTER = """#EXTM3U
+#EXT-X-VERSION:4
+#EXT-X-INDEPENDENT-SEGMENTS
+#EXT-X-STREAM-INF:BANDWIDTH=2400000,AVERAGE-BANDWIDTH=2000000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=1280x720
+stream_720p.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=900000,AVERAGE-BANDWIDTH=800000,CODECS="avc1.64001e,mp4a.40.2",RESOLUTION=640x360
+stream_360p.m3u8
+"""
+
+
+def media_playlist(name: str) -> str:
+    """A single-file media playlist as MediaConvert writes it: one object, segments by byte range."""
+    return (f"#EXTM3U\n#EXT-X-VERSION:4\n#EXT-X-TARGETDURATION:6\n#EXT-X-PLAYLIST-TYPE:VOD\n"
+            f"#EXTINF:6.000,\n#EXT-X-BYTERANGE:1000@0\n{name}.ts\n"
+            f"#EXTINF:4.000,\n#EXT-X-BYTERANGE:700@1000\n{name}.ts\n#EXT-X-ENDLIST\n")
+
+
+def put_streamed_video(moto_aws, video_id: str, minute: int, **fields: Any) -> str:
+    """A ready video with its HLS stream in the transcoded bucket; answers its prefix."""
+    prefix = f"{OWNER}/{video_id}/"
+    stream = {"master_key": prefix + "hls/stream.m3u8", "variants": [
+        {"playlist_key": prefix + "hls/stream_720p.m3u8", "width": 1280, "height": 720},
+        {"playlist_key": prefix + "hls/stream_360p.m3u8", "width": 640, "height": 360}]}
+    put_video(moto_aws, OWNER, video_id, minute, objects=True, stream=stream, **fields)
+    moto_aws.s3.put_object(Bucket=TRANSCODED, Key=prefix + "hls/stream.m3u8", Body=MASTER.encode())
+    for name in ("stream_720p", "stream_360p"):
+        moto_aws.s3.put_object(Bucket=TRANSCODED, Key=f"{prefix}hls/{name}.m3u8", Body=media_playlist(name).encode())
+    return prefix
+
+
+def test_a_ready_videos_stream_comes_with_every_segment_uri_presigned_and_expiring(moto_aws, lambda_context) -> None:
+    prefix = put_streamed_video(moto_aws, MINE[3], 3)
+    _, _, body = call(lambda_context, path=f"/media/{MINE[3]}")
+    assert body["stream"]["master"] == MASTER
+    assert set(body["stream"]["playlists"]) == {"stream_720p.m3u8", "stream_360p.m3u8"}
+    for name, playlist in body["stream"]["playlists"].items():
+        lines = playlist.splitlines()
+        assert lines.count("#EXT-X-BYTERANGE:1000@0") == 1 and lines.count("#EXT-X-BYTERANGE:700@1000") == 1
+        (url,) = {line for line in lines if not line.startswith("#")}  # one object, one URL
+        parsed = urlparse(url)
+        assert TRANSCODED in parsed.netloc + parsed.path
+        assert unquote(parsed.path).endswith(f"{prefix}hls/{name.removesuffix('.m3u8')}.ts")
+        assert parse_qs(parsed.query)["X-Amz-Expires"] == ["900"]
+
+
+def test_the_stream_reaches_a_guest_holding_the_link_but_not_the_listing(moto_aws, lambda_context) -> None:
+    put_streamed_video(moto_aws, MINE[3], 3)
+    token = token_of(patch(lambda_context, MINE[3], {"visibility": "link"})[1]["share_url"])
+    _, body = shared(lambda_context, token)
+    assert set(body["stream"]["playlists"]) == {"stream_720p.m3u8", "stream_360p.m3u8"}
+    _, _, listing = call(lambda_context)
+    assert "stream" not in listing["videos"][0]
+
+
+def test_a_video_transcoded_before_streaming_has_no_stream_and_still_plays_its_mp4s(library, lambda_context) -> None:
+    _, _, body = call(lambda_context, path=f"/media/{MINE[3]}")
+    assert body["stream"] is None and body["renditions"]
+
+
+def test_an_original_being_transcoded_can_be_watched_as_it_is_for_a_while(moto_aws, lambda_context) -> None:
+    put_video(moto_aws, OWNER, MINE[0], 1, status="processing")
+    put_video(moto_aws, OWNER, MINE[1], 2, status="processing", original_key=f"{OWNER}/{MINE[1]}/clip.avi")
+    put_video(moto_aws, OWNER, MINE[2], 3)
+    _, _, body = call(lambda_context)
+    by_id = {video["id"]: video for video in body["videos"]}
+    preview = by_id[MINE[0]]["preview"]
+    parsed = urlparse(preview["url"])
+    assert preview["label"] == "Original" and ORIGINALS in parsed.netloc + parsed.path
+    assert parse_qs(parsed.query)["X-Amz-Expires"] == ["900"]
+    assert by_id[MINE[1]]["preview"] is None  # AVI: no browser plays it, so nothing is offered
+    assert by_id[MINE[2]]["preview"] is None  # ready: the ladder has replaced it

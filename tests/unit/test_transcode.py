@@ -1,4 +1,4 @@
-"""The CreateJob request builder: ladder, no upscaling, faststart MP4s, a thumbnail, metadata; valid per botocore."""
+"""The CreateJob request builder: ladder, no upscaling, HLS and faststart MP4s, a thumbnail, metadata; valid per botocore."""
 
 from __future__ import annotations
 
@@ -19,12 +19,21 @@ def job(source: SourceInfo | None, original=ORIGINAL) -> dict[str, Any]:
     return build_create_job(original, ORIGINALS, TRANSCODED, ROLE_ARN, APPLICATION, source)
 
 
+def group(request: dict[str, Any], name: str) -> dict[str, Any]:
+    (found,) = [g for g in request["Settings"]["OutputGroups"] if g["Name"] == name]
+    return found
+
+
 def renditions(request: dict[str, Any]) -> list[dict[str, Any]]:
-    return request["Settings"]["OutputGroups"][0]["Outputs"]
+    return group(request, "MP4 renditions")["Outputs"]
+
+
+def stream(request: dict[str, Any]) -> list[dict[str, Any]]:
+    return group(request, "HLS")["Outputs"]
 
 
 def thumbnail(request: dict[str, Any]) -> dict[str, Any]:
-    (output,) = request["Settings"]["OutputGroups"][1]["Outputs"]
+    (output,) = group(request, "Thumbnail")["Outputs"]
     return output
 
 
@@ -102,9 +111,10 @@ def test_silent_source_asks_for_no_audio_so_mediaconvert_does_not_fail_on_a_miss
 def test_input_is_the_raw_key_and_outputs_go_under_the_owners_video_prefix() -> None:
     request = job(None)
     assert request["Settings"]["Inputs"][0]["FileInput"] == f"s3://{ORIGINALS}/{ORIGINAL.key}"
-    for group in request["Settings"]["OutputGroups"]:
-        destination = group["OutputGroupSettings"]["FileGroupSettings"]["Destination"]
-        assert destination == f"s3://{TRANSCODED}/{OWNER}/01jc5x8m9n2p3q4r5s6t7v8w9x/"
+    prefix = f"s3://{TRANSCODED}/{OWNER}/01jc5x8m9n2p3q4r5s6t7v8w9x/"
+    for name in ("MP4 renditions", "Thumbnail"):
+        assert group(request, name)["OutputGroupSettings"]["FileGroupSettings"]["Destination"] == prefix
+    assert group(request, "HLS")["OutputGroupSettings"]["HlsGroupSettings"]["Destination"] == prefix + "hls/stream"
     assert request["Role"] == ROLE_ARN
 
 
@@ -123,3 +133,23 @@ def test_client_request_token_is_stable_per_original_and_distinct_between_origin
     other = parse_original_key(f"{OWNER}/01jc5x8m9n2p3q4r5s6t7v8w9y/My cat + Kätzchen 🐱.mov")
     assert job(None)["ClientRequestToken"] == job(SourceInfo(640, 360, True))["ClientRequestToken"]
     assert client_request_token(ORIGINAL) != client_request_token(other)
+
+
+def test_the_stream_is_single_file_hls_with_the_same_ladder_never_upscaled() -> None:
+    request = job(SourceInfo(1280, 720, True))
+    settings = group(request, "HLS")["OutputGroupSettings"]
+    assert settings["Type"] == "HLS_GROUP_SETTINGS"
+    # One object per rendition, addressed by byte ranges: one presigned URL per media playlist.
+    assert settings["HlsGroupSettings"]["SegmentControl"] == "SINGLE_FILE"
+    assert [(o["NameModifier"], o["VideoDescription"]["Width"], o["VideoDescription"]["Height"]) for o in stream(request)] \
+        == sizes(request) == [("_720p", 1280, 720), ("_480p", 854, 480), ("_360p", 640, 360)]
+    for hls, mp4 in zip(stream(request), renditions(request)):
+        assert hls["ContainerSettings"]["Container"] == "M3U8"
+        assert hls["VideoDescription"] == mp4["VideoDescription"]
+        assert hls["AudioDescriptions"] == mp4["AudioDescriptions"]
+
+
+def test_stream_segments_end_on_keyframes_of_every_rendition() -> None:
+    segment = group(job(None), "HLS")["OutputGroupSettings"]["HlsGroupSettings"]["SegmentLength"]
+    gops = {o["VideoDescription"]["CodecSettings"]["H264Settings"]["GopSize"] for o in stream(job(None))}
+    assert len(gops) == 1 and segment % gops.pop() == 0
