@@ -11,10 +11,13 @@ the same, so bytecode that lags behind an edit costs time, never correctness.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -23,6 +26,9 @@ NODE_SIDE = Path(__file__).with_name("bytecode_node.mjs")
 PYODIDE_SIDE = Path(__file__).with_name("bytecode_pyodide.py")
 # Loading Pyodide in Node takes 2-5 s here; a machine that takes ten times that has other trouble.
 TIMEOUT_S = 60
+# Beside the runtime's pyodide/: a new runtime starts with none; deploys skip dot-directories.
+CACHE_DIR = ".pyc-cache"
+CACHE_ENTRIES = 16  # the sources of the last few edits (about 200 kB each)
 
 
 def runtime_pyodide(site_root: Path) -> Path | None:
@@ -37,16 +43,47 @@ def runtime_pyodide(site_root: Path) -> Path | None:
 def compile_for_page(sources: dict[str, str], site_root: Path) -> dict[str, bytes]:
     """.pyc path -> bytes for `sources` (path relative to Python's working directory -> text),
     compiled by the site's Pyodide; {} when there is no built runtime or no Node, or the compiler
-    fails (said in the log): the page then compiles the sources itself, as before."""
+    fails (said in the log): the page then compiles the sources itself, as before.
+
+    What a runtime compiled is kept beside it (``.pyc-cache``, by a hash of the sources and the
+    compiler), so only the first start after an edit waits for Node: every start of the local
+    cloud asks, and the tests start dozens."""
     pyodide, node = runtime_pyodide(site_root), shutil.which("node")
     if pyodide is None or node is None or not sources:
         return {}
+    request = json.dumps(sources, sort_keys=True)
+    key = hashlib.sha256(b"\0".join([NODE_SIDE.read_bytes(), PYODIDE_SIDE.read_bytes(), request.encode()]))
+    cached = pyodide.parent / CACHE_DIR / f"{key.hexdigest()}.json"
     try:
-        result = subprocess.run([node, str(NODE_SIDE), str(pyodide), str(PYODIDE_SIDE)], input=json.dumps(sources),
+        return _decoded(cached.read_text())
+    except (OSError, ValueError):
+        pass
+    try:
+        result = subprocess.run([node, str(NODE_SIDE), str(pyodide), str(PYODIDE_SIDE)], input=request,
                                 capture_output=True, text=True, timeout=TIMEOUT_S, check=True)
-        return {path: base64.b64decode(data) for path, data in json.loads(result.stdout).items()}
+        compiled = _decoded(result.stdout)
     except (OSError, subprocess.SubprocessError, ValueError) as exc:
         stderr = getattr(exc, "stderr", None)
         detail = stderr if isinstance(stderr, str) and stderr.strip() else str(exc)
         log.warning("the page's Python was not compiled ahead (the page compiles it): %s", detail.strip()[-500:])
         return {}
+    _keep(cached, result.stdout)
+    return compiled
+
+
+def _decoded(text: str) -> dict[str, bytes]:
+    return {path: base64.b64decode(data) for path, data in json.loads(text).items()}
+
+
+def _keep(path: Path, text: str) -> None:
+    """Write the cache entry whole or not at all (several processes may start at once) and drop
+    the oldest beyond CACHE_ENTRIES; a read-only runtime only means compiling again next time."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as partial:
+            partial.write(text)
+        os.replace(partial.name, path)
+        for stale in sorted(path.parent.glob("*.json"), key=lambda entry: entry.stat().st_mtime)[:-CACHE_ENTRIES]:
+            stale.unlink(missing_ok=True)
+    except OSError as exc:
+        log.info("compiled bytecode not cached (%s): compiled again at the next start", exc)

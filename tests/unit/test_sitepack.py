@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import shutil
@@ -97,6 +98,30 @@ def test_the_app_archive_holds_the_bytecode_the_site_s_pyodide_compiled(tmp_path
 
 def test_without_a_built_runtime_the_page_compiles_its_python_itself(tmp_path: Path) -> None:
     assert bytecode.compile_for_page({"app/views.py": "VIEWS = 1\n"}, tmp_path) == {}
+
+
+def test_the_bytecode_a_runtime_compiled_is_reused_until_a_module_changes(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each start of the local cloud asks for app.zip's bytecode: Node (seconds) runs only for sources it has not seen."""
+    pyodide = tmp_path / "vendor" / "0123456789abcdef" / "pyodide"
+    pyodide.mkdir(parents=True)
+    (pyodide / "pyodide.mjs").write_text("// a runtime\n")
+    (tmp_path / "vendor" / "runtime.json").write_text('{"base": "vendor/0123456789abcdef/"}')
+    runs = []
+
+    def node(command: list[str], input: str, **options: object) -> subprocess.CompletedProcess[str]:
+        runs.append(json.loads(input))
+        out = {f"app/__pycache__/{Path(path).stem}.pyc": base64.b64encode(text.encode()).decode()
+               for path, text in runs[-1].items()}
+        return subprocess.CompletedProcess(command, 0, stdout=json.dumps(out), stderr="")
+
+    monkeypatch.setattr(bytecode.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(bytecode.subprocess, "run", node)
+    first = bytecode.compile_for_page({"app/views.py": "VIEWS = 1\n"}, tmp_path)
+    assert bytecode.compile_for_page({"app/views.py": "VIEWS = 1\n"}, tmp_path) == first
+    assert first == {"app/__pycache__/views.pyc": b"VIEWS = 1\n"} and len(runs) == 1
+    edited = bytecode.compile_for_page({"app/views.py": "VIEWS = 2\n"}, tmp_path)
+    assert edited == {"app/__pycache__/views.pyc": b"VIEWS = 2\n"} and len(runs) == 2
 
 
 def test_a_compiler_that_fails_leaves_the_page_to_compile_its_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
