@@ -17,6 +17,7 @@ from localcloud.lambdaapi.models import LambdaBackend
 from localcloud.lambdaruntime.runtime import LambdaRuntime
 from localcloud.logs import function_log_groups
 from localcloud.stack import Stack
+from tools import compatibility
 
 CODE_DIR = Path(__file__).resolve().parents[2] / "lambda"
 
@@ -101,3 +102,13 @@ def test_the_api_resource_tree_follows_the_openapi_paths(stack: Stack) -> None:
     assert "resourceMethods" not in by_path["/shared"]  # a path prefix only
     with pytest.raises(NotFoundException):
         view.check("someoneelse")
+
+
+def test_the_compatibility_page_is_what_the_code_answers() -> None:
+    """docs/compatibility.md is generated: an operation added or dropped anywhere must show there."""
+    page = compatibility.page()
+    assert compatibility.PAGE.read_text() == page, "run: python -m tools.compatibility"
+    own = {s.name: compatibility.own_operations(s) for s in compatibility.SERVICES}
+    assert own["cognito-idp"] == ["InitiateAuth", "RespondToAuthChallenge"]
+    assert {"ListIdentityPools", "DescribeIdentityPool", "GetOpenIdToken"} <= set(own["cognito-identity"])
+    assert "CreateFunction" not in own["lambda"] and "Invoke" in own["lambda"]
