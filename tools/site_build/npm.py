@@ -11,6 +11,10 @@ from pathlib import Path
 # Pyodide's core, without the UMD build, source maps, typings and demo consoles.
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 COGNITO_UMD = "amazon-cognito-identity-js/dist/amazon-cognito-identity.min.js"
+# hls.js's ES module, light build: PetTube's streams are MPEG-TS with muxed audio (docs/cost.md),
+# so none of what only the full build has (alternate audio, subtitles, DRM) is needed.
+HLS_MODULE = "hls.js/dist/hls.light.min.mjs"
+HLS_PATH = "hls/hls.mjs"  # where it lives in the versioned runtime
 # What must exist after `npm ci`; a missing one means node_modules is stale or partial.
 # The Python package PyScript's core writes into the page's file system at every start, as the
 # build artifact its bundle embeds (`export default {"pyscript": {file name: source}}`).
@@ -19,7 +23,7 @@ PYSCRIPT_STDLIB = "@pyscript/core/src/stdlib/pyscript.js"
 # page's scripts (its `stdlib`): write the package's files, import it.
 PYSCRIPT_SETUP = "@pyscript/core/src/stdlib.js"
 REQUIRED = ("pyodide/pyodide-lock.json", "@pyscript/core/dist/core.js", PYSCRIPT_STDLIB, PYSCRIPT_SETUP, COGNITO_UMD,
-            "esbuild/bin/esbuild")
+            HLS_MODULE, "esbuild/bin/esbuild")
 
 
 class NpmInstallError(RuntimeError):
@@ -48,13 +52,15 @@ def ensure_installed(root: Path, stamp: Path) -> Path:
 
 
 def copy_runtime(modules: Path, dest: Path) -> None:
-    """Copy Pyodide's core, PyScript's dist (no maps) and the Cognito UMD build into `dest`."""
+    """Copy Pyodide's core, PyScript's dist (no maps), the Cognito UMD build and hls.js into `dest`."""
     (dest / "pyodide").mkdir(parents=True)
     for name in PYODIDE_FILES:
         shutil.copy2(modules / "pyodide" / name, dest / "pyodide" / name)
     shutil.copytree(modules / "@pyscript/core/dist", dest / "pyscript", ignore=shutil.ignore_patterns("*.map"))
     (dest / "cognito").mkdir()
     shutil.copy2(modules / COGNITO_UMD, dest / "cognito" / Path(COGNITO_UMD).name)
+    (dest / "hls").mkdir()
+    shutil.copy2(modules / HLS_MODULE, dest / HLS_PATH)
 
 
 def pyscript_sources(modules: Path) -> dict[str, str]:
