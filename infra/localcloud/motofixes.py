@@ -2,8 +2,10 @@
 
 - CompleteMultipartUpload assembles the object once instead of five times.
 - A DynamoDB query on the table's partition key (the table itself, or a local
-  secondary index such as MyMedia's ``by_created``) reads that one partition,
-  as DynamoDB does, instead of walking and sorting the whole table.
+  secondary index such as MyMedia's ``by_created``) reads the page it answers,
+  as DynamoDB does, instead of walking and sorting the whole table: the
+  partition's order is kept until an item changes, and moto is handed the
+  Limit + 1 items after ExclusiveStartKey.
 - DynamoDB item values (AttributeValue) are serialized directly instead of through
   moto's generic botocore-shape walker, which spent ~10 ms per MyMedia record.
 
@@ -16,10 +18,14 @@ from __future__ import annotations
 
 import codecs
 import threading
-from collections.abc import Iterator
+import weakref
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator
+from functools import wraps
 from typing import Any
 
 from moto.core.serialize import BaseJSONSerializer
+from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
@@ -33,7 +39,9 @@ _DECODE_HEX = codecs.getdecoder("hex_codec")
 MOTO_COMPLETE_MULTIPART = s3_models.FakeMultipart.complete
 MOTO_TABLE_QUERY = Table.query
 MOTO_ALL_ITEMS = Table.all_items
-_reading = threading.local()  # the partition the query running on this thread reads
+MOTO_ITEM_WRITES = {(Table, "put_item"): Table.put_item, (Table, "delete_item"): Table.delete_item,
+                    (DynamoDBBackend, "update_item"): DynamoDBBackend.update_item}  # update_item changes in place
+_reading = threading.local()  # the items the query running on this thread reads
 MOTO_JSON_STRUCTURE = BaseJSONSerializer._serialize_type_structure
 _STRINGS, _STRING_SETS, _AS_IS = ("S", "N"), ("SS", "NS"), ("NULL", "BOOL")
 # AttributeValue's members in botocore's order (the order moto writes them); B and BS are left to moto.
@@ -74,24 +82,74 @@ def complete_multipart(
     return total, f"{md5_hash(bytes(md5s)).hexdigest()}-{len(values)}", checksum
 
 
+class _Orders:
+    """Each queried partition's items in a query's order, kept until any item of any table is written."""
+
+    writes = 0  # item writes so far; an order made before the last write is made again
+    kept: weakref.WeakKeyDictionary[Table, dict[tuple[str | None, DynamoType], tuple[int, list[Any], list[Item]]]] = (
+        weakref.WeakKeyDictionary())
+
+
+def _counting_writes(method: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(method)
+    def written(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _Orders.writes += 1
+    return written
+
+
 def _partition(table: Table, hash_key: DynamoType | None, index_name: str | None,
-               hash_key_conditions: list[tuple[str, DynamoType]] | None) -> list[Item] | None:
-    """The items of the one partition a query can match, in moto's order; None: not such a query."""
+               hash_key_conditions: list[tuple[str, DynamoType]] | None) -> tuple[DynamoType, list[str]] | None:
+    """The one partition a query can match and the attributes moto orders it by; None: not such a query."""
     if index_name is not None:
         index = next((i for i in table.all_indexes() if i.name == index_name), None)
-        hashes = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"] if index else None
+        keys = index.schema if index else []
+        hashes = [key["AttributeName"] for key in keys if key["KeyType"] == "HASH"]
+        ranges = [key["AttributeName"] for key in keys if key["KeyType"] == "RANGE"]
         # moto matches an index query by its key conditions alone: they must name the partition key.
-        if hashes != [table.hash_key_attr] or [name for name, _ in hash_key_conditions or []] != hashes:
+        if hashes != [table.hash_key_attr] or [name for name, _ in hash_key_conditions or []] != hashes \
+                or len(ranges) != 1:
             return None
-        hash_key = hash_key_conditions[0][1]  # type: ignore[index]
+        return hash_key_conditions[0][1], table._generate_attr_to_sort_by(  # type: ignore[index]
+            hashes + [table.hash_key_attr], ranges + [table.range_key_attr])
     if hash_key is None:
         return None
-    partition = table.items.get(hash_key)
-    if partition is None:
-        return []
-    if not table.range_key_attr:
-        return [partition]  # type: ignore[list-item]
-    return sorted(partition.values(), key=lambda item: item.range_key)  # all_items' order, within a partition
+    return hash_key, [table.range_key_attr] if table.range_key_attr else []
+
+
+def _ordered(table: Table, index_name: str | None, hash_key: DynamoType,
+             attrs: list[str]) -> tuple[list[Any], list[Item]]:
+    """The partition's items that have every attribute of ``attrs``, ordered as moto orders them; and their keys."""
+    kept = _Orders.kept.setdefault(table, {})
+    found = kept.get((index_name, hash_key))
+    if found is not None and found[0] == _Orders.writes:
+        return found[1], found[2]
+    writes = _Orders.writes
+    stored = table.items.get(hash_key)
+    items = [] if stored is None else list(stored.values()) if table.range_key_attr else [stored]
+    # DynamoType compares by cast_value: the same order, without a Python comparison per pair.
+    entries = sorted(((tuple(item.attrs[a].cast_value for a in attrs), item) for item in items
+                      if all(a in item.attrs for a in attrs)), key=lambda entry: entry[0])
+    keys, ordered = [entry[0] for entry in entries], [entry[1] for entry in entries]
+    kept[(index_name, hash_key)] = (writes, keys, ordered)
+    return keys, ordered
+
+
+def _page(keys: list[Any], items: list[Item], attrs: list[str], limit: int | None,
+          exclusive_start_key: dict[str, Any] | None, forward: bool) -> list[Item]:
+    """The items moto's query reaches: the Limit + 1 after ExclusiveStartKey in the query's direction."""
+    if limit is None:
+        return items
+    start = None
+    if exclusive_start_key is not None:
+        start = tuple(DynamoType(exclusive_start_key[a]).cast_value for a in attrs)
+    if forward:
+        first = 0 if start is None else bisect_right(keys, start)
+        return items[first:first + limit + 1]
+    end = len(items) if start is None else bisect_left(keys, start)
+    return items[max(0, end - limit - 1):end]
 
 
 def query_partition(self: Table, hash_key: DynamoType | None, range_comparison: str | None,
@@ -101,11 +159,13 @@ def query_partition(self: Table, hash_key: DynamoType | None, range_comparison: 
                     hash_key_conditions: list[tuple[str, DynamoType]] | None = None,
                     range_key_conditions: list[tuple[str, str, list[DynamoType]]] | None = None,
                     **filter_kwargs: Any) -> tuple[list[Item], int, dict[str, Any] | None]:
-    """Table.query that hands moto only the queried partition in place of every item of the table.
+    """Table.query that hands moto the page it answers in place of every item of the table.
 
     moto's query calls ``all_items()`` (every item, sorted) and keeps those whose key matches:
     MyMedia's newest-first page cost grew with the whole table. Given the partition's items in
-    the same order, moto's own code gives the same answer, key for key and page for page.
+    the same order (only those a key condition on the sort key keeps, or the Limit + 1 after
+    ExclusiveStartKey when there is none), moto's own code gives the same answer, key for key
+    and page for page.
     """
     args = (self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
             projection_expressions, index_name, consistent_read, filter_expression)
@@ -114,7 +174,12 @@ def query_partition(self: Table, hash_key: DynamoType | None, range_comparison: 
     partition = _partition(self, hash_key, index_name, hash_key_conditions)
     if partition is None:
         return MOTO_TABLE_QUERY(*args, **keywords)  # type: ignore[arg-type]
-    _reading.table, _reading.items = self, partition
+    partition_key, attrs = partition
+    keys, items = _ordered(self, index_name, partition_key, attrs)
+    start_named = exclusive_start_key is None or all(a in exclusive_start_key for a in attrs)
+    if not range_comparison and not filter_kwargs and start_named:
+        items = _page(keys, items, attrs, limit, exclusive_start_key, scan_index_forward)
+    _reading.table, _reading.items = self, items
     try:
         return MOTO_TABLE_QUERY(*args, **keywords)  # type: ignore[arg-type]
     finally:
@@ -122,7 +187,7 @@ def query_partition(self: Table, hash_key: DynamoType | None, range_comparison: 
 
 
 def all_items(self: Table) -> list[Item]:
-    """Table.all_items, but the queried partition alone while ``query_partition`` runs on this thread."""
+    """Table.all_items, but the queried items alone while ``query_partition`` runs on this thread."""
     if getattr(_reading, "table", None) is self:
         return list(_reading.items)
     return MOTO_ALL_ITEMS(self)
@@ -181,4 +246,7 @@ def apply() -> None:
     s3_models.FakeMultipart.complete = complete_multipart  # type: ignore[method-assign]
     Table.query = query_partition  # type: ignore[method-assign]
     Table.all_items = all_items  # type: ignore[method-assign]
+    if not hasattr(Table.put_item, "__wrapped__"):
+        for (owner, name), method in MOTO_ITEM_WRITES.items():
+            setattr(owner, name, _counting_writes(method))
     BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]

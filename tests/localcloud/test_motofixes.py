@@ -22,6 +22,7 @@ from moto.s3.utils import CaseInsensitiveDict
 from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML
 from moto.s3.models import FakeMultipart
 
+from localcloud import motofixes
 from localcloud.motofixes import (
     MOTO_ALL_ITEMS,
     MOTO_COMPLETE_MULTIPART,
@@ -94,6 +95,11 @@ QUERIES = {
                  "ExpressionAttributeValues": {":o": {"S": "owner-1"}, ":v": {"S": "v1"}, ":s": {"S": "ready"}}},
     "status-gsi": {"IndexName": "by_status", "KeyConditionExpression": "#s = :s", "Limit": 4,
                    "ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": {":s": {"S": "processing"}}},
+    "oldest-first": {"IndexName": "by_created", "KeyConditionExpression": "owner_id = :o", "Limit": 3,
+                     "FilterExpression": "#s = :s", "ExpressionAttributeNames": {"#s": "status"},
+                     "ExpressionAttributeValues": {":o": {"S": "owner-3"}, ":s": {"S": "ready"}}},
+    "by-video-id": {"KeyConditionExpression": "owner_id = :o", "Limit": 4, "ScanIndexForward": False,
+                    "ExpressionAttributeValues": {":o": {"S": "owner-0"}}},
     "nobody": {"KeyConditionExpression": "owner_id = :o", "ExpressionAttributeValues": {":o": {"S": "nobody"}}},
 }
 
@@ -133,6 +139,40 @@ def test_a_partition_query_gives_moto_s_pages(videos: Any, monkeypatch: pytest.M
     monkeypatch.setattr(Table, "query", query_partition)
     monkeypatch.setattr(Table, "all_items", all_items)
     assert _pages(videos, QUERIES[name]) == moto_pages
+
+
+def test_pages_after_writes_are_moto_s(videos: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An item added, re-dated in place, or deleted between two listings moves in (or out of) the next pages."""
+    query = QUERIES["newest-first"]
+    motofixes.apply()  # as the local cloud runs: item writes are counted
+    _pages(videos, query)  # the partition's order, kept
+    key = {"owner_id": {"S": "owner-1"}, "video_id": {"S": "v1"}}
+    videos.update_item(TableName="videos", Key=key, UpdateExpression="SET created_at = :c",
+                       ExpressionAttributeValues={":c": {"S": "2027-01-01"}})
+    videos.put_item(TableName="videos", Item={**key, "video_id": {"S": "new"}, "created_at": {"S": "2026-12-31"}})
+    videos.delete_item(TableName="videos", Key={**key, "video_id": {"S": "v2"}})
+    ours = _pages(videos, query)
+    monkeypatch.setattr(Table, "query", MOTO_TABLE_QUERY)
+    monkeypatch.setattr(Table, "all_items", MOTO_ALL_ITEMS)
+    assert ours == _pages(videos, query)
+    assert [item["video_id"]["S"] for item in ours[0]["Items"][:2]] == ["v1", "new"]
+
+
+def test_moto_is_handed_the_page_not_the_partition(videos: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A newest-first page of 2 after a cursor: moto reads 3 items (one tells whether more follow), whatever
+    the owner has."""
+    handed: list[int] = []
+
+    def counted(table: Table) -> list[Any]:
+        items = all_items(table)
+        handed.append(len(items))
+        return items
+
+    monkeypatch.setattr(Table, "query", query_partition)
+    monkeypatch.setattr(Table, "all_items", counted)
+    pages = _pages(videos, {**QUERIES["newest-first"], "Limit": 2})
+
+    assert len(pages) > 2 and set(handed[:-1]) == {3}  # the last page: what is left
 
 
 class OtherOwner(dict):
