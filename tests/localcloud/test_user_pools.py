@@ -62,6 +62,17 @@ class Pool:
         return AWSSRP(username=username, password=password, pool_id=self.id, client_id=self.client_id,
                       client=self.public)
 
+    def challenge(self) -> tuple[AWSSRP, dict[str, str]]:
+        """Start an SRP sign-in as the user: pycognito's client and the challenge's parameters."""
+        srp = self.srp()
+        started = self.public.initiate_auth(ClientId=self.client_id, AuthFlow="USER_SRP_AUTH",
+                                            AuthParameters=srp.get_auth_params())
+        return srp, started["ChallengeParameters"]
+
+    def answer(self, responses: dict[str, str]) -> dict[str, Any]:
+        return self.public.respond_to_auth_challenge(ClientId=self.client_id, ChallengeName="PASSWORD_VERIFIER",
+                                                     ChallengeResponses=responses)
+
     def sign_in(self, username: str = EMAIL, password: str = PASSWORD) -> dict[str, Any]:
         return self.srp(username, password).authenticate_user()["AuthenticationResult"]
 
@@ -96,9 +107,8 @@ def _claims(token: str) -> dict[str, Any]:
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
-def _forged_answer(challenge: dict[str, Any]) -> dict[str, str]:
+def _forged_answer(parameters: dict[str, str]) -> dict[str, str]:
     """What moto accepts as a proof: the challenge's own values and a signature made without the password."""
-    parameters = challenge["ChallengeParameters"]
     return {"USERNAME": parameters["USER_ID_FOR_SRP"], "PASSWORD_CLAIM_SECRET_BLOCK": parameters["SECRET_BLOCK"],
             "TIMESTAMP": "Fri Dec 4 13:00:00 UTC 2026",
             "PASSWORD_CLAIM_SIGNATURE": base64.b64encode(b"\0" * 32).decode()}
@@ -118,12 +128,9 @@ def test_a_wrong_password_is_refused(pool: Pool) -> None:
 
 
 def test_a_claim_made_without_the_password_is_refused(pool: Pool) -> None:
-    srp = pool.srp()
-    challenge = pool.public.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH",
-                                          AuthParameters=srp.get_auth_params())
-    assert _error(lambda: pool.public.respond_to_auth_challenge(
-        ClientId=pool.client_id, ChallengeName="PASSWORD_VERIFIER",
-        ChallengeResponses=_forged_answer(challenge))) == ("NotAuthorizedException", "Incorrect username or password.")
+    _, challenge = pool.challenge()
+    assert _error(lambda: pool.answer(_forged_answer(challenge))) == (
+        "NotAuthorizedException", "Incorrect username or password.")
 
 
 def test_an_unknown_user_is_refused_like_a_wrong_password(pool: Pool) -> None:
@@ -133,24 +140,17 @@ def test_an_unknown_user_is_refused_like_a_wrong_password(pool: Pool) -> None:
 
 
 def test_a_challenge_is_answered_once(pool: Pool) -> None:
-    srp = pool.srp()
-    challenge = pool.public.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH",
-                                          AuthParameters=srp.get_auth_params())
-    answer = srp.process_challenge(challenge["ChallengeParameters"], {"USERNAME": EMAIL})
-    respond = lambda: pool.public.respond_to_auth_challenge(  # noqa: E731
-        ClientId=pool.client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer)
-    assert respond()["AuthenticationResult"]["IdToken"]
-    assert _error(respond)[0] == "NotAuthorizedException"
+    srp, challenge = pool.challenge()
+    answer = srp.process_challenge(challenge, {"USERNAME": EMAIL})
+    assert pool.answer(answer)["AuthenticationResult"]["IdToken"]
+    assert _error(lambda: pool.answer(answer))[0] == "NotAuthorizedException"
 
 
 def test_a_challenge_expires_after_three_minutes(pool: Pool, clock: FakeClock) -> None:
-    srp = pool.srp()
-    challenge = pool.public.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH",
-                                          AuthParameters=srp.get_auth_params())
+    srp, challenge = pool.challenge()
     clock.advance(CHALLENGE_SECONDS + 1)
-    answer = srp.process_challenge(challenge["ChallengeParameters"], {"USERNAME": EMAIL})
-    assert _error(lambda: pool.public.respond_to_auth_challenge(
-        ClientId=pool.client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer)) == (
+    answer = srp.process_challenge(challenge, {"USERNAME": EMAIL})
+    assert _error(lambda: pool.answer(answer)) == (
         "NotAuthorizedException", "Invalid session for the user, session is expired.")
 
 
