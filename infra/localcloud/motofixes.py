@@ -16,7 +16,10 @@ Each one keeps moto's answers byte for byte and is tested against moto's own cod
 
 from __future__ import annotations
 
+import base64
+import binascii
 import codecs
+import hashlib
 import threading
 import weakref
 from bisect import bisect_left, bisect_right
@@ -29,10 +32,12 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
+from moto.core.compat import HAS_CRT
 from moto.s3 import models as s3_models
 from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML
-from moto.s3.utils import compute_checksum
 from moto.utilities.utils import md5_hash
+
+from localcloud.library import s3keys
 
 _DECODE_HEX = codecs.getdecoder("hex_codec")
 # moto's own, kept for the tests that hold the replacement to its answers.
@@ -48,38 +53,88 @@ _STRINGS, _STRING_SETS, _AS_IS = ("S", "N"), ("SS", "NS"), ("NULL", "BOOL")
 _ATTRIBUTE_MEMBERS = ("S", "N", "SS", "NS", "M", "L", "NULL", "BOOL")
 
 
+class _Checksum:
+    """moto's compute_checksum, fed a chunk at a time (the same library and fallback for each algorithm)."""
+
+    def __init__(self, algorithm: str) -> None:
+        self._hash = hashlib.sha1(usedforsecurity=False) if algorithm == "SHA1" else (
+            hashlib.sha256(usedforsecurity=False) if algorithm not in ("CRC32C", "CRC32", "CRC64NVME") else None)
+        self._crc, self._width, self._update = 0, 4, binascii.crc32
+        if algorithm == "CRC64NVME" and HAS_CRT:
+            from awscrt import checksums
+
+            self._width, self._update = 8, checksums.crc64nvme
+        elif algorithm == "CRC32C":
+            try:
+                import crc32c
+
+                self._update = crc32c.crc32c
+            except ImportError:  # moto falls back to CRC32 too
+                pass
+
+    def update(self, chunk: bytes) -> None:
+        if self._hash is not None:
+            self._hash.update(chunk)
+        else:
+            self._crc = self._update(chunk, self._crc)
+
+    def digest(self) -> bytes:
+        return self._hash.digest() if self._hash is not None else self._crc.to_bytes(self._width, "big")
+
+
+def _checksum(chunks: Iterator[bytes], algorithm: str) -> bytes:
+    running = _Checksum(algorithm)
+    for chunk in chunks:
+        running.update(chunk)
+    return running.digest()
+
+
 def complete_multipart(
     self: s3_models.FakeMultipart, body: Iterator[tuple[int, str]]
-) -> tuple[bytes, str, tuple[str, str, int] | None]:
-    """FakeMultipart.complete with one copy of the object instead of five.
+) -> tuple[bytes | s3keys.Blob, str, tuple[str, str, int] | None]:
+    """FakeMultipart.complete assembling the object on disk, a chunk at a time, instead of five copies in memory.
 
     moto grows two bytearrays part by part, copies both to bytes and reads every part
     twice: for a 256 MiB video, 3.5 s and over 1 GiB of memory in CompleteMultipartUpload
-    (real S3 assembles the parts on its side). Same checks, same ETag, same checksum.
+    (real S3 assembles the parts on its side). With the library's blob store in use, the
+    parts' files are copied into the object's file 1 MiB at a time, checksums computed on
+    the way; without it, joined once. Same checks, same ETag, same checksum.
     """
     algorithm = self.metadata.get("x-amz-checksum-algorithm") or "CRC64NVME"
     kind = self.metadata.get("x-amz-checksum-type") or ("FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE")
-    values: list[bytes] = []
+    parts: list[s3_models.FakeKey] = []
     md5s = bytearray()
-    last = None
     for number, etag in body:
         part = self.parts.get(number)
         if part is None or part.etag.replace('"', "") != etag.replace('"', ""):
             raise InvalidPart()
-        if last is not None and last.contentsize < s3_models.S3_UPLOAD_PART_MIN_SIZE:
+        if parts and parts[-1].contentsize < s3_models.S3_UPLOAD_PART_MIN_SIZE:
             raise EntityTooSmall()
         md5s.extend(_DECODE_HEX(part.etag.replace('"', ""))[0])
-        values.append(part.value)
-        last = part
-    if not values:
+        parts.append(part)
+    if not parts:
         raise MalformedXML()
-    total = b"".join(values)
+    etag = f"{md5_hash(bytes(md5s)).hexdigest()}-{len(parts)}"
     if kind == "COMPOSITE":
-        per_part = b"".join(compute_checksum(value, algorithm, encode_base64=False) for value in values)
-        checksum = (kind, compute_checksum(per_part, algorithm).decode(), len(values))
+        per_part = b"".join(_checksum(s3keys.chunks(part), algorithm) for part in parts)
+        checksum = (kind, base64.b64encode(_checksum(iter((per_part,)), algorithm)).decode(), len(parts))
+    whole = _Checksum(algorithm) if kind != "COMPOSITE" else None
+
+    def assembled() -> Iterator[bytes]:
+        for part in parts:
+            for chunk in s3keys.chunks(part):
+                if whole is not None:
+                    whole.update(chunk)
+                yield chunk
+
+    store = s3keys.current_store()
+    if store is None:
+        total: bytes | s3keys.Blob = b"".join(assembled())
     else:
-        checksum = (kind, compute_checksum(total, algorithm).decode(), 1)
-    return total, f"{md5_hash(bytes(md5s)).hexdigest()}-{len(values)}", checksum
+        total = s3keys.Blob(store, store.put_chunks(assembled())[0])
+    if whole is not None:
+        checksum = (kind, base64.b64encode(whole.digest()).decode(), 1)
+    return total, etag, checksum
 
 
 class _Orders:

@@ -34,6 +34,7 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -137,6 +138,7 @@ class _StatePickler(pickle.Pickler):
         return NotImplemented
 
 
+@cache
 def _backends() -> dict[str, Any]:
     import importlib
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -23,6 +24,8 @@ from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML
 from moto.s3.models import FakeMultipart
 
 from localcloud import motofixes
+from localcloud.library import s3keys
+from localcloud.library.blobs import BlobStore
 from localcloud.motofixes import (
     MOTO_ALL_ITEMS,
     MOTO_COMPLETE_MULTIPART,
@@ -59,6 +62,26 @@ def test_same_object_etag_and_checksum_as_moto(metadata: dict[str, str]) -> None
     ours = complete_multipart(multipart, iter(listing(multipart)))
     assert ours == MOTO_COMPLETE_MULTIPART(multipart, iter(listing(multipart)))
     assert ours[0] == b"".join(parts) and ours[1].endswith("-3")
+
+
+@pytest.mark.parametrize("metadata", [{}, {"x-amz-checksum-algorithm": "CRC32"}], ids=["default", "crc32-composite"])
+def test_with_the_library_the_object_is_assembled_on_disk(metadata: dict[str, str], tmp_path: Path) -> None:
+    """Parts' bytes are files as they arrive; the object is copied from them into its own file, never
+    joined in memory; ETag and checksum are moto's."""
+    parts = [os.urandom(5 * MIB), os.urandom(5 * MIB), os.urandom(123)]
+    expected = MOTO_COMPLETE_MULTIPART(upload(parts, **metadata), iter(listing(upload(parts, **metadata))))
+    store = BlobStore(tmp_path)
+    previous = s3keys.use(store)
+    try:
+        multipart = upload(parts, **metadata)
+        assert all(store.path(part._blob.digest).read_bytes() == data  # each part: a file of its own
+                   for part, data in zip(multipart.parts.values(), parts))
+        total, etag, checksum = complete_multipart(multipart, iter(listing(multipart)))
+    finally:
+        s3keys.stop_using(store, previous)
+    assert isinstance(total, s3keys.Blob)  # a file, not bytes
+    assert store.path(total.digest).read_bytes() == b"".join(parts)
+    assert (etag, checksum) == expected[1:]
 
 
 @pytest.mark.parametrize(("parts", "tamper", "error"), [

@@ -13,9 +13,11 @@ import hashlib
 import os
 import threading
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 TMP_DIR = "incoming"
+CHUNK = 1 << 20
 
 
 class BlobStore:
@@ -34,22 +36,39 @@ class BlobStore:
     def put(self, data: bytes) -> str:
         """Store ``data`` (durably once ``sync`` returns); its SHA-256, hex."""
         digest = hashlib.sha256(data).hexdigest()
-        target = self.path(digest)
-        if target.exists():
+        if self.path(digest).exists():
             return digest
-        target.parent.mkdir(exist_ok=True)
+        return self._write((data,))[0]
+
+    def put_chunks(self, chunks: Iterable[bytes]) -> tuple[str, int]:
+        """Store the bytes of ``chunks`` one chunk at a time, never all of them in memory; SHA-256 and size."""
+        return self._write(chunks)
+
+    def _write(self, chunks: Iterable[bytes]) -> tuple[str, int]:
+        digest, size = hashlib.sha256(), 0
         tmp = self.root / TMP_DIR / f"{uuid.uuid4().hex}.tmp"
         with open(tmp, "wb") as out:
-            out.write(data)
+            for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-        tmp.replace(target)
+        target = self.path(digest.hexdigest())
+        target.parent.mkdir(exist_ok=True)
+        tmp.replace(target)  # equal bytes: the same file, replaced by itself
         with self._lock:
             self._unsynced.add(target.parent)
-        return digest
+        return digest.hexdigest(), size
 
     def read(self, digest: str) -> bytes:
         return self.path(digest).read_bytes()
+
+    def chunks(self, digest: str) -> Iterator[bytes]:
+        """The blob's bytes, a chunk at a time."""
+        with open(self.path(digest), "rb") as blob:
+            while chunk := blob.read(CHUNK):
+                yield chunk
 
     def sync(self) -> None:
         """Make every rename so far durable (called before a saved state names the blobs)."""

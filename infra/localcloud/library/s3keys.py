@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from moto.s3.models import FakeKey
@@ -57,17 +58,41 @@ def _value(self: FakeKey) -> bytes:
     return blob.store.read(blob.digest)
 
 
-def _set_value(self: FakeKey, new_value: bytes | str) -> None:
+def _set_value(self: FakeKey, new_value: bytes | str | Blob) -> None:
+    """The key's bytes into the store; a Blob (an object assembled on disk from its parts) is taken as it is."""
     store = _Library.store
     if store is None:
         _MOTO_VALUE.fset(self, new_value)  # type: ignore[attr-defined]
         return
-    data = new_value.encode() if isinstance(new_value, str) else bytes(new_value)
-    self._blob = Blob(store, store.put(data))
-    self.contentsize = len(data)
-    if getattr(self, "_etag", None) is None:  # moto computes it from the buffer, which stays empty
-        self._etag = md5_hash(data).hexdigest()
+    if isinstance(new_value, Blob):
+        self._blob = new_value
+        self.contentsize = new_value.store.path(new_value.digest).stat().st_size
+        if getattr(self, "_etag", None) is None:
+            md5 = md5_hash()
+            for chunk in new_value.store.chunks(new_value.digest):
+                md5.update(chunk)
+            self._etag = md5.hexdigest()
+    else:
+        data = new_value.encode() if isinstance(new_value, str) else bytes(new_value)
+        self._blob = Blob(store, store.put(data))
+        self.contentsize = len(data)
+        if getattr(self, "_etag", None) is None:  # moto computes it from the buffer, which stays empty
+            self._etag = md5_hash(data).hexdigest()
     _Library.named.add(self._blob.digest)  # a key of the previous format being loaded names it too
+
+
+def chunks(key: FakeKey) -> Iterator[bytes]:
+    """A key's bytes a chunk at a time: read from its file when it has one."""
+    blob = key.__dict__.get("_blob")
+    if blob is None:
+        yield key.value
+    else:
+        yield from blob.store.chunks(blob.digest)
+
+
+def current_store() -> BlobStore | None:
+    """The store keys write to now (None: moto's way, bytes in memory)."""
+    return _Library.store
 
 
 def _getstate(self: FakeKey) -> dict[str, Any]:
