@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore import UNSIGNED
 from botocore.config import Config
 
@@ -226,6 +227,40 @@ def test_a_guests_credentials_cannot_use_the_control_planes(local_cloud: Endpoin
              "AWS_SECRET_ACCESS_KEY": credentials["SecretKey"], "AWS_SESSION_TOKEN": credentials["SessionToken"]}
     for command in (("lambda", "invoke", "--function-name", "pettube-my-media-function", "--payload", "{}",
                      os.devnull), ("cloudformation", "describe-stacks"), ("apigateway", "get-rest-apis"),
-                    ("logs", "describe-log-groups")):
+                    ("logs", "describe-log-groups"), ("mediaconvert", "list-jobs"),
+                    ("cognito-identity", "list-identity-pools", "--max-results", "10")):
         done = aws(guest, *command, check=False)
         assert done.returncode != 0 and "AccessDenied" in done.stderr, (command, done.stderr)
+
+
+def test_cognito_identity_lists_and_describes_the_identity_pool(local_cloud: Endpoints,
+                                                                cli_env: dict[str, str]) -> None:
+    pools = aws(cli_env, "cognito-identity", "list-identity-pools", "--max-results", "10")["IdentityPools"]
+    assert [p["IdentityPoolId"] for p in pools] == [local_cloud.identity_pool_id]
+    pool = aws(cli_env, "cognito-identity", "describe-identity-pool", "--identity-pool-id",
+               local_cloud.identity_pool_id)
+    assert pool["SupportedLoginProviders"] == {"accounts.google.com": local_cloud.google_client_id}
+    assert pool["CognitoIdentityProviders"] == [{
+        "ProviderName": f"cognito-idp.{local_cloud.region}.amazonaws.com/{local_cloud.user_pool_id}",
+        "ClientId": local_cloud.user_pool_client_id, "ServerSideTokenCheck": False}]
+
+
+def test_get_open_id_token_for_a_guest(local_cloud: Endpoints, cli_env: dict[str, str]) -> None:
+    """The basic flow's first step, unsigned as a browser makes it."""
+    public = {**cli_env, "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
+    identity = aws(public, "cognito-identity", "get-id", "--identity-pool-id", local_cloud.identity_pool_id,
+                   "--no-sign-request")["IdentityId"]
+    token = aws(public, "cognito-identity", "get-open-id-token", "--identity-id", identity, "--no-sign-request")
+    claims = json.loads(base64.urlsafe_b64decode(token["Token"].split(".")[1] + "=="))
+    assert claims["sub"] == identity and claims["amr"] == ["unauthenticated"]
+
+
+def test_the_user_pool_refuses_password_sign_in_and_publishes_its_own_key(local_cloud: Endpoints,
+                                                                           cli_env: dict[str, str]) -> None:
+    """The template allows SRP only: a password sent as such is refused before it is checked."""
+    done = aws(cli_env, "cognito-idp", "initiate-auth", "--client-id", local_cloud.user_pool_client_id,
+               "--auth-flow", "USER_PASSWORD_AUTH", "--auth-parameters", "USERNAME=rex@pettube.test,PASSWORD=x",
+               "--no-sign-request", check=False)
+    assert done.returncode != 0 and "USER_PASSWORD_AUTH flow not enabled for this client" in done.stderr
+    keys = requests.get(f"{local_cloud.aws}/{local_cloud.user_pool_id}/.well-known/jwks.json", timeout=10).json()
+    assert [k["kid"] for k in keys["keys"]] != ["dummy"]  # moto's published key pair is called "dummy"
