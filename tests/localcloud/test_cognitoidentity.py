@@ -269,7 +269,7 @@ def pool_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def user_pool(pool_state: Path) -> Iterator[dict[str, str]]:
     """A moto user pool standing in for the template's, signing with its own key, with one user signed in."""
-    sign_tokens_with(UserPoolKeys(pool_state))
+    stop_signing = sign_tokens_with(UserPoolKeys(pool_state))
     with mock_aws():
         idp = boto3.client("cognito-idp", region_name="us-east-1")
         pool_id = idp.create_user_pool(PoolName="pettube-user-pool", UsernameAttributes=["email"])["UserPool"]["Id"]
@@ -288,7 +288,7 @@ def user_pool(pool_state: Path) -> Iterator[dict[str, str]]:
         finally:
             stack().overrides.clear()
             stack().overrides.update(saved)
-            sign_tokens_with(None)
+            stop_signing()
 
 
 @pytest.fixture

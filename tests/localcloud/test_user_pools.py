@@ -190,3 +190,11 @@ def test_each_pool_has_its_own_key_kept_across_restarts(pool: Pool, tmp_path: Pa
         assert {k["kid"] for k in other.jwks()["keys"]}.isdisjoint(k["kid"] for k in first["keys"])
     finally:
         other.close()
+
+
+def test_a_second_local_cloud_closing_leaves_the_first_signing(pool: Pool, tmp_path_factory: pytest.TempPathFactory,
+                                                               clock: FakeClock) -> None:
+    """moto is process-wide: a cloud started and stopped beside the running one must not unhook its keys."""
+    cognitoidp.create(make_ctx(tmp_path_factory.mktemp("other")), clock=clock).close()
+    token = pool.sign_in()["IdToken"]
+    assert jwt.decode(token, KeySet.import_key_set(pool.jwks()), algorithms=["RS256"]).claims["email"] == EMAIL

@@ -17,5 +17,5 @@ if TYPE_CHECKING:
 def create(ctx: ServiceContext, *, clock: Callable[[], float] = time.time) -> UserPoolService:
     """The edge service for user-pool sign-in and JWKS; from now on tokens are signed with the pools' own keys."""
     keys = UserPoolKeys(ctx.state_dir)
-    sign_tokens_with(keys)
-    return UserPoolService(keys, account_id=ctx.account_id, region=ctx.region, clock=clock)
+    return UserPoolService(keys, account_id=ctx.account_id, region=ctx.region, clock=clock,
+                           on_close=sign_tokens_with(keys))

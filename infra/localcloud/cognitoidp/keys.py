@@ -13,6 +13,7 @@ import base64
 import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,18 +69,26 @@ class PoolKeySource:
         return self.keys.key_set(self.pool_id)
 
 
-def sign_tokens_with(keys: UserPoolKeys | None) -> None:
-    """Make moto's pools sign every token they issue with their key in ``keys`` (None: moto's own key again).
+# Key stores signing moto's tokens, innermost last: moto's backends are process-wide, so a second local cloud
+# (or a test's pool) in the same process signs until it closes, then the one before it signs again.
+_signers: list[UserPoolKeys] = []
 
-    moto's backends are process-wide, so this is too: the running local cloud's keys sign.
-    """
-    if keys is None:
-        CognitoIdpUserPool.create_jwt = _MOTO_CREATE_JWT  # type: ignore[method-assign]
-        return
 
-    @functools.wraps(_MOTO_CREATE_JWT)
-    def create_jwt(pool: CognitoIdpUserPool, *args: Any, **kwargs: Any) -> tuple[str, int]:
-        token, expires_in = _MOTO_CREATE_JWT(pool, *args, **kwargs)
-        return keys.resign(pool.id, token), expires_in
+@functools.wraps(_MOTO_CREATE_JWT)
+def _create_jwt(pool: CognitoIdpUserPool, *args: Any, **kwargs: Any) -> tuple[str, int]:
+    token, expires_in = _MOTO_CREATE_JWT(pool, *args, **kwargs)
+    return (_signers[-1].resign(pool.id, token) if _signers else token), expires_in
 
-    CognitoIdpUserPool.create_jwt = create_jwt  # type: ignore[method-assign]
+
+def sign_tokens_with(keys: UserPoolKeys) -> Callable[[], None]:
+    """Make moto's pools sign every token they issue with their key in ``keys``; call the answer to stop."""
+    CognitoIdpUserPool.create_jwt = _create_jwt  # type: ignore[method-assign]
+    _signers.append(keys)
+
+    def stop() -> None:
+        if keys in _signers:
+            _signers.remove(keys)
+        if not _signers:
+            CognitoIdpUserPool.create_jwt = _MOTO_CREATE_JWT  # type: ignore[method-assign]
+
+    return stop

@@ -41,7 +41,7 @@ from moto.cognitoidp.utils import check_secret_hash
 from moto.core.exceptions import JsonRESTError
 from werkzeug.wrappers import Request, Response
 
-from localcloud.cognitoidp.keys import UserPoolKeys, sign_tokens_with
+from localcloud.cognitoidp.keys import UserPoolKeys
 from localcloud.cognitoidp.srp import Challenge
 
 log = logging.getLogger("localcloud.cognitoidp")
@@ -100,9 +100,10 @@ class UserPoolService:
 
     name = "cognito-idp"
 
-    def __init__(self, keys: UserPoolKeys, *, account_id: str, region: str,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, keys: UserPoolKeys, *, account_id: str, region: str, clock: Callable[[], float] = time.time,
+                 on_close: Callable[[], None] = lambda: None) -> None:
         self._keys = keys
+        self._on_close = on_close
         self._moto = RegionAgnosticBackend(account_id, region)
         self._clock = clock
         self._lock = threading.Lock()
@@ -137,8 +138,8 @@ class UserPoolService:
         return Response(json.dumps(body), content_type=CONTENT_TYPE)
 
     def close(self) -> None:
-        """Hand token signing back to moto."""
-        sign_tokens_with(None)
+        """Stop signing moto's tokens with these keys."""
+        self._on_close()
 
     @staticmethod
     def _params(request: Request) -> dict[str, Any]:
