@@ -79,6 +79,7 @@ class Controller:
             return
         self.watch_page.close()
         if not self.session.signed_in:
+            views.drop_last_visit()
             views.show_screen("signin")
             return
         views.show_screen("workspace")
@@ -125,6 +126,7 @@ class Controller:
         self.session.sign_in(login, identity_id, credentials)
         save_login(login)
         logger.info("signed in")
+        views.drop_last_visit(unless=login)
         views.render_account(self.session.profile)
         self.tasks.run("renewal", self._renew_forever())
         await self.route(self.fragment)
@@ -214,6 +216,8 @@ class Controller:
         save_login(None)
         if self.user_pool:
             self.user_pool.sign_out()
+        if self.session.login:
+            views.forget_last_visit(self.session.login)
         self.session = Session(self.config)
         self._expected.clear()
         views.render_account(None)
@@ -264,6 +268,8 @@ class Controller:
         for video in videos:
             self._expected.pop(video.video_id, None)
         self._show_videos()
+        views.gallery_live()
+        self._keep_last_visit()
         # A finished upload's row steps aside once its card has the last word (ready, failed, canceled).
         settled = {video.video_id for video in videos if not video.in_flight}
         for upload in self.uploader.uploads.values():
@@ -285,6 +291,12 @@ class Controller:
         everything = waiting[::-1] + self.session.videos
         mediaviews.render_gallery(find_videos(everything, self.query, self.order), total=len(everything),
                                   loaded=self.session.loaded or bool(waiting), query=self.query)
+
+    def _keep_last_visit(self) -> None:
+        """Keep the gallery as a returning visitor first sees it: unfiltered, newest first."""
+        if self.session.login and not self.query and self.order == ORDERS[0]:
+            views.keep_last_visit(self.session.login, {video.video_id: video.thumbnail_url
+                                                       for video in self.session.videos if video.thumbnail_url})
 
     def search(self, query: str) -> None:
         """Filter My media as the person types."""

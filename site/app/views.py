@@ -18,7 +18,7 @@ import js
 from pyodide.ffi import create_proxy, to_js
 from pyscript import web
 
-from .auth import Profile
+from .auth import Login, Profile
 
 _TAGS = {"input": "input_", "del": "del_"}
 
@@ -164,6 +164,42 @@ def code_step(message: str, new_password: bool) -> None:
 def dropzone_active(active: bool) -> None:
     """Highlight the drop zone while files are dragged over it."""
     find("#dropzone").classList.toggle("dragging", active)
+
+
+# ------------------------------------------------------------------ the gallery from the last visit
+# assets/gallery-cache.js keeps it per person and shows it before Python runs, marked as updating;
+# Python says when to keep it (after a listing), when to drop it, and when the gallery is live.
+def last_visit_key(login: Login) -> str:
+    """Whose gallery this is, as the cache keys it (the token's provider and subject)."""
+    return str(js.pettubeGallery.ownerKey(login.provider, str(login.claims.get("sub", ""))))
+
+
+def keep_last_visit(login: Login, thumbnails: dict[str, str]) -> None:
+    """What the gallery shows now is what this person sees first next time (``thumbnails``: id -> URL)."""
+    js.pettubeGallery.remember(last_visit_key(login), to_js(thumbnails, dict_converter=js.Object.fromEntries))
+
+
+def forget_last_visit(login: Login) -> None:
+    """Sign-out: this person's kept gallery and thumbnails leave the browser's storage."""
+    js.pettubeGallery.forget(last_visit_key(login))
+
+
+def drop_last_visit(unless: Login | None = None) -> None:
+    """Take the last visit's cards off the page unless they are ``unless``'s (who else is signing in)."""
+    gallery = find("#gallery")._dom_element
+    shown_for = gallery.getAttribute("data-cached-for")
+    if not shown_for or (unless is not None and str(shown_for) == last_visit_key(unless)):
+        return
+    gallery.replaceChildren()
+    set_text("#media-count", "")
+    show("#gallery-loading")
+    gallery_live()
+
+
+def gallery_live() -> None:
+    """Python has listed: the gallery is its own now (not marked as updating, every control works)."""
+    js.pettubeGallery.markUpdating(False)
+    find("#gallery")._dom_element.removeAttribute("data-cached-for")
 
 
 # ------------------------------------------------------------------ dialogs and notices
