@@ -4,7 +4,7 @@ Google: locally the Google stand-in's account chooser opens in a popup (OpenID C
 implicit flow, ``#id_token=`` comes back to assets/signin-callback.html, which posts it
 here); on AWS, Google Identity Services calls back with a ``credential``. Either way the
 page gets one JWT. The Cognito user pool (email + password) goes through
-amazon-cognito-identity-js with USER_PASSWORD_AUTH.
+amazon-cognito-identity-js with its default SRP flow.
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ class GoogleSignIn:
 
 
 class UserPoolSignIn:
-    """Email and password through a Cognito user pool (amazon-cognito-identity-js, USER_PASSWORD_AUTH)."""
+    """Email and password through a Cognito user pool (amazon-cognito-identity-js, SRP)."""
 
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
@@ -185,9 +185,7 @@ class UserPoolSignIn:
         self.pool = js.AmazonCognitoIdentity.CognitoUserPool.new(_js(settings))
 
     def _user(self, email: str) -> Any:
-        user = js.AmazonCognitoIdentity.CognitoUser.new(_js({"Username": email, "Pool": self.pool}))
-        user.setAuthenticationFlowType("USER_PASSWORD_AUTH")  # SRP is not supported by moto
-        return user
+        return js.AmazonCognitoIdentity.CognitoUser.new(_js({"Username": email, "Pool": self.pool}))
 
     async def _call(self, start: Callable[[Proxies, asyncio.Future[Any]], None]) -> Any:
         """Run a callback-style library call and await its answer as Python."""
