@@ -1,4 +1,4 @@
-"""The MediaConvert CreateJob request for one original: an HLS ladder, the same ladder as MP4s, a JPEG thumbnail.
+"""The MediaConvert CreateJob request for one original: an HLS ladder, one MP4 (720p at most), a JPEG thumbnail.
 
 The HLS group writes MPEG-TS with muxed audio, ``SINGLE_FILE``: each rendition is one
 object that its media playlist addresses by byte ranges, so MyMedia answers playlists
@@ -30,6 +30,7 @@ STREAM_FOLDER = "hls/"
 STREAM_NAME = "stream"
 # Six seconds: a third of Apple's old ten, so a quality switch lands sooner; GOPs of two seconds align.
 SEGMENT_SECONDS = 6
+FALLBACK_SHORT_SIDE = 720
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,15 @@ def plan_ladder(source: SourceInfo | None) -> list[OutputSize]:
     return [_fit(rung, source) for rung in rungs]
 
 
+def fallback_size(ladder: list[OutputSize]) -> OutputSize:
+    """The one MP4 kept beside the stream (download, and players without HLS): 720p or the largest below.
+
+    A whole MP4 ladder would double the transcoding bill for players that all stream (docs/cost.md).
+    """
+    fitting = [size for size in ladder if size.rung.short_side <= FALLBACK_SHORT_SIDE]
+    return fitting[0] if fitting else ladder[-1]
+
+
 def client_request_token(original: OriginalKey) -> str:
     """The same token for every retry of one original, so MediaConvert folds retries within its minute."""
     return hashlib.sha256(original.key.encode()).hexdigest()
@@ -129,7 +139,7 @@ def build_create_job(
             "Inputs": [input_settings],
             "OutputGroups": [
                 _hls_group(destination + STREAM_FOLDER + STREAM_NAME, [_hls_output(size, with_audio) for size in ladder]),
-                _file_group("MP4 renditions", destination, [_mp4_output(size, with_audio) for size in ladder]),
+                _file_group("MP4 renditions", destination, [_mp4_output(fallback_size(ladder), with_audio)]),
                 _file_group("Thumbnail", destination, [_thumbnail_output(ladder[-1])]),
             ],
         },

@@ -38,8 +38,9 @@ def thumbnail(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def sizes(request: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """The ladder: the stream's renditions."""
     return [(o["NameModifier"], o["VideoDescription"]["Width"], o["VideoDescription"]["Height"])
-            for o in renditions(request)]
+            for o in stream(request)]
 
 
 @pytest.mark.parametrize("source", [
@@ -63,7 +64,7 @@ def test_model_check_catches_malformed_requests() -> None:
 def test_unknown_source_gets_the_full_ladder_with_mediaconvert_refusing_to_upscale() -> None:
     request = job(None)
     assert sizes(request) == [("_1080p", 1920, 1080), ("_720p", 1280, 720), ("_480p", 854, 480), ("_360p", 640, 360)]
-    outputs = renditions(request) + [thumbnail(request)]
+    outputs = stream(request) + renditions(request) + [thumbnail(request)]
     assert {o["VideoDescription"]["ScalingBehavior"] for o in outputs} == {"FIT_NO_UPSCALE"}
 
 
@@ -105,7 +106,7 @@ def test_renditions_are_faststart_h264_aac_mp4s() -> None:
 def test_silent_source_asks_for_no_audio_so_mediaconvert_does_not_fail_on_a_missing_track() -> None:
     request = job(SourceInfo(1280, 720, has_audio=False))
     assert "AudioSelectors" not in request["Settings"]["Inputs"][0]
-    assert all("AudioDescriptions" not in output for output in renditions(request))
+    assert all("AudioDescriptions" not in output for output in stream(request) + renditions(request))
 
 
 def test_input_is_the_raw_key_and_outputs_go_under_the_owners_video_prefix() -> None:
@@ -141,12 +142,19 @@ def test_the_stream_is_single_file_hls_with_the_same_ladder_never_upscaled() -> 
     assert settings["Type"] == "HLS_GROUP_SETTINGS"
     # One object per rendition, addressed by byte ranges: one presigned URL per media playlist.
     assert settings["HlsGroupSettings"]["SegmentControl"] == "SINGLE_FILE"
-    assert [(o["NameModifier"], o["VideoDescription"]["Width"], o["VideoDescription"]["Height"]) for o in stream(request)] \
-        == sizes(request) == [("_720p", 1280, 720), ("_480p", 854, 480), ("_360p", 640, 360)]
-    for hls, mp4 in zip(stream(request), renditions(request)):
-        assert hls["ContainerSettings"]["Container"] == "M3U8"
-        assert hls["VideoDescription"] == mp4["VideoDescription"]
-        assert hls["AudioDescriptions"] == mp4["AudioDescriptions"]
+    assert sizes(request) == [("_720p", 1280, 720), ("_480p", 854, 480), ("_360p", 640, 360)]
+    assert {o["ContainerSettings"]["Container"] for o in stream(request)} == {"M3U8"}
+    # The one MP4 is encoded as its rung of the stream is.
+    (mp4,) = renditions(request)
+    assert (mp4["VideoDescription"], mp4["AudioDescriptions"]) == \
+        (stream(request)[0]["VideoDescription"], stream(request)[0]["AudioDescriptions"])
+
+
+@pytest.mark.parametrize(("source", "kept"), [
+    (None, "_720p"), (SourceInfo(1920, 1080, True), "_720p"), (SourceInfo(854, 480, True), "_480p"),
+    (SourceInfo(320, 240, True), "_240p")])
+def test_one_mp4_is_kept_beside_the_stream_at_720p_or_the_largest_below(source, kept) -> None:
+    assert [o["NameModifier"] for o in renditions(job(source))] == [kept]
 
 
 def test_stream_segments_end_on_keyframes_of_every_rendition() -> None:
