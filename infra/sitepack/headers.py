@@ -5,8 +5,10 @@ values on AWS; ``tests/infra/test_site_headers.py`` compares the two.
 
 What the page needs, and so all the Content-Security-Policy allows:
 
-- scripts from its own origin only, plus ``'wasm-unsafe-eval'`` for Pyodide's WebAssembly
-  (no ``'unsafe-eval'``, no inline script: the page's few lines of JavaScript are files);
+- scripts from its own origin only, never inline (the page's few lines of JavaScript are
+  files, so an injected ``<script>`` or ``onclick=`` does not run); ``'wasm-unsafe-eval'`` for
+  Pyodide's WebAssembly, and ``'unsafe-eval'`` because PyScript 0.7's core builds functions
+  from strings (its dynamic-import helper and hooks: Chromium refuses to start it without);
 - styles from its own origin and inline (pages are served with their stylesheet written in,
   and PyScript and the page set ``style`` attributes);
 - requests to the AWS endpoints the config names (Cognito, STS, S3, the MyMedia API),
@@ -70,7 +72,7 @@ def content_security_policy(config: Mapping[str, Any]) -> str:
     idp = [origin(config["idp_url"])] if config.get("idp_url") else []
     directives = {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'wasm-unsafe-eval'", *([GIS_SCRIPT] if google else [])],
+        "script-src": ["'self'", "'wasm-unsafe-eval'", "'unsafe-eval'", *([GIS_SCRIPT] if google else [])],
         "style-src": ["'self'", "'unsafe-inline'", *([GIS_STYLE] if google else [])],
         "connect-src": ["'self'", *hosts["api"], *([GIS_PATH] if google else [])],
         "img-src": ["'self'", "data:", "blob:", *hosts["media"], *([GOOGLE_PICTURES] if google else idp)],

@@ -33,8 +33,9 @@ async def address_changed(event) -> None:
 
 
 @when("click", "#google-signin")
-async def google_clicked(event) -> None:
-    await page.sign_in_with_google()
+def google_clicked(event) -> None:
+    event.preventDefault()  # the form's redirect sign-in (for before Python) gives way to the popup
+    asyncio.ensure_future(page.sign_in_with_google())
 
 
 @when("click", "#signout")
@@ -152,5 +153,8 @@ def back_online(event) -> None:
     page.uploader.retry_failed()
 
 
+QUEUED_EMAIL_SIGNIN = views.take_over_sign_in()
 await page.start(str(js.location.hash))  # noqa: F704
+if QUEUED_EMAIL_SIGNIN and USER_POOL is not None:
+    asyncio.ensure_future(page.submit_email())
 views.mark_ready()

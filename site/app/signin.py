@@ -2,7 +2,9 @@
 
 Google: locally the Google stand-in's account chooser opens in a popup (OpenID Connect
 implicit flow, ``#id_token=`` comes back to assets/signin-callback.html, which posts it
-here); on AWS, Google Identity Services calls back with a ``credential``. Either way the
+here); on AWS, Google Identity Services calls back with a ``credential``. Before Python
+is up, the page's sign-in form goes the same way in the whole tab (assets/signin-google.*)
+and ``redirected_credential`` picks the answer up when Python starts. Either way the
 page gets one JWT. The Cognito user pool (email + password) goes through
 amazon-cognito-identity-js with its default SRP flow.
 """
@@ -77,35 +79,69 @@ class GoogleSignIn:
         self._gis_answer: asyncio.Future[str] | None = None
         self._callback: Any = None  # Google's callback proxy, kept for the page's lifetime
         self._gis_ready = False
+        self._nonce = ""
 
     @property
     def redirect_uri(self) -> str:
         return f"{js.location.origin}{CALLBACK_PATH}"
 
     async def prepare(self, on_credential: Callable[[str], Any]) -> None:
-        """On AWS, load Google's script and render its button (the one allowed external script)."""
+        """On AWS, load Google's script and render its button (the one allowed external script).
+
+        Popup UX mode: a static site cannot take the redirect mode's POST to a login URI (S3
+        website hosting answers 405), and Google's popup reports back through ``window.opener``,
+        which the site's COOP (same-origin-allow-popups) keeps. Each request carries a fresh
+        nonce, and a credential without it is refused (a replayed token).
+        """
         if self.config.is_local:
             return
         await views.load_script(GIS_SCRIPT)
 
         def callback(response: Any) -> None:
-            if self._gis_answer and not self._gis_answer.done():
-                self._gis_answer.set_result(str(response.credential))
-            else:
-                asyncio.ensure_future(on_credential(str(response.credential)))
+            try:
+                credential = self._checked(str(response.credential))
+            except AuthError as exc:
+                if not self._settle(exc):
+                    views.show_error("#signin-error", str(exc))
+                return
+            if not self._settle(credential):
+                asyncio.ensure_future(on_credential(credential))
 
         self._callback = create_proxy(callback)
-        js.google.accounts.id.initialize(_js({
-            "client_id": self.config.google_client_id, "callback": self._callback,
-            "auto_select": True, "use_fedcm_for_prompt": True,
-        }))
+        self._initialize()
         views.render_google_button(js.google.accounts.id)
         self._gis_ready = True
+
+    def _initialize(self) -> None:
+        """(Re)configure Google Identity Services with a fresh nonce: the last call's settings rule."""
+        self._nonce = secrets.token_urlsafe(16)
+        js.google.accounts.id.initialize(_js({
+            "client_id": self.config.google_client_id, "callback": self._callback, "nonce": self._nonce,
+            "ux_mode": "popup", "auto_select": True, "use_fedcm_for_prompt": True,
+        }))
+
+    def _checked(self, credential: str) -> str:
+        """Google's credential, if it answers this page's latest request (its nonce)."""
+        if token_claims(credential).get("nonce") != self._nonce:
+            raise AuthError("The sign-in answer was meant for another request. Please try again.")
+        return credential
+
+    def _settle(self, answer: str | AuthError) -> bool:
+        """Hand Google's answer to a waiting renewal; False if none waits (a sign-in, then)."""
+        waiting = self._gis_answer
+        if waiting is None or waiting.done():
+            return False
+        if isinstance(answer, AuthError):
+            waiting.set_exception(answer)
+        else:
+            waiting.set_result(answer)
+        return True
 
     async def sign_in(self) -> str:
         """Ask the person (popup with the stand-in's account chooser) for an ID token."""
         state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
         url = self._authorize(state, nonce, silent=False)
+        js.sessionStorage.removeItem(PENDING)  # an abandoned redirect's; the popup inherits this tab's storage
         popup = js.window.open(url, "pettube-signin", "popup,width=480,height=640")
         if not popup:  # popup blocked: go there in this tab and come back with the token
             js.sessionStorage.setItem(PENDING, json.dumps({"state": state, "nonce": nonce}))
@@ -120,6 +156,7 @@ class GoogleSignIn:
             if not self._gis_ready:
                 raise AuthError("Google sign-in is not available.")
             self._gis_answer = asyncio.get_event_loop().create_future()
+            self._initialize()
             js.google.accounts.id.prompt()
             return await asyncio.wait_for(self._gis_answer, SILENT_TIMEOUT_SECONDS)
         state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)

@@ -119,6 +119,16 @@ def set_busy(selector: str, busy: bool, label: str | None = None) -> None:
         button.textContent = label
 
 
+def take_over_sign_in() -> bool:
+    """Python handles the sign-in choices from now on (assets/signin.js stops); True if an email
+    sign-in was submitted before Python was up, to be sent now."""
+    js.document.body.dataset.signin = "python"
+    form = js.document.querySelector("#email-form")
+    queued = form.getAttribute("data-queued") == "true"
+    form.removeAttribute("data-queued")
+    return queued
+
+
 def form_value(selector: str) -> str:
     """The current value of an input."""
     return str(find(selector).value).strip()
