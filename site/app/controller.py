@@ -332,16 +332,27 @@ class Controller:
             self.details.open_share(video_id)
 
     def play(self, video_id: str, label: str | None = None) -> None:
-        """Open the player on a rendition (720p by default) or switch to another size."""
+        """Open the player (the stream in Auto, else a rendition) or switch to another quality."""
+        if label is not None and playerviews.choose_quality(playerviews.PLAYER, label):
+            return
         video = self.session.video(video_id)
         rendition = video.rendition(label) if video else None
         if video is None or rendition is None:
             views.toast("This video cannot be played yet.", "error")
         elif label is None:
-            playerviews.open_player(video, rendition,
-                                    on_trouble(playerviews.PLAYER, lambda: self._fresh(video_id), self.recoveries))
+            self.tasks.restart("player", self._open_player(video_id))
         else:
             playerviews.switch_rendition(playerviews.PLAYER, rendition)
+
+    async def _open_player(self, video_id: str) -> None:
+        """The player with the video's stream: GET /media/{id} answers its playlists, freshly signed."""
+        try:
+            video = await self._fresh(video_id)
+        except MyMediaError as exc:
+            views.toast(str(exc), "error")
+            return
+        await playerviews.open_player(video, on_trouble(playerviews.PLAYER, lambda: self._fresh(video_id),
+                                                        self.recoveries))
 
     async def _fresh(self, video_id: str) -> Video:
         """One video with newly signed URLs (for a player whose URL expired)."""

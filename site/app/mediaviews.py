@@ -105,7 +105,13 @@ def _thumbnail(video: Video) -> Any:
     badges = el("div", cls="thumb-badges")
     if video.duration_ms:
         badges.append(el("span", human_duration(video.duration_ms), cls="badge"))
-    if video.status == "ready":
+    playable = video.status == "ready" or (video.in_flight and bool(video.renditions))
+    if video.renditions:
+        # Which quality a press plays: the ladder's best once ready, the original itself while it is made.
+        best = max(video.renditions, key=lambda r: min(r.width, r.height))
+        badges.append(el("span", best.label if video.status == "ready" else f"{best.label} · more sizes soon",
+                         cls="badge badge-quality"))
+    if playable:
         return el("button", picture, el("span", "▶", cls="play-icon", aria_hidden="true"), badges, cls="thumb",
                   type="button", data_action="play", data_id=video.video_id, aria_label=f"Play {video.title}")
     return el("div", picture, badges, cls="thumb")

@@ -14,6 +14,7 @@ browser's fetch; ``send`` is injected so CPython tests can answer for the browse
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 from pathlib import PurePosixPath
@@ -26,6 +27,7 @@ STATUSES = frozenset({"uploaded", "processing", "ready", "failed", "canceled"})
 PRIVATE, LINK = "private", "link"
 EDITABLE = ("title", "description", "visibility")
 
+_RESOLUTION = re.compile(r"RESOLUTION=(\d+x\d+)")  # in a master playlist's #EXT-X-STREAM-INF lines
 # send(method, url, headers, body) -> (HTTP status, body text)
 Send = Callable[[str, str, dict[str, str], bytes], Awaitable[tuple[int, str]]]
 
@@ -47,6 +49,34 @@ class MyMediaError(Exception):
 
 
 @dataclass(frozen=True)
+class Stream:
+    """A video's HLS stream as MyMedia answers it: the master playlist and its media playlists by URI,
+    every segment URI presigned (the player serves the playlists from memory)."""
+
+    master: str
+    playlists: dict[str, str]
+
+    @property
+    def qualities(self) -> list[str]:
+        """The master's renditions as the size row names them ("720p"), largest first."""
+        sizes = [tuple(map(int, size.split("x"))) for size in _RESOLUTION.findall(self.master)]
+        return [f"{min(w, h)}p" for w, h in sorted(set(sizes), key=lambda s: s[0] * s[1], reverse=True)]
+
+    @property
+    def urls(self) -> list[str]:
+        """The distinct presigned URLs the playlists name (one per rendition)."""
+        lines = (line for text in self.playlists.values() for line in text.splitlines())
+        return list(dict.fromkeys(line for line in lines if line and not line.startswith("#")))
+
+
+def parse_stream(raw: Any) -> Stream | None:
+    """The stream of a GET /media/{id} or /shared/{token} answer (None: MP4s only, or a listing)."""
+    if not isinstance(raw, dict) or not raw.get("master") or not isinstance(raw.get("playlists"), dict):
+        return None
+    return Stream(master=str(raw["master"]), playlists={str(k): str(v) for k, v in raw["playlists"].items()})
+
+
+@dataclass(frozen=True)
 class Rendition:
     """One transcoded size of a video, playable through its presigned URL."""
 
@@ -64,11 +94,13 @@ class Playable:
     title: str
     thumbnail_url: str
     renditions: tuple[Rendition, ...]
+    stream: Stream | None
 
     @property
     def urls(self) -> list[str]:
         """Every presigned URL of the video (they expire: see freshness.py)."""
-        return [r.url for r in self.renditions] + ([self.thumbnail_url] if self.thumbnail_url else [])
+        streamed = self.stream.urls if self.stream else []
+        return [r.url for r in self.renditions] + ([self.thumbnail_url] if self.thumbnail_url else []) + streamed
 
     def rendition(self, label: str | None = None) -> Rendition | None:
         """The rendition with ``label``, else the best one for a typical screen (720p or the nearest below)."""
@@ -100,6 +132,7 @@ class Video(Playable):
     description: str = ""
     visibility: str = PRIVATE
     share_url: str = ""
+    stream: Stream | None = None
 
     @property
     def in_flight(self) -> bool:
@@ -118,6 +151,7 @@ class SharedVideo(Playable):
     thumbnail_url: str
     renditions: tuple[Rendition, ...]
     owner_name: str
+    stream: Stream | None = None
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -140,6 +174,15 @@ def _renditions(raw: dict[str, Any]) -> tuple[Rendition, ...]:
         for item in raw.get("renditions") or []
         if item.get("url")
     )
+
+
+def _preview(raw: dict[str, Any]) -> tuple[Rendition, ...]:
+    """The original, playable while its ladder is made: a rendition labelled as such (size unknown)."""
+    preview = raw.get("preview") or {}
+    if not preview.get("url"):
+        return ()
+    return (Rendition(url=str(preview["url"]), label=str(preview.get("label") or "Original"), width=0, height=0,
+                      bitrate=0, bytes=0),)
 
 
 def _duration(raw: dict[str, Any]) -> int | None:
@@ -165,13 +208,14 @@ def parse_video(raw: dict[str, Any]) -> Video:
         created_at=str(raw.get("created_at", "")),
         duration_ms=_duration(raw),
         thumbnail_url=str(raw.get("thumbnail_url") or ""),
-        renditions=_renditions(raw),
+        renditions=_renditions(raw) or _preview(raw),
         failure_message=failure_reason(str(failure.get("code") or ""), str(failure.get("message") or "")),
         size_bytes=_int(raw.get("size_bytes")),
         failure_detail=str(failure.get("message") or ""),
         description=str(raw.get("description") or ""),
         visibility=LINK if raw.get("visibility") == LINK and share_url else PRIVATE,
         share_url=share_url,
+        stream=parse_stream(raw.get("stream")),
     )
 
 
@@ -184,6 +228,7 @@ def parse_shared(raw: dict[str, Any]) -> SharedVideo:
         thumbnail_url=str(raw.get("thumbnail_url") or ""),
         renditions=_renditions(raw),
         owner_name=str(raw.get("owner_name") or ""),
+        stream=parse_stream(raw.get("stream")),
     )
 
 

@@ -55,11 +55,13 @@ async def recover_player(stage: str, fresh: Callable[[], Awaitable[Playable]], p
     except (MyMediaError, AuthError) as exc:
         views.toast(str(exc), "error")
         return
-    rendition = video.rendition(label)
-    if rendition is not None:
+    if not await playerviews.resume(stage, video, position, playing):
+        rendition = video.rendition(label)
+        if rendition is None:
+            return
         playerviews.resume_at(stage, rendition.url, position, playing)
         playerviews.renew_poster(stage, video)
-        logger.info("player resumed with a fresh URL", extra={"position": round(position, 1), "playing": playing})
+    logger.info("player resumed with fresh URLs", extra={"position": round(position, 1), "playing": playing})
 
 
 class WatchPage:
@@ -102,19 +104,20 @@ class WatchPage:
             else:
                 playerviews.watch_missing("This video could not be loaded", str(exc))
             return
-        rendition = video.rendition()
         if token != self.token:  # the person went elsewhere meanwhile
             return
-        if rendition is None:
+        if video.rendition() is None and video.stream is None:
             playerviews.watch_missing(*NOT_AVAILABLE)
             return
         self.video = video
         trouble = on_trouble(playerviews.WATCH, lambda: self.media.shared(token), self.recoveries)
-        playerviews.render_watch(video, rendition, trouble, signed_in)
+        await playerviews.render_watch(video, trouble, signed_in)
         self.tasks.restart("watch-urls", keep_fresh(lambda: self.video.urls if self.video else [], self._renew))
 
     def switch(self, label: str) -> None:
-        """Another size of the shared video."""
+        """Another quality of the shared video."""
+        if playerviews.choose_quality(playerviews.WATCH, label):
+            return
         rendition = self.video.rendition(label) if self.video else None
         if rendition is not None:
             playerviews.switch_rendition(playerviews.WATCH, rendition)

@@ -1,0 +1,82 @@
+// PetTube's HLS player: hls.js (self-hosted, site/vendor) fed with the playlists MyMedia answered.
+//
+// MyMedia sends a video's master playlist and its media playlists in one signed API answer,
+// every segment URI already a presigned, expiring S3 URL. The playlists never travel again:
+// a loader answers hls.js's playlist requests from memory, and only the segments (byte ranges
+// of one object per rendition) are fetched, from S3. Python drives this module (playerviews.py).
+import Hls from "/vendor/hls.mjs";
+
+let streams = 0;
+
+/** True where hls.js can play (Media Source Extensions, or Safari's ManagedMediaSource). */
+export function supported() {
+  return Hls.isSupported();
+}
+
+/** Playlists by absolute URL under a base of their own, so hls.js's relative resolution finds them. */
+function playlistsByUrl(master, playlists) {
+  const base = new URL(`/stream/${++streams}/`, location.href);
+  const masterUrl = new URL("master.m3u8", base).href;
+  const texts = new Map([[masterUrl, master]]);
+  for (const [uri, text] of Object.entries(playlists)) texts.set(new URL(uri, masterUrl).href, text);
+  return { masterUrl, texts };
+}
+
+/** hls.js's own loader, except that a playlist it holds is answered without a request. */
+function memoryLoader(texts) {
+  const Base = Hls.DefaultConfig.loader;
+  return class MemoryLoader extends Base {
+    load(context, config, callbacks) {
+      const text = texts.get(context.url);
+      if (text === undefined) return super.load(context, config, callbacks);
+      const now = performance.now();
+      Object.assign(this.stats.loading, { start: now, first: now, end: now });
+      this.stats.loaded = this.stats.total = text.length;
+      this.context = context;
+      queueMicrotask(() => callbacks.onSuccess({ url: context.url, data: text }, this.stats, context, null));
+    }
+  };
+}
+
+const label = (level) => `${Math.min(level.width, level.height)}p`;
+
+/** One <video> playing one stream: Auto (hls.js's choice) or a fixed quality, and which one plays. */
+export class StreamPlayer {
+  constructor(video, master, playlists, { startPosition = -1, onQuality = () => {}, onFailure = () => {} } = {}) {
+    const { masterUrl, texts } = playlistsByUrl(master, playlists);
+    const downlink = navigator.connection?.downlink;  // Mbit/s, where the browser tells
+    this.video = video;
+    this.hls = new Hls({
+      pLoader: memoryLoader(texts),
+      startPosition,
+      capLevelToPlayerSize: true,  // never more pixels than the player shows
+      ...(downlink ? { abrEwmaDefaultEstimate: downlink * 1e6 } : {}),
+    });
+    this.hls.on(Hls.Events.LEVEL_SWITCHED, (_, { level }) => {
+      const playing = this.hls.levels[level];
+      if (playing) onQuality(label(playing), this.hls.autoLevelEnabled);
+    });
+    // The presigned URL the player reads now (one object per rendition): renewal and tests look at it.
+    this.hls.on(Hls.Events.FRAG_LOADING, (_, { frag }) => { video.dataset.source = frag.url; });
+    this.hls.on(Hls.Events.ERROR, (_, data) => {
+      if (data.fatal) onFailure(data.type, data.details, data.response?.code ?? 0);
+    });
+    this.hls.loadSource(masterUrl);
+    this.hls.attachMedia(video);
+  }
+
+  /** The qualities to choose from, largest first: [label, width, height, bitrate]. */
+  get qualities() {
+    return this.hls.levels.map((level) => [label(level), level.width, level.height, level.bitrate])
+      .sort((a, b) => b[2] * b[1] - a[2] * a[1]);
+  }
+
+  /** "auto", or a quality's label: switch now (the buffer ahead is replaced). */
+  choose(quality) {
+    this.hls.currentLevel = quality === "auto" ? -1 : this.hls.levels.findIndex((level) => label(level) === quality);
+  }
+
+  destroy() {
+    this.hls.destroy();
+  }
+}

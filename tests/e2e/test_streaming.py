@@ -1,0 +1,107 @@
+"""Adaptive streaming in Chromium against a local cloud: watch the original at once, then the HLS ladder.
+
+A cloud of its own transcodes one job at a time, so a long clip uploaded first holds the
+next one in the queue: the second video can be watched from its original while its ladder
+waits (and the test knows the ladder is not done). Then it streams through hls.js in Auto,
+switches to a fixed quality, and every playlist the page was given names only presigned,
+expiring URLs, as does every segment request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from localcloud.cloud import LocalCloud, Ports
+from localcloud.endpoints import Endpoints
+from playwright.sync_api import Page, Response, expect
+
+from tests.e2e.pages import PROCESS_TIMEOUT_MS, card, make_clip, open_app, sign_in_with_google
+from tests.e2e.test_sharing import plays
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def one_job_at_a_time(tmp_path: Path) -> Iterator[Endpoints]:
+    """A cloud of its own whose MediaConvert runs one job at a time (the rest wait SUBMITTED)."""
+    cloud = LocalCloud(state_dir=tmp_path / "state", ports=Ports(0, 0, 0),
+                       settings={"persist": False, "retry_delays": (0.2, 0.4), "mediaconvert_concurrency": 1})
+    try:
+        yield cloud.start()
+    finally:
+        cloud.stop()
+
+
+def presigned(url: str) -> bool:
+    """A SigV4 query-signed URL with a lifetime (X-Amz-Expires), not a bare object address."""
+    query = parse_qs(urlsplit(url).query)
+    return all(query.get(name) for name in ("X-Amz-Signature", "X-Amz-Credential", "X-Amz-Expires"))
+
+
+@pytest.mark.timeout(1200)
+def test_a_fresh_upload_plays_at_once_then_streams_adaptively_from_presigned_playlists(
+    one_job_at_a_time: Endpoints, guarded_context: Callable[..., Any], shoot: Callable[..., Path], tmp_path: Path,
+) -> None:
+    julie = guarded_context()
+    page = open_app(julie, one_job_at_a_time.site)
+    answers: list[dict[str, Any]] = []
+    segments: list[str] = []
+
+    def seen(response: Response) -> None:
+        if response.request.method == "GET" and "/media/" in response.url and response.ok:
+            answers.append(json.loads(response.text()))
+
+    page.on("response", seen)
+    page.on("request", lambda request: segments.append(request.url) if ".ts?" in request.url else None)
+    sign_in_with_google(julie, page, "Julie Martin")
+
+    # A long clip takes the only transcoding slot; the next upload waits for it.
+    upload = page.get_by_label("Choose videos to upload")
+    upload.set_input_files([make_clip(tmp_path / "long nap.mp4", 60, "green", size="640x360")])
+    expect(card(page, "long nap")).to_have_attribute("data-status", "processing", timeout=PROCESS_TIMEOUT_MS)
+    upload.set_input_files([make_clip(tmp_path / "bella.mp4", 6, "red", size="1280x720")])
+
+    # Bella can be watched at once, from her original, while her ladder has not even started.
+    bella = card(page, "bella")
+    expect(bella.get_by_role("button", name="Play bella")).to_be_visible(timeout=60_000)
+    expect(bella.locator(".badge-quality")).to_have_text("Original · more sizes soon")
+    bella.get_by_role("button", name="Play bella").click()
+    plays(page, "bella")
+    expect(page.locator("#player-sizes .quality-now")).to_have_text("Playing Original")
+    assert bella.get_attribute("data-status") in ("uploaded", "processing")
+    shoot(page, "1-original-while-transcoding", full_page=False)
+    page.keyboard.press("Escape")
+
+    # Once her ladder is done, she streams: hls.js in Auto, then a fixed quality chosen by hand.
+    expect(bella).to_have_attribute("data-status", "ready", timeout=3 * PROCESS_TIMEOUT_MS)
+    bella.get_by_role("button", name="Play bella").click()
+    plays(page, "bella")
+    player = page.get_by_label("Video player: bella")
+    assert player.evaluate("video => video.currentSrc").startswith("blob:"), "Media Source Extensions, not a file"
+    sizes = page.get_by_role("group", name="Video size")
+    expect(sizes.get_by_role("button", name="Auto")).to_have_attribute("aria-pressed", "true")
+    assert [b.inner_text() for b in sizes.get_by_role("button").all()] == ["Auto", "720p", "480p", "360p"]
+    expect(sizes.locator(".quality-now")).to_have_text(re.compile(r"^Playing (720|480|360)p \(auto\)$"), timeout=30_000)
+    sizes.get_by_role("button", name="360p").click()
+    expect(sizes.get_by_role("button", name="360p")).to_have_attribute("aria-pressed", "true")
+    expect(sizes.locator(".quality-now")).to_have_text("Playing 360p", timeout=30_000)
+    plays(page, "bella")
+    assert "_360p.ts" in player.evaluate("video => video.dataset.source")
+    shoot(page, "2-streaming-360p", full_page=False)
+
+    # Every URL in every playlist the page received is presigned and expires; so is every segment request.
+    streams = [answer["stream"] for answer in answers if answer.get("stream")]
+    assert streams, "the page never received a stream"
+    for stream in streams:
+        assert stream["playlists"]
+        for text in stream["playlists"].values():
+            uris = [line for line in text.splitlines() if line and not line.startswith("#")]
+            assert uris and all(presigned(uri) for uri in uris), uris
+    assert segments and all(presigned(url) for url in segments), segments
+    assert not julie.page_errors, julie.page_errors
