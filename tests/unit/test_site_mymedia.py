@@ -191,3 +191,26 @@ def test_a_share_link_that_leads_nowhere_is_a_404_and_the_token_is_a_single_path
         asyncio.run(client.shared("abc/../media"))
     assert missing.value.status == 404
     assert api.requests[0][1] == "http://api/prod/shared/abc%2F..%2Fmedia"
+
+
+STREAM = {"master": "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=640x360\nstream_360p.m3u8\n"
+                    "#EXT-X-STREAM-INF:BANDWIDTH=2400000,RESOLUTION=1280x720\nstream_720p.m3u8\n",
+          "playlists": {name: f"#EXTM3U\n#EXTINF:6.0,\n#EXT-X-BYTERANGE:100@0\nhttps://s3.example/{name}.ts?X-Amz-Expires=900\n"
+                                f"#EXTINF:6.0,\n#EXT-X-BYTERANGE:100@100\nhttps://s3.example/{name}.ts?X-Amz-Expires=900\n"
+                        for name in ("stream_360p.m3u8", "stream_720p.m3u8")}}
+
+
+def test_a_videos_stream_offers_its_qualities_largest_first_and_its_urls_for_renewal() -> None:
+    video = parse_video({**READY, "stream": STREAM})
+    assert video.stream is not None and video.stream.qualities == ["720p", "360p"]
+    # One URL per rendition, however many segments: renewal watches them with the MP4s and thumbnail.
+    assert [url for url in video.urls if ".ts?" in url] == ["https://s3.example/stream_360p.m3u8.ts?X-Amz-Expires=900",
+                                                            "https://s3.example/stream_720p.m3u8.ts?X-Amz-Expires=900"]
+    assert parse_video(READY).stream is None and parse_shared({**READY, "stream": None}).stream is None
+
+
+def test_a_video_being_transcoded_plays_its_original_labelled_as_such() -> None:
+    video = parse_video({**READY, "status": "processing", "renditions": [],
+                         "preview": {"label": "Original", "url": "http://127.0.0.1/original.mp4"}})
+    assert video.in_flight and video.rendition() is not None
+    assert (video.rendition().label, video.rendition().url) == ("Original", "http://127.0.0.1/original.mp4")
