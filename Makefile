@@ -11,11 +11,13 @@ STAMPS := .stamps
 LOCK := requirements.lock
 # The Lambda package's dependencies: its subset of the same lock (infra/deploy/package.py).
 LAMBDA_LOCK := lambda/requirements.txt
-# The lock's pip entry: its requirement line and the indented lines under it.
-LOCKED_PIP = awk '/^pip==/ { entry = 1; print; next } entry && /^ / { print; next } { entry = 0 }' $(LOCK)
+# The lock's uv entry: its requirement line and the indented lines under it.
+LOCKED_UV = awk '/^uv==/ { entry = 1; print; next } entry && /^ / { print; next } { entry = 0 }' $(LOCK)
 UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --universal --generate-hashes --quiet \
 	--custom-compile-command 'make lock' $(if $(call _truthy,$(UPGRADE)),--upgrade)
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core; TEST_WORKERS=0 runs every test in one process.
+TEST_WORKERS ?= auto
 _truthy = $(filter 1 yes true,$(1))
 
 .DEFAULT_GOAL := help
@@ -37,15 +39,16 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # Every Python dependency, transitive ones included, comes from the lock with PyPI's
-# hashes (pip refuses any file that does not match); pip, setuptools and uv themselves
-# are in it. The venv's bundled pip first installs the locked pip (its entry alone; the
-# newer pip installs the rest faster), and pettube goes on last, editable, built
-# with the locked setuptools. Reinstall only when the lock or pyproject.toml change.
+# hashes (the installer refuses any file that does not match); pip, setuptools and uv
+# themselves are in it. The venv's bundled pip installs the locked uv (its entry alone),
+# which installs the rest: it downloads and unpacks in parallel, several times faster
+# than pip. pettube goes on last, editable, built with the locked setuptools.
+# Reinstall only when the lock or pyproject.toml change.
 $(STAMPS)/python: $(LOCK) pyproject.toml | $(PY)
 	@echo "==> installing Python dependencies (locked with hashes in $(LOCK))"
-	$(PY) -m pip install --disable-pip-version-check --quiet --require-hashes --requirement <($(LOCKED_PIP))
-	$(PY) -m pip install --disable-pip-version-check --progress-bar on --require-hashes --requirement $(LOCK)
-	$(PY) -m pip install --disable-pip-version-check --quiet --no-deps --no-build-isolation --editable .
+	$(PY) -m pip install --disable-pip-version-check --quiet --require-hashes --requirement <($(LOCKED_UV))
+	$(VENV)/bin/uv pip install --python $(PY) --require-hashes --requirement $(LOCK)
+	$(VENV)/bin/uv pip install --python $(PY) --quiet --no-deps --no-build-isolation --editable .
 	@mkdir -p $(STAMPS) && touch $@
 
 install: $(STAMPS)/python
@@ -78,7 +81,7 @@ dev: site
 	$(PY) -m localcloud up
 
 test: site browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --numprocesses $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: site browser
 	$(PY) -m bench

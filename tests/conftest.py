@@ -12,6 +12,9 @@ import pytest
 from localcloud.cloud import LocalCloud, Ports
 from localcloud.endpoints import Endpoints
 
+# docs/reliability.md's ledger: a plugin of every process, the xdist controller's included.
+pytest_plugins = ["tests.reliability.ledger"]
+
 T = TypeVar("T")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EVENTS_DIR = Path(__file__).parent / "events"
@@ -67,12 +70,23 @@ def artifacts_dir() -> Path:
     return path
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run every test that uses the shared local cloud after all the others.
+    """Run every test that uses the shared local cloud after all the others, in every process.
 
     moto keeps one set of backends per process: the in-process ``mock_aws`` and
     ThreadedMotoServer tests reset or share them, which would wipe the running
     local cloud's buckets and tables. Ordering (stable otherwise) keeps them apart.
+
+    ``make test`` spreads the tests over one process per core (pytest-xdist with
+    ``--dist loadgroup --no-loadscope-reorder``): each worker starts its own cloud and
+    takes whole groups in this order, a group being one module's tests that use the
+    cloud or the rest of that module. So a module's tests run in one process and in
+    their order, and no worker runs an in-process moto test after its cloud started.
     """
     uses_cloud = {"cloud", "local_cloud"}
-    items.sort(key=lambda item: bool(uses_cloud & set(getattr(item, "fixturenames", ()))))
+    on_cloud = {item: bool(uses_cloud & set(getattr(item, "fixturenames", ()))) for item in items}
+    items.sort(key=on_cloud.__getitem__)
+    for item in items:
+        group = item.nodeid.split("::", 1)[0] + (" on the cloud" if on_cloud[item] else "")
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -1,8 +1,10 @@
 """docs/reliability.md is written from one complete run of the suite, named by date and commit, or not at all.
 
-The suite's own conftest runs here on a stand-in suite (one test per area, persistence
-outside tests/reliability as in the repository) in a
-separate pytest process, writing a stand-in page; nothing touches docs/reliability.md.
+The suite's own ledger (tests/reliability/ledger.py, loaded by a root conftest as in the
+repository) and reliability conftest run here on a stand-in suite (one test per area,
+persistence outside tests/reliability as in the repository) in a separate pytest process,
+in one process or spread over xdist workers, writing a stand-in page; nothing touches
+docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
+LEDGER = "tests.reliability.ledger"
 AREAS = ["test_load", "test_faults", "test_bad_input", "test_security", "test_persistence"]
 PAGE = """# Reliability
 
@@ -33,6 +36,7 @@ def suite(tmp_path: Path) -> Path:
     """A stand-in of the suite: the real conftest, one test per area reporting ``MARK``'s value."""
     folder = tmp_path / "tests" / "reliability"
     folder.mkdir(parents=True)
+    (tmp_path / "tests" / "conftest.py").write_text(f"pytest_plugins = [{LEDGER!r}]\n")
     shutil.copy(HERE / "conftest.py", folder)
     for area in AREAS[:-1]:
         (folder / f"{area}.py").write_text(
@@ -48,6 +52,7 @@ def suite(tmp_path: Path) -> Path:
         "def test_persistence_row(record_property):\n"
         "    record_property('observed', 'saw ' + os.environ['MARK'])\n"
         "    assert os.environ['MARK'] != 'fail'\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")  # the root directory, the page's
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "reliability.md").write_text(PAGE)
     return tmp_path
@@ -61,8 +66,13 @@ def run(suite: Path, mark: str, *args: str) -> str:
     return next((line for line in done.stdout.splitlines() if line.startswith("reliability:")), done.stdout)
 
 
-def test_a_complete_run_rewrites_every_row_and_names_its_date_and_commit(suite: Path) -> None:
-    said = run(suite, "first", "tests")
+# make test spreads the tests over xdist workers: the controller, which runs none, writes the page.
+PROCESSES = pytest.mark.parametrize("processes", [[], ["-n", "2"]], ids=["one process", "two xdist workers"])
+
+
+@PROCESSES
+def test_a_complete_run_rewrites_every_row_and_names_its_date_and_commit(suite: Path, processes: list[str]) -> None:
+    said = run(suite, "first", "tests", *processes)
     page = (suite / "docs" / "reliability.md").read_text()
     assert "rewritten from this complete run" in said
     assert "old" not in page and page.count("saw first") == len(AREAS)
@@ -73,11 +83,12 @@ def test_a_complete_run_rewrites_every_row_and_names_its_date_and_commit(suite: 
 
 @pytest.mark.parametrize("partial", [["tests", "-k", "not test_faults"], ["tests/reliability/test_load.py"],
                                      ["tests", "-x"]], ids=["deselected", "one area", "stopped early"])
-def test_a_partial_run_leaves_the_page_as_it_was(suite: Path, partial: list[str]) -> None:
+@PROCESSES
+def test_a_partial_run_leaves_the_page_as_it_was(suite: Path, partial: list[str], processes: list[str]) -> None:
     run(suite, "first", "tests")
     before = (suite / "docs" / "reliability.md").read_text()
     mark = "fail" if "-x" in partial else "second"
-    said = run(suite, mark, *partial)
+    said = run(suite, mark, *partial, *processes)
     assert "left as it was" in said
     assert (suite / "docs" / "reliability.md").read_text() == before
 
