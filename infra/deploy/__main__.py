@@ -20,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     up = commands.add_parser("deploy", help="create or update the stage's stack and publish the site")
     up.add_argument("--google-client-id", default="", help="OAuth web client id from the Google Cloud console")
     up.add_argument("--alarm-email", default="", help="address for alarm e-mails (optional)")
+    up.add_argument("--site-hosting", default="S3Website", help="S3Website (default) or PrivateBucket")
     up.add_argument("--dry-run", action="store_true", help="show the change set, apply nothing")
     up.add_argument("--check", action="store_true", help="only check the parameters (no AWS call)")
     down = commands.add_parser("destroy", help="empty the stage's buckets and delete its stack")
@@ -43,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "deploy":
-            settings = DeploySettings(args.stage, args.region, args.google_client_id, args.alarm_email)
+            settings = DeploySettings(args.stage, args.region, args.google_client_id, args.alarm_email,
+                                      args.site_hosting)
             if args.check:
                 validate(settings, load_sam())
                 return 0

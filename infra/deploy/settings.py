@@ -13,7 +13,8 @@ from deploy.errors import SettingsError
 # Google's OAuth web client ids: "<project number>-<32 chars>.apps.googleusercontent.com".
 GOOGLE_CLIENT_ID = re.compile(r"^[0-9]+-[0-9a-z]+\.apps\.googleusercontent\.com$")
 # How ``make deploy`` names each template parameter, for error messages.
-MAKE_VARIABLES = {"GoogleClientId": "GOOGLE_CLIENT_ID", "StageName": "STAGE", "AlarmEmail": "ALARM_EMAIL"}
+MAKE_VARIABLES = {"GoogleClientId": "GOOGLE_CLIENT_ID", "StageName": "STAGE", "AlarmEmail": "ALARM_EMAIL",
+                  "SiteHosting": "SITE_HOSTING"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class DeploySettings:
     region: str
     google_client_id: str
     alarm_email: str = ""
+    site_hosting: str = "S3Website"  # or PrivateBucket (docs/deploy.md, "How the site is hosted")
 
     @property
     def stack_name(self) -> str:
@@ -36,6 +38,7 @@ class DeploySettings:
             "GoogleClientId": self.google_client_id,
             "StageName": self.stage,
             "AlarmEmail": self.alarm_email,
+            "SiteHosting": self.site_hosting,
         }
 
 

@@ -13,6 +13,7 @@ import json
 import posixpath
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -106,7 +107,7 @@ class SiteFile:
     encoding: str | None = None
 
 
-def site_files(site_dir: Path) -> Iterator[SiteFile]:
+def site_files(site_dir: Path, *, wait_for_bytecode: bool = True) -> Iterator[SiteFile]:
     """The built site; where the build wrote X.br (or X.gz) next to X, X's object holds those bytes,
     and the page's Python as the one archive it loads (app.zip), the same bytes the local cloud
     serves, plus the script index.html runs. Pages go up with the stylesheet written in, as the
@@ -118,7 +119,8 @@ def site_files(site_dir: Path) -> Iterator[SiteFile]:
     the small file. Brotli first: every browser that runs the page (WebAssembly,
     JSPI) accepts it over HTTPS.
     """
-    yield SiteFile(APP_BUNDLE.lstrip("/"), app_bundle(site_dir / "app", site_dir))
+    bundle = app_bundle(site_dir / "app", site_dir, wait_for_bytecode=wait_for_bytecode)
+    yield SiteFile(APP_BUNDLE.lstrip("/"), bundle)
     scripts = page_scripts(site_dir)
     for path in sorted(site_dir.rglob("*")):
         key = path.relative_to(site_dir).as_posix()
@@ -130,18 +132,29 @@ def site_files(site_dir: Path) -> Iterator[SiteFile]:
             continue
         if path.suffix in (".br", ".gz") and path.with_suffix("").is_file():
             continue
-        packed = next(((sibling, encoding) for suffix, encoding in PREBUILT_ENCODINGS
-                       if (sibling := path.with_name(path.name + suffix)).is_file()), None)
-        if packed:
-            yield SiteFile(key, packed[0].read_bytes(), packed[1])
-        elif path.suffix == ".html":
-            yield SiteFile(key, page_with_styles(path.read_bytes(), site_dir))
-        else:
-            yield SiteFile(key, path.read_bytes())
+        yield SiteFile(key, *stored_body(path, site_dir))
 
 
-def _stored(s3: Any, bucket: str, key: str) -> tuple[str, str, str, str] | None:
-    """(ETag, Content-Type, Cache-Control, Content-Encoding) of the object in the bucket, or None."""
+def stored_body(path: Path, site_dir: Path) -> tuple[bytes, str | None]:
+    """What the object of the file at `path` holds, and its Content-Encoding: the build's compressed
+    sibling, brotli first, when there is one; a page with the stylesheet written in; else the file."""
+    for suffix, encoding in PREBUILT_ENCODINGS:
+        sibling = path.with_name(path.name + suffix)
+        if sibling.is_file():
+            return sibling.read_bytes(), encoding
+    if path.suffix == ".html":
+        return page_with_styles(path.read_bytes(), site_dir), None
+    return path.read_bytes(), None
+
+
+# (ETag, Content-Type, Cache-Control, Content-Encoding): what decides whether an object is current.
+ObjectState = tuple[str, str, str, str]
+# HEAD and PUT requests in flight at once: 200 files one after the other cost 200 round trips.
+PARALLEL_REQUESTS = 8
+
+
+def _stored(s3: Any, bucket: str, key: str) -> ObjectState | None:
+    """The state of the object in the bucket, or None."""
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
@@ -152,23 +165,35 @@ def _stored(s3: Any, bucket: str, key: str) -> tuple[str, str, str, str] | None:
             head.get("ContentEncoding", ""))
 
 
-def _put(s3: Any, bucket: str, item: SiteFile) -> bool:
+def _put(s3: Any, bucket: str, item: SiteFile, known: dict[str, ObjectState] | None) -> bool:
     """PutObject unless the same bytes and headers are there (single-part ETag = MD5); True if uploaded."""
     md5 = hashlib.md5(item.body, usedforsecurity=False).hexdigest()
     wanted = (md5, content_type(item.key), cache_control(item.key), item.encoding or "")
-    if _stored(s3, bucket, item.key) == wanted:
-        return False
-    encoding = {"ContentEncoding": item.encoding} if item.encoding else {}
-    s3.put_object(Bucket=bucket, Key=item.key, Body=item.body, ContentType=wanted[1], CacheControl=wanted[2],
-                  **encoding)
-    return True
+    current = known[item.key] if known is not None and item.key in known else _stored(s3, bucket, item.key)
+    if current != wanted:
+        encoding = {"ContentEncoding": item.encoding} if item.encoding else {}
+        s3.put_object(Bucket=bucket, Key=item.key, Body=item.body, ContentType=wanted[1], CacheControl=wanted[2],
+                      **encoding)
+    if known is not None:
+        known[item.key] = wanted
+    return current != wanted
 
 
-def publish(s3: Any, bucket: str, config: dict[str, Any], site_dir: Path = SITE_DIR) -> PublishReport:
-    """Upload changed files: runtime first, then config.json, pages last, so no page refers to a missing file."""
-    files = list(site_files(site_dir))
+def publish(s3: Any, bucket: str, config: dict[str, Any], site_dir: Path = SITE_DIR, *,
+            known: dict[str, ObjectState] | None = None, wait_for_bytecode: bool = True) -> PublishReport:
+    """Upload changed files: runtime first, then config.json, pages last, so no page refers to a missing file.
+
+    `known`, kept by a caller that publishes again and again (the local cloud, after every change
+    under site/), holds what the bucket has: keys it names are not asked about again, and it is
+    brought up to date. Without `wait_for_bytecode`, app.zip goes up without the bytecode of
+    sources not compiled yet (sitepack.bytecode compiles them meanwhile).
+    """
+    files = list(site_files(site_dir, wait_for_bytecode=wait_for_bytecode))
     config_file = SiteFile(CONFIG_KEY, json.dumps(config, indent=2, sort_keys=True).encode())
-    ordered = [f for f in files if not f.key.endswith(".html")] + [config_file] \
-        + [f for f in files if f.key.endswith(".html")]
-    uploaded = sum(_put(s3, bucket, item) for item in ordered)
-    return PublishReport(uploaded, len(ordered) - uploaded)
+    stages = ([f for f in files if not f.key.endswith(".html")], [config_file],
+              [f for f in files if f.key.endswith(".html")])
+    uploaded = 0
+    with ThreadPoolExecutor(PARALLEL_REQUESTS, thread_name_prefix="publish") as pool:
+        for stage in stages:
+            uploaded += sum(pool.map(lambda item: _put(s3, bucket, item, known), stage))
+    return PublishReport(uploaded, sum(map(len, stages)) - uploaded)

@@ -5,11 +5,12 @@ take the state directory and restore the saved state, bind the ports (so every
 URL is known), resolve the template into a Stack (its parameters' defaults, the
 local URLs and ``settings["parameters"]`` overrides), build the Lambda runtime,
 build PetTube's services and moto behind the edge, start the servers, provision
-the template's resources, start the Lambda event pollers and schedules, and
-finally write ``.pettube/endpoints.json``. Each step registers what undoes it:
-``stop`` (also run when a step fails or is interrupted) undoes them in reverse
-order, so the edge outlives the services whose last events go through it, and
-the library is closed once nothing can change it any more. Every change is
+the template's resources, start the Lambda event pollers and schedules, publish
+site/ into the site bucket (served by its website endpoint, behind the local
+CloudFront: localcloud.website), and finally write ``.pettube/endpoints.json``.
+Each step registers what undoes it: ``stop`` (also run when a step fails or is
+interrupted) undoes them in reverse order, so the edge outlives the services
+whose last events go through it, and the library is closed once nothing can change it any more. Every change is
 saved before the edge answers the request that made it (persistence.Journal).
 """
 
@@ -44,8 +45,11 @@ from localcloud.logs import FunctionLogs
 from localcloud.persistence import Journal, MotoState
 from localcloud.provision import Provisioner
 from localcloud.services import EdgeService, ServiceContext
-from localcloud.site_server import SiteServer
+from localcloud.site_server import Distribution
 from localcloud.stack import Stack
+from localcloud.website.bucket import MotoBucket
+from localcloud.website.endpoint import WebsiteEndpoint
+from localcloud.website.publisher import SitePublisher
 
 log = logging.getLogger("localcloud")
 
@@ -66,6 +70,8 @@ class Ports:
     edge: int = int(os.environ.get("PETTUBE_EDGE_PORT", 4566))
     site: int = int(os.environ.get("PETTUBE_SITE_PORT", 8080))
     idp: int = int(os.environ.get("PETTUBE_IDP_PORT", 8090))
+    # The site bucket's website endpoint: people open the site, so any free port unless told.
+    website: int = int(os.environ.get("PETTUBE_WEBSITE_PORT", 0))
 
 
 class _Late:
@@ -132,6 +138,8 @@ class LocalCloud:
             self._start_servers()
             provisioner = self._provision()
             self._start_event_sources(provisioner)
+            self.endpoints = self._endpoints()
+            self._publish_site()
             return self._publish_endpoints()
         except BaseException:
             self.stop()
@@ -149,7 +157,8 @@ class LocalCloud:
 
     def _bind_ports(self) -> None:
         """Bind every port first, so each URL is known before anything is built."""
-        for role, port in (("edge", self.ports.edge), ("site", self.ports.site), ("idp", self.ports.idp)):
+        for role, port in (("edge", self.ports.edge), ("site", self.ports.site), ("idp", self.ports.idp),
+                           ("website", self.ports.website)):
             self._listeners[role] = self._bind(role, port)
 
     def _bind(self, role: str, port: int) -> _Listener:
@@ -182,7 +191,7 @@ class LocalCloud:
                       **self.settings.get("parameters", {})}
         return Stack(parameters, region=REGION, account_id=ACCOUNT_ID,
                      attributes={("SiteDistribution", "DomainName"): site_url.split("://", 1)[1],
-                                 ("SiteBucket", "WebsiteURL"): site_url})
+                                 ("SiteBucket", "WebsiteURL"): self._listeners["website"].url})
 
     def _build_runtime(self) -> None:
         """The Lambda runtime and the context every service is built from."""
@@ -234,9 +243,17 @@ class LocalCloud:
         persist = self.settings.get("persist", True)
         self._listeners["edge"].app.target = Journal(self.edge, self._moto_state) if persist else self.edge
         self._listeners["idp"].app.target = idp.create_app(self.context)
-        site = SiteServer(self.site_root, self._site_config)
-        site.app_bundle()  # compiled now, not while the first page waits
-        self._listeners["site"].app.target = site
+        self._build_site()
+
+    def _build_site(self) -> None:
+        """The site bucket's website endpoint, the CloudFront in front of it, and what keeps the
+        bucket up to date with site/ (it publishes once the bucket and the config exist)."""
+        site_bucket = MotoBucket(self.stack.physical_name("SiteBucket"), ACCOUNT_ID)
+        website = WebsiteEndpoint(site_bucket, lambda name: MotoBucket(name, ACCOUNT_ID))
+        self.site_publisher = SitePublisher(self.context.client("s3"), site_bucket, self.site_root,
+                                            self._site_config)
+        self._listeners["website"].app.target = website
+        self._listeners["site"].app.target = Distribution(website, self._site_config, self.site_publisher.refresh)
 
     def _start_servers(self) -> None:
         for listener in self._listeners.values():
@@ -263,12 +280,12 @@ class LocalCloud:
         scheduler.start()
         self._undo.callback(scheduler.stop)
 
-    def _publish_endpoints(self) -> Endpoints:
-        """Write endpoints.json: from now on tools and tests may use the cloud."""
+    def _endpoints(self) -> Endpoints:
+        """Where everything is, and the stack's names."""
         stack, edge_url = self.stack, self._listeners["edge"].url
         outputs = stack.outputs()
-        self.endpoints = Endpoints(
-            site=self._listeners["site"].url, aws=edge_url,
+        return Endpoints(
+            site=self._listeners["site"].url, site_bucket_website=self._listeners["website"].url, aws=edge_url,
             api=cloudformation.api_url(stack, edge_url),
             idp=self._listeners["idp"].url, region=REGION, originals_bucket=outputs["OriginalsBucketName"],
             transcoded_bucket=outputs["TranscodedBucketName"], table=outputs["VideosTableName"],
@@ -278,6 +295,15 @@ class LocalCloud:
             dead_letter_queue=stack.physical_name("DeadLetterQueue"),
             admin_access_key_id=self.context.admin_access_key_id,
             admin_secret_access_key=self.context.admin_secret_access_key)
+
+    def _publish_site(self) -> None:
+        """site/ into the site bucket, as `make deploy` puts it on S3, config.json from the stack."""
+        report = self.site_publisher.publish()
+        log.info("site: %d file(s) published, %d unchanged", report.uploaded, report.unchanged)
+
+    def _publish_endpoints(self) -> Endpoints:
+        """Write endpoints.json: from now on tools and tests may use the cloud."""
+        assert self.endpoints is not None
         self.endpoints.write(self.endpoints_path)
         self._undo.callback(self.endpoints_path.unlink, missing_ok=True)
         return self.endpoints

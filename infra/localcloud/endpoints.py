@@ -15,7 +15,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Endpoints:
-    site: str
+    site: str  # the address people open: the local CloudFront
+    site_bucket_website: str  # the site bucket's own S3 website endpoint, behind it
     aws: str
     api: str
     idp: str

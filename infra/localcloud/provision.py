@@ -56,6 +56,8 @@ class Provisioner:
         for lid, resource in resources.items():
             if resource["Type"] == "AWS::S3::Bucket":
                 self._notifications(lid, resource["Properties"])
+            elif resource["Type"] == "AWS::S3::BucketPolicy":
+                self._bucket_policy(resource["Properties"])
             elif resource["Type"] == "AWS::Events::Rule":
                 self._rule(lid, resource["Properties"])
 
@@ -82,6 +84,21 @@ class Provisioner:
                 for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]]})
         if "PublicAccessBlockConfiguration" in props:
             s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+        if "WebsiteConfiguration" in props:
+            # CloudFormation's IndexDocument and ErrorDocument are the API's Suffix and Key.
+            website = props["WebsiteConfiguration"]
+            error = {"ErrorDocument": {"Key": website["ErrorDocument"]}} if "ErrorDocument" in website else {}
+            s3.put_bucket_website(Bucket=name, WebsiteConfiguration={
+                "IndexDocument": {"Suffix": website["IndexDocument"]}, **error})
+
+    def _bucket_policy(self, props: dict[str, Any]) -> None:
+        """The policy without its TLS-only statements: the edge's plain HTTP on 127.0.0.1 stands in for
+        S3's HTTPS endpoint, and moto would refuse it (the site's public reads are what matters here)."""
+        statements = [s for s in props["PolicyDocument"]["Statement"]
+                      if "aws:SecureTransport" not in json.dumps(s.get("Condition", {}))]
+        if statements:
+            self._client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(
+                {**props["PolicyDocument"], "Statement": statements}))
 
     def _notifications(self, lid: str, props: dict[str, Any]) -> None:
         lambdas = props.get("NotificationConfiguration", {}).get("LambdaConfigurations", [])

@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,9 @@ TIMEOUT_S = 60
 # Beside the runtime's pyodide/: a new runtime starts with none; deploys skip dot-directories.
 CACHE_DIR = ".pyc-cache"
 CACHE_ENTRIES = 16  # the sources of the last few edits (about 200 kB each)
+# Cache entries being compiled in the background, so one set of sources is compiled once.
+_background: set[Path] = set()
+_background_lock = threading.Lock()
 
 
 def runtime_pyodide(site_root: Path) -> Path | None:
@@ -40,14 +44,16 @@ def runtime_pyodide(site_root: Path) -> Path | None:
     return pyodide if (pyodide / "pyodide.mjs").is_file() else None
 
 
-def compile_for_page(sources: dict[str, str], site_root: Path) -> dict[str, bytes]:
+def compile_for_page(sources: dict[str, str], site_root: Path, *, wait: bool = True) -> dict[str, bytes]:
     """.pyc path -> bytes for `sources` (path relative to Python's working directory -> text),
     compiled by the site's Pyodide; {} when there is no built runtime or no Node, or the compiler
     fails (said in the log): the page then compiles the sources itself, as before.
 
     What a runtime compiled is kept beside it (``.pyc-cache``, by a hash of the sources and the
     compiler), so only the first start after an edit waits for Node: every start of the local
-    cloud asks, and the tests start dozens."""
+    cloud asks, and the tests start dozens. Without `wait`, sources not compiled yet get {} at
+    once and are compiled in the background for the next call (``compiling`` says while): the
+    local cloud publishes an edit while a browser's reload waits for it."""
     pyodide, node = runtime_pyodide(site_root), shutil.which("node")
     if pyodide is None or node is None or not sources:
         return {}
@@ -58,9 +64,26 @@ def compile_for_page(sources: dict[str, str], site_root: Path) -> dict[str, byte
         return _decoded(cached.read_text())
     except (OSError, ValueError):
         pass
+    if wait:
+        return _compile([node, str(NODE_SIDE), str(pyodide), str(PYODIDE_SIDE)], request, cached)
+    with _background_lock:
+        if cached not in _background:
+            _background.add(cached)
+            threading.Thread(target=_compile_in_background, name="page-bytecode", daemon=True,
+                             args=([node, str(NODE_SIDE), str(pyodide), str(PYODIDE_SIDE)], request, cached)).start()
+    return {}
+
+
+def compiling() -> bool:
+    """Whether a background compile (``compile_for_page(..., wait=False)``) is still running."""
+    with _background_lock:
+        return bool(_background)
+
+
+def _compile(command: list[str], request: str, cached: Path) -> dict[str, bytes]:
     try:
-        result = subprocess.run([node, str(NODE_SIDE), str(pyodide), str(PYODIDE_SIDE)], input=request,
-                                capture_output=True, text=True, timeout=TIMEOUT_S, check=True)
+        result = subprocess.run(command, input=request, capture_output=True, text=True, timeout=TIMEOUT_S,
+                                check=True)
         compiled = _decoded(result.stdout)
     except (OSError, subprocess.SubprocessError, ValueError) as exc:
         stderr = getattr(exc, "stderr", None)
@@ -69,6 +92,14 @@ def compile_for_page(sources: dict[str, str], site_root: Path) -> dict[str, byte
         return {}
     _keep(cached, result.stdout)
     return compiled
+
+
+def _compile_in_background(command: list[str], request: str, cached: Path) -> None:
+    try:
+        _compile(command, request, cached)
+    finally:
+        with _background_lock:
+            _background.discard(cached)
 
 
 def _decoded(text: str) -> dict[str, bytes]:

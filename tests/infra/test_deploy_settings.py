@@ -28,6 +28,7 @@ def test_stack_is_named_after_the_stage() -> None:
     ({"stage": "Prod_1"}, r"STAGE \(StageName\)='Prod_1': must match"),
     ({"stage": "averyveryverylongstage"}, "STAGE"),
     ({"alarm_email": "not-an-address"}, "ALARM_EMAIL"),
+    ({"site_hosting": "S3"}, r"SITE_HOSTING \(SiteHosting\)='S3': must be one of \['S3Website', 'PrivateBucket'\]"),
 ])
 def test_each_bad_parameter_is_named_in_the_error(sam_template: dict[str, Any], change: dict[str, str],
                                                   message: str) -> None:

@@ -85,7 +85,7 @@ def test_the_app_archive_holds_the_bytecode_the_site_s_pyodide_compiled(tmp_path
     (tmp_path / "app" / "views.py").write_text("VIEWS = 1\n")
     asked = []
 
-    def compiled(sources: dict[str, str], site_root: Path) -> dict[str, bytes]:
+    def compiled(sources: dict[str, str], site_root: Path, *, wait: bool = True) -> dict[str, bytes]:
         asked.append((sources, site_root))
         return {"app/__pycache__/views.cpython-314.opt-2.pyc": b"pyc"}
 

@@ -132,8 +132,10 @@ def build(template: dict[str, Any]) -> Diagram:
         elif resource["Type"] == "AWS::CloudFront::Distribution":
             diagram.link(Edge(BROWSER, lid, "loads the page"))
             for origin in resource["Properties"]["DistributionConfig"]["Origins"]:
-                for target in refs(origin["DomainName"], set(resources)):
-                    diagram.link(Edge(lid, target))
+                # An origin a condition picks (the site bucket's website or REST endpoint): either branch.
+                for choice in origin["Fn::If"][1:] if "Fn::If" in origin else [origin]:
+                    for target in refs(choice["DomainName"], set(resources)):
+                        diagram.link(Edge(lid, target))
         elif resource["Type"] == "AWS::IAM::Role":
             _grants(diagram, lid, resource, resources)
     return diagram
