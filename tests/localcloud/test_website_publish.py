@@ -20,6 +20,7 @@ from localcloud.site_server import Distribution
 from localcloud.website.bucket import MotoBucket
 from localcloud.website.endpoint import WebsiteEndpoint
 from localcloud.website.publisher import SitePublisher
+from sitepack import bytecode
 
 BUCKET = "pettube-site-bucket"
 CONFIG = {"mode": "local", "region": "us-east-1", "aws_endpoint": "http://127.0.0.1:1",
@@ -116,3 +117,27 @@ def test_only_what_changed_is_put_again(publisher: SitePublisher, site: Path) ->
 def test_a_restart_on_a_kept_bucket_puts_nothing(publisher: SitePublisher, s3: Any, site: Path) -> None:
     again = SitePublisher(s3, publisher.bucket, site, lambda: CONFIG)
     assert again.publish().uploaded == 0
+
+
+def test_a_reload_does_not_wait_for_the_bytecode_which_follows_on_a_later_reload(
+        browser: Client, site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compiling an edited module in Node takes seconds: the reload gets the module without its
+    bytecode (the page compiles it), and the first reload after the compile gets the bytecode."""
+    compiler = {"running": False, "done": False}
+
+    def compile_for_page(sources: dict[str, str], site_root: Path, *, wait: bool = True) -> dict[str, bytes]:
+        if compiler["done"]:
+            return {"app/__pycache__/views.cpython-314.opt-2.pyc": b"pyc"}
+        compiler["running"] = not wait
+        return {}
+
+    monkeypatch.setattr(bytecode, "compile_for_page", compile_for_page)
+    monkeypatch.setattr(bytecode, "compiling", lambda: compiler["running"])
+    (site / "app" / "views.py").write_text("VIEWS = 2\n")
+    browser.get("/")
+    assert set(zipfile.ZipFile(io.BytesIO(browser.get("/app.zip", headers=SUBRESOURCE).get_data())).namelist()) \
+        == {"app/main.py", "app/views.py"}
+    compiler.update(running=False, done=True)
+    browser.get("/")
+    assert "app/__pycache__/views.cpython-314.opt-2.pyc" in zipfile.ZipFile(
+        io.BytesIO(browser.get("/app.zip", headers=SUBRESOURCE).get_data())).namelist()
