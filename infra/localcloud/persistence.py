@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copyreg
 import fcntl
+import gc
 import io
 import logging
 import os
@@ -42,6 +43,7 @@ from urllib.parse import unquote
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.dynamodb.exceptions import ResourceNotFoundException
+from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 from moto.s3.utils import _VersionedKeyStore
 
 from localcloud.library import changes as record_changes
@@ -126,11 +128,19 @@ def _reduce_private_key(key: rsa.RSAPrivateKey) -> tuple[Callable[..., Any], tup
     return _load_private_key, (pem,)
 
 
+def _item_attributes(attributes: dict[str, Any]) -> LimitedSizeDict:
+    """An item's attributes as they were saved, without moto re-measuring the whole item at every attribute."""
+    restored = LimitedSizeDict()
+    dict.update(restored, attributes)  # sized when it was written; LimitedSizeDict's own setitem is O(n) each
+    return restored
+
+
 class _StatePickler(pickle.Pickler):
     dispatch_table = copyreg.dispatch_table.copy()
     dispatch_table[type(threading.RLock())] = lambda _: (_new_lock, ())
     dispatch_table[type(threading.Lock())] = lambda _: (_new_lock, ())
     dispatch_table[threading.Condition] = lambda _: (_new_condition, ())
+    dispatch_table[LimitedSizeDict] = lambda attributes: (_item_attributes, (dict(attributes),))
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, rsa.RSAPrivateKey):
@@ -274,11 +284,14 @@ class MotoState:
         self._blobs = BlobStore(self.path.parent / OBJECTS_DIR)
         self._previous_store = s3keys.use(self._blobs)
         s3keys.start_loading()
+        gc.disable()  # a large library is many small objects: no collection pass while they are made
         try:
             restored = self._restore()
         except BaseException:
             self.close()
             raise
+        finally:
+            gc.enable()
         self._collect_garbage(s3keys.named_digests())
         return restored
 

@@ -78,7 +78,8 @@ class BlobStore:
             fsync_directory(directory)
 
     def digests(self) -> set[str]:
-        return {path.name for path in self.root.glob("??/*") if len(path.name) == 64}
+        return {entry.name for directory in os.scandir(self.root) if len(directory.name) == 2
+                for entry in os.scandir(directory.path) if len(entry.name) == 64}
 
     def collect(self, keep: set[str]) -> int:
         """Delete every blob not in ``keep``, and writes a crash interrupted; how many blobs went."""
