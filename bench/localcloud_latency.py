@@ -27,18 +27,19 @@ REPO = Path(__file__).resolve().parents[1]
 HEADING = "## Local cloud start-up and event latency"
 
 
-def startup_once(state_dir: Path) -> float:
+def startup_once(state_dir: Path, code: Path = REPO) -> float:
+    """`python -m localcloud up` on ``state_dir`` until endpoints.json appears; seconds (``code``: another checkout)."""
     env = {**os.environ, "PETTUBE_EDGE_PORT": "0", "PETTUBE_SITE_PORT": "0", "PETTUBE_IDP_PORT": "0",
-           "PETTUBE_STATE_DIR": str(state_dir)}
+           "PETTUBE_STATE_DIR": str(state_dir), "PYTHONPATH": f"{code / 'infra'}{os.pathsep}{code}"}
     endpoints = state_dir / "endpoints.json"
     endpoints.unlink(missing_ok=True)
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "localcloud", "up"], env=env, cwd=REPO,
+    process = subprocess.Popen([sys.executable, "-m", "localcloud", "up"], env=env, cwd=code,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while not endpoints.exists():
             if process.poll() is not None:
-                raise RuntimeError("the local cloud exited during start-up")
+                raise RuntimeError(f"the local cloud of {code} exited during start-up")
             time.sleep(0.01)
         return time.perf_counter() - started
     finally:
