@@ -83,6 +83,7 @@ class Controller:
             views.show_screen("signin")
             return
         views.show_screen("workspace")
+        views.workspace_usable()
         self._show_resume_hint()
         await self.refresh()
 

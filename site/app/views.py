@@ -203,11 +203,17 @@ def drop_last_visit(unless: Login | None = None) -> None:
     gallery.replaceChildren()
     set_text("#media-count", "")
     show("#gallery-loading")
+    workspace_usable()
     gallery_live()
 
 
+def workspace_usable() -> None:
+    """Python handles uploading and finding now (even if the listing that follows fails)."""
+    js.pettubeGallery.lockControls(False)
+
+
 def gallery_live() -> None:
-    """Python has listed: the gallery is its own now (not marked as updating, every control works)."""
+    """Python has listed: the gallery is its own now, no longer marked as updating."""
     js.pettubeGallery.markUpdating(False)
     find("#gallery")._dom_element.removeAttribute("data-cached-for")
 

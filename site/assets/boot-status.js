@@ -19,3 +19,30 @@ addEventListener("pettube:boot-failed", (event) => {
   document.querySelector("#boot-retry").hidden = false;
 });
 document.querySelector("#boot-retry").addEventListener("click", () => location.reload());
+
+// What the scripts that paint before Python share (assets/signin.js, assets/gallery-cache.js).
+window.pettubeEarly = {
+  // The sign-in this tab will resume once Python is up, as {provider, claims}, or null: the same
+  // test as Python's (app.auth.needs_fresh_token: the ID token lasts more than 5 minutes yet).
+  savedLogin() {
+    try {
+      const login = JSON.parse(sessionStorage.getItem("pettube.login"));
+      const payload = login.token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      const claims = JSON.parse(atob(payload));
+      return claims.exp - 300 > Date.now() / 1000 ? { provider: login.provider, claims } : null;
+    } catch {
+      return null;
+    }
+  },
+  // Show a screen before Python has started; the boot screen (and why) comes back if it cannot start.
+  show(screen) {
+    const show = (name) => {
+      for (const section of ["boot", "signin", "workspace", "watch"]) {
+        document.getElementById(section).hidden = section !== name;
+      }
+      document.body.dataset.screen = name;
+    };
+    show(screen);
+    addEventListener("pettube:boot-failed", () => show("boot"));
+  },
+};

@@ -9,27 +9,15 @@
 // Another person signed in on the same browser has another owner key and never sees this; sign-out
 // deletes both (Python calls forget). Python calls remember after each listing.
 (() => {
-  const SAVED_LOGIN = "pettube.login", PENDING = "pettube.signin.pending", RENEW_MARGIN_SECONDS = 300;
+  const PENDING = "pettube.signin.pending";
   const CARDS = "pettube.gallery:", THUMBNAILS = "pettube-thumbnails:", MAX_CARDS = 60;
   const TAGS = new Set(["li", "div", "span", "button", "img", "h3", "p", "small", "strong", "em", "abbr", "time"]);
   const ATTRIBUTES = /^(class|title|role|type|alt|style|hidden|width|height|loading|decoding|aria-[a-z-]+|data-[a-z0-9-]+)$/;
   const $ = (selector) => document.querySelector(selector);
   const blobs = new Set();
 
-  const claims = (token) => JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
   // The key everything is stored under: who the token names, at which provider (as app.auth reads it).
   const ownerKey = (provider, subject) => `${provider} ${subject}`;
-
-  // The person this tab is signed in as, if Python will resume that sign-in (its needs_fresh_token test).
-  function signedInOwner() {
-    try {
-      const login = JSON.parse(sessionStorage.getItem(SAVED_LOGIN));
-      const token = claims(login.token);
-      return token.exp - RENEW_MARGIN_SECONDS > Date.now() / 1000 ? ownerKey(login.provider, token.sub) : null;
-    } catch {
-      return null;
-    }
-  }
 
   // An element as data: [tag, {attribute: value}, ...children], a text node as its string.
   function toData(node) {
@@ -131,13 +119,17 @@
   function markUpdating(updating) {
     $("#gallery").setAttribute("aria-busy", String(updating));
     $("#gallery-updating").hidden = !updating;
+  }
+
+  // Uploading and finding need Python: out of reach until it handles them (views.workspace_usable).
+  function lockControls(locked) {
     for (const part of document.querySelectorAll("#workspace .upload-card, #workspace .finder")) {
-      part.inert = updating;
+      part.inert = locked;
     }
   }
 
   function show() {
-    const owner = signedInOwner();
+    const login = pettubeEarly.savedLogin(), owner = login && ownerKey(login.provider, login.claims.sub);
     if (!owner || sessionStorage.getItem(`${PENDING}.fragment`) || location.hash.startsWith("#/watch/")
         || document.body.dataset.screen !== "boot") {
       return;
@@ -157,17 +149,11 @@
     $("#gallery-loading").hidden = true;
     $("#media-count").textContent = saved.count ?? "";
     markUpdating(true);
-    $("#boot").hidden = true;
-    $("#workspace").hidden = false;
-    document.body.dataset.screen = "workspace";
-    addEventListener("pettube:boot-failed", () => {
-      $("#workspace").hidden = true;
-      $("#boot").hidden = false;
-      document.body.dataset.screen = "boot";
-    });
+    lockControls(true);
+    pettubeEarly.show("workspace");
     showThumbnails(owner, saved.thumbs ?? {}, gallery).catch(() => {});
   }
 
-  globalThis.pettubeGallery = { ownerKey, remember, forget, markUpdating };
+  globalThis.pettubeGallery = { ownerKey, remember, forget, markUpdating, lockControls };
   show();
 })();
