@@ -10,10 +10,11 @@ pages: PetTube's runtime restoring its install-time memory snapshot (what the ap
 the same runtime booting the ordinary way (its fallback), and the JS page (an esbuild bundle
 of the same two clients, built here into a temp dir) as the baseline measured in the same
 run. Served by the local cloud's site server (brotli/gzip siblings, immutable versioned
-runtime). Then PetTube's own page from a local cloud, signed out, to the moment its sign-in
-is interactive. `--links` picks localhost and/or a slower network emulated through
-Chromium's DevTools protocol. Writes the "Page cold start" section of docs/benchmarks.md
-(tables per link).
+runtime). In the same rotation, PetTube's own page from a local cloud: signed out (first paint,
+sign-in usable, Python ready), and a returning visitor (signed in, the same tab reloaded: the
+gallery from the last visit visible with its thumbnails, Python ready). `--links` picks
+localhost and/or a slower network emulated through Chromium's DevTools protocol. Writes the
+"Page cold start" section of docs/benchmarks.md (tables per link).
 
 Usage: python -m bench.cold_start [--runs 5] [--links localhost,50mbit-40ms] [--no-write]
 """
@@ -26,8 +27,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+import imageio_ffmpeg
 
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
@@ -44,27 +49,47 @@ BASELINE = "JS SDK v3 (baseline)"
 SNAPSHOT = "PyScript + boto3, memory snapshot (the app)"
 ORDINARY = "PyScript + boto3, ordinary boot (fallback)"
 PAGES = {BASELINE: "cold_start_jssdk.html", SNAPSHOT: "cold_start_boto3.html", ORDINARY: "cold_start_ordinary.html"}
-APP = "PetTube app"
+APP = "PetTube app, signed out"
+RETURNING = "PetTube app, returning visitor"
+# Who comes back, and how many videos (small clips, made on the spot) their gallery holds.
+PERSON, GALLERY_CLIPS = "Carol Nguyen", 6
 # How each PetTube page must have started Python: a fallback must not pass for a snapshot.
-EXPECTED_BOOT = {SNAPSHOT: "snapshot", ORDINARY: "ordinary", APP: "snapshot"}
+EXPECTED_BOOT = {SNAPSHOT: "snapshot", ORDINARY: "ordinary", APP: "snapshot", RETURNING: "snapshot"}
 # Chromium's network emulation (DevTools Network.emulateNetworkConditions): throughput in bytes/s.
 LINKS = {"localhost": None, "50mbit-40ms": {"offline": False, "latency": 40, "downloadThroughput": 50e6 / 8,
                                              "uploadThroughput": 50e6 / 8}}
 HEADING = "## Page cold start"
-# Injected before any page script: note when the page marks itself ready. The bench pages
-# set body[data-ready] once their clients are built; PetTube's page once its sign-in works.
-WATCH_READY = """new MutationObserver((changes, observer) => {
-  if (document.body?.dataset.ready !== undefined) {
-    document.documentElement.dataset.benchReady = String(performance.now());
-    observer.disconnect();
-  }
-}).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-ready"] });"""
+# Injected before any page script: note the moment the DOM first shows each state (checked on
+# every change and every image load until the page is ready). Ready: body[data-ready] (the bench
+# pages: their clients built; PetTube's page: Python up, its handlers bound). Sign-in usable: the
+# sign-in choices on screen (the Google button is a plain form: it works without script). Gallery
+# visible: cards on screen with every thumbnail loaded (a card without its picture does not count).
+WATCH_MARKS = """(() => {
+  const note = (name) => { document.documentElement.dataset[name] ??= String(performance.now()); };
+  const check = () => {
+    const signin = document.querySelector("#signin"), workspace = document.querySelector("#workspace");
+    if (signin && !signin.hidden && document.querySelector("#google-signin")) note("benchSignin");
+    const images = [...document.querySelectorAll("#gallery img")];
+    if (workspace && !workspace.hidden && document.querySelector("#gallery > li")
+        && images.every((image) => image.complete && image.naturalWidth > 0)) note("benchGallery");
+    if (document.body?.dataset.ready !== undefined) {
+      note("benchReady");
+      observer.disconnect();
+      removeEventListener("load", check, true);
+    }
+  };
+  const observer = new MutationObserver(check);
+  observer.observe(document, { attributes: true, childList: true, subtree: true });
+  addEventListener("load", check, true);
+})();"""
 # A page without PetTube's boot module starts Python with Pyodide's own loadPyodide.
 METRICS = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
   const paint = performance.getEntriesByName("first-contentful-paint")[0];
   const bytes = performance.getEntriesByType("resource").reduce((sum, r) => sum + r.transferSize, nav.transferSize);
-  return { paint: paint ? paint.startTime : null, ready: Number(document.documentElement.dataset.benchReady), bytes,
+  const mark = (name) => name in document.documentElement.dataset ? Number(document.documentElement.dataset[name]) : null;
+  return { paint: paint ? paint.startTime : null, ready: mark("benchReady"), signin: mark("benchSignin"),
+           gallery: mark("benchGallery"), bytes,
            boot: globalThis.pettubeBoot?.mode ?? "ordinary", snapshot: globalThis.pettubeBoot?.snapshot ?? "" };
 }"""
 # Where a snapshot page's warm visit must have found its snapshot: the first visit saved it.
@@ -74,6 +99,14 @@ EXPECTED_SNAPSHOT = {"cold": "downloaded", "warm": "stored"}
 # to its code cache, which it does a moment after V8 has optimized enough of the module.
 SETTLED = "() => globalThis.pettubeBoot?.store !== 'saving' && globalThis.pettubeBoot?.warmUp !== 'pending'"
 CODE_CACHE_WRITTEN_MS = 5_000
+# The page has kept the gallery for the next visit: every card's thumbnail is in the cache.
+GALLERY_KEPT = """async () => {
+  const name = (await caches.keys()).find((key) => key.startsWith("pettube-thumbnails:"));
+  const kept = name ? (await (await caches.open(name)).keys()).length : 0;
+  return kept > 0 && kept >= document.querySelectorAll("#gallery img").length;
+}"""
+WAIT_MS = 300_000
+Visitor = Callable[[Playwright], dict[str, dict[str, Any]]]
 
 
 class BenchSetupError(RuntimeError):
@@ -140,7 +173,7 @@ def visit(context: BrowserContext, url: str, link: dict[str, Any] | None, linger
     page = context.new_page()
     emulate(context, page, link)
     page.goto(url)
-    page.wait_for_function("document.documentElement.dataset.benchReady !== undefined", timeout=300_000)
+    page.wait_for_function("document.documentElement.dataset.benchReady !== undefined", timeout=WAIT_MS)
     metrics = page.evaluate(METRICS)
     page.wait_for_function(SETTLED, timeout=60_000)
     page.wait_for_timeout(linger_ms)
@@ -148,38 +181,96 @@ def visit(context: BrowserContext, url: str, link: dict[str, Any] | None, linger
     return metrics
 
 
+def fresh_profile(playwright: Playwright, profile: str) -> BrowserContext:
+    """A new persistent profile (the only kind where Chromium keeps compiled code) that notes the moments."""
+    context = playwright.chromium.launch_persistent_context(profile, **launch_options())
+    context.add_init_script(WATCH_MARKS)
+    return context
+
+
 def visit_pair(playwright: Playwright, url: str, link: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """A fresh profile: the cold visit (kept open until Chromium has cached its code), then the warm one."""
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
-        context = playwright.chromium.launch_persistent_context(profile, **launch_options())
+        context = fresh_profile(playwright, profile)
         try:
-            context.add_init_script(WATCH_READY)
             cold = visit(context, url, link, linger_ms=CODE_CACHE_WRITTEN_MS)
             return {"cold": cold, "warm": visit(context, url, link)}
         finally:
             context.close()
 
 
-def run(urls: dict[str, str], runs: int, link: dict[str, Any] | None,
-        crashes: list[str]) -> dict[str, dict[str, list[float]]]:
-    """Every round: a fresh profile per page, cold visit then warm visit; samples per page and metric.
-    A renderer crash (rare; seen on snapshot pages, cause unknown) is noted in `crashes` and that pair
-    visited again."""
-    samples: dict[str, dict[str, list[float]]] = {name: {} for name in urls}
+def sign_in(context: BrowserContext, page: Page, person: str) -> None:
+    """`person` signs in with the Google stand-in's account chooser (a popup, Python being up)."""
+    with context.expect_page() as chooser:
+        page.get_by_role("button", name="Sign in with Google").click()
+    chooser.value.get_by_text(person).first.click()
+    page.wait_for_selector("#workspace", state="visible", timeout=60_000)
+
+
+def returning_visit(playwright: Playwright, url: str, link: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """A fresh profile: PERSON signs in and the page lists (and keeps) their gallery, then they come back:
+    the same tab reloaded (the sign-in is kept per tab), measured like a warm visit."""
+    with tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
+        context = fresh_profile(playwright, profile)
+        try:
+            page = context.new_page()
+            emulate(context, page, link)
+            page.goto(url)
+            page.wait_for_function("document.body.dataset.ready !== undefined", timeout=WAIT_MS)
+            sign_in(context, page, PERSON)
+            page.wait_for_function(GALLERY_KEPT, timeout=WAIT_MS)
+            page.wait_for_function(SETTLED, timeout=60_000)
+            page.wait_for_timeout(CODE_CACHE_WRITTEN_MS)
+            page.reload()
+            page.wait_for_function("document.documentElement.dataset.benchReady !== undefined", timeout=WAIT_MS)
+            return {"warm": page.evaluate(METRICS)}
+        finally:
+            context.close()
+
+
+def seed_gallery(url: str, folder: Path) -> None:
+    """PERSON's gallery: GALLERY_CLIPS small clips uploaded through the page, waited for until all are ready."""
+    clips = []
+    for number in range(GALLERY_CLIPS):
+        clip = folder / f"pet {number + 1}.mp4"
+        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+                        "-i", f"testsrc2=size=640x360:rate=25:duration={2 + number}", "-c:v", "libx264",
+                        "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(clip)], check=True)
+        clips.append(str(clip))
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
+        context = playwright.chromium.launch_persistent_context(profile, **launch_options())
+        try:
+            page = context.new_page()
+            page.goto(url)
+            page.wait_for_function("document.body.dataset.ready !== undefined", timeout=WAIT_MS)
+            sign_in(context, page, PERSON)
+            page.get_by_label("Choose videos to upload").set_input_files(clips)
+            page.wait_for_function(f"document.querySelectorAll('#gallery li[data-status=ready] img').length"
+                                   f" === {GALLERY_CLIPS}", timeout=WAIT_MS)
+        finally:
+            context.close()
+
+
+def run(visitors: dict[str, Visitor], runs: int, crashes: list[str]) -> dict[str, dict[str, list[float]]]:
+    """Every round: each visitor's visits in a fresh profile (order rotated every round); samples per
+    page and metric. A renderer crash (rare; seen on snapshot pages, cause unknown) is noted in
+    `crashes` and that visitor's visits made again."""
+    samples: dict[str, dict[str, list[float]]] = {name: {} for name in visitors}
     with sync_playwright() as playwright:
         for round_number in range(runs):
-            shift = round_number % len(urls)
-            for name in list(urls)[shift:] + list(urls)[:shift]:
+            shift = round_number % len(visitors)
+            for name in list(visitors)[shift:] + list(visitors)[:shift]:
                 for attempt in (1, 2):
                     try:
-                        pair = visit_pair(playwright, urls[name], link)
+                        visits = visitors[name](playwright)
                         break
                     except PlaywrightError as exc:
                         if "crashed" not in str(exc) or attempt == 2:
+                            exc.add_note(f"while visiting: {name}")
                             raise
                         crashes.append(name)
                         print(f"{name}: the renderer crashed; visiting again with a fresh profile", flush=True)
-                for state, metrics in pair.items():
+                for state, metrics in visits.items():
                     boot, source = metrics.pop("boot"), metrics.pop("snapshot")
                     if name in EXPECTED_BOOT and boot != EXPECTED_BOOT[name]:
                         raise BenchSetupError(f"{name}: the page booted {boot!r}, not {EXPECTED_BOOT[name]!r}")
@@ -187,20 +278,44 @@ def run(urls: dict[str, str], runs: int, link: dict[str, Any] | None,
                         raise BenchSetupError(f"{name}, {state}: the snapshot was {source!r}, "
                                               f"not {EXPECTED_SNAPSHOT[state]!r}")
                     for metric, value in metrics.items():
-                        samples[name].setdefault(f"{metric} {state}", []).append(value)
+                        if value is not None:
+                            samples[name].setdefault(f"{metric} {state}", []).append(value)
             print(f"round {round_number + 1}/{runs} done", flush=True)
     return samples
 
 
-def app_table(samples: dict[str, dict[str, list[float]]]) -> list[str]:
-    """The app's own page: first paint and sign-in interactive, cold and warm."""
-    m = {key: statistics.median(values) for key, values in samples[APP].items()}
-    return ["PetTube's own page (index.html from the local cloud, signed out; interactive = the sign-in buttons "
-            "work: config read, Python's handlers bound):", "",
-            "| page | first paint cold | first paint warm | sign-in interactive cold | sign-in interactive warm "
-            "| bytes cold | bytes warm |", "|---|---|---|---|---|---|---|",
-            f"| {APP} | {m['paint cold']:.0f} ms | {m['paint warm']:.0f} ms | {m['ready cold'] / 1000:.2f} s "
-            f"| {m['ready warm'] / 1000:.2f} s | {m['bytes cold'] / 1e6:.2f} MB | {m['bytes warm'] / 1e3:.0f} KB |", ""]
+def seconds(m: dict[str, float], key: str) -> str:
+    """A median in seconds, or a dash where the page has no such moment."""
+    return f"{m[key] / 1000:.2f} s" if key in m else "—"
+
+
+def app_table(median: dict[str, dict[str, float]]) -> list[str]:
+    """The app's own page, signed out and for a returning visitor, against the JS SDK page's ready
+    in the same run."""
+    lines = ["PetTube's own page (index.html from the local cloud, in the same rotation). Signed out: a fresh "
+             "profile's cold visit, then a warm one in a new tab. Returning visitor: signed in as "
+             f"{PERSON} ({GALLERY_CLIPS} videos), the page's gallery listed and kept, then the same tab "
+             "reloaded (the sign-in is kept per tab). Sign-in usable = the sign-in choices on screen (the Google "
+             "button is a plain form: it works before Python); gallery visible = the last visit's cards on "
+             "screen with every thumbnail decoded; Python ready = Python up, its handlers bound.", "",
+             "| page | visit | first paint | sign-in usable | gallery visible (returning visitor) | Python ready "
+             "| bytes |", "|---|---|---|---|---|---|---|"]
+    for name in (APP, RETURNING):
+        m = median[name]
+        for state in ("cold", "warm"):
+            if f"ready {state}" in m:
+                bytes_ = m[f"bytes {state}"]
+                size = f"{bytes_ / 1e6:.2f} MB" if bytes_ >= 1e6 else f"{bytes_ / 1e3:.0f} KB"
+                lines.append(f"| {name} | {state} | {m[f'paint {state}']:.0f} ms | {seconds(m, f'signin {state}')} "
+                             f"| {seconds(m, f'gallery {state}')} | {seconds(m, f'ready {state}')} | {size} |")
+    base, app, back = median[BASELINE], median[APP], median[RETURNING]
+    lines += ["", f"- Against the JS SDK page's ready in the same run ({base['ready cold'] / 1000:.2f} s cold, "
+              f"{base['ready warm'] / 1000:.2f} s warm): sign-in usable {app['signin cold'] / base['ready cold']:.1f}x "
+              f"cold, {app['signin warm'] / base['ready warm']:.1f}x warm; gallery visible (returning visitor) "
+              f"{back['gallery warm'] / base['ready warm']:.1f}x warm; PetTube's Python ready "
+              f"{app['ready cold'] / base['ready cold']:.1f}x cold, {app['ready warm'] / base['ready warm']:.1f}x warm.",
+              ""]
+    return lines
 
 
 def table(samples: dict[str, dict[str, list[float]]], link: str, delivered: float | None) -> list[str]:
@@ -215,7 +330,8 @@ def table(samples: dict[str, dict[str, list[float]]], link: str, delivered: floa
     lines += [
              "| page | first paint cold | first paint warm | ready cold | ready warm | bytes cold | bytes warm |",
              "|---|---|---|---|---|---|---|"]
-    for name, m in median.items():
+    for name in PAGES:
+        m = median[name]
         lines.append(f"| {name} | {m['paint cold']:.0f} ms | {m['paint warm']:.0f} ms | {m['ready cold'] / 1000:.2f} s "
                      f"| {m['ready warm'] / 1000:.2f} s | {m['bytes cold'] / 1e6:.2f} MB | {m['bytes warm'] / 1e3:.0f} KB |")
     base = median[BASELINE]
@@ -229,11 +345,11 @@ def table(samples: dict[str, dict[str, list[float]]], link: str, delivered: floa
     lines += [f"- Snapshot / ordinary boot: ready cold {snap['ready cold'] / ordinary['ready cold']:.2f}x, "
               f"ready warm {snap['ready warm'] / ordinary['ready warm']:.2f}x, "
               f"bytes cold {snap['bytes cold'] / ordinary['bytes cold']:.2f}x.", ""]
-    return lines
+    return lines + app_table(median)
 
 
-def render(results: dict[str, dict[str, dict[str, list[float]]]], apps: dict[str, dict[str, dict[str, list[float]]]],
-           delivered: dict[str, float], runs: int, version: str, crashes: list[str]) -> str:
+def render(results: dict[str, dict[str, dict[str, list[float]]]], delivered: dict[str, float], runs: int,
+           version: str, crashes: list[str]) -> str:
     """The section's body: method, then one table per link."""
     lines = [f"Runtime {version} (other work on the machine slows Python's CPU-bound start far more than the JS "
              "page). Headless Chromium, "
@@ -250,7 +366,7 @@ def render(results: dict[str, dict[str, dict[str, list[float]]]], apps: dict[str
         lines += [f"Chromium's renderer crashed {len(crashes)} time(s) during the run ({', '.join(crashes)}); "
                   "each time that page's cold and warm visits were made again in a fresh profile.", ""]
     for link, samples in results.items():
-        lines += table(samples, link, delivered.get(link)) + app_table(apps[link])
+        lines += table(samples, link, delivered.get(link))
     return "\n".join(lines)
 
 
@@ -261,21 +377,26 @@ def main() -> int:
     parser.add_argument("--links", default=",".join(LINKS), help=f"comma-separated, of {', '.join(LINKS)}")
     args = parser.parse_args()
     run_info = Run.start()
+    links = args.links.split(",")
     with tempfile.TemporaryDirectory(prefix="bench-site-") as root:
         version = prepare_site(Path(root))
-        with serve(Path(root)) as site:
-            links = args.links.split(",")
-            pages = {name: f"{site}/{page}" for name, page in PAGES.items()}
-            crashes: list[str] = []
-            results = {link: run(pages, args.runs, LINKS[link], crashes) for link in links}
-            delivered = {link: delivered_throughput(site, version, LINKS[link]) for link in links if LINKS[link]}
         cloud = LocalCloud(state_dir=Path(root) / "state", ports=Ports(0, 0, 0), settings={"persist": False})
-        endpoints = cloud.start()
+        app = cloud.start().site
         try:
-            apps = {link: run({APP: endpoints.site}, args.runs, LINKS[link], crashes) for link in links}
+            seed_gallery(app, Path(root))
+            with serve(Path(root)) as site:
+                crashes: list[str] = []
+                results = {}
+                for link in links:
+                    visitors = {name: partial(visit_pair, url=f"{site}/{page}", link=LINKS[link])
+                                for name, page in PAGES.items()}
+                    visitors[APP] = partial(visit_pair, url=app, link=LINKS[link])
+                    visitors[RETURNING] = partial(returning_visit, url=app, link=LINKS[link])
+                    results[link] = run(visitors, args.runs, crashes)
+                delivered = {link: delivered_throughput(site, version, LINKS[link]) for link in links if LINKS[link]}
         finally:
             cloud.stop()
-    publish(HEADING, render(results, apps, delivered, args.runs, version, crashes), run_info, write=not args.no_write)
+    publish(HEADING, render(results, delivered, args.runs, version, crashes), run_info, write=not args.no_write)
     return 0
 
 
