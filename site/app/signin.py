@@ -3,7 +3,7 @@
 Google: locally the Google stand-in's account chooser opens in a popup (OpenID Connect
 implicit flow, ``#id_token=`` comes back to assets/signin-callback.html, which posts it
 here); on AWS, Google Identity Services calls back with a ``credential``. Before Python
-is up, the page's sign-in form goes the same way in the whole tab (assets/signin-google.*)
+is up, the page's sign-in form goes the same way in the whole tab (assets/signin-callback.js)
 and ``redirected_credential`` picks the answer up when Python starts. Either way the
 page gets one JWT. The Cognito user pool (email + password) goes through
 amazon-cognito-identity-js with its default SRP flow.

@@ -47,7 +47,9 @@ def open_app(guarded: Any, site: str, shoot: Callable[..., Path] | None = None) 
 
 
 def sign_in_with_google(guarded: Any, page: Page, person: str) -> None:
-    """The person clicks the Google button and picks their account in the stand-in's chooser popup."""
+    """The person clicks the Google button and picks their account in the stand-in's chooser popup
+    (Python's: before it is up, the button signs in by a redirect in the tab instead)."""
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=BOOT_TIMEOUT_MS)
     with guarded.context.expect_page() as popup_info:
         page.get_by_role("button", name="Sign in with Google").click()
     popup = popup_info.value
