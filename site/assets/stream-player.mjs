@@ -50,6 +50,9 @@ export class StreamPlayer {
       pLoader: memoryLoader(texts),
       startPosition,
       capLevelToPlayerSize: true,  // never more pixels than the player shows
+      // Two segments ahead, not hls.js's 30 s: a viewer who stops early has not paid for the rest
+      // (a phone's data), and a paused player's URLs are not all spent before they expire.
+      maxBufferLength: 12,
       ...(downlink ? { abrEwmaDefaultEstimate: downlink * 1e6 } : {}),
     });
     this.hls.on(Hls.Events.LEVEL_SWITCHED, (_, { level }) => {
