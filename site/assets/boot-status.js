@@ -43,6 +43,9 @@ window.pettubeEarly = {
       document.body.dataset.screen = name;
     };
     show(screen);
+    if (screen === "signin") { // a first visit's download shows where the person waits (until Python is up)
+      document.querySelector(".signin-card").append(document.getElementById("boot-progress"));
+    }
     addEventListener("pettube:boot-failed", () => show("boot"));
   },
 };
