@@ -16,17 +16,8 @@ from app.config import SiteConfig
 
 from deploy import site
 from deploy.errors import PrerequisiteError
+from infra_facts import STACK_OUTPUTS as OUTPUTS
 
-OUTPUTS = {
-    "SiteUrl": "https://d111111abcdef8.cloudfront.net",
-    "ApiUrl": "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
-    "IdentityPoolId": "eu-west-1:0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
-    "GuestRoleArn": "arn:aws:iam::123456789012:role/pettube-prod-GuestRole-1A2B3C4D5E6F",
-    "GoogleClientId": "123-abc.apps.googleusercontent.com",
-    "UserPoolId": "eu-west-1_AbCdEf123",
-    "UserPoolClientId": "1example23456789",
-    "OriginalsBucketName": "pettube-prod-originals-123456789012-eu-west-1",
-}
 
 
 @pytest.mark.parametrize(("key", "expected"), [

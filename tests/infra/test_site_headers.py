@@ -8,18 +8,11 @@ from typing import Any
 import pytest
 
 from deploy.site import site_config
+from infra_facts import STACK_OUTPUTS
 from sitepack.headers import content_security_policy, site_headers
 
-# What a deployed stack's !Sub references resolve to (a stack in eu-west-1, API id a1b2c3d4e5).
-STACK_VALUES = {"AWS::Region": "eu-west-1", "MyMediaApi": "a1b2c3d4e5", "StageName": "prod"}
-STACK_OUTPUTS = {
-    "IdentityPoolId": "eu-west-1:0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
-    "GuestRoleArn": "arn:aws:iam::123456789012:role/pettube-prod-GuestRole-1A2B3C4D5E6F",
-    "GoogleClientId": "123-abc.apps.googleusercontent.com",
-    "UserPoolId": "eu-west-1_AbCdEf123",
-    "UserPoolClientId": "1example23456789",
-    "OriginalsBucketName": "pettube-prod-originals-123456789012-eu-west-1",
-}
+# What a deployed stack's !Sub references resolve to (the stack of STACK_OUTPUTS).
+STACK_VALUES = {"AWS::Region": "eu-west-1"}
 LOCAL_CONFIG = {
     "mode": "local", "region": "us-east-1", "aws_endpoint": "http://127.0.0.1:4566",
     "api_url": "http://127.0.0.1:4566/restapis/abc/prod/_user_request_", "idp_url": "http://127.0.0.1:8090/",
@@ -35,8 +28,7 @@ SECURITY_CONFIG_HEADERS = {
 def resolve(value: Any) -> Any:
     """A template value with its !Sub resolved for the stack above."""
     if isinstance(value, dict) and "Fn::Sub" in value:
-        text = re.sub(r"\$\{([^}]+)\}", lambda match: STACK_VALUES[match.group(1)], value["Fn::Sub"])
-        return text
+        return re.sub(r"\$\{([^}]+)\}", lambda match: STACK_VALUES[match.group(1)], value["Fn::Sub"])
     return value
 
 
@@ -51,10 +43,9 @@ def cloudfront_headers(sam_template: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
-def stack_config(sam_template: dict[str, Any]) -> dict[str, Any]:
+def stack_config() -> dict[str, Any]:
     """The config.json `make deploy` writes for that stack."""
-    outputs = {**STACK_OUTPUTS, "ApiUrl": resolve(sam_template["Outputs"]["ApiUrl"]["Value"])}
-    return site_config(outputs, {"MaxUploadBytes": "5368709120"}, STACK_VALUES["AWS::Region"])
+    return site_config(STACK_OUTPUTS, {"MaxUploadBytes": "5368709120"}, STACK_VALUES["AWS::Region"])
 
 
 def directives(config: dict[str, Any]) -> dict[str, list[str]]:
@@ -63,7 +54,7 @@ def directives(config: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def test_cloudfront_sends_exactly_the_headers_of_site_headers_for_that_stack(sam_template: dict[str, Any]) -> None:
-    assert cloudfront_headers(sam_template) == site_headers(stack_config(sam_template))
+    assert cloudfront_headers(sam_template) == site_headers(stack_config())
 
 
 def test_cloudfront_policy_fits_cloudfronts_limit_on_a_content_security_policy(sam_template: dict[str, Any]) -> None:
@@ -71,15 +62,15 @@ def test_cloudfront_policy_fits_cloudfronts_limit_on_a_content_security_policy(s
 
 
 @pytest.mark.parametrize("mode", ["aws", "local"])
-def test_no_site_can_frame_the_app_and_no_inline_script_runs(sam_template: dict[str, Any], mode: str) -> None:
-    policy = directives(stack_config(sam_template) if mode == "aws" else LOCAL_CONFIG)
+def test_no_site_can_frame_the_app_and_no_inline_script_runs(mode: str) -> None:
+    policy = directives(stack_config() if mode == "aws" else LOCAL_CONFIG)
     assert policy["frame-ancestors"] == ["'self'"]
     assert policy["object-src"] == ["'none'"]
     assert not {"'unsafe-inline'", "*", "data:", "blob:", "http:", "https:"} & set(policy["script-src"])
 
 
-def test_on_aws_the_page_may_call_only_its_stacks_endpoints_and_google_sign_in(sam_template: dict[str, Any]) -> None:
-    policy = directives(stack_config(sam_template))
+def test_on_aws_the_page_may_call_only_its_stacks_endpoints_and_google_sign_in() -> None:
+    policy = directives(stack_config())
     assert "https://*.execute-api.eu-west-1.amazonaws.com" in policy["connect-src"]
     assert "https://cognito-identity.eu-west-1.amazonaws.com" in policy["connect-src"]
     assert "https://accounts.google.com/gsi/client" in policy["script-src"]
