@@ -137,15 +137,16 @@ class GoogleIdentityServices:
         """Google's account chooser: a button per account, each answering with that account's token."""
         if query.get("client_id") != self.client_id:
             return "<!doctype html><p>Error 401: invalid_client</p>"
-        buttons = "".join(
-            f'<li><button type="button" data-login="{login}" data-credential="{html.escape(self.token(login, query["nonce"]))}">'
-            f"{html.escape(name)}</button></li>" for login, name in USERS.items())
+        tokens = {login: html.escape(self.token(login, query["nonce"])) for login in USERS}
+        buttons = "".join(f'<li><button type="button" data-login="{login}" data-credential="{tokens[login]}">'
+                          f"{html.escape(name)}</button></li>" for login, name in USERS.items())
         return f"""<!doctype html><meta charset="utf-8"><title>Sign in - Google Accounts</title>
 <h1>Choose an account</h1><p>to continue to PetTube</p><ul>{buttons}</ul><p id="status" role="status"></p>
 <script>{CHOOSER_JS}
   for (const button of document.querySelectorAll("[data-credential]")) {{
     button.addEventListener("click", () => {{
-      fetch(`/gsi/chosen?${{new URLSearchParams({{login: button.dataset.login}})}}`).finally(() => answer(button.dataset.credential));
+      const chosen = new URLSearchParams({{login: button.dataset.login}});
+      fetch(`/gsi/chosen?${{chosen}}`).finally(() => answer(button.dataset.credential));
     }});
   }}
 </script>"""
