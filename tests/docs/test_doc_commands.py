@@ -61,7 +61,8 @@ for _doc in DOCS:
 
 
 def test_the_docs_show_commands() -> None:
-    assert {"make dev", "python -m tools.architecture", "python -m bench.cold_start --runs 5"} <= set(SHOWN)
+    assert {"make dev", "python -m tools.architecture"} <= set(SHOWN)
+    assert any(command.startswith("python -m bench.cold_start") for command in SHOWN)
 
 
 @pytest.fixture(scope="module")

@@ -291,7 +291,8 @@ def test_a_first_visit_on_a_slow_link_shows_how_far_the_download_is(local_cloud,
     page.goto(local_cloud.site, wait_until="domcontentloaded")
     bar = page.get_by_role("progressbar", name="Downloading the app")
     page.wait_for_function("""() => {
-        const percent = Number(document.querySelector('#boot-progress [role=progressbar]').getAttribute('aria-valuenow'));
+        const bar = document.querySelector('#boot-progress [role=progressbar]');
+        const percent = bar ? Number(bar.getAttribute('aria-valuenow')) : 0;
         return percent > 0 && percent < 100;
     }""", timeout=120_000)
     expect(bar).to_be_visible()
