@@ -108,10 +108,20 @@ def test_an_edit_under_site_shows_on_the_next_reload(browser: Client, site: Path
 
 
 def test_only_what_changed_is_put_again(publisher: SitePublisher, site: Path) -> None:
-    assert publisher.refresh() is None  # nothing changed: not even a look at the bucket
+    assert publisher.refresh() is None  # nothing changed: no object put
     (site / "styles.css").write_text("body { margin: 1px; }\n")
     # The stylesheet and the page it is written into; the app, runtime and config stay.
     assert publisher.refresh() == deploy_site.PublishReport(uploaded=2, unchanged=4)
+
+
+def test_a_site_bucket_written_by_someone_else_is_put_back_at_the_next_navigation(browser: Client, s3: Any) -> None:
+    """Another local cloud in the same process (a test's own) or a tool overwrote config.json: the
+    next reload publishes this cloud's again, instead of sending the page to endpoints that are gone."""
+    s3.put_object(Bucket=BUCKET, Key="config.json", Body=b'{"api_url": "http://127.0.0.1:9/gone"}')
+    s3.delete_object(Bucket=BUCKET, Key="styles.css")
+    browser.get("/", headers={"Sec-Fetch-Mode": "navigate"})
+    assert browser.get("/config.json").json == CONFIG
+    assert s3.get_object(Bucket=BUCKET, Key="styles.css")["Body"].read() == b"body { margin: 0; }\n"
 
 
 def test_a_restart_on_a_kept_bucket_puts_nothing(publisher: SitePublisher, s3: Any, site: Path) -> None:

@@ -64,14 +64,20 @@ class SitePublisher:
             return self._publish(snapshot(self.site_dir))
 
     def refresh(self) -> deploy_site.PublishReport | None:
-        """Publish again if a file under site/ changed since the last publish; None if none did.
+        """Publish again if a file under site/ changed since the last publish, or the bucket no longer
+        holds what was published (an in-memory look at its objects); None if neither.
 
         A reload does not wait for Node to compile an edited module (seconds): app.zip goes up
         without that bytecode (the page compiles the module itself) and again, with it, on the
         first reload after the compile finished."""
         with self._lock:
             current = snapshot(self.site_dir)
-            return None if current == self._published else self._publish(current, wait_for_bytecode=False)
+            stored = self.bucket.object_states()
+            if current == self._published and self._known is not None and all(
+                    stored.get(key) == state for key, state in self._known.items()):
+                return None
+            self._known = stored  # something else wrote the bucket (another cloud in this process, a tool)
+            return self._publish(current, wait_for_bytecode=False)
 
     def _publish(self, current: Snapshot, *, wait_for_bytecode: bool = True) -> deploy_site.PublishReport:
         if self._known is None:
