@@ -76,7 +76,7 @@ class SitePublisher:
             if current == self._published and self._known is not None and all(
                     stored.get(key) == state for key, state in self._known.items()):
                 return None
-            self._known = stored  # what the bucket holds now: another cloud in this process or a tool may have written it
+            self._known = stored  # what the bucket holds now (another cloud in this process may have written it)
             return self._publish(current, wait_for_bytecode=False)
 
     def _publish(self, current: Snapshot, *, wait_for_bytecode: bool = True) -> deploy_site.PublishReport:
