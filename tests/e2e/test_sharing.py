@@ -15,12 +15,12 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from botocore.exceptions import ClientError
-from localcloud.cloud import LocalCloud, Ports
 from localcloud.endpoints import Endpoints
 from playwright.sync_api import Page, expect
 
 from tests.e2e.pages import BOOT_TIMEOUT_MS, PROCESS_TIMEOUT_MS, card, make_clip, open_app, sign_in_with_google, throttle
 from tests.reliability.rel_actors import google_user
+from tests.separate_cloud import separate_cloud
 
 pytestmark = pytest.mark.slow
 
@@ -193,24 +193,23 @@ def test_julie_shares_a_video_a_guest_watches_it_and_the_link_dies_when_she_make
 @pytest.fixture
 def short_lived_urls(tmp_path: Path) -> Iterator[Endpoints]:
     """A cloud of its own whose MyMedia signs URLs for one minute (the template's UrlExpirySeconds)."""
-    cloud = LocalCloud(state_dir=tmp_path / "state", ports=Ports(0, 0, 0),
-                       settings={"parameters": {"UrlExpirySeconds": str(URL_SECONDS)}, "persist": False,
-                                 "retry_delays": (0.2, 0.4), "mediaconvert_concurrency": 2})
-    try:
-        yield cloud.start()
-    finally:
-        cloud.stop()
+    with separate_cloud(tmp_path / "state", {"parameters": {"UrlExpirySeconds": str(URL_SECONDS)}, "persist": False,
+                                             "retry_delays": [0.2, 0.4], "mediaconvert_concurrency": 2}) as endpoints:
+        yield endpoints
 
 
-def watch_slowly(page: Page, title: str) -> str:
-    """Start watching on a slow link, then pause: the browser holds only the first seconds. The URL it plays."""
+def watch_slowly(page: Page, title: str) -> tuple[str, Any]:
+    """Start watching on a slow link, then pause: the browser holds only the first seconds.
+
+    The URL it plays, and the page's network emulation (to lift the slow link later).
+    """
     network = page.context.new_cdp_session(page)
     network.send("Network.enable")
     throttle(network, download=10_000)
     plays(page, title)
     player = page.get_by_label(f"Video player: {title}")
     player.evaluate("video => video.pause()")
-    return player.evaluate(SOURCE)
+    return player.evaluate(SOURCE), network
 
 
 def wait_until_expired(page: Page, url: str) -> None:
@@ -223,11 +222,14 @@ def wait_until_expired(page: Page, url: str) -> None:
     assert page.request.get(url).status == 403, "the URL should have expired"
 
 
-def jump_ahead_and_play_on(page: Page, title: str, expired_url: str) -> None:
+def jump_ahead_and_play_on(page: Page, network: Any, title: str, expired_url: str) -> None:
     """Play on and jump past what was downloaded: the browser must ask again, with a URL that expired.
 
-    The page gives the player a fresh URL and it goes on from there, still playing.
+    The page gives the player a fresh URL and it goes on from there, still playing. The slow
+    link has done its part (nothing past the first seconds was fetched) and is lifted, so only
+    the expired URL stands in the way.
     """
+    throttle(network)
     player = page.get_by_label(f"Video player: {title}")
     player.evaluate("video => { video.play(); video.currentTime = 25; }")
     page.wait_for_function("video => video.currentTime > 25.5 && !video.paused", arg=player.element_handle(),
@@ -252,17 +254,17 @@ def test_the_page_keeps_playing_after_its_urls_expire(
     # A guest and julie both start watching on a slow link, and pause.
     guest = guarded_context()
     watch = open_app(guest, link)
-    guest_url = watch_slowly(watch, "long walk")
+    guest_url, guest_network = watch_slowly(watch, "long walk")
     walk.get_by_role("button", name="Play long walk").click()
-    julie_url = watch_slowly(page, "long walk")
+    julie_url, julie_network = watch_slowly(page, "long walk")
 
     # A minute later every URL they were given has expired; julie's gallery has fresh ones by then.
     expect(walk.locator("img")).not_to_have_attribute("src", first_thumbnail, timeout=(URL_SECONDS + 30) * 1000)
     for url in (julie_url, guest_url):
         wait_until_expired(page, url)
 
-    jump_ahead_and_play_on(page, "long walk", julie_url)
-    jump_ahead_and_play_on(watch, "long walk", guest_url)
+    jump_ahead_and_play_on(page, julie_network, "long walk", julie_url)
+    jump_ahead_and_play_on(watch, guest_network, "long walk", guest_url)
     shoot(page, "7-owner-resumed-after-expiry", full_page=False)
     shoot(watch, "8-guest-resumed-after-expiry", full_page=False)
     for screen in (page, watch):

@@ -17,12 +17,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from localcloud.cloud import LocalCloud, Ports
 from localcloud.endpoints import Endpoints
 from playwright.sync_api import Page, Response, expect
 
 from tests.e2e.pages import PROCESS_TIMEOUT_MS, card, make_clip, open_app, sign_in_with_google
 from tests.e2e.test_sharing import plays
+from tests.separate_cloud import separate_cloud
 
 pytestmark = pytest.mark.slow
 
@@ -30,12 +30,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def one_job_at_a_time(tmp_path: Path) -> Iterator[Endpoints]:
     """A cloud of its own whose MediaConvert runs one job at a time (the rest wait SUBMITTED)."""
-    cloud = LocalCloud(state_dir=tmp_path / "state", ports=Ports(0, 0, 0),
-                       settings={"persist": False, "retry_delays": (0.2, 0.4), "mediaconvert_concurrency": 1})
-    try:
-        yield cloud.start()
-    finally:
-        cloud.stop()
+    with separate_cloud(tmp_path / "state", {"persist": False, "retry_delays": [0.2, 0.4],
+                                             "mediaconvert_concurrency": 1}) as endpoints:
+        yield endpoints
 
 
 def presigned(url: str) -> bool:
