@@ -199,9 +199,11 @@ def short_lived_urls(tmp_path: Path) -> Iterator[Endpoints]:
 
 
 def watch_slowly(page: Page, title: str) -> tuple[str, Any]:
-    """Start watching on a slow link, then pause: the browser holds only the first seconds.
+    """Start watching on a slow link, then pause on a crawl: the browser holds only the first seconds.
 
-    The URL it plays, and the page's network emulation (to lift the slow link later).
+    Paused, a browser goes on buffering (a whole small MP4, given a minute at 10 KB/s), so the
+    link drops to a crawl that keeps the stream open but brings almost nothing more. The URL it
+    plays, and the page's network emulation (to lift the slow link later).
     """
     network = page.context.new_cdp_session(page)
     network.send("Network.enable")
@@ -209,6 +211,7 @@ def watch_slowly(page: Page, title: str) -> tuple[str, Any]:
     plays(page, title)
     player = page.get_by_label(f"Video player: {title}")
     player.evaluate("video => video.pause()")
+    throttle(network, download=200)
     return player.evaluate(SOURCE), network
 
 
