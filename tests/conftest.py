@@ -20,9 +20,24 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 EVENTS_DIR = Path(__file__).parent / "events"
 
 
+# Each test's place: with the session's local cloud (after every other test) or before it.
+ON_CLOUD = pytest.StashKey[dict[str, bool]]()
+SETTING_UP = pytest.StashKey[pytest.Item]()
+
+
 @pytest.fixture(scope="session")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    """The whole local cloud on free ports, with its own state directory."""
+def cloud(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    """The whole local cloud on free ports, with its own state directory.
+
+    Only a test ordered with the cloud's may start it (see pytest_collection_modifyitems):
+    started earlier, the in-process moto tests after it would reset its buckets and tables
+    under it, and every later cloud test would fail, each after its own timeout.
+    """
+    starter = request.session.stash[SETTING_UP]
+    if not request.config.stash[ON_CLOUD].get(starter.nodeid, True):
+        pytest.fail(f"{starter.nodeid} starts the local cloud but is not ordered with the tests that use it: "
+                    f"it asks for the cloud by name only at run time, so mark it @pytest.mark.local_cloud",
+                    pytrace=False)
     local = LocalCloud(state_dir=tmp_path_factory.mktemp("pettube-state"), ports=Ports(0, 0, 0),
                        settings={"retry_delays": (0.2, 0.4), "mediaconvert_concurrency": 2})
     local.start()
@@ -71,7 +86,7 @@ def artifacts_dir() -> Path:
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the markers
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run every test that uses the shared local cloud after all the others, in every process.
 
     moto keeps one set of backends per process: the in-process ``mock_aws`` and
@@ -85,8 +100,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     their order, and no worker runs an in-process moto test after its cloud started.
     """
     uses_cloud = {"cloud", "local_cloud"}
-    on_cloud = {item: bool(uses_cloud & set(getattr(item, "fixturenames", ()))) for item in items}
+    on_cloud = {item: bool(uses_cloud & set(getattr(item, "fixturenames", ())))
+                or item.get_closest_marker("local_cloud") is not None for item in items}
     items.sort(key=on_cloud.__getitem__)
     for item in items:
         group = item.nodeid.split("::", 1)[0] + (" on the cloud" if on_cloud[item] else "")
         item.add_marker(pytest.mark.xdist_group(group))
+    config.stash[ON_CLOUD] = {item.nodeid: used for item, used in on_cloud.items()}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Remember which test is being set up: the cloud fixture checks who starts it."""
+    item.session.stash[SETTING_UP] = item

@@ -27,7 +27,8 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
-pytestmark = pytest.mark.slow
+# The local cloud is asked for by name at run time (not against AWS): ordered with its tests all the same.
+pytestmark = [pytest.mark.slow, pytest.mark.local_cloud]
 PASSWORD = "Stack-outputs-1"
 
 
