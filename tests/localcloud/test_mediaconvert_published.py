@@ -251,3 +251,32 @@ def test_output_preset_supplies_the_output_settings(harness: Harness, tmp_path: 
     harness.mediaconvert.delete_preset(Name="mp4-720p")
     with pytest.raises(harness.mediaconvert.exceptions.NotFoundException):
         harness.mediaconvert.get_preset(Name="mp4-720p")
+
+
+def test_templates_and_presets_are_listed_a_page_at_a_time_as_boto3s_paginators_read_them(harness: Harness) -> None:
+    """A library bigger than one page (AWS gives at most 20): every template comes back, once, in the asked order."""
+    template = json.loads((JOBS / "vod-on-aws_template_720p_avc_aac_16x9_qvbr_no_preset.json").read_text())
+    names = [f"ladder-{n:02d}" for n in range(23)]
+    for name in reversed(names):  # created last-first, so creation order is not name order
+        harness.mediaconvert.create_job_template(**{**template, "Name": name, "Category": "pets" if name < "ladder-05" else "other"})
+    preset = sorted(JOBS.glob("vod-on-aws_preset_*.json"))[0]
+    for name in ("preset-a", "preset-b", "preset-c"):
+        harness.mediaconvert.create_preset(Name=name, Settings=json.loads(preset.read_text()))
+    try:
+        pages = list(harness.mediaconvert.get_paginator("list_job_templates").paginate())
+        assert [len(page["JobTemplates"]) for page in pages] == [20, 3]
+        assert [t["Name"] for page in pages for t in page["JobTemplates"]] == names
+        by_date = harness.mediaconvert.get_paginator("list_job_templates").paginate(
+            ListBy="CREATION_DATE", Order="DESCENDING", PaginationConfig={"PageSize": 7})
+        assert [t["Name"] for page in by_date for t in page["JobTemplates"]] == names
+        assert [t["Name"] for t in harness.mediaconvert.list_job_templates(Category="pets")["JobTemplates"]] == names[:5]
+        assert harness.mediaconvert.list_job_templates(ListBy="SYSTEM")["JobTemplates"] == []
+        first = harness.mediaconvert.list_presets(MaxResults=2, Order="DESCENDING")
+        rest = harness.mediaconvert.list_presets(MaxResults=2, Order="DESCENDING", NextToken=first["NextToken"])
+        assert [p["Name"] for p in first["Presets"] + rest["Presets"]] == ["preset-c", "preset-b", "preset-a"]
+        assert "NextToken" not in rest
+    finally:
+        for name in names:
+            harness.mediaconvert.delete_job_template(Name=name)
+        for name in ("preset-a", "preset-b", "preset-c"):
+            harness.mediaconvert.delete_preset(Name=name)

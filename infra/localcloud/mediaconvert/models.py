@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import heapq
 import itertools
 import logging
@@ -18,6 +17,7 @@ from typing import Any
 
 from localcloud.mediaconvert import exceptions as errors
 from localcloud.mediaconvert.events import EventSender, detail
+from localcloud.mediaconvert.paging import one_page
 from localcloud.mediaconvert.plan import EncodePlan, build_plan
 from localcloud.mediaconvert.runner import JobRunner
 from localcloud.mediaconvert.spec import check_supported
@@ -185,14 +185,7 @@ class MediaConvertBackend:
             raise errors.NotFoundException(f"Queue {queue!r} does not exist")
         with self._lock:
             jobs = sorted(self.jobs.values(), key=lambda job: (job.created_at, job.id), reverse=order == "DESCENDING")
-        jobs = [job for job in jobs if status is None or job.status == status]
-        try:
-            start = int(base64.urlsafe_b64decode(next_token).decode()) if next_token else 0
-        except ValueError as exc:
-            raise errors.BadRequestException("NextToken is not valid") from exc
-        end = start + max_results
-        token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(jobs) else None
-        return jobs[start:end], token
+        return one_page([job for job in jobs if status is None or job.status == status], max_results, next_token)
 
     def cancel_job(self, job_id: str) -> None:
         """Cancel a waiting job at once, or stop a running one's ffmpeg; finished jobs conflict."""

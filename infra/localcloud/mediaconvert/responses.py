@@ -111,13 +111,14 @@ class MediaConvertResponse:
         return {}
 
     def _library(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """The job template and preset operations (Create 201, Get, List one page by name, Delete 202)."""
+        """The job template and preset operations (Create 201, Get, List a page at a time, Delete 202)."""
         verb, kind, member = LIBRARY_OPERATIONS[operation]
         library = self.backend.library
         if verb == "Create":
             return {member: library.create(kind, params)}
         if verb == "List":
-            return {member: library.list(kind, params.get("Category"))}
+            items, token = library.list(kind, params)
+            return {member: items, "NextToken": token}
         if verb == "Get":
             return {member: library.get(kind, params["Name"])}
         library.delete(kind, params["Name"])

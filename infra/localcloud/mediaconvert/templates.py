@@ -16,11 +16,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from localcloud.mediaconvert import exceptions as errors
+from localcloud.mediaconvert.paging import one_page
 from localcloud.mediaconvert.spec import check_supported
 
 # Members of CreateJobTemplate / CreatePreset kept as given (Settings apart).
 TEMPLATE_FIELDS = ("Category", "Description", "Queue", "Priority", "StatusUpdateInterval", "AccelerationSettings", "HopDestinations")
 PRESET_FIELDS = ("Category", "Description")
+LIST_BY = ("NAME", "CREATION_DATE", "SYSTEM")
+MAX_RESULTS = 20  # a page's size when the request names none, as on AWS
 
 
 def merge(base: Any, override: Any) -> Any:
@@ -70,9 +73,20 @@ class Library:
             raise errors.NotFoundException(f"The {kind[:-1]} {name!r} does not exist")
         return item
 
-    def list(self, kind: str, category: str | None = None) -> list[dict[str, Any]]:
-        """All of one kind, by name, optionally of one category."""
-        return [item for _, item in sorted(self._items[kind].items()) if category is None or item.get("Category") == category]
+    def list(self, kind: str, params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of one kind (ListJobTemplates, ListPresets): by name or creation date, of one category.
+
+        ``ListBy: SYSTEM`` asks for AWS's System- catalogue, which is not provided: an empty list.
+        """
+        list_by = params.get("ListBy", "NAME")
+        if list_by not in LIST_BY:
+            raise errors.BadRequestException(f"ListBy must be one of {', '.join(LIST_BY)}")
+        items = [] if list_by == "SYSTEM" else [
+            item for item in self._items[kind].values()
+            if params.get("Category") is None or item.get("Category") == params["Category"]]
+        items.sort(key=(lambda item: (item["CreatedAt"], item["Name"])) if list_by == "CREATION_DATE"
+                   else (lambda item: item["Name"]), reverse=params.get("Order", "ASCENDING") == "DESCENDING")
+        return one_page(items, int(params.get("MaxResults", MAX_RESULTS)), params.get("NextToken"))
 
     def delete(self, kind: str, name: str) -> None:
         """Remove one by name; unknown names are NotFoundException."""
