@@ -35,6 +35,7 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ from localcloud.library import changes as record_changes
 from localcloud.library import s3keys
 from localcloud.library.blobs import BlobStore
 from localcloud.library.changes import Changes, item_key
+from localcloud.library.reclaim import Reclaimer, named_digests
 from localcloud.library.store import Batch, Container, LibraryStore, UnreadableStore
 
 log = logging.getLogger("localcloud.persistence")
@@ -268,6 +270,7 @@ class MotoState:
         self._blobs: BlobStore | None = None  # the state directory's object files, once loaded
         self._previous_store: BlobStore | None = None
         self._store: LibraryStore | None = None
+        self.reclaimer: Reclaimer | None = None  # deletes object files nothing names, once loaded
 
     def load(self) -> bool:
         """Put the saved backends back; False when nothing is saved yet.
@@ -293,6 +296,7 @@ class MotoState:
         finally:
             gc.enable()
         self._collect_garbage(s3keys.named_digests())
+        self.reclaimer = Reclaimer(self._blobs, lambda: named_digests(dict(_backends()["s3"][self.account_id])))
         return restored
 
     def _restore(self) -> bool:
@@ -438,6 +442,9 @@ class MotoState:
 
     def close(self) -> None:
         """Give the state directory back."""
+        if self.reclaimer is not None:
+            self.reclaimer.close()
+            self.reclaimer = None
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -481,6 +488,14 @@ def _named_object(environ: dict[str, Any]) -> tuple[str, str] | None:
     return (bucket, key) if bucket and key else None
 
 
+def _releases_objects(environ: dict[str, Any]) -> bool:
+    """An S3 request that may leave object files unnamed: a delete of any kind, or the end of a
+    multipart upload (its parts' files). Not every PUT, though an overwrite lets go of a file
+    too: PetTube never overwrites a video, and the next pass (or start) takes such files."""
+    method, query = environ["REQUEST_METHOD"], environ.get("QUERY_STRING", "")
+    return method == "DELETE" or (method == "POST" and ("delete" in query or "uploadId" in query))
+
+
 class Journal:
     """moto behind a journal: whatever a request changed is saved before its answer is sent.
 
@@ -498,6 +513,15 @@ class Journal:
         services = _changed_services(environ)
         if services is None:
             return self._moto(environ, start_response)
+        reclaimer = self._state.reclaimer if "s3" in services else None
+        with reclaimer.changing() if reclaimer else nullcontext():
+            body = self._change(environ, start_response, services)
+        if reclaimer and _releases_objects(environ):
+            reclaimer.released()
+        return [body]
+
+    def _change(self, environ: dict[str, Any], start_response: Callable[..., Any], services: tuple[str, ...]) -> bytes:
+        """Run one changing request through moto and save what it changed; its answer's body."""
         with record_changes.recording() as changes:
             answer = self._moto(environ, start_response)  # start_response only keeps the headers until the body
             try:
@@ -507,8 +531,8 @@ class Journal:
                     answer.close()
         if environ.get("PATH_INFO", "").startswith(_RESET):
             self._state.reset()
-            return [body]
+            return body
         if "s3" in services and (named := _named_object(environ)) is not None:
             changes.named_objects.append(named)
         self._state.save(changes, services)
-        return [body]
+        return body

@@ -161,6 +161,40 @@ def _object_file(state_dir: Path, data: bytes) -> Path:
     return state_dir / "objects" / digest[:2] / digest
 
 
+def test_files_nothing_names_leave_while_the_cloud_runs(run: Run, wait_until, record_property: Note) -> None:
+    """A multipart upload's parts once the object is assembled, an aborted upload's, a deleted object's: gone
+    without a restart, while every object still there keeps its file."""
+    endpoints = run.start(wait_until)
+    s3, bucket = endpoints.client("s3"), endpoints.originals_bucket
+    parts = [b"a" * (5 << 20), b"the last part"]  # S3's smallest part but the last: 5 MiB
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="owner/big/original.mp4")["UploadId"]
+    etags = [s3.upload_part(Bucket=bucket, Key="owner/big/original.mp4", UploadId=upload, PartNumber=n,
+                            Body=part)["ETag"] for n, part in enumerate(parts, start=1)]
+    abandoned = s3.create_multipart_upload(Bucket=bucket, Key="owner/gone/original.mp4")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="owner/gone/original.mp4", UploadId=abandoned, PartNumber=1, Body=b"abandoned")
+    s3.put_object(Bucket=bucket, Key="owner/small/original.mp4", Body=b"deleted video")
+    s3.put_object(Bucket=bucket, Key="owner/kept/original.mp4", Body=b"kept video")
+    assert all(_object_file(run.state_dir, data).exists() for data in (*parts, b"abandoned"))
+
+    s3.complete_multipart_upload(Bucket=bucket, Key="owner/big/original.mp4", UploadId=upload, MultipartUpload={
+        "Parts": [{"ETag": etag, "PartNumber": n} for n, etag in enumerate(etags, start=1)]})
+    s3.abort_multipart_upload(Bucket=bucket, Key="owner/gone/original.mp4", UploadId=abandoned)
+    s3.delete_object(Bucket=bucket, Key="owner/small/original.mp4")
+    released = (*parts, b"abandoned", b"deleted video")
+    wait_until(lambda: not any(_object_file(run.state_dir, data).exists() for data in released),
+               message="the released files to leave")
+
+    files = sum(1 for path in (run.state_dir / "objects").rglob("*") if path.is_file())
+    record_property("observed", f"a 2-part upload completed, one aborted, one object deleted, no restart: their "
+                                f"{len(released)} file(s) removed; {files} file(s) left under objects/")
+    assert s3.get_object(Bucket=bucket, Key="owner/big/original.mp4")["Body"].read() == b"".join(parts)
+    assert s3.get_object(Bucket=bucket, Key="owner/kept/original.mp4")["Body"].read() == b"kept video"
+    run.stop(signal.SIGTERM)
+    endpoints = run.start(wait_until)  # and the library they left behind starts whole
+    assert endpoints.client("s3").get_object(Bucket=bucket, Key="owner/big/original.mp4")["Body"].read() == \
+        b"".join(parts)
+
+
 @pytest.mark.parametrize("version", sorted(PREVIOUS_FORMATS))
 def test_a_library_saved_in_a_previous_format_is_migrated_and_kept(
         run: Run, wait_until, version: int, record_property: Note) -> None:

@@ -34,10 +34,18 @@ class BlobStore:
         return self.root / digest[:2] / digest
 
     def put(self, data: bytes) -> str:
-        """Store ``data`` (durably once ``sync`` returns); its SHA-256, hex."""
+        """Store ``data`` (durably once ``sync`` returns); its SHA-256, hex.
+
+        Bytes already stored are not written again, but their file's time is renewed: an
+        object about to name it must not lose it to ``discard_unnamed`` meanwhile.
+        """
         digest = hashlib.sha256(data).hexdigest()
-        if self.path(digest).exists():
-            return digest
+        with self._lock:
+            try:
+                os.utime(self.path(digest))
+                return digest
+            except FileNotFoundError:
+                pass
         return self._write((data,))[0]
 
     def put_chunks(self, chunks: Iterable[bytes]) -> tuple[str, int]:
@@ -56,8 +64,8 @@ class BlobStore:
             os.fsync(out.fileno())
         target = self.path(digest.hexdigest())
         target.parent.mkdir(exist_ok=True)
-        tmp.replace(target)  # equal bytes: the same file, replaced by itself
         with self._lock:
+            tmp.replace(target)  # equal bytes: the same file, replaced by itself (with a new time)
             self._unsynced.add(target.parent)
         return digest.hexdigest(), size
 
@@ -80,6 +88,26 @@ class BlobStore:
     def digests(self) -> set[str]:
         return {entry.name for directory in os.scandir(self.root) if len(directory.name) == 2
                 for entry in os.scandir(directory.path) if len(entry.name) == 64}
+
+    def discard_unnamed(self, named: set[str], since: float) -> tuple[int, int]:
+        """Delete the files not in ``named`` last written or reused before ``since`` (a time.time()).
+
+        ``named`` was read at ``since``: a file written or reused after that may be named by
+        now, and is kept. How many files went, and how many unnamed ones were kept so.
+        """
+        removed = recent = 0
+        for digest in self.digests() - named:
+            path = self.path(digest)
+            with self._lock:  # no put() can reuse the file between this look and the unlink
+                try:
+                    if path.stat().st_mtime >= since:
+                        recent += 1
+                    else:
+                        path.unlink()
+                        removed += 1
+                except FileNotFoundError:
+                    pass
+        return removed, recent
 
     def collect(self, keep: set[str]) -> int:
         """Delete every blob not in ``keep``, and writes a crash interrupted; how many blobs went."""
