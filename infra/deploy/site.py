@@ -22,7 +22,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from deploy.errors import PrerequisiteError
-from sitepack.bundle import APP_BUNDLE, app_bundle
+from sitepack.bundle import APP_BUNDLE, app_bundle, compressed
 from sitepack.files import PREBUILT_ENCODINGS, content_type, page_with_styles
 
 SITE_DIR = Path(__file__).resolve().parents[2] / "site"
@@ -120,7 +120,7 @@ def site_files(site_dir: Path, *, wait_for_bytecode: bool = True) -> Iterator[Si
     JSPI) accepts it over HTTPS.
     """
     bundle = app_bundle(site_dir / "app", site_dir, wait_for_bytecode=wait_for_bytecode)
-    yield SiteFile(APP_BUNDLE.lstrip("/"), bundle)
+    yield SiteFile(APP_BUNDLE.lstrip("/"), compressed(bundle), "br")
     scripts = page_scripts(site_dir)
     for path in sorted(site_dir.rglob("*")):
         key = path.relative_to(site_dir).as_posix()

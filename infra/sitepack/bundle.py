@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import zipfile
+from functools import lru_cache
 from pathlib import Path
+
+import brotli
 
 from sitepack import bytecode
 
@@ -19,13 +22,22 @@ def app_bundle(app_dir: Path, site_root: Path | None = None, *, wait_for_bytecod
     `wait_for_bytecode`, when it is compiled already.
 
     One request instead of one per module: on the local cloud seventeen revalidations took
-    0.3-0.6 s of the page's start, and every one costs a round trip on a real link.
+    0.3-0.6 s of the page's start, and every one costs a round trip on a real link. Members are
+    stored, not deflated: the archive travels brotli-compressed as a whole (``compressed``),
+    which shares one dictionary across modules (a third smaller than deflating each), and the
+    page unpacks it without inflating anything.
     """
     sources = {f"app/{path.name}": path.read_bytes().decode() for path in sorted(app_dir.glob("*.py"))}
     compiled = bytecode.compile_for_page(sources, site_root, wait=wait_for_bytecode) if site_root else {}
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as bundle:
         for name, content in [*((name, text.encode()) for name, text in sources.items()), *sorted(compiled.items())]:
-            member = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            bundle.writestr(member, content, compress_type=zipfile.ZIP_DEFLATED)
+            bundle.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), content)
     return buffer.getvalue()
+
+
+@lru_cache(maxsize=4)  # a cloud start and every republish compress the same archive again
+def compressed(bundle: bytes) -> bytes:
+    """The archive as it is stored and sent (Content-Encoding: br). Quality 10: within 3% of 11's
+    size at a third of its time (0.4 s against 1.0 s for the page's 450 KB)."""
+    return brotli.compress(bundle, quality=10)
