@@ -57,21 +57,30 @@ MIN_RENEW_SECONDS = 15.0
 
 
 class Recoveries:
-    """Allows a player one fresh-URL recovery per ``gap`` seconds."""
+    """Allows a player one fresh-URL recovery at a time, and then none for ``gap`` seconds."""
 
     def __init__(self, gap: float = RECOVERY_GAP_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
         self.gap = gap
         self._clock = clock
         self._last: dict[str, float] = {}
+        self._running: set[str] = set()
+
+    def recovering(self, player: str) -> bool:
+        """A recovery of this player is under way: its other troubles until then are the same one."""
+        return player in self._running
 
     def allow(self, player: str) -> bool:
-        """True (and remembered) unless this player recovered less than ``gap`` seconds ago."""
-        now = self._clock()
+        """True (and the recovery begun) unless this player recovered less than ``gap`` seconds ago."""
         last = self._last.get(player)
-        if last is not None and now - last < self.gap:
+        if player in self._running or (last is not None and self._clock() - last < self.gap):
             return False
-        self._last[player] = now
+        self._running.add(player)
         return True
+
+    def done(self, player: str) -> None:
+        """The recovery ended: the gap counts from the fresh URLs, not from the trouble."""
+        self._running.discard(player)
+        self._last[player] = self._clock()
 
 
 async def keep_fresh(

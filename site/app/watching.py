@@ -43,12 +43,22 @@ async def recover_player(stage: str, fresh: Callable[[], Awaitable[Playable]], p
     """Continue at the same place, playing if it was, with a freshly signed URL for the same size.
 
     A player that fails again just after its recovery is broken, not expired: that is said
-    once (a waiting player's repeated events are no failure and say nothing).
+    once (a waiting player's repeated events are no failure and say nothing). Troubles that
+    come while a recovery is under way (the old player's last errors) are that same trouble.
     """
+    if recoveries.recovering(stage):
+        return
     if not recoveries.allow(stage):
         if failed:
             views.toast("This video could not be played. Please try again later.", "error")
         return
+    try:
+        await _resume_fresh(stage, fresh, position, playing)
+    finally:
+        recoveries.done(stage)
+
+
+async def _resume_fresh(stage: str, fresh: Callable[[], Awaitable[Playable]], position: float, playing: bool) -> None:
     label = playerviews.playing_label(stage)
     try:
         video = await fresh()

@@ -51,8 +51,10 @@ export class StreamPlayer {
       startPosition,
       capLevelToPlayerSize: true,  // never more pixels than the player shows
       // Two segments ahead, not hls.js's 30 s: a viewer who stops early has not paid for the rest
-      // (a phone's data), and a paused player's URLs are not all spent before they expire.
+      // (a phone's data), and a paused player's URLs are not all spent before they expire. Both
+      // bounds: below 60 MB of buffer hls.js would otherwise go on to 600 s of a low-bitrate stream.
       maxBufferLength: 12,
+      maxMaxBufferLength: 12,
       ...(downlink ? { abrEwmaDefaultEstimate: downlink * 1e6 } : {}),
     });
     this.hls.on(Hls.Events.LEVEL_SWITCHED, (_, { level }) => {
@@ -61,8 +63,15 @@ export class StreamPlayer {
     });
     // The presigned URL the player reads now (one object per rendition): renewal and tests look at it.
     this.hls.on(Hls.Events.FRAG_LOADING, (_, { frag }) => { video.dataset.source = frag.url; });
+    // S3's 403 for a segment: its presigned URL expired (a long pause). hls.js would try the other
+    // qualities and back off for half a minute before giving up; the page renews at once instead.
+    let expiredReported = false;
     this.hls.on(Hls.Events.ERROR, (_, data) => {
-      if (data.fatal) onFailure(data.type, data.details, data.response?.code ?? 0);
+      const expired = data.type === Hls.ErrorTypes.NETWORK_ERROR && data.response?.code === 403;
+      if (data.fatal || (expired && !expiredReported)) {
+        expiredReported ||= expired;
+        onFailure(data.type, data.details, data.response?.code ?? 0);
+      }
     });
     this.hls.loadSource(masterUrl);
     this.hls.attachMedia(video);

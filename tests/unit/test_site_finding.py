@@ -111,10 +111,26 @@ def test_a_player_recovers_once_then_not_again_until_the_gap_has_passed() -> Non
     clock = {"now": 100.0}
     recoveries = Recoveries(gap=10, clock=lambda: clock["now"])
     assert recoveries.allow("#player-stage") and recoveries.allow("#watch-stage")
+    recoveries.done("#player-stage")
     clock["now"] += 3
     assert not recoveries.allow("#player-stage")
     clock["now"] += 10
     assert recoveries.allow("#player-stage")
+
+
+def test_troubles_while_a_recovery_is_under_way_are_that_recovery_and_the_gap_starts_when_it_ends() -> None:
+    """Fetching fresh URLs can take seconds (a cold function): the old player's errors meanwhile are no new failure."""
+    clock = {"now": 100.0}
+    recoveries = Recoveries(gap=10, clock=lambda: clock["now"])
+    assert recoveries.allow("#watch-stage")
+    clock["now"] += 8
+    assert recoveries.recovering("#watch-stage") and not recoveries.allow("#watch-stage")
+    recoveries.done("#watch-stage")
+    assert not recoveries.recovering("#watch-stage")
+    clock["now"] += 9  # 17 s after the trouble, 9 s after the fresh URLs: still too soon
+    assert not recoveries.allow("#watch-stage")
+    clock["now"] += 2
+    assert recoveries.allow("#watch-stage")
 
 
 def test_one_task_per_name_and_a_restart_replaces_it() -> None:
