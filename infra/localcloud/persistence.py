@@ -296,7 +296,8 @@ class MotoState:
         finally:
             gc.enable()
         self._collect_garbage(s3keys.named_digests())
-        self.reclaimer = Reclaimer(self._blobs, lambda: named_digests(dict(_backends()["s3"][self.account_id])))
+        self.reclaimer = Reclaimer(self._blobs, lambda: named_digests(dict(_backends()["s3"][self.account_id])),
+                                   self.path.parent)
         return restored
 
     def _restore(self) -> bool:

@@ -16,7 +16,7 @@ from moto.s3.models import FakeBucket, FakeKey, FakeMultipart
 
 from localcloud.library import s3keys
 from localcloud.library.blobs import BlobStore
-from localcloud.library.reclaim import Reclaimer, named_digests
+from localcloud.library.reclaim import Reclaimer, named_digests, paused
 
 BODY = b"a rendition's bytes " * 4096
 
@@ -120,7 +120,7 @@ def test_a_pass_waits_until_no_change_is_under_way(store: BlobStore) -> None:
     released = store.put(b"released")
     _age(store, released, 600)
     named: set[str] = {released}
-    reclaimer = Reclaimer(store, lambda: set(named))
+    reclaimer = Reclaimer(store, lambda: set(named), store.root.parent)
     try:
         change = reclaimer.changing()
         change.__enter__()  # e.g. a DeleteObject: moto forgot the key, the journal has not saved it yet
@@ -133,5 +133,19 @@ def test_a_pass_waits_until_no_change_is_under_way(store: BlobStore) -> None:
         change.__exit__(None, None, None)  # saved: now the file may go
         waiting.join(30)
         assert outcome == [(1, 0)] and not store.path(released).exists()
+    finally:
+        reclaimer.close()
+
+
+def test_nothing_is_deleted_while_a_backup_is_under_way(store: BlobStore) -> None:
+    """A backup copies the database, then the files it names: none may go in between, whatever moto says."""
+    released = store.put(b"deleted after the backup's copy of the database")
+    _age(store, released, 600)
+    reclaimer = Reclaimer(store, set, store.root.parent)
+    try:
+        with paused(store.root.parent):  # as `python -m localcloud backup` holds it, from another process
+            assert reclaimer.reclaim_now() is None
+            assert store.path(released).exists()
+        assert reclaimer.reclaim_now() == (1, 0) and not store.path(released).exists()
     finally:
         reclaimer.close()

@@ -4,7 +4,8 @@ A library is every file of the state directory except the running cloud's own
 (endpoints.json, the lock, temporary files, SQLite's log beside the database).
 The database is copied with SQLite's online backup, one consistent version even
 while changes are saved; the cloud replaces every other file whole, by a rename,
-and never changes an object file. The database is copied first and the rest
+and never changes an object file, nor deletes one while a backup runs (``reclaim.paused``).
+The database is copied first and the rest
 listed after it: every object file it names is already there, and identities
 only ever gain links, so every video's owner in the copy still has its
 identity. backup.json, written last, lists every file's SHA-256;
@@ -24,13 +25,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from localcloud.library import reclaim
 from localcloud.library.blobs import fsync_directory
 from localcloud.library.store import copy_library
 from localcloud.persistence import LOCK_NAME, SNAPSHOT_NAME, STATE_NAME, LibraryLock
 
 MANIFEST = "backup.json"
 BACKUP_FORMAT = 1
-_RUNTIME_FILES = {"endpoints.json", LOCK_NAME, f"{STATE_NAME}-wal", f"{STATE_NAME}-shm"}
+_RUNTIME_FILES = {"endpoints.json", LOCK_NAME, reclaim.PAUSE_NAME, f"{STATE_NAME}-wal", f"{STATE_NAME}-shm"}
 _STATE_FILES = (STATE_NAME, SNAPSHOT_NAME)  # today's database, or a previous format's pickle
 _CHUNK = 1 << 20
 
@@ -96,10 +98,12 @@ def backup(state_dir: Path, target: Path) -> int:
         raise BackupError(f"there is no library in {state_dir} yet (no {STATE_NAME}): nothing to back up")
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target} is not empty: back up into a new directory")
-    # The state first, then the files listed after it: every object file it names is already there.
-    files = {states[0]: _copy(state_dir, Path(states[0]), target)}
-    files |= {str(rel): _copy(state_dir, rel, target) for rel in library_files(state_dir)
-              if str(rel) not in files}
+    # The state first, then the files listed after it: every object file it names is already there,
+    # and stays there while the backup copies (a running cloud deletes none while it is paused).
+    with reclaim.paused(state_dir):
+        files = {states[0]: _copy(state_dir, Path(states[0]), target)}
+        files |= {str(rel): _copy(state_dir, rel, target) for rel in library_files(state_dir)
+                  if str(rel) not in files}
     for directory in {(target / rel).parent for rel in files}:
         fsync_directory(directory)
     _write_json(target / MANIFEST, {"format": BACKUP_FORMAT, "files": files})
