@@ -110,15 +110,17 @@ class Reclaimer:
         How many files went, and how many unnamed files were kept as too new to judge;
         None when a backup is under way (nothing is deleted then).
         """
+        with self._quiet:  # held while reading: a change that starts now waits the few ms it takes
+            self._quiet.wait_for(lambda: self._changing == 0 or self._closed)
+            if self._closed:
+                return 0, 0
+            since = time.time() - CLOCK_MARGIN
+            named = self._named()
+        # Only the deleting excludes a backup: a backup's copy of the database made since the
+        # reading names none of these files either (a reused one is recent, and kept).
         with _unless_paused(self._state_dir) as free:
             if not free:
                 return None
-            with self._quiet:  # held while reading: a change that starts now waits the few ms it takes
-                self._quiet.wait_for(lambda: self._changing == 0 or self._closed)
-                if self._closed:
-                    return 0, 0
-                since = time.time() - CLOCK_MARGIN
-                named = self._named()
             removed, recent = self._store.discard_unnamed(named, since)
         if removed:
             log.info("removed %d object file(s) no object names any more", removed)
