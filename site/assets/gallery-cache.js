@@ -102,14 +102,17 @@
     await caches.delete(THUMBNAILS + owner);
   }
 
-  async function showThumbnails(owner, thumbs, gallery) {
-    const cache = await caches.open(THUMBNAILS + owner);
+  // The bytes are in memory already: loaded at once, not lazily (a lazy image waits for layout to
+  // find it on screen, a frame or more, while Python's start keeps the page's thread busy).
+  async function showThumbnails(opening, thumbs, gallery) {
+    const cache = await opening;
     await Promise.all(Object.entries(thumbs).map(async ([id, key]) => {
       const image = [...gallery.children].find((card) => card.dataset.videoId === id)?.querySelector("img");
       const answer = image && await cache.match(key);
       if (answer && image.isConnected && !image.getAttribute("src")) { // Python may have shown it already
         const url = URL.createObjectURL(await answer.blob());
         blobs.add(url);
+        image.loading = "eager";
         image.src = url;
       }
     }));
@@ -143,6 +146,7 @@
     if (!saved?.cards?.length) {
       return;
     }
+    const opening = (async () => caches.open(THUMBNAILS + owner))();  // meanwhile, the cards are built
     const gallery = $("#gallery");
     gallery.replaceChildren(...saved.cards.map(fromData));
     gallery.dataset.cachedFor = owner;
@@ -151,7 +155,7 @@
     markUpdating(true);
     lockControls(true);
     pettubeEarly.show("workspace");
-    showThumbnails(owner, saved.thumbs ?? {}, gallery).catch(() => {});
+    showThumbnails(opening, saved.thumbs ?? {}, gallery).catch(() => {});
   }
 
   globalThis.pettubeGallery = { ownerKey, remember, forget, markUpdating, lockControls };
