@@ -238,9 +238,7 @@ def _videos() -> VideoRepository:
 def _presign(key: str, bucket: str | None = None) -> str:
     """A GET URL of ``key`` (in the transcoded bucket unless said) that expires with the API's URL lifetime."""
     config = mymedia_config()
-    return aws.client("s3").generate_presigned_url(
-        "get_object", Params={"Bucket": bucket or config.transcoded_bucket, "Key": key},
-        ExpiresIn=config.url_expiry_seconds)
+    return aws.presigned_get(bucket or config.transcoded_bucket, key, config.url_expiry_seconds)
 
 
 def _read_transcoded(key: str) -> str:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+import botocore.auth
 import pytest
 from lambda_fakes import ORIGINALS, OTHER, OWNER, SITE, TRANSCODED, load_event
 
-from pettube import job_state, mymedia
+from pettube import aws, job_state, mymedia
 from pettube.videos import VideoRepository
 
 MINE = [f"01jc5x8m9n2p3q4r5s6t7v{n:04d}" for n in range(30)]
@@ -134,6 +136,51 @@ def test_ready_video_has_presigned_urls_that_expire_as_configured(library, lambd
         assert query["X-Amz-Expires"] == ["900"]
         assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
     assert "clip%203_720p.mp4" in body["renditions"][0]["url"]
+
+
+class Clock:
+    """Now, as both MyMedia's URL reuse and botocore's signing read it; moved by the test."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+    def datetime(self) -> datetime:
+        return datetime.fromtimestamp(self.now, timezone.utc).replace(tzinfo=None)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock(1_800_000_000.0)  # a multiple of 90 s, the reuse window of a 900 s URL
+    monkeypatch.setattr(aws, "time", clock)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", clock.datetime)
+    return clock
+
+
+def _listed_urls(lambda_context) -> list[str]:
+    _, _, body = call(lambda_context)
+    return [url for video in body["videos"] for url in [video["thumbnail_url"]] + [r["url"] for r in video["renditions"]]
+            if url]
+
+
+def _signed_at(url: str) -> float:
+    stamp = parse_qs(urlparse(url).query)["X-Amz-Date"][0]
+    return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).timestamp()
+
+
+def test_listing_again_soon_gives_the_same_urls_each_with_most_of_its_life_left(library, lambda_context,
+                                                                              clock) -> None:
+    first = _listed_urls(lambda_context)
+    assert first and len(set(first)) == len(first)
+    clock.now += 89  # still the same tenth of the 900 s lifetime
+    assert _listed_urls(lambda_context) == first  # the browser's cache can answer the thumbnails
+    assert all(clock.now - _signed_at(url) <= 90 for url in first)
+    clock.now += 1  # the next window: signed afresh, never handed out with less than 810 s left
+    again = _listed_urls(lambda_context)
+    assert not set(again) & set(first)
+    assert all(_signed_at(url) == clock.now for url in again)
 
 
 def test_unfinished_and_failed_videos_show_status_progress_and_reason_without_urls(moto_aws, lambda_context) -> None:
