@@ -137,6 +137,8 @@ def page() -> str:
         "  gets `Signature expired` or `Request is not yet valid`); and S3 Signature Version 2",
         "  (`AWSAccessKeyId=` presigned URLs, `Authorization: AWS ...`): S3 does not accept SigV2 for",
         "  buckets created after 24 June 2020, and every bucket here is newer.",
+        "- S3 presigned POST (browser-based uploads) is checked as S3 checks it: the policy's",
+        "  signature, expiration, conditions and fields (docs/security.md).",
         "",
         "## moto's own tests against the edge",
         "",

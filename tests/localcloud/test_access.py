@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from botocore import UNSIGNED
@@ -334,3 +336,45 @@ def test_pettubes_own_services_answer_only_the_templates_region(setup: Setup, me
         client.list_jobs()
     assert refused.value.response["Error"]["Message"] == (
         "Credential should be scoped to a valid region, not 'eu-west-1'. Expecting 'us-east-1'")
+
+
+def _form_upload(setup: Setup, post: dict[str, Any], content: bytes, **changed: str) -> Any:
+    """A browser's form POST of ``post`` (generate_presigned_post's url and fields), ``changed`` fields altered."""
+    fields = post["fields"] | changed
+    return Client(setup.edge).post(urlsplit(post["url"]).path, data=fields | {"file": (io.BytesIO(content), "pet.mp4")},
+                                   content_type="multipart/form-data")
+
+
+def test_a_presigned_post_uploads_only_what_its_policy_allows_until_it_expires(setup: Setup) -> None:
+    key = f"{JULIE}/v9/pet.mp4"
+    post = setup.of("julie").generate_presigned_post(
+        BUCKET, key, Fields={"Content-Type": "video/mp4"}, ExpiresIn=60,
+        Conditions=[{"Content-Type": "video/mp4"}, ["content-length-range", 1, 10]])
+    assert _form_upload(setup, post, b"0123456789").status_code == 204
+    assert setup.admin.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"0123456789"
+
+    refusals = {
+        "too big": _form_upload(setup, post, b"0123456789A"),
+        "another key": _form_upload(setup, post, b"x", key=f"{JULIE}/v9/other.mp4"),
+        "a field the policy does not name": _form_upload(setup, post, b"x", **{"x-amz-meta-pet": "cat"}),
+        "another content type": _form_upload(setup, post, b"x", **{"Content-Type": "text/html"}),
+    }
+    for why, reply in refusals.items():
+        assert reply.status_code == 403 and b"Invalid according to Policy" in reply.get_data(), why
+    tampered = _form_upload(setup, post, b"x", policy=post["fields"]["policy"][:-4] + "AAA=")
+    assert b"SignatureDoesNotMatch" in tampered.get_data()
+    setup.clock.advance(61)
+    expired = _form_upload(setup, post, b"x")
+    assert expired.status_code == 403 and b"Policy expired" in expired.get_data()
+    assert setup.admin.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"0123456789"
+
+
+def test_a_presigned_post_is_held_to_the_signers_role_and_unsigned_forms_are_refused(setup: Setup) -> None:
+    theirs = setup.of("julie").generate_presigned_post(BUCKET, f"{BOB}/v1/pet.mp4", ExpiresIn=60)
+    reply = _form_upload(setup, theirs, b"x")
+    assert reply.status_code == 403 and b"<Code>AccessDenied</Code>" in reply.get_data()
+    unsigned = Client(setup.edge).post(f"/{BUCKET}", data={"key": f"{JULIE}/v1/x.mp4", "file": (io.BytesIO(b"x"), "x")},
+                                       content_type="multipart/form-data")
+    assert unsigned.status_code == 403
+    names = {o["Key"] for o in setup.admin.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+    assert f"{BOB}/v1/pet.mp4" not in names and f"{JULIE}/v1/x.mp4" not in names

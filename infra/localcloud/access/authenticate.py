@@ -10,6 +10,7 @@ from werkzeug.wrappers import Request
 
 from localcloud.access.credentials import CredentialAuthority, SessionCredentials
 from localcloud.access.errors import AccessDenied, ExpiredSessionToken, IncompleteSignature, MissingAuthentication
+from localcloud.access.postpolicy import form_claim, is_form_upload, verify_form
 from localcloud.access.sigv4 import SignatureClaim, read_claim, verify
 
 
@@ -51,17 +52,20 @@ class Authenticator:
         services live in the template's region only.
         """
         claim = read_claim(request)
+        if claim is None and is_form_upload(request):
+            claim = form_claim(request)
         if claim is None:
             raise MissingAuthentication("Missing Authentication Token")
         self._check_scope(claim, service, any_region=any_region)
         now = self._clock()
+        check = verify if claim.policy is None else verify_form
         if claim.access_key_id == self._admin[0]:
-            verify(request, claim, self._admin[1], now=now)
+            check(request, claim, self._admin[1], now=now)
             return Principal(claim.access_key_id, f"arn:aws:iam::{self._account_id}:root", claim.service)
         session = self._authority.resolve(claim.access_key_id, claim.session_token)
         if session.expired(now):
             raise ExpiredSessionToken("The security token included in the request is expired")
-        verify(request, claim, session.secret_access_key, now=now)
+        check(request, claim, session.secret_access_key, now=now)
         return Principal(claim.access_key_id, self._session_arn(session), claim.service, session)
 
     def admin(self, request: Request, *, service: str) -> Principal:

@@ -15,6 +15,8 @@ from xml.etree import ElementTree
 
 from werkzeug.wrappers import Request
 
+from localcloud.access.postpolicy import is_form_upload, object_key
+
 _OBJECT_OPERATIONS = {
     # (method, subresource) -> operation; subresource "" means the object itself.
     ("GET", ""): "GetObject", ("HEAD", ""): "HeadObject", ("PUT", ""): "PutObject", ("DELETE", ""): "DeleteObject",
@@ -107,6 +109,8 @@ def operation(request: Request) -> S3Operation:
         if method != "GET":
             raise UnmappedS3Request(f"{method} /")
         name = "ListBuckets"
+    elif is_form_upload(request):
+        name, key = "PutObject", object_key(request)  # a browser-based upload (POST policy)
     else:
         found = (_OBJECT_OPERATIONS if key else _BUCKET_OPERATIONS).get((method, sub))
         if found is None:

@@ -52,6 +52,7 @@ class SignatureClaim:
     session_token: str | None
     presigned: bool
     expires: int | None = None
+    policy: str | None = None  # a form upload's base64 policy document, which its signature signs
 
     @property
     def signed_at(self) -> float:
@@ -59,7 +60,7 @@ class SignatureClaim:
         return float(timegm(datetime.strptime(self.timestamp, TIMESTAMP_FORMAT).timetuple()))
 
 
-def _scope(credential: str) -> tuple[str, str, str, str]:
+def scope_of(credential: str) -> tuple[str, str, str, str]:
     parts = credential.split("/")
     if len(parts) != 5 or parts[4] != "aws4_request" or not all(parts):
         raise IncompleteSignature(f"Credential must have the form KEY/DATE/REGION/SERVICE/aws4_request: {credential!r}")
@@ -79,7 +80,7 @@ def _header_claim(request: Request, authorization: str) -> SignatureClaim:
         timestamp = parsedate_to_datetime(request.headers["Date"]).strftime(TIMESTAMP_FORMAT)
     if not timestamp:
         raise IncompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header")
-    key, date, region, service = _scope(fields["Credential"])
+    key, date, region, service = scope_of(fields["Credential"])
     return SignatureClaim(key, date, region, service, timestamp, tuple(fields["SignedHeaders"].split(";")),
                           fields["Signature"], request.headers.get("X-Amz-Security-Token"), presigned=False)
 
@@ -99,7 +100,7 @@ def _query_claim(request: Request) -> SignatureClaim:
         raise IncompleteSignature("X-Amz-Expires should be a number") from None
     if not 0 < expires <= MAX_PRESIGN_SECONDS:
         raise IncompleteSignature("X-Amz-Expires must be between 1 and 604800 seconds")
-    key, date, region, service = _scope(args["X-Amz-Credential"])
+    key, date, region, service = scope_of(args["X-Amz-Credential"])
     return SignatureClaim(key, date, region, service, args["X-Amz-Date"], tuple(args["X-Amz-SignedHeaders"].split(";")),
                           args["X-Amz-Signature"], args.get("X-Amz-Security-Token"), presigned=True, expires=expires)
 
