@@ -4,7 +4,9 @@ A cloud of its own transcodes one job at a time, so a long clip uploaded first h
 next one in the queue: the second video can be watched from its original while its ladder
 waits (and the test knows the ladder is not done). Then it streams through hls.js in Auto,
 switches to a fixed quality, and every playlist the page was given names only presigned,
-expiring URLs, as does every segment request.
+expiring URLs, as does every segment request. A 1080p clip plays in Auto, and when the link
+drops to 1 Mbit/s (Chromium's network emulation) hls.js moves down a rendition while the
+picture never stops to wait for data (no `waiting` event).
 """
 
 from __future__ import annotations
@@ -101,4 +103,60 @@ def test_a_fresh_upload_plays_at_once_then_streams_adaptively_from_presigned_pla
             uris = [line for line in text.splitlines() if line and not line.startswith("#")]
             assert uris and all(presigned(uri) for uri in uris), uris
     assert segments and all(presigned(url) for url in segments), segments
+    assert not julie.page_errors, julie.page_errors
+
+
+# A link slower than the 720p rendition of a test pattern (about 1.7 Mbit/s) and faster than 360p (about 0.5).
+SLOW_LINK = {"offline": False, "latency": 40, "downloadThroughput": 1_000_000 / 8, "uploadThroughput": 1_000_000 / 8}
+RUNGS = ("1080p", "720p", "480p", "360p")
+
+
+def _playing(sizes: Any) -> str:
+    """The rung the player says it plays in Auto ("720p" of "Playing 720p (auto)")."""
+    found = re.fullmatch(r"Playing (\d+p) \(auto\)", sizes.locator(".quality-now").inner_text())
+    assert found, "the player is not in Auto"
+    return found.group(1)
+
+
+@pytest.mark.timeout(1200)
+def test_a_1080p_clip_plays_in_auto_and_moves_down_a_rendition_when_the_network_slows_without_rebuffering(
+    local_cloud: Endpoints, guarded_context: Callable[..., Any], shoot: Callable[..., Path], tmp_path: Path,
+) -> None:
+    julie = guarded_context()
+    page = open_app(julie, local_cloud.site)
+    sign_in_with_google(julie, page, "Julie Martin")
+    page.get_by_label("Choose videos to upload").set_input_files(
+        [make_clip(tmp_path / "zoomies in the garden.mp4", 45, "orange", size="1920x1080")])
+    zoomies = card(page, "zoomies in the garden")
+    expect(zoomies).to_have_attribute("data-status", "ready", timeout=3 * PROCESS_TIMEOUT_MS)
+    zoomies.get_by_role("button", name="Play zoomies in the garden").click()
+    plays(page, "zoomies in the garden")
+    player = page.get_by_label("Video player: zoomies in the garden")
+    sizes = page.get_by_role("group", name="Video size")
+    assert [b.inner_text() for b in sizes.get_by_role("button").all()] == ["Auto", *RUNGS]
+
+    # Auto on a fast link: 720p or more (capped to the player's size), with its 12 s buffered ahead.
+    expect(sizes.locator(".quality-now")).to_have_text(re.compile(r"^Playing (1080|720)p \(auto\)$"),
+                                                       timeout=60_000)
+    page.wait_for_function("video => video.buffered.length && video.buffered.end(0) - video.currentTime > 10",
+                           arg=player.element_handle(), timeout=60_000)
+    before = _playing(sizes)
+
+    # The link drops to 1 Mbit/s: hls.js moves down, and the picture never stops to wait for data.
+    throttled_at = player.evaluate("""video => {
+        video.dataset.waits = "0";
+        video.addEventListener("waiting", () => { video.dataset.waits = String(Number(video.dataset.waits) + 1); });
+        return video.currentTime;
+    }""")
+    devtools = julie.context.new_cdp_session(page)
+    devtools.send("Network.enable")
+    devtools.send("Network.emulateNetworkConditions", SLOW_LINK)
+    lower = "|".join(RUNGS[RUNGS.index(before) + 1:])
+    expect(sizes.locator(".quality-now")).to_have_text(re.compile(rf"^Playing ({lower}) \(auto\)$"), timeout=120_000)
+    # Past what was buffered before the link slowed: what plays now came over the slow link.
+    page.wait_for_function("([video, from]) => video.currentTime > from + 20 || video.ended",
+                           arg=[player.element_handle(), throttled_at], timeout=180_000)
+    assert player.evaluate("video => video.dataset.waits") == "0", "playback stalled waiting for data"
+    assert re.search(rf"_({lower})\.ts", player.evaluate("video => video.dataset.source"))
+    shoot(page, "3-auto-moved-down-on-a-slow-link", full_page=False)
     assert not julie.page_errors, julie.page_errors
