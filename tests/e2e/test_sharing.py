@@ -136,6 +136,9 @@ def test_julie_shares_a_video_a_guest_watches_it_and_the_link_dies_when_she_make
     expect(watch.locator("#watch-description")).to_have_text(DESCRIPTION)
     expect(watch.get_by_role("link", name="Sign in to upload your own")).to_be_visible()
     plays(watch, TITLE)
+    guest_player = watch.get_by_label(f"Video player: {TITLE}")
+    assert guest_player.evaluate("video => video.currentSrc").startswith("blob:"), "the guest is not streaming"
+    assert re.search(r"_\d+p\.ts\?", guest_player.evaluate("video => video.dataset.source")), "not an HLS segment"
     shoot(watch, "4-guest-watching")
     assert watch.evaluate("sessionStorage.getItem('pettube.login')") is None
     assert watch.evaluate("localStorage.getItem('pettube.guest-identity')"), "the guest identity is not kept"
