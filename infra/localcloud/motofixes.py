@@ -8,6 +8,8 @@
   Limit + 1 items after ExclusiveStartKey.
 - DynamoDB item values (AttributeValue) are serialized directly instead of through
   moto's generic botocore-shape walker, which spent ~10 ms per MyMedia record.
+- The server's dispatcher lists moto's service packages once, not by reading moto's
+  directory (150 entries) at every request while it holds its one lock.
 
 Each one keeps moto's answers byte for byte and is tested against moto's own code
 (tests/localcloud/test_motofixes.py). Fidelity fixes that live at the edge instead
@@ -24,9 +26,10 @@ import threading
 import weakref
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
+from moto import backends as moto_backends
 from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
@@ -48,6 +51,7 @@ MOTO_ITEM_WRITES = {(Table, "put_item"): Table.put_item, (Table, "delete_item"):
                     (DynamoDBBackend, "update_item"): DynamoDBBackend.update_item}  # update_item changes in place
 _reading = threading.local()  # the items the query running on this thread reads
 MOTO_JSON_STRUCTURE = BaseJSONSerializer._serialize_type_structure
+MOTO_MODULES = moto_backends.list_of_moto_modules
 _STRINGS, _STRING_SETS, _AS_IS = ("S", "N"), ("SS", "NS"), ("NULL", "BOOL")
 # AttributeValue's members in botocore's order (the order moto writes them); B and BS are left to moto.
 _ATTRIBUTE_MEMBERS = ("S", "N", "SS", "NS", "M", "L", "NULL", "BOOL")
@@ -305,3 +309,10 @@ def apply() -> None:
         for (owner, name), method in MOTO_ITEM_WRITES.items():
             setattr(owner, name, _counting_writes(method))
     BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]
+    moto_backends.list_of_moto_modules = moto_modules
+
+
+@cache
+def moto_modules() -> tuple[str, ...]:
+    """moto's service packages: what ``list_of_moto_modules`` finds in its installed directory, read once."""
+    return tuple(MOTO_MODULES())

@@ -262,3 +262,22 @@ def test_dynamodb_answers_are_moto_s_json_byte_for_byte(videos: Any, monkeypatch
     assert ours_body == moto_body
     moto_parsed.pop("ResponseMetadata"), ours_parsed.pop("ResponseMetadata")
     assert ours_parsed == moto_parsed
+
+
+def test_the_dispatcher_finds_motos_services_without_reading_its_directory_each_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from moto import backends
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    motofixes.apply()
+    listed: list[str] = []
+    listdir = os.listdir
+    monkeypatch.setattr(backends.os, "listdir", lambda path: listed.append(path) or listdir(path))
+    assert backends.list_of_moto_modules() == tuple(motofixes.MOTO_MODULES())  # the same services, in order
+    listed.clear()
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    for _ in range(3):
+        assert dispatcher.get_backend_for_host("dynamodb") == "dynamodb"
+        assert dispatcher.get_backend_for_host("sqs.us-east-1.amazonaws.com") == "sqs"
+    assert listed == []
