@@ -67,7 +67,7 @@ def measured(run: Any, *args: Any) -> tuple[float, float]:
 def bare_runs(ffmpeg: str, request: dict[str, Any], clip: Path, workdir: Path, single_decode: bool) -> None:
     """The ffmpeg command line(s) the service would run, on a local file, without the service."""
     plan = build_plan(request["Settings"])
-    workdir.mkdir(exist_ok=True)
+    ff.make_output_folders(plan, workdir)
     for command in ff.build_commands(ffmpeg, plan, clip, (1280, 720), 25.0, workdir, single_decode):
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 

@@ -161,6 +161,12 @@ def _output_args(number: int, output: OutputPlan, label: str | None, fps: float,
     return args + ["-f", "mp4", str(workdir / local_name(number, output))]
 
 
+def make_output_folders(plan: EncodePlan, workdir: Path) -> None:
+    """The folders the plan's outputs are written into (an HLS rendition's own), which ffmpeg does not make."""
+    for number, output in enumerate(plan.outputs):
+        (workdir / local_name(number, output)).parent.mkdir(parents=True, exist_ok=True)
+
+
 def build_commands(
     ffmpeg: str, plan: EncodePlan, source: Path, src_size: tuple[int, int], fps: float,
     workdir: Path, single_decode: bool, preset: str | None = None,

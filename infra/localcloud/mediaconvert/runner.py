@@ -93,8 +93,7 @@ class JobRunner:
     def _transcode(self, job: Any, source: Path, info: MediaInfo, workdir: Path, canceled: threading.Event, deadline: float) -> None:
         video = info.video[0] if info.video else None
         size, fps = (_display_size(video, job.plan.autorotate), video.fps) if video else ((0, 0), 25.0)
-        for number, output in enumerate(job.plan.outputs):
-            (workdir / ff.local_name(number, output)).parent.mkdir(exist_ok=True)
+        ff.make_output_folders(job.plan, workdir)
         commands = ff.build_commands(self.ffmpeg, job.plan, source, size, fps, workdir, self.single_decode, self.preset)
         updates = _StatusUpdates(self.events, job, self.status_update_seconds if self.status_update_seconds is not None else job.status_update_seconds)
         for number, command in enumerate(commands):
