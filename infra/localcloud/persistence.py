@@ -137,6 +137,23 @@ def _item_attributes(attributes: dict[str, Any]) -> LimitedSizeDict:
     return restored
 
 
+# What threading.Thread.__init__ sets on every thread: the machinery of a running thread, not data.
+_THREAD_MACHINERY = frozenset(vars(threading.Thread()))
+
+
+def _reduce_thread(thread: threading.Thread) -> tuple[Callable[..., Any], tuple[type, dict[str, Any]]]:
+    """moto runs some jobs (DynamoDB table exports and imports) as Thread subclasses: keep their data only."""
+    return _restore_thread, (type(thread), {k: v for k, v in vars(thread).items() if k not in _THREAD_MACHINERY})
+
+
+def _restore_thread(cls: type, data: dict[str, Any]) -> threading.Thread:
+    """A job saved by _reduce_thread: its data on a thread that is not started (its work was done before)."""
+    thread = cls.__new__(cls)
+    threading.Thread.__init__(thread)
+    vars(thread).update(data)
+    return thread
+
+
 class _StatePickler(pickle.Pickler):
     dispatch_table = copyreg.dispatch_table.copy()
     dispatch_table[type(threading.RLock())] = lambda _: (_new_lock, ())
@@ -147,6 +164,8 @@ class _StatePickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, rsa.RSAPrivateKey):
             return _reduce_private_key(obj)
+        if isinstance(obj, threading.Thread):
+            return _reduce_thread(obj)
         return NotImplemented
 
 
