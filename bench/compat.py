@@ -116,22 +116,40 @@ def run(tree: Path, tests: list[str], endpoint: str, key: tuple[str, str], repor
     return outcomes
 
 
+def _earlier_moto_results(workdir: Path, tests: list[str]) -> dict[str, str]:
+    """Bare moto's outcomes from the last run in ``workdir``, if it ran these tests with this moto release."""
+    try:
+        earlier = json.loads((workdir / "results.json").read_text())
+    except FileNotFoundError:
+        sys.exit(f"--reuse-moto: no earlier run in {workdir}")
+    if earlier.get("moto_release") != version("moto") or earlier.get("tests") != tests:
+        sys.exit("--reuse-moto: the earlier run was of other tests or another moto release")
+    return dict(earlier["outcomes"]["moto"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.compat", description=__doc__.split(": ", 1)[1])
     parser.add_argument("tests", nargs="*", default=list(DEFAULT_TESTS), help="moto test paths (default: %(default)s)")
     parser.add_argument("--workdir", type=Path, default=REPO / "build" / "compat")
+    parser.add_argument("--reuse-moto", action="store_true",
+                        help="take bare moto's results from the workdir's last run of the same tests (they depend only "
+                             "on moto's release) and run against the edge alone")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     tree = moto_tests(args.workdir)
     results = {}
     for name, target in (("moto", bare_moto), ("edge", edge)):
-        with target() as (endpoint, key):
-            results[name] = run(tree, args.tests, endpoint, key, args.workdir / f"{name}.xml")
+        if name == "moto" and args.reuse_moto:
+            results[name] = _earlier_moto_results(args.workdir, args.tests)
+        else:
+            with target() as (endpoint, key):
+                results[name] = run(tree, args.tests, endpoint, key, args.workdir / f"{name}.xml")
         counts = {o: sum(1 for v in results[name].values() if v == o) for o in ("passed", "failed", "skipped")}
         print(f"{name}: {counts}")
     edge_only = sorted(t for t, o in results["edge"].items() if o == "failed" and results["moto"].get(t) == "passed")
-    (args.workdir / "results.json").write_text(json.dumps({"moto": version("moto"), "tests": args.tests,
-                                                           "edge_only_failures": edge_only, **results}, indent=1))
+    (args.workdir / "results.json").write_text(json.dumps({"moto_release": version("moto"), "tests": args.tests,
+                                                           "edge_only_failures": edge_only, "outcomes": results},
+                                                          indent=1))
     print(f"failing against the edge only ({len(edge_only)}):", *edge_only, sep="\n  ")
     return 1 if edge_only else 0
 
