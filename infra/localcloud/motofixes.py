@@ -55,6 +55,7 @@ MOTO_MODULES = moto_backends.list_of_moto_modules
 _STRINGS, _STRING_SETS, _AS_IS = ("S", "N"), ("SS", "NS"), ("NULL", "BOOL")
 # AttributeValue's members in botocore's order (the order moto writes them); B and BS are left to moto.
 _ATTRIBUTE_MEMBERS = ("S", "N", "SS", "NS", "M", "L", "NULL", "BOOL")
+_MEMBER_NAMES = frozenset(_ATTRIBUTE_MEMBERS)
 
 
 class _Checksum:
@@ -258,7 +259,11 @@ def _string(value: Any) -> Any:
 
 def _attribute_value(value: dict[str, Any]) -> dict[str, Any] | None:
     """An AttributeValue as moto's JSON serializer writes it; None when it holds binary (moto's path)."""
-    if not value.keys() <= set(_ATTRIBUTE_MEMBERS):
+    if len(value) == 1:  # most values are one string or number: no need to walk every member name
+        ((name, member),) = value.items()
+        if name in _STRINGS:
+            return {} if member is None else {name: _string(member)}
+    if not value.keys() <= _MEMBER_NAMES:
         return None
     out: dict[str, Any] = {}
     for name in _ATTRIBUTE_MEMBERS:
