@@ -170,8 +170,6 @@ def page() -> str:
         "- **CloudFormation and Lambda are PetTube's own.** `CreateStack`, `UpdateStack` and",
         "  `CreateFunction` are not offered (`UnsupportedOperation`), and those services answer the",
         "  template's region only: moto's tests that deploy stacks or functions fail.",
-        "- **Not an empty account.** Tests that count every bucket or table (ListBuckets,",
-        "  ListTables, ListBackups) see the template's resources, and tables earlier tests left.",
         "",
         "## Per operation",
         "",
