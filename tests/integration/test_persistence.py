@@ -256,8 +256,10 @@ def test_object_bytes_live_in_one_file_and_leave_with_the_object(run: Run, wait_
 
 
 def test_a_dynamodb_export_leaves_the_library_saving_and_is_kept(run: Run, wait_until, record_property: Note) -> None:
-    """moto runs a table export as a thread of its own, which could not be saved: from that request on every
-    DynamoDB change answered 500 (found by moto's own tests, bench/compat.py). Its data is kept now."""
+    """A DynamoDB table export while the cloud runs: the library goes on saving, and both survive a restart.
+
+    moto runs an export as a thread, which the journal could not pickle: from that request on every
+    DynamoDB change answered 500 (found by moto's own tests, bench/compat.py)."""
     endpoints = run.start(wait_until)
     dynamodb, s3 = endpoints.client("dynamodb"), endpoints.client("s3")
     dynamodb.create_table(TableName="exported", BillingMode="PAY_PER_REQUEST",
