@@ -9,7 +9,7 @@
 - DynamoDB item values (AttributeValue) are serialized directly instead of through
   moto's generic botocore-shape walker, which spent ~10 ms per MyMedia record.
 - The server's dispatcher lists moto's service packages once, not by reading moto's
-  directory (150 entries) at every request while it holds its one lock.
+  directory (about 175 entries) at every request while it holds its one lock.
 
 Each one keeps moto's answers byte for byte and is tested against moto's own code
 (tests/localcloud/test_motofixes.py). Fidelity fixes that live at the edge instead
