@@ -16,10 +16,10 @@ from unittest import mock
 
 import botocore.auth
 import requests
-from freezegun.api import real_datetime
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from freezegun.api import real_datetime
 from moto.core import models
 
 _KEY = (os.environ["COMPAT_ACCESS_KEY_ID"], os.environ["COMPAT_SECRET_ACCESS_KEY"])
