@@ -106,7 +106,7 @@ def measure(seconds: int, height: int, links: list[str]) -> dict[str, Any]:
             cloud.stop()
     ts_sizes = _stream_sizes(video)
     return {"mp4": max(r["bytes"] for r in video["renditions"]), "mp4_label": video["renditions"][0]["label"],
-            "top_hls": max(ts_sizes.values()), "top_label": max(ts_sizes, key=lambda k: int(k[:-1])),
+            "top_hls": max(ts_sizes.values()), "top_label": max(ts_sizes, key=_lines),
             "hls_sizes": ts_sizes, "watched": watched}
 
 
@@ -140,22 +140,31 @@ def _phone(playwright: Playwright, site: str, title: str, link: dict[str, Any] |
             context.close()
 
 
+def _mb(count: int) -> str:
+    return f"{count / 1e6:.2f} MB"
+
+
+def _lines(label: str) -> int:
+    """A rung's height from its label ("720p" -> 720)."""
+    return int(label.removesuffix("p"))
+
+
 def render(results: dict[str, Any], seconds: int, height: int) -> str:
-    mb = lambda n: f"{n / 1e6:.2f} MB"  # noqa: E731
+    """The section of docs/benchmarks.md: the fixed baselines, then Auto over each link."""
     lines = [f"A {seconds} s {height}p clip (ffmpeg's test pattern with a tone), played to the end at "
              f"{PLAYBACK_RATE}x on a phone-sized page (390x844 CSS px, device pixel ratio 3). Auto = hls.js's "
              "choice (capped to the player's size); bytes = segment response bodies.", "",
              "| how | link | bytes | renditions fetched | / fixed MP4 |", "|---|---|---|---|---|"]
     fixed = results["mp4"]
-    lines.append(f"| fixed MP4 {results['mp4_label']} (a fixed rendition, as before streaming; baseline) | any | {mb(fixed)} "
+    lines.append(f"| fixed MP4 {results['mp4_label']} (a fixed rendition, as before streaming; baseline) | any | {_mb(fixed)} "
                  f"| {results['mp4_label']} | 1.00x |")
-    lines.append(f"| fixed HLS {results['top_label']} (no adaptation, top quality) | any | {mb(results['top_hls'])} "
+    lines.append(f"| fixed HLS {results['top_label']} (no adaptation, top quality) | any | {_mb(results['top_hls'])} "
                  f"| {results['top_label']} | {results['top_hls'] / fixed:.2f}x |")
     for link, watched in results["watched"].items():
-        fetched = ", ".join(f"{label} {mb(n)}" for label, n in sorted(watched["renditions"].items()))
-        lines.append(f"| Auto (player {watched['player_width']:.0f} CSS px wide) | {link} | {mb(watched['bytes'])} "
+        fetched = ", ".join(f"{label} {_mb(n)}" for label, n in sorted(watched["renditions"].items()))
+        lines.append(f"| Auto (player {watched['player_width']:.0f} CSS px wide) | {link} | {_mb(watched['bytes'])} "
                      f"| {fetched} | {watched['bytes'] / fixed:.2f}x |")
-    sizes = ", ".join(f"{label} {mb(n)}" for label, n in sorted(results["hls_sizes"].items(), key=lambda i: int(i[0][:-1])))
+    sizes = ", ".join(f"{label} {_mb(n)}" for label, n in sorted(results["hls_sizes"].items(), key=lambda item: _lines(item[0])))
     lines += ["", f"The stream's renditions: {sizes}."]
     return "\n".join(lines)
 
