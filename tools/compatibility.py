@@ -19,6 +19,7 @@ from pathlib import Path
 from botocore import xform_name
 from moto.backends import get_backend
 
+from localcloud import persistence
 from localcloud.apigatewayapi.responses import ApiGatewayApi
 from localcloud.cloudformation.responses import CloudFormationApi
 from localcloud.cognitoidentity.responses import CognitoIdentityService
@@ -41,6 +42,9 @@ class Service:
     own: type | None = None
     moto: str | None = None  # moto's module name; None when moto has no part in it
     note: str = ""
+    #: PetTube's class answers for the template's resources only and moto for everything else, so an
+    #: operation may be both (DescribeStacks: the template's stack, then moto's)
+    shared: bool = False
 
 
 SERVICES = (
@@ -58,10 +62,14 @@ SERVICES = (
             note="the template's identity pool: Google stand-in and user-pool logins, guests, both flows"),
     Service("mediaconvert", "MediaConvert", MediaConvertResponse,
             note="jobs run by ffmpeg; the supported settings are in docs/mediaconvert.md"),
-    Service("lambda", "Lambda", LambdaApi, note="the template's functions, run by the local Lambda runtime"),
-    Service("cloudformation", "CloudFormation", CloudFormationApi, note="the stack pettube-<stage>, local outputs"),
-    Service("apigateway", "API Gateway", ApiGatewayApi,
-            note="describes the MyMedia API; calls to it go to /restapis/<id>/<stage>/_user_request_/..."),
+    Service("lambda", "Lambda", LambdaApi, moto="awslambda", shared=True,
+            note="the template's functions, run by the local Lambda runtime; other functions are moto's "
+                 "(it runs their code only in Docker)"),
+    Service("cloudformation", "CloudFormation", CloudFormationApi, moto="cloudformation", shared=True,
+            note="the stack pettube-<stage>, local outputs; other stacks are moto's"),
+    Service("apigateway", "API Gateway", ApiGatewayApi, moto="apigateway", shared=True,
+            note="describes the MyMedia API (calls to it go to /restapis/<id>/<stage>/_user_request_/...); "
+                 "other APIs are moto's"),
 )
 
 
@@ -83,6 +91,10 @@ def moto_operations(service: Service) -> list[str]:
     return [op for op in service_model(service.name).operation_names if hasattr(backend, xform_name(op))]
 
 
+def _title(name: str) -> str:
+    return next(service.title for service in SERVICES if service.name == name)
+
+
 def _names(operations: Iterable[str]) -> str:
     return ", ".join(f"`{op}`" for op in operations) or "none"
 
@@ -102,6 +114,10 @@ def page() -> str:
         "moto's when moto's backend has it (moto's own coverage rule: it counts an operation moto",
         "only partly implements, and misses the odd one moto answers by other code). The rest is",
         "not offered: PetTube's services answer `UnsupportedOperation`, moto an error of its own.",
+        "The Lambda, CloudFormation and API Gateway control planes answer for the template's",
+        "resources and hand everything else to moto: `aws cloudformation create-stack` of a stack",
+        "of your own, or `aws lambda create-function`, is moto's, and a listing (`list-functions`,",
+        "`describe-stacks`, `get-rest-apis`) shows the template's resources, then moto's.",
         "",
         "| service | PetTube's own | moto's | not offered | of the API | notes |",
         "|---|---:|---:|---:|---:|---|",
@@ -110,15 +126,16 @@ def page() -> str:
     for service in SERVICES:
         every = service_model(service.name).operation_names
         own = own_operations(service)
-        moto = [op for op in moto_operations(service) if op not in own]
+        moto = [op for op in moto_operations(service) if service.shared or op not in own]
         missing = [op for op in every if op not in own and op not in moto]
         lines.append(f"| {service.title} (`{service.name}`) | {len(own)} | {len(moto)} | {len(missing)} | "
                      f"{len(every)} | {service.note} |")
+        own_scope, moto_scope = (" (the template's resources)", " (anything else)") if service.shared else ("", "")
         details += [f"### {service.title}", ""]
         if own:
-            details.append(f"- PetTube's own: {_names(own)}")
+            details.append(f"- PetTube's own{own_scope}: {_names(own)}")
         if moto:
-            details.append(f"- moto's: {_names(moto)}")
+            details.append(f"- moto's{moto_scope}: {_names(moto)}")
         details += [f"- not offered: {_names(missing)}", ""]
     lines += [
         "",
@@ -128,10 +145,10 @@ def page() -> str:
         "## Regions and signatures",
         "",
         "- moto's services answer a signature scoped to any region, each region starting empty, as",
-        "  on AWS; PetTube's own (MediaConvert, Cognito Identity's admin calls, the Lambda,",
-        "  CloudFormation and API Gateway control planes, the MyMedia API) hold the template's",
-        "  resources and answer its region only: another gets `IncompleteSignatureException`",
-        "  (`Credential should be scoped to a valid region`).",
+        "  on AWS; so do the Lambda, CloudFormation and API Gateway control planes, whose template",
+        "  resources live in its region. PetTube's other services (MediaConvert, Cognito Identity's",
+        "  admin calls, the MyMedia API) answer the template's region only: another gets",
+        "  `IncompleteSignatureException` (`Credential should be scoped to a valid region`).",
         "- Refused as AWS refuses: unsigned requests to signed APIs; signatures dated more than 15",
         "  minutes from the local clock (a client under a frozen clock, as in tests that freeze time,",
         "  gets `Signature expired` or `Request is not yet valid`); and S3 Signature Version 2",
@@ -139,6 +156,15 @@ def page() -> str:
         "  buckets created after 24 June 2020, and every bucket here is newer.",
         "- S3 presigned POST (browser-based uploads) is checked as S3 checks it: the policy's",
         "  signature, expiration, conditions and fields (docs/security.md).",
+        "",
+        "## Kept across restarts",
+        "",
+        "The library (`library.sqlite3` and the object files in the state directory) keeps what",
+        "PetTube stores, whoever created it (a queue of a stack of one's own included): "
+        + ", ".join(_title(name) for name in persistence.SERVICES) + ".",
+        "moto's other backends live in memory only, as in moto itself: IAM, and a developer's own",
+        "Lambda functions, CloudFormation stacks and REST APIs, start empty at each start (the",
+        "template's are provisioned again).",
         "",
         "## moto's own tests against the edge",
         "",
@@ -164,12 +190,6 @@ def page() -> str:
         "  object; the edge answers S3's `AccessDenied` body. A `public-read` ACL does not open an",
         "  object to anonymous readers here: new AWS buckets disable ACLs (BucketOwnerEnforced) and",
         "  block public access, and the local buckets are private.",
-        "- **Header names with underscores** (`x-amz-meta-my_key`): the edge's WSGI server",
-        "  (werkzeug) drops them, since a WSGI environ cannot tell `_` from `-`, so a request that",
-        "  signed one fails its check (`SignatureDoesNotMatch`).",
-        "- **CloudFormation and Lambda are PetTube's own.** `CreateStack`, `UpdateStack` and",
-        "  `CreateFunction` are not offered (`UnsupportedOperation`), and those services answer the",
-        "  template's region only: moto's tests that deploy stacks or functions fail.",
         "",
         "## Per operation",
         "",

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.moto_server.werkzeug_app import MotoRequestHandler
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from localcloud import (access, apigateway, apigatewayapi, cloudformation, cognitoidentity, cognitoidp, idp,
@@ -177,7 +177,11 @@ class LocalCloud:
                     f"(`lsof -i :{port}`), or choose another port: PETTUBE_{role.upper()}_PORT=<port> make dev"
                 ) from exc
             raise
-        server = make_server(self.host, sock.getsockname()[1], app, threaded=True, fd=sock.fileno())
+        # The edge keeps S3 metadata headers with underscores (x-amz-meta-my_key), which werkzeug's own
+        # handler drops, as moto's server does: a request that signed one still matches its signature.
+        handler = MotoRequestHandler if role == "edge" else None
+        server = make_server(self.host, sock.getsockname()[1], app, threaded=True, fd=sock.fileno(),
+                             request_handler=handler)
         server.daemon_threads = True
         listener = _Listener(server, app, threading.Thread(target=server.serve_forever, name=f"{role}-server",
                                                            daemon=True))
@@ -238,7 +242,7 @@ class LocalCloud:
             self._undo.callback(service.close)
             self.services.append(service)
         self.faults = FaultInjector()
-        self.edge = Edge(DomainDispatcherApplication(create_backend_app), self.services,
+        self.edge = Edge(self.context.moto_app, self.services,
                          [access.create(self.context)], _moto_bucket_cors, faults=self.faults)
         persist = self.settings.get("persist", True)
         self._listeners["edge"].app.target = Journal(self.edge, self._moto_state) if persist else self.edge

@@ -56,7 +56,8 @@ from localcloud.library.store import Batch, Container, LibraryStore, UnreadableS
 
 log = logging.getLogger("localcloud.persistence")
 
-# What PetTube stores in moto; STS and IAM hold nothing worth keeping.
+# What PetTube stores in moto, kept across restarts. moto's other backends live in memory only, as in
+# moto itself: IAM, and a developer's own Lambda functions, stacks and REST APIs (docs/compatibility.md).
 SERVICES = {
     "dynamodb": ("moto.dynamodb.models", "dynamodb_backends"),
     "s3": ("moto.s3.models", "s3_backends"),
@@ -476,8 +477,9 @@ class MotoState:
 # Which service a JSON request is for, by its X-Amz-Target; others by their signature's scope, S3 unsigned.
 _TARGETS = {"DynamoDB_": "dynamodb", "AmazonSQS.": "sqs", "AWSEvents.": "events",
             "AWSCognitoIdentityProviderService.": "cognito-idp"}
-# moto delivers notifications in the request that causes them: S3 to SQS and EventBridge, EventBridge to SQS.
-_DELIVERS_TO = {"s3": ("sqs", "events"), "events": ("sqs",)}
+# moto delivers notifications in the request that causes them: S3 to SQS and EventBridge, EventBridge to SQS;
+# a developer's own CloudFormation stack creates (or deletes) its resources in any kept service.
+_DELIVERS_TO = {"s3": ("sqs", "events"), "events": ("sqs",), "cloudformation": tuple(SERVICES)}
 # Operations that change nothing worth saving (a received message's visibility comes back after a crash).
 _READS = ("Describe", "List", "Get", "Query", "Scan", "BatchGet", "ReceiveMessage")
 _SCOPE = re.compile(r"[^/=&\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
@@ -496,9 +498,7 @@ def _changed_services(environ: dict[str, Any]) -> tuple[str, ...] | None:
     else:
         scope = _SCOPE.search(unquote(environ.get("HTTP_AUTHORIZATION") or environ.get("QUERY_STRING", "")))
         service = scope.group(1) if scope else "s3"
-    if service not in SERVICES:
-        return ()
-    return (service, *_DELIVERS_TO.get(service, ()))
+    return tuple(dict.fromkeys(name for name in (service, *_DELIVERS_TO.get(service, ())) if name in SERVICES))
 
 
 def _named_object(environ: dict[str, Any]) -> tuple[str, str] | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.wrappers import Request, Response
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ class ServiceContext:
     stack: Stack
     runtime: LambdaRuntime
     settings: dict[str, Any] = field(default_factory=dict)
+    #: moto's WSGI application: what the edge hands every request no PetTube service claims
+    moto_app: Any = field(default_factory=lambda: DomainDispatcherApplication(create_backend_app), repr=False)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _clients_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +192,97 @@ def test_stack_resources_map_logical_ids_to_local_physical_ids(cloud: LocalCloud
     assert missing.returncode != 0 and "does not exist" in missing.stderr
 
 
+def _stack_names(env: dict[str, str]) -> list[str]:
+    return [s["StackName"] for s in aws(env, "cloudformation", "describe-stacks")["Stacks"]]
+
+
+def _queue_url(env: dict[str, str], queue: str) -> Any:
+    """``aws sqs get-queue-url`` (awscli 1's SQS customisation ignores AWS_ENDPOINT_URL: name it)."""
+    return aws(env, "sqs", "get-queue-url", "--queue-name", queue, "--endpoint-url", env["AWS_ENDPOINT_URL"],
+               check=False)
+
+
+def _queue_stack(path: Path, *queues: str) -> str:
+    """A template of one's own with an SQS queue per name; its file:// argument."""
+    path.write_text(json.dumps({"Resources": {
+        f"Queue{i}": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": queue}}
+        for i, queue in enumerate(queues)}}))
+    return f"file://{path}"
+
+
+def test_a_stack_of_ones_own_deploys_beside_the_templates(cloud: LocalCloud, cli_env: dict[str, str],
+                                                          tmp_path: Path) -> None:
+    """As on AWS, a developer's own stack lives beside PetTube's: moto's CloudFormation creates, updates and
+    deletes it and its queues; listings show both stacks; PetTube's own stack cannot be created again."""
+    ours, name = f"pettube-{cloud.stack.parameters['StageName']}", f"scratch-{uuid.uuid4().hex[:8]}"
+    aws(cli_env, "cloudformation", "create-stack", "--stack-name", name,
+        "--template-body", _queue_stack(tmp_path / "one.json", f"{name}-a"))
+    try:
+        assert _stack_names(cli_env) == [ours, name]
+        assert json.loads(_queue_url(cli_env, f"{name}-a").stdout)["QueueUrl"].endswith(f"/{name}-a")
+        aws(cli_env, "cloudformation", "update-stack", "--stack-name", name,
+            "--template-body", _queue_stack(tmp_path / "two.json", f"{name}-a", f"{name}-b"))
+        resources = aws(cli_env, "cloudformation", "list-stack-resources", "--stack-name", name)
+        assert sorted(r["LogicalResourceId"] for r in resources["StackResourceSummaries"]) == ["Queue0", "Queue1"]
+        assert json.loads(_queue_url(cli_env, f"{name}-b").stdout)["QueueUrl"].endswith(f"/{name}-b")
+        again = aws(cli_env, "cloudformation", "create-stack", "--stack-name", ours,
+                    "--template-body", _queue_stack(tmp_path / "clash.json", f"{name}-c"), check=False)
+        assert again.returncode != 0 and "AlreadyExistsException" in again.stderr
+        assert aws(cli_env, "cloudformation", "describe-stacks", "--stack-name", ours)["Stacks"][0]["Outputs"]
+    finally:
+        aws(cli_env, "cloudformation", "delete-stack", "--stack-name", name)
+    assert _stack_names(cli_env) == [ours]
+    gone = _queue_url(cli_env, f"{name}-a")
+    assert gone.returncode != 0 and "NonExistentQueue" in gone.stderr
+
+
+def test_a_function_of_ones_own_is_created_beside_the_templates(cloud: LocalCloud, cli_env: dict[str, str],
+                                                               tmp_path: Path) -> None:
+    """``aws lambda create-function`` works as on AWS (moto keeps the function; it runs code only in Docker),
+    listings show the template's functions and then it; a template function's name is taken."""
+    name = f"scratch-{uuid.uuid4().hex[:8]}"
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    role = aws(cli_env, "iam", "create-role", "--role-name", name, "--assume-role-policy-document", trust)["Role"]
+    code = tmp_path / "code.zip"
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return event\n")
+    template_functions = {spec.name for spec in cloud.stack.functions.values()}
+    try:
+        created = aws(cli_env, "lambda", "create-function", "--function-name", name, "--runtime", "python3.12",
+                      "--role", role["Arn"], "--handler", "app.handler", "--zip-file", f"fileb://{code}")
+        assert created["FunctionName"] == name and created["Handler"] == "app.handler"
+        listed = [f["FunctionName"] for f in aws(cli_env, "lambda", "list-functions")["Functions"]]
+        assert set(listed[:-1]) == template_functions and listed[-1] == name
+        assert aws(cli_env, "lambda", "get-function-configuration", "--function-name", name)["Runtime"] == "python3.12"
+        clash = aws(cli_env, "lambda", "create-function", "--function-name", function_name(cloud, "MyMediaFunction"),
+                    "--runtime", "python3.12", "--role", role["Arn"], "--handler", "app.handler",
+                    "--zip-file", f"fileb://{code}", check=False)
+        assert clash.returncode != 0 and "ResourceConflictException" in clash.stderr
+    finally:
+        aws(cli_env, "lambda", "delete-function", "--function-name", name, check=False)
+        aws(cli_env, "iam", "delete-role", "--role-name", name)
+    listed = {f["FunctionName"] for f in aws(cli_env, "lambda", "list-functions")["Functions"]}
+    assert listed == template_functions
+
+
+def test_a_metadata_key_with_an_underscore_is_kept(local_cloud: Endpoints, cli_env: dict[str, str],
+                                                   tmp_path: Path) -> None:
+    """S3 keeps x-amz-meta-has_underscore; werkzeug's server drops such headers, the edge's does not."""
+    bucket = f"scratch-{uuid.uuid4().hex[:8]}"
+    body = tmp_path / "body.txt"
+    body.write_text("x")
+    aws(cli_env, "s3api", "create-bucket", "--bucket", bucket)
+    try:
+        aws(cli_env, "s3api", "put-object", "--bucket", bucket, "--key", "k", "--body", str(body),
+            "--metadata", "has_underscore=h,no-underscore=s")
+        metadata = aws(cli_env, "s3api", "head-object", "--bucket", bucket, "--key", "k")["Metadata"]
+        assert metadata == {"has_underscore": "h", "no-underscore": "s"}
+    finally:
+        aws(cli_env, "s3api", "delete-object", "--bucket", bucket, "--key", "k")
+        aws(cli_env, "s3api", "delete-bucket", "--bucket", bucket)
+
+
 def test_control_planes_refuse_a_wrong_key(cli_env: dict[str, str]) -> None:
     wrong = {**cli_env, "AWS_SECRET_ACCESS_KEY": "not-the-admin-secret"}
     for command in (("lambda", "list-functions"), ("cloudformation", "describe-stacks"),
@@ -214,6 +306,20 @@ def test_api_gateway_describes_the_mymedia_api_as_the_template_defines_it(
     assert resources["/shared/{token}"]["resourceMethods"]["GET"]["authorizationType"] == "AWS_IAM"
     missing = aws(cli_env, "apigateway", "get-stages", "--rest-api-id", "nosuchapi1", check=False)
     assert missing.returncode != 0 and "NotFoundException" in missing.stderr
+
+
+def test_a_rest_api_of_ones_own_is_listed_after_the_templates(cloud: LocalCloud, cli_env: dict[str, str]) -> None:
+    """``aws apigateway create-rest-api`` is moto's; ``get-rest-apis`` lists the MyMedia API, then it."""
+    created = aws(cli_env, "apigateway", "create-rest-api", "--name", f"scratch-{uuid.uuid4().hex[:8]}")
+    try:
+        listed = [api["id"] for api in aws(cli_env, "apigateway", "get-rest-apis")["items"]]
+        assert listed == [cloud.stack.physical_name("MyMediaApi"), created["id"]]
+        resources = aws(cli_env, "apigateway", "get-resources", "--rest-api-id", created["id"])["items"]
+        assert [r["path"] for r in resources] == ["/"]
+    finally:
+        aws(cli_env, "apigateway", "delete-rest-api", "--rest-api-id", created["id"])
+    assert [api["id"] for api in aws(cli_env, "apigateway", "get-rest-apis")["items"]] == [
+        cloud.stack.physical_name("MyMediaApi")]
 
 
 def test_a_guests_credentials_cannot_use_the_control_planes(local_cloud: Endpoints,

@@ -283,3 +283,24 @@ def test_a_dynamodb_export_leaves_the_library_saving_and_is_kept(run: Run, wait_
                                 f"the export came back {status}")
     assert "after-the-export" in videos
     assert status in ("IN_PROGRESS", "COMPLETED")
+
+
+def test_what_a_stack_of_ones_own_creates_is_saved_with_the_library(run: Run, wait_until,
+                                                                     record_property: Note) -> None:
+    """A developer's own CloudFormation stack (moto's, beside PetTube's): the queue it creates is saved by the
+    stack's own request, as every SQS queue is, beside the library. The stack itself, like IAM and moto's other
+    backends, lives in memory only (docs/compatibility.md)."""
+    endpoints = run.start(wait_until)
+    put_library(endpoints, "before-the-stack")
+    template = '{"Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "scratch-q"}}}}'
+    endpoints.client("cloudformation").create_stack(StackName="scratch", TemplateBody=template)
+    run.stop(signal.SIGKILL)  # no save at the stop: what the stack's request saved is all there is
+
+    endpoints = run.start(wait_until)
+    _, videos = library(endpoints)
+    stacks = endpoints.client("cloudformation").describe_stacks()["Stacks"]
+    queues = endpoints.client("sqs").list_queues(QueueNamePrefix="scratch-q").get("QueueUrls", [])
+    record_property("observed", f"stacks after the start: {[s['StackName'] for s in stacks]}; {len(queues)} queue(s); "
+                                f"the library {'kept' if 'before-the-stack' in videos else 'lost'}")
+    assert len(queues) == 1 and "before-the-stack" in videos
+    assert stacks[0]["StackName"].startswith("pettube-")  # PetTube's own stack, described from the template

@@ -118,13 +118,20 @@ def read_claim(request: Request) -> SignatureClaim | None:
     return None
 
 
-def signing_service(request: Request) -> str | None:
-    """The service a request is signed for (its credential scope), as AWS routes it; None if unsigned or unreadable."""
+def signing_scope(request: Request) -> tuple[str, str] | None:
+    """(region, service) a request is signed for (its credential scope), as AWS routes it; None if unsigned or
+    unreadable."""
     try:
         claim = read_claim(request)
     except AuthError:
         return None
-    return claim.service if claim else None
+    return (claim.region, claim.service) if claim else None
+
+
+def signing_service(request: Request) -> str | None:
+    """The service a request is signed for; None if unsigned or unreadable."""
+    scope = signing_scope(request)
+    return scope[1] if scope else None
 
 
 class _ExactHeaders:
@@ -173,8 +180,11 @@ def _check_time(claim: SignatureClaim, now: float) -> None:
 def _rebuild(request: Request, claim: SignatureClaim) -> AWSRequest:
     headers = HTTPHeaders()
     for name in claim.signed_headers:
-        for value in request.headers.getlist(name):
-            headers[name] = value  # HTTPHeaders appends repeated names, as signers expect
+        # A WSGI environ holds one value per name, repeats joined with "," as SigV4 joins them; looked up
+        # by name, an S3 metadata header spelt with underscores (kept by the edge's server) is found too.
+        value = request.headers.get(name)
+        if value is not None:
+            headers[name] = value
     params = [(k, v) for k, v in request.args.items(multi=True) if k != "X-Amz-Signature"]
     needs_body = not claim.presigned and "x-amz-content-sha256" not in claim.signed_headers
     # The path exactly as sent (botocore quotes S3 keys itself); werkzeug's servers keep it in RAW_URI.

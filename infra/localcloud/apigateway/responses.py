@@ -66,8 +66,9 @@ class ApiGatewayService:
         self._region, self._account_id, self._clock = region, account_id, clock
 
     def matches(self, request: Request) -> bool:
-        """LocalStack-style API URLs."""
-        return request.path.startswith("/restapis/")
+        """LocalStack-style invoke URLs (``/restapis/<api>/<stage>/_user_request_/...``); the control plane's
+        ``/restapis/<api>/...`` paths are the API Gateway control plane's, or moto's."""
+        return _URL.match(request.path) is not None
 
     def close(self) -> None:
         """Nothing runs in the background."""
@@ -75,7 +76,8 @@ class ApiGatewayService:
     def dispatch(self, request: Request) -> Response:
         """Preflight, authenticate, authorise, invoke, map the result."""
         found = _URL.match(request.path)
-        if not found or found["api"] != self._api_id or found["stage"] != self._stage:
+        assert found is not None  # matches() said so
+        if found["api"] != self._api_id or found["stage"] != self._stage:
             return _gateway_error(AwsError("Forbidden", code="ForbiddenException", status=403))
         path = found["path"] or "/"
         matched = match_route(self._routes, request.method, path)

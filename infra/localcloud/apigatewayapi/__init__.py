@@ -23,4 +23,4 @@ API_LOGICAL_ID = "MyMediaApi"
 def create(ctx: ServiceContext) -> ApiGatewayApi:
     """The edge service for requests signed for ``apigateway``."""
     return ApiGatewayApi(RestApiView(ctx.stack, API_LOGICAL_ID, datetime.now(timezone.utc)),
-                         authenticator_for(ctx))
+                         authenticator_for(ctx), region=ctx.region, moto=ctx.moto_app)

@@ -5,13 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from localcloud.apigatewayapi.models import NotFoundException, RestApiView
-from localcloud.controlplane import ControlPlane
+from localcloud.controlplane import Claim, ControlPlane
 
 
 class ApiGatewayApi(ControlPlane[RestApiView]):
-    """GetRestApis, GetRestApi, GetStages, GetStage, GetResources and GetResource for the template's API."""
+    """GetRestApis, GetRestApi, GetStages, GetStage, GetResources and GetResource for the template's API;
+    every other REST API is moto's."""
 
     name = "apigateway"
+
+    def claim(self, operation: str, params: dict[str, Any]) -> Claim:
+        api_id = params.get("restApiId")
+        if api_id is None:
+            return Claim.LISTING if operation == "GetRestApis" else Claim.MOTO
+        return Claim.OWN if api_id == self.backend.api_id else Claim.MOTO
 
     def get_rest_apis(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"items": [self.backend.describe()]}

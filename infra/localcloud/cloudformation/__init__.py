@@ -33,4 +33,4 @@ def create(ctx: ServiceContext) -> CloudFormationApi:
 
     view = LocalStackView(ctx.stack, site_url=ctx.site_url, api_url=api_url(ctx.stack, ctx.edge_url),
                           queue_url=queue_url, created=time.time())
-    return CloudFormationApi(view, authenticator_for(ctx))
+    return CloudFormationApi(view, authenticator_for(ctx), region=ctx.region, moto=ctx.moto_app)

@@ -21,6 +21,13 @@ class ValidationError(AwsError):
     status = 400
 
 
+class AlreadyExistsException(AwsError):
+    """CloudFormation's answer to creating a stack whose name is taken."""
+
+    code = "AlreadyExistsException"
+    status = 400
+
+
 def api_url(stack: Stack, edge_url: str) -> str:
     """The MyMedia API's local invoke URL (LocalStack's path form of ``https://<api>.execute-api...``)."""
     return f"{edge_url}/restapis/{stack.physical_name('MyMediaApi')}/{stack.parameters['StageName']}/_user_request_"
@@ -41,9 +48,17 @@ class LocalStackView:
         self._queue_url = queue_url
         self.created = datetime.fromtimestamp(created, timezone.utc)
 
+    def named(self, name: str) -> bool:
+        """True when a StackName is this stack's name or id."""
+        return name in (self.name, self.stack_id)
+
+    def holds(self, physical_id: str | None) -> bool:
+        """True when one of this stack's resources has that physical id."""
+        return any(resource["PhysicalResourceId"] == physical_id for resource in self.resources())
+
     def check_name(self, name: str | None) -> None:
         """Refuse a StackName that is neither this stack's name nor its id, as CloudFormation does."""
-        if name not in (None, self.name, self.stack_id):
+        if name is not None and not self.named(name):
             raise ValidationError(f"Stack with id {name} does not exist")
 
     def physical_id(self, logical_id: str) -> str:

@@ -33,4 +33,4 @@ def create(ctx: ServiceContext) -> LambdaApi:
 
     logs = ctx.runtime.log_sink if isinstance(ctx.runtime.log_sink, FunctionLogs) else None
     backend = LambdaBackend(ctx.stack, ctx.runtime, ctx.runtime.code_dir, enqueue, logs)
-    return LambdaApi(backend, authenticator_for(ctx))
+    return LambdaApi(backend, authenticator_for(ctx), region=ctx.region, moto=ctx.moto_app)

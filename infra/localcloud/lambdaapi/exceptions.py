@@ -24,3 +24,10 @@ class InvalidParameterValueException(AwsError):
 
     code = "InvalidParameterValueException"
     status = 400
+
+
+class ResourceConflictException(AwsError):
+    """A function by that name exists already (the template defines it)."""
+
+    code = "ResourceConflictException"
+    status = 409

@@ -55,11 +55,15 @@ class LambdaBackend:
         self._enqueue = enqueue  # asynchronous invocation: onto the function's event queue
         self._log_groups = function_log_groups(stack)
 
+    def defines(self, function_name: str) -> bool:
+        """True when a FunctionName (name, ARN or partial ARN) names one of the template's functions."""
+        name = _name_and_qualifier(function_name)[0]
+        return any(spec.name == name for spec in self.stack.functions.values())
+
     def logical_id(self, function_name: str, qualifier: str | None = None) -> str:
         """The logical id of the function a FunctionName (and Qualifier) names; raises ResourceNotFoundException."""
-        match = _NAME.match(function_name)
-        name = match["name"] if match else function_name
-        qualifier = qualifier or (match["qualifier"] if match else None)
+        name, named_qualifier = _name_and_qualifier(function_name)
+        qualifier = qualifier or named_qualifier
         for logical_id, spec in self.stack.functions.items():
             if spec.name == name:
                 if qualifier not in (None, LATEST):
@@ -114,6 +118,12 @@ class LambdaBackend:
     def invoke_async(self, logical_id: str, event: Any) -> None:
         """Event: queued like S3's and EventBridge's events (retries, then the OnFailure destination)."""
         self._enqueue(logical_id, event)
+
+
+def _name_and_qualifier(function_name: str) -> tuple[str, str | None]:
+    """A FunctionName's function name and the qualifier it carries, if any (``name:7``, an ARN's ``:prod``)."""
+    match = _NAME.match(function_name)
+    return (match["name"], match["qualifier"]) if match else (function_name, None)
 
 
 def event_payload(raw: bytes | None) -> Any:

@@ -8,21 +8,32 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from localcloud.controlplane import ControlPlane
-from localcloud.lambdaapi.exceptions import InvalidParameterValueException
+from localcloud.controlplane import Claim, ControlPlane
+from localcloud.lambdaapi.exceptions import InvalidParameterValueException, ResourceConflictException
 from localcloud.lambdaapi.models import LATEST, LambdaBackend, event_payload
 
 _INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 
 class LambdaApi(ControlPlane[LambdaBackend]):
-    """ListFunctions, GetFunction, GetFunctionConfiguration and Invoke for the template's functions."""
+    """ListFunctions, GetFunction, GetFunctionConfiguration and Invoke for the template's functions; any
+    other function is moto's (created and described by moto, which runs code only in Docker)."""
 
     name = "lambda"
 
+    def claim(self, operation: str, params: dict[str, Any]) -> Claim:
+        function_name = params.get("FunctionName")
+        if function_name is None:
+            return Claim.LISTING if operation == "ListFunctions" else Claim.MOTO
+        return Claim.OWN if self.backend.defines(function_name) else Claim.MOTO
+
     def list_functions(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Every function at once (four: no page needs a marker)."""
+        """The template's functions all at once (four), then moto's first page."""
         return {"Functions": self.backend.list_functions()}
+
+    def create_function(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A function by one of the template's names exists already, as after ``make deploy``."""
+        raise ResourceConflictException(f"Function already exist: {params['FunctionName']}")
 
     def get_function_configuration(self, params: dict[str, Any]) -> dict[str, Any]:
         return self.backend.configuration(self.backend.logical_id(params["FunctionName"], params.get("Qualifier")))
