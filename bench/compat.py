@@ -8,11 +8,12 @@ a bug, or a case where the edge refuses what AWS refuses too (docs/compatibility
 
     python -m bench.compat                                  # S3, DynamoDB and SQS (long: thousands of tests)
     python -m bench.compat tests/test_sqs/test_server.py    # any of moto's test paths
+
+The counts and the tests failing against the edge only go to docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import socket
@@ -27,7 +28,9 @@ from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from bench.report import REPO, Run, argument_parser, publish
+
+HEADING = "## moto's own tests against the edge"
 DEFAULT_TESTS = ("tests/test_s3", "tests/test_dynamodb", "tests/test_sqs")
 # The edge's admin key signs; bare moto accepts any key.
 BARE_MOTO_KEY = ("testing", "testing")
@@ -127,8 +130,24 @@ def _earlier_moto_results(workdir: Path, tests: list[str]) -> dict[str, str]:
     return dict(earlier["outcomes"]["moto"])
 
 
+def report(results: dict[str, dict[str, str]], edge_only: list[str], tests: list[str], reused: bool) -> str:
+    """The section for docs/benchmarks.md: each run's counts, then every test failing against the edge only."""
+    rows = []
+    for name, label in (("moto", "bare moto server" + (" (the workdir's earlier run)" if reused else "")),
+                        ("edge", "the local cloud's edge")):
+        counts = [sum(1 for v in results[name].values() if v == o) for o in ("passed", "failed", "skipped")]
+        rows.append(f"| {label} | " + " | ".join(map(str, counts)) + " |")
+    failing = "\n".join(f"- `{test}`" for test in edge_only) or "none"
+    return (f"moto {version('moto')}'s own tests ({', '.join(tests)}) in server mode, against each. A test that "
+            f"fails against the edge only is a bug of the edge, unless AWS refuses the same request: "
+            f"docs/compatibility.md says which and why.\n\n"
+            f"| against | passed | failed | skipped |\n|---|---|---|---|\n" + "\n".join(rows) +
+            f"\n\nFailing against the edge only ({len(edge_only)}):\n\n{failing}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.compat", description=__doc__.split(": ", 1)[1])
+    run_info = Run.start()
+    parser = argument_parser(__doc__.split(": ", 1)[1])
     parser.add_argument("tests", nargs="*", default=list(DEFAULT_TESTS), help="moto test paths (default: %(default)s)")
     parser.add_argument("--workdir", type=Path, default=REPO / "build" / "compat")
     parser.add_argument("--reuse-moto", action="store_true",
@@ -150,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.workdir / "results.json").write_text(json.dumps({"moto_release": version("moto"), "tests": args.tests,
                                                            "edge_only_failures": edge_only, "outcomes": results},
                                                           indent=1))
-    print(f"failing against the edge only ({len(edge_only)}):", *edge_only, sep="\n  ")
+    publish(HEADING, report(results, edge_only, args.tests, args.reuse_moto), run_info, not args.no_write)
     return 1 if edge_only else 0
 
 
