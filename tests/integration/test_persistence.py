@@ -287,9 +287,10 @@ def test_a_dynamodb_export_leaves_the_library_saving_and_is_kept(run: Run, wait_
 
 def test_what_a_stack_of_ones_own_creates_is_saved_with_the_library(run: Run, wait_until,
                                                                      record_property: Note) -> None:
-    """A developer's own CloudFormation stack (moto's, beside PetTube's): the queue it creates is saved by the
-    stack's own request, as every SQS queue is, beside the library. The stack itself, like IAM and moto's other
-    backends, lives in memory only (docs/compatibility.md)."""
+    """A developer's own stack (moto's CloudFormation): the queue it creates is saved by its own request.
+
+    Saved as every SQS queue is, beside the library. The stack itself, like IAM and moto's other backends,
+    lives in memory only (docs/compatibility.md)."""
     endpoints = run.start(wait_until)
     put_library(endpoints, "before-the-stack")
     template = '{"Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "scratch-q"}}}}'
