@@ -8,6 +8,14 @@
   Limit + 1 items after ExclusiveStartKey.
 - DynamoDB item values (AttributeValue) are serialized directly instead of through
   moto's generic botocore-shape walker, which spent ~10 ms per MyMedia record.
+- The items a partition query answers are not copied (moto deep-copies each so that
+  nothing downstream changes the stored item; nothing does: projections build new
+  items, the answer is turned into dicts at once, and the edge answers one DynamoDB
+  request at a time, so no write runs meanwhile). Elsewhere a value's members are
+  copied without ``copy.deepcopy``'s dispatch for each. An item's size (moto weighs
+  every item it reads against the 1 MB page limit, twice) is summed without building
+  a DynamoType per map member; ``dynamo_to_dict`` no longer re-runs an import at every
+  step of its recursion; and an item (a map of AttributeValue) is serialized at once.
 - The server's dispatcher lists moto's service packages once, not by reading moto's
   directory (about 175 entries) at every request while it holds its one lock.
 
@@ -21,6 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import copy
 import hashlib
 import threading
 import weakref
@@ -30,10 +39,15 @@ from functools import cache, wraps
 from typing import Any
 
 from moto import backends as moto_backends
+from datetime import datetime
+
 from moto.core.serialize import BaseJSONSerializer
+from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models import utilities as dynamodb_utilities
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.utilities import bytesize
 
 from moto.core.compat import HAS_CRT
 from moto.s3 import models as s3_models
@@ -52,6 +66,14 @@ MOTO_ITEM_WRITES = {(Table, "put_item"): Table.put_item, (Table, "delete_item"):
 _reading = threading.local()  # the items the query running on this thread reads
 MOTO_JSON_STRUCTURE = BaseJSONSerializer._serialize_type_structure
 MOTO_MODULES = moto_backends.list_of_moto_modules
+MOTO_DYNAMO_TO_DICT = dynamodb_utilities.dynamo_to_dict
+MOTO_VALUE_SIZE = DynamoType.size
+MOTO_ITEM_SIZE = Item.size
+MOTO_VALUE_COPY = DynamoType.__deepcopy__
+MOTO_ITEM_COPY = Item.__deepcopy__
+MOTO_JSON_MAP = BaseJSONSerializer._serialize_type_map
+_SETS = ("SS", "NS", "BS")
+_PLAIN = (str, int, float, bool, type(None))  # what dynamo_to_dict hands back as it is
 _STRINGS, _STRING_SETS, _AS_IS = ("S", "N"), ("SS", "NS"), ("NULL", "BOOL")
 # AttributeValue's members in botocore's order (the order moto writes them); B and BS are left to moto.
 _ATTRIBUTE_MEMBERS = ("S", "N", "SS", "NS", "M", "L", "NULL", "BOOL")
@@ -257,8 +279,17 @@ def _string(value: Any) -> Any:
     return str(value) if value not in (None, {}, []) else value  # moto's _serialize_type_string
 
 
+class _Written(dict):  # type: ignore[type-arg]
+    """An AttributeValue that ``dynamo_to_dict`` built exactly as moto's serializer would write it (strings that
+    are str all through, no binary): the serializer writes it as it is."""
+
+    __slots__ = ()
+
+
 def _attribute_value(value: dict[str, Any]) -> dict[str, Any] | None:
     """An AttributeValue as moto's JSON serializer writes it; None when it holds binary (moto's path)."""
+    if type(value) is _Written:
+        return value
     if len(value) == 1:  # most values are one string or number: no need to walk every member name
         ((name, member),) = value.items()
         if name in _STRINGS:
@@ -305,6 +336,110 @@ def serialize_structure(self: BaseJSONSerializer, serialized: Any, value: Any, s
     MOTO_JSON_STRUCTURE(self, serialized, value, shape, key)
 
 
+def copy_item(self: Item, memo: dict[int, Any]) -> Item:
+    """Item.__deepcopy__, except while a partition query runs on this thread: then the item itself (the
+    answer only reads it, under the edge's one-DynamoDB-request-at-a-time lock)."""
+    if getattr(_reading, "table", None) is not None:
+        return self
+    return MOTO_ITEM_COPY(self, memo)
+
+
+def copy_value(self: DynamoType, memo: dict[int, Any]) -> DynamoType:
+    """DynamoType.__deepcopy__, its members copied directly (``copy.deepcopy`` still sees each top-level value,
+    so an item whose key is also one of its attributes keeps them one object)."""
+    result = self.__class__.__new__(self.__class__)
+    result.type = kind = self.type
+    inner = self.value
+    if kind == "L":
+        result.value = [copy_value(member, memo) if type(member) is DynamoType else copy.deepcopy(member, memo)
+                        for member in inner]
+    elif kind == "M":
+        result.value = {key: copy_value(member, memo) if type(member) is DynamoType else copy.deepcopy(member, memo)
+                        for key, member in inner.items()}
+    elif kind in _SETS:
+        result.value = list(inner)
+    else:
+        result.value = inner
+    return result
+
+
+def value_size(value: DynamoType) -> int:
+    """DynamoType.size by moto's rules, without building a DynamoType for every member of a set or map."""
+    kind, inner = value.type, value.value
+    if kind == "N":
+        return len(str(inner))
+    if kind in ("SS", "BS"):
+        return sum(1 if isinstance(member, bool) else bytesize(member) for member in inner)
+    if kind == "NS":
+        return sum(len(str(member)) for member in inner)
+    if kind == "L":
+        return sum(value_size(member) for member in inner)
+    if kind == "M":
+        return sum(bytesize(key) + value_size(member if type(member) is DynamoType else DynamoType(member))
+                   for key, member in inner.items())
+    return 1 if isinstance(inner, bool) else bytesize(inner)
+
+
+def item_size(self: Item) -> int:
+    """Item.size: its names' and values' bytes, as DynamoDB counts them against a page's 1 MB."""
+    return sum(bytesize(key) + value_size(value) for key, value in self.attrs.items())
+
+
+def _as_written(kind: str, value: Any) -> dict[str, Any]:
+    """``{kind: value}``, marked as written when the serializer would write it unchanged."""
+    if kind in _STRINGS:
+        written = type(value) is str
+    elif kind in _STRING_SETS:
+        written = type(value) is list and all(type(member) is str for member in value)
+    elif kind in _AS_IS:
+        written = True
+    elif kind == "M":
+        written = type(value) is dict and all(type(member) is _Written for member in value.values())
+    elif kind == "L":
+        written = type(value) is list and all(type(member) is _Written for member in value)
+    else:
+        written = False
+    return _Written({kind: value}) if written else {kind: value}
+
+
+def dynamo_to_dict(obj: Any) -> Any:
+    """moto's dynamo_to_dict, the same result; moto's imports DynamoType again at every step of the recursion."""
+    if type(obj) in _PLAIN:
+        return obj
+    if isinstance(obj, datetime):
+        return obj
+    if isinstance(obj, DynamoType):
+        if obj.type == "B":
+            return {"B": obj.value if isinstance(obj.value, bytes) else base64.b64decode(obj.value)}
+        if obj.type == "BS":
+            return {"BS": [v if isinstance(v, bytes) else base64.b64decode(v) for v in obj.value]}
+        return _as_written(obj.type, dynamo_to_dict(obj.value))
+    if hasattr(obj, "to_json"):
+        return dynamo_to_dict(obj.to_json())
+    if isinstance(obj, dict):
+        return {k: dynamo_to_dict(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [dynamo_to_dict(item) for item in obj]
+    return obj
+
+
+def serialize_map(self: BaseJSONSerializer, serialized: Any, value: Any, shape: Any, key: str) -> None:
+    """moto's JSON map serializer, with a DynamoDB item (a map of AttributeValue) written at once rather than
+    through moto's per-member dispatch; anything else (binary values) goes moto's way."""
+    if (shape.value.name == "AttributeValue" and isinstance(value, dict)
+            and self.operation_model.service_model.service_name == "dynamodb"):
+        direct = self.MAP_TYPE()
+        for name, member in value.items():
+            converted = _attribute_value(member) if isinstance(member, dict) else None
+            if converted is None:
+                break
+            direct[name] = converted
+        else:
+            self._default_serialize(serialized, direct, shape, key)
+            return
+    MOTO_JSON_MAP(self, serialized, value, shape, key)
+
+
 def apply() -> None:
     """Install the changes (idempotent)."""
     s3_models.FakeMultipart.complete = complete_multipart  # type: ignore[method-assign]
@@ -314,6 +449,12 @@ def apply() -> None:
         for (owner, name), method in MOTO_ITEM_WRITES.items():
             setattr(owner, name, _counting_writes(method))
     BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]
+    BaseJSONSerializer._serialize_type_map = serialize_map  # type: ignore[method-assign]
+    DynamoType.__deepcopy__ = copy_value  # type: ignore[method-assign]
+    Item.__deepcopy__ = copy_item  # type: ignore[method-assign]
+    DynamoType.size = value_size  # type: ignore[method-assign]
+    Item.size = item_size  # type: ignore[method-assign]
+    dynamodb_utilities.dynamo_to_dict = dynamodb_responses.dynamo_to_dict = dynamo_to_dict
     moto_backends.list_of_moto_modules = moto_modules
 
 

@@ -7,8 +7,10 @@ DynamoDB answers: the same JSON, byte for byte, without moto's per-attribute sha
 
 from __future__ import annotations
 
+import copy
 import os
 import random
+from datetime import datetime
 from pathlib import Path
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,7 +19,10 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.core.serialize import BaseJSONSerializer
+from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models import utilities as dynamodb_utilities
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.s3.utils import CaseInsensitiveDict
 from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML
@@ -29,12 +34,24 @@ from localcloud.library.blobs import BlobStore
 from localcloud.motofixes import (
     MOTO_ALL_ITEMS,
     MOTO_COMPLETE_MULTIPART,
+    MOTO_DYNAMO_TO_DICT,
+    MOTO_ITEM_COPY,
+    MOTO_ITEM_SIZE,
+    MOTO_JSON_MAP,
     MOTO_JSON_STRUCTURE,
     MOTO_TABLE_QUERY,
+    MOTO_VALUE_COPY,
+    MOTO_VALUE_SIZE,
     all_items,
     complete_multipart,
+    copy_item,
+    copy_value,
+    dynamo_to_dict,
+    item_size,
     query_partition,
+    serialize_map,
     serialize_structure,
+    value_size,
 )
 
 MIB = 1024 * 1024
@@ -234,6 +251,10 @@ WITH_BINARY = {**EVERY_TYPE, "video_id": {"S": "binary"}, "blob": {"B": b"\x00\x
 CALLS = {
     "query": lambda c: c.query(TableName="videos", IndexName="by_created", KeyConditionExpression="owner_id = :o",
                                ExpressionAttributeValues={":o": {"S": "owner-9"}}, ScanIndexForward=False),
+    "query-projected": lambda c: c.query(
+        TableName="videos", KeyConditionExpression="owner_id = :o", FilterExpression="attribute_exists(n)",
+        ProjectionExpression="video_id, renditions[0].height, #n", ExpressionAttributeNames={"#n": "n"},
+        ExpressionAttributeValues={":o": {"S": "owner-9"}}),
     "get": lambda c: c.get_item(TableName="videos", Key={"owner_id": {"S": "owner-9"}, "video_id": {"S": "binary"}}),
     "scan": lambda c: c.scan(TableName="videos", Limit=30),
     "batch-get": lambda c: c.batch_get_item(RequestItems={"videos": {"Keys": [
@@ -245,6 +266,29 @@ CALLS = {
 }
 
 
+# What an answer's items go through: moto's code, then the fixes.
+ANSWER_PATHS = {
+    "moto": (MOTO_JSON_STRUCTURE, MOTO_JSON_MAP, MOTO_VALUE_COPY, MOTO_ITEM_COPY, MOTO_VALUE_SIZE, MOTO_ITEM_SIZE,
+             MOTO_DYNAMO_TO_DICT, MOTO_TABLE_QUERY),
+    "fixed": (serialize_structure, serialize_map, copy_value, copy_item, value_size, item_size, dynamo_to_dict,
+              query_partition),
+}
+
+
+def _answer_path(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    serializer, map_serializer, type_copy, item_copy, type_size, size, to_dict, query = ANSWER_PATHS[name]
+    monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure", serializer)
+    monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_map", map_serializer)
+    monkeypatch.setattr(DynamoType, "__deepcopy__", type_copy)
+    monkeypatch.setattr(Item, "__deepcopy__", item_copy)
+    monkeypatch.setattr(Table, "query", query)
+    monkeypatch.setattr(Table, "all_items", all_items if name == "fixed" else MOTO_ALL_ITEMS)
+    monkeypatch.setattr(DynamoType, "size", type_size)
+    monkeypatch.setattr(Item, "size", size)
+    monkeypatch.setattr(dynamodb_utilities, "dynamo_to_dict", to_dict)
+    monkeypatch.setattr(dynamodb_responses, "dynamo_to_dict", to_dict)
+
+
 @pytest.mark.parametrize("call", CALLS)
 def test_dynamodb_answers_are_moto_s_json_byte_for_byte(videos: Any, monkeypatch: pytest.MonkeyPatch,
                                                          call: str) -> None:
@@ -252,16 +296,53 @@ def test_dynamodb_answers_are_moto_s_json_byte_for_byte(videos: Any, monkeypatch
     videos.meta.events.register("after-call.dynamodb", lambda http_response, **_: bodies.append(http_response.content))
     for item in (EVERY_TYPE, WITH_BINARY):
         videos.put_item(TableName="videos", Item=item)
+    stored = videos.scan(TableName="videos")["Items"]
     answers = []
-    for serializer in (MOTO_JSON_STRUCTURE, serialize_structure):
-        monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure", serializer)
+    for path in ANSWER_PATHS:
+        _answer_path(monkeypatch, path)
         if call == "update":
             videos.delete_item(TableName="videos", Key={"owner_id": {"S": "owner-9"}, "video_id": {"S": "x"}})
         answers.append((CALLS[call](videos), bodies[-1]))
     (moto_parsed, moto_body), (ours_parsed, ours_body) = answers
     assert ours_body == moto_body
+    if call != "update":
+        assert videos.scan(TableName="videos")["Items"] == stored  # an answer never changes what it read
     moto_parsed.pop("ResponseMetadata"), ours_parsed.pop("ResponseMetadata")
     assert ours_parsed == moto_parsed
+
+
+def test_item_sizes_and_dicts_are_motos(videos: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An item's size decides where a page ends (1 MB): every type, nested and binary, weighs what moto says."""
+    for item in (EVERY_TYPE, WITH_BINARY):
+        videos.put_item(TableName="videos", Item=item)
+    table = dynamodb_backends["123456789012"]["us-east-1"].tables["videos"]
+    stored = [item for item in table.all_items() if item.attrs["owner_id"].value == "owner-9"]
+    assert len(stored) == 2
+    _answer_path(monkeypatch, "moto")
+    moto_sizes = [item.size() for item in stored]
+    moto_values = {name: value.size() for item in stored for name, value in item.attrs.items()}
+    moto_dicts = MOTO_DYNAMO_TO_DICT({"Items": stored, "Count": 2, "When": datetime(2026, 1, 1)})
+    _answer_path(monkeypatch, "fixed")
+    assert [item.size() for item in stored] == moto_sizes
+    assert {name: value.size() for item in stored for name, value in item.attrs.items()} == moto_values
+    assert dynamo_to_dict({"Items": stored, "Count": 2, "When": datetime(2026, 1, 1)}) == moto_dicts
+
+
+def test_a_copied_item_is_motos_copy(videos: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a query copies before projecting: equal, sharing nothing mutable, its keys as moto's copy has them."""
+    videos.put_item(TableName="videos", Item=EVERY_TYPE)
+    table = dynamodb_backends["123456789012"]["us-east-1"].tables["videos"]
+    (stored,) = [item for item in table.all_items() if item.attrs["owner_id"].value == "owner-9"]
+    _answer_path(monkeypatch, "moto")
+    moto_copy = copy.deepcopy(stored)
+    _answer_path(monkeypatch, "fixed")
+    ours = copy.deepcopy(stored)
+    assert ours == moto_copy == stored and ours.to_json() == stored.to_json()
+    assert (ours.hash_key is ours.attrs["owner_id"]) == (moto_copy.hash_key is moto_copy.attrs["owner_id"])
+    ours.attrs["renditions"].value[0].value["height"].value = "1080"
+    ours.attrs["list"].value.append(DynamoType({"S": "more"}))
+    ours.attrs["names"].value.append("c")
+    assert stored.to_json() == moto_copy.to_json()  # the stored item did not change with its copy
 
 
 def test_the_dispatcher_finds_motos_services_without_reading_its_directory_each_request(
