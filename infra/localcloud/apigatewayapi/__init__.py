@@ -1,8 +1,8 @@
 """API Gateway's control plane for the template's REST API: ``aws apigateway get-rest-apis``, ``get-stages``,
 ``get-resources`` (and their single-item forms) describe the MyMedia API as the template defines it.
 
-Invoking the API is ``localcloud.apigateway``'s (requests signed for ``execute-api``); creating or
-changing APIs is not offered.
+Invoking the API is ``localcloud.apigateway``'s (requests signed for ``execute-api``). The template's API
+cannot be changed; any other REST API is moto's (``ControlPlane.claim``).
 """
 
 from __future__ import annotations

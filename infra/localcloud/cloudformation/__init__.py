@@ -6,8 +6,9 @@ template's outputs resolved to the local cloud's URLs and names, so a test or
 tool that reads endpoints from the stack's outputs (the SAM convention) runs
 unchanged against either home. ``list-stack-resources``,
 ``describe-stack-resource(s)`` and ``get-template`` map logical ids to the local
-physical ids. Creating, updating or deleting stacks is not offered: the local
-cloud provisions the template itself at start.
+physical ids. The local cloud provisions the template itself at start, so this
+stack cannot be created, updated or deleted; any other stack is moto's
+(``ControlPlane.claim``), created, updated and deleted by moto's CloudFormation.
 """
 
 from __future__ import annotations

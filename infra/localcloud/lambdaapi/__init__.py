@@ -3,9 +3,9 @@
 ``aws lambda list-functions``, ``get-function``, ``get-function-configuration``
 and ``invoke`` (RequestResponse, Event, DryRun; ``--log-type Tail``) answer as on AWS; an Event
 invocation goes onto the function's event queue, the path S3's and
-EventBridge's events take (retries, then the OnFailure destination). Creating,
-updating or deleting functions is not offered: the template defines them, and
-the runtime reloads their code by itself.
+EventBridge's events take (retries, then the OnFailure destination). The
+template's functions cannot be created, updated or deleted (the runtime reloads
+their code by itself); any other function is moto's (``ControlPlane.claim``).
 """
 
 from __future__ import annotations
