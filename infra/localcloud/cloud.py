@@ -256,6 +256,7 @@ class LocalCloud:
         website = WebsiteEndpoint(site_bucket, lambda name: MotoBucket(name, ACCOUNT_ID))
         self.site_publisher = SitePublisher(self.context.client("s3"), site_bucket, self.site_root,
                                             self._site_config)
+        self.site_publisher.prepare()
         self._listeners["website"].app.target = website
         self._listeners["site"].app.target = Distribution(website, self._site_config, self.site_publisher.refresh)
 

@@ -11,6 +11,7 @@ the publisher remembers what the bucket holds.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -56,10 +57,24 @@ class SitePublisher:
         self._known: dict[str, deploy_site.ObjectState] | None = None
         self._published: Snapshot | None = None
         self._lock = threading.Lock()
+        self._prepared: threading.Thread | None = None
+
+    def prepare(self) -> None:
+        """Read the site and compress its app archive in the background (brotli lets go of the
+        interpreter lock), so the first ``publish`` finds the archive compressed: a cloud start spends
+        the 0.4 s it takes while it provisions the template."""
+        self._prepared = threading.Thread(target=self._read_site, name="site-prepare", daemon=True)
+        self._prepared.start()
+
+    def _read_site(self) -> None:
+        with contextlib.suppress(Exception):  # publish() meets the same error and reports it
+            list(deploy_site.site_files(self.site_dir))
 
     def publish(self) -> deploy_site.PublishReport:
         """Put what changed since the last publish, or, the first time, what the bucket (which may be
         kept from an earlier start) lacks or holds otherwise."""
+        if self._prepared is not None:
+            self._prepared.join()
         with self._lock:
             return self._publish(snapshot(self.site_dir))
 
