@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.localcloud_latency import startup_once
+from bench.localcloud_latency import free_ports, startup_once
 from bench.mymedia_latency import _video
 from bench.report import Run, argument_parser, publish
 
@@ -210,7 +210,8 @@ def main() -> None:
         for design, (code, child_design) in codes.items():
             state_dir = Path(work) / design
             results[design] = _fill_in_child(code, child_design, state_dir, args)
-            results[design]["startups"] = [startup_once(state_dir, code) for _ in range(args.startups)]
+            ports = free_ports()
+            results[design]["startups"] = [startup_once(state_dir, ports, code) for _ in range(args.startups)]
     publish(HEADING, "One run; each design filled its own cloud in its own process. Goals: RSS independent of "
                      "library size (within 100 MB), listing p99 at 1,000 videos within 1.5x of 10, start-up "
                      "under 3 s.\n\n" + _table(results, args), run, write=not args.no_write)

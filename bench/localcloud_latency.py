@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -27,10 +28,22 @@ REPO = Path(__file__).resolve().parents[1]
 HEADING = "## Local cloud start-up and event latency"
 
 
-def startup_once(state_dir: Path, code: Path = REPO) -> float:
-    """`python -m localcloud up` on ``state_dir`` until endpoints.json appears; seconds (``code``: another checkout)."""
-    env = {**os.environ, "PETTUBE_EDGE_PORT": "0", "PETTUBE_SITE_PORT": "0", "PETTUBE_IDP_PORT": "0",
-           "PETTUBE_STATE_DIR": str(state_dir), "PYTHONPATH": f"{code / 'infra'}{os.pathsep}{code}"}
+def free_ports() -> dict[str, str]:
+    """Ports for the edge, the site and the Google stand-in, free now. Every start of a run uses the same
+    ones, as every `make dev` uses its defaults (4566, 8080, 8090), which a running `make dev` would hold."""
+    ports = {}
+    for role in ("EDGE", "SITE", "IDP"):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports[f"PETTUBE_{role}_PORT"] = str(probe.getsockname()[1])
+    return ports
+
+
+def startup_once(state_dir: Path, ports: dict[str, str], code: Path = REPO) -> float:
+    """`python -m localcloud up` on ``state_dir`` and ``ports`` until endpoints.json appears; seconds
+    (``code``: another checkout)."""
+    env = {**os.environ, **ports, "PETTUBE_STATE_DIR": str(state_dir),
+           "PYTHONPATH": f"{code / 'infra'}{os.pathsep}{code}"}
     endpoints = state_dir / "endpoints.json"
     endpoints.unlink(missing_ok=True)
     started = time.perf_counter()
@@ -96,10 +109,10 @@ def main() -> None:
     args = parser.parse_args()
     run = Run.start()
     with tempfile.TemporaryDirectory() as state:
-        startups, floors = [], []
+        startups, floors, ports = [], [], free_ports()
         for _ in range(args.runs):  # alternate, so machine noise hits both alike
             floors.append(floor_once())
-            startups.append(startup_once(Path(state)))
+            startups.append(startup_once(Path(state), ports))
     latencies, round_trips = event_latency(args.events)
     ms = lambda v: f"{v * 1000:.0f} ms"  # noqa: E731
     rows = [

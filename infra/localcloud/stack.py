@@ -9,19 +9,24 @@ drops CORS, notifications and website config, so the local cloud does not use it
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import os
 import re
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import boto3
-from samtranslator.parser.parser import Parser
-from samtranslator.translator.translator import Translator
 from samtranslator.yaml_helper import yaml_parse
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "template.yaml"
+# Translations kept by what they were made from (build/ is the repository's place for what is built);
+# the newest few: a start on port 0 (tests) has a site origin, so a translation, of its own.
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "build" / "sam-translations"
+TRANSLATIONS_KEPT = 16
 # Stands in for the Lambda deployment package; nothing reads it locally.
 LOCAL_CODE_URI = "s3://pettube-local-artifacts/lambda.zip"
 
@@ -46,6 +51,16 @@ class FunctionSpec:
 
 # What Ref AWS::NoValue yields: the property (or list item) is removed.
 _NO_VALUE = object()
+
+
+def _sam_transform(sam: dict[str, Any], parameters: dict[str, str], region: str) -> dict[str, Any]:
+    """CloudFormation's SAM transform, as samtranslator (imported here: only a new template needs it)."""
+    import boto3
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    translator = Translator({}, Parser(), boto_session=boto3.Session(region_name=region))
+    return translator.translate(sam, parameter_values=dict(parameters))
 
 
 def _kebab(logical_id: str) -> str:
@@ -81,10 +96,30 @@ class Stack:
         self.attributes: dict[tuple[str, str], str] = dict(attributes or {})
 
     def _translate(self, sam: dict[str, Any]) -> dict[str, Any]:
+        """The SAM transform of ``sam``; read from build/ when the same template, parameters, region and
+        samtranslator release were translated before (importing and running samtranslator is 0.3 s of
+        every cloud start)."""
         sam = copy.deepcopy(sam)
         sam.setdefault("Globals", {}).setdefault("Function", {})["CodeUri"] = LOCAL_CODE_URI
-        translator = Translator({}, Parser(), boto_session=boto3.Session(region_name=self.region))
-        return translator.translate(sam, parameter_values=dict(self._parameters_given))
+        made_from = json.dumps({"sam": sam, "parameters": self._parameters_given, "region": self.region,
+                                "samtranslator": version("aws-sam-translator")}, sort_keys=True, default=str)
+        kept = TRANSLATIONS_DIR / f"{hashlib.sha256(made_from.encode()).hexdigest()}.json"
+        try:
+            return json.loads(kept.read_text())
+        except (OSError, ValueError):
+            pass
+        translated = _sam_transform(sam, self._parameters_given, self.region)
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            partial = kept.with_suffix(f".{os.getpid()}.part")
+            partial.write_text(json.dumps(translated))
+            os.replace(partial, kept)
+            by_age = sorted(kept.parent.glob("*.json"), key=lambda path: path.stat().st_mtime)
+            for stale in by_age[:-TRANSLATIONS_KEPT]:
+                stale.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only checkout translates at every start; another start may prune at the same time
+        return translated
 
     @cached_property
     def parameters(self) -> dict[str, str]:

@@ -1,0 +1,60 @@
+"""The SAM transform is kept in build/ by what it was made from: a kept one is what samtranslator makes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from localcloud import stack as stack_module
+from localcloud.stack import TEMPLATE_PATH, Stack
+
+PARAMETERS = {"GoogleClientId": "kept.apps.googleusercontent.com", "SiteOrigin": "http://127.0.0.1:8080"}
+
+
+@pytest.fixture
+def translations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """The kept translations go to a fresh folder; each call of samtranslator is recorded."""
+    monkeypatch.setattr(stack_module, "TRANSLATIONS_DIR", tmp_path / "kept")
+    made: list[dict] = []
+    transform = stack_module._sam_transform
+
+    def recorded(*args: object) -> dict:
+        made.append(transform(*args))  # type: ignore[arg-type]
+        return made[-1]
+
+    monkeypatch.setattr(stack_module, "_sam_transform", recorded)
+    return made
+
+
+def test_a_second_start_reads_the_translation_samtranslator_made(translations: list[dict]) -> None:
+    first = Stack(PARAMETERS)
+    second = Stack(PARAMETERS)
+    assert len(translations) == 1  # the second stack read it from build/
+    assert second.template == first.template == translations[0]
+    assert second.functions == first.functions
+
+
+def test_another_template_or_parameter_is_translated_again(translations: list[dict], tmp_path: Path) -> None:
+    Stack(PARAMETERS)
+    Stack({**PARAMETERS, "SiteOrigin": "http://127.0.0.1:9090"})
+    edited = tmp_path / "template.yaml"
+    edited.write_text(TEMPLATE_PATH.read_text().replace("Timeout: 30", "Timeout: 31", 1))
+    assert all(spec.timeout == 31 for spec in Stack(PARAMETERS, template_path=edited).functions.values()
+               if spec.timeout != 120)  # the edit shows: not the kept translation of the first template
+    assert len(translations) == 3
+
+
+def test_an_unreadable_translation_is_made_again(translations: list[dict], tmp_path: Path) -> None:
+    Stack(PARAMETERS)
+    (kept,) = (tmp_path / "kept").iterdir()
+    kept.write_text("{ not json")
+    assert Stack(PARAMETERS).template == translations[0] and len(translations) == 2
+
+
+def test_only_the_newest_translations_are_kept(translations: list[dict], monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    monkeypatch.setattr(stack_module, "TRANSLATIONS_KEPT", 2)
+    for port in range(3):
+        Stack({**PARAMETERS, "SiteOrigin": f"http://127.0.0.1:{9000 + port}"})
+    assert len(list((tmp_path / "kept").iterdir())) == 2
