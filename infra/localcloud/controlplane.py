@@ -58,6 +58,13 @@ class Claim(enum.Enum):
     LISTING = "listing"  # lists everything: the template's resources, then moto's
 
 
+class SerializationException(AwsError):
+    """A request body the operation's parser cannot read (not JSON, say), as AWS's JSON APIs answer it."""
+
+    code = "SerializationException"
+    status = 400
+
+
 class UnsupportedOperation(AwsError):
     """An operation of the service the local cloud does not offer (it describes the template, it does not deploy)."""
 
@@ -121,7 +128,10 @@ class ControlPlane(Generic[Backend]):
         that are about the template's resources or list everything."""
         if signing_scope(request) != (self._region, self._signing_name):
             return False
-        call = self._call(request)
+        try:
+            call = self._call(request)
+        except Exception:  # noqa: BLE001 - unreadable: dispatch() checks the signature first, then parses again
+            return True
         return call is None or self._claim(call) is not Claim.MOTO
 
     def claim(self, operation: str, params: dict[str, Any]) -> Claim:
@@ -160,8 +170,11 @@ class ControlPlane(Generic[Backend]):
             log.info(json.dumps({"event": "access_refused", "service": self.name,
                                  "reason": type(error).__name__, "path": request.path}))
             return refusal(error, request, now=self._clock())
-        call = self._call(request)
         try:
+            try:
+                call = self._call(request)
+            except Exception as exc:  # noqa: BLE001 - moto's parsers raise whatever the body's reader raised
+                raise SerializationException(f"Could not read the request: {exc}") from None
             if call is None:
                 raise UnsupportedOperation(f"No {self.name} operation answers {request.method} {request.path}")
             operation, params = call

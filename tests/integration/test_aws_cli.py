@@ -21,7 +21,10 @@ import boto3
 import pytest
 import requests
 from botocore import UNSIGNED
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 
 from localcloud.cloud import LocalCloud
 from localcloud.endpoints import Endpoints
@@ -320,6 +323,19 @@ def test_a_rest_api_of_ones_own_is_listed_after_the_templates(cloud: LocalCloud,
         aws(cli_env, "apigateway", "delete-rest-api", "--rest-api-id", created["id"])
     assert [api["id"] for api in aws(cli_env, "apigateway", "get-rest-apis")["items"]] == [
         cloud.stack.physical_name("MyMediaApi")]
+
+
+@pytest.mark.parametrize("secret, error", [("not-the-secret", "InvalidSignatureException"),
+                                           (None, "SerializationException")])
+def test_an_unreadable_request_is_refused_not_a_server_error(local_cloud: Endpoints, secret: str | None,
+                                                             error: str) -> None:
+    """A control plane reads a request to see whose resources it is about: one it cannot read (MaxItems that
+    is no number) gets the signature's refusal when the key is wrong, else a 400 naming it; never a 500."""
+    request = AWSRequest(method="GET", url=f"{local_cloud.aws}/2015-03-31/functions/?MaxItems=many")
+    key = Credentials(local_cloud.admin_access_key_id, secret or local_cloud.admin_secret_access_key)
+    SigV4Auth(key, "lambda", local_cloud.region).add_auth(request)
+    answer = requests.get(request.url, headers=dict(request.headers), timeout=30)
+    assert answer.status_code == 400 and answer.headers["x-amzn-ErrorType"].startswith(error), answer.text
 
 
 def test_a_guests_credentials_cannot_use_the_control_planes(local_cloud: Endpoints,
