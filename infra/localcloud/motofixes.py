@@ -35,12 +35,11 @@ import threading
 import weakref
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from functools import cache, wraps
 from typing import Any
 
 from moto import backends as moto_backends
-from datetime import datetime
-
 from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.models import DynamoDBBackend

@@ -39,7 +39,7 @@ from contextlib import nullcontext
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -498,7 +498,19 @@ def _changed_services(environ: dict[str, Any]) -> tuple[str, ...] | None:
     else:
         scope = _SCOPE.search(unquote(environ.get("HTTP_AUTHORIZATION") or environ.get("QUERY_STRING", "")))
         service = scope.group(1) if scope else "s3"
+        if service == "cloudformation" and _query_action(environ).startswith(_READS):
+            return None
     return tuple(dict.fromkeys(name for name in (service, *_DELIVERS_TO.get(service, ())) if name in SERVICES))
+
+
+def _query_action(environ: dict[str, Any]) -> str:
+    """A query-protocol request's Action (CloudFormation's), from its URL or its form body, which is put back."""
+    action = parse_qs(environ.get("QUERY_STRING", "")).get("Action")
+    if action:
+        return action[0]
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    environ["wsgi.input"] = io.BytesIO(body)
+    return parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
 
 
 def _named_object(environ: dict[str, Any]) -> tuple[str, str] | None:
