@@ -93,6 +93,10 @@ def _real_time_ffmpeg(directory: Path) -> Path:
     return wrapper
 
 
+def _ctrl_c_not_ignored() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Dev:
     """`python -m localcloud up` as `make dev` runs it: a process group of its own, like a terminal's foreground job."""
 
@@ -114,8 +118,11 @@ class Dev:
                "PETTUBE_SITE_PORT": "0", "PETTUBE_IDP_PORT": "0",
                "PETTUBE_FFMPEG": str(_real_time_ffmpeg(self.directory))}
         with open(self.logs[0], "w") as stdout, open(self.logs[1], "w") as stderr:
+            # As `make dev` in a terminal's foreground: Ctrl-C not ignored, even when the tests themselves run
+            # as a background job (which starts with SIGINT ignored, and so would every child).
             self.launched.append(subprocess.Popen([sys.executable, "-m", "localcloud", "up"], cwd=REPO, env=env,
-                                                  text=True, stdout=stdout, stderr=stderr, process_group=0))
+                                                  text=True, stdout=stdout, stderr=stderr, process_group=0,
+                                                  preexec_fn=_ctrl_c_not_ignored))
         return self.process
 
     def start(self, wait_until: Callable[..., Any]) -> Endpoints:
