@@ -16,6 +16,7 @@ saved before the edge answers the request that made it (persistence.Journal).
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import json
 import logging
@@ -128,6 +129,7 @@ class LocalCloud:
         A start that fails (or is interrupted) undoes what it did before it raises.
         """
         motofixes.apply()
+        _give_large_buffers_back()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the logs
         try:
             self._restore_state()
@@ -332,6 +334,25 @@ class LocalCloud:
     def stop(self) -> None:
         """Undo the start's steps in reverse: endpoints.json, event sources, services, workers, servers, state."""
         self._undo.close()
+
+
+# mallopt's M_MMAP_THRESHOLD, and the size above which a block is mapped (glibc's default start).
+_M_MMAP_THRESHOLD, _LARGE_BLOCK = -3, 128 * 1024
+
+
+def _give_large_buffers_back() -> None:
+    """Let every freed request body (an upload's part, a rendition) go back to the system at once.
+
+    glibc maps blocks over 128 KB, but after the first such block is freed it raises
+    that threshold (up to 32 MB), and later bodies come from the threads' heaps,
+    which keep what was freed: the cloud's memory grew with every upload though it
+    kept no bytes (the bytes live in the library's files). A fixed threshold turns
+    that adjustment off. Other C libraries have no mallopt and are left as they are.
+    """
+    try:
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, _LARGE_BLOCK)
+    except (AttributeError, OSError):
+        log.debug("no mallopt in this C library: the allocator keeps its own thresholds")
 
 
 def _close_listener(listener: _Listener) -> None:
