@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote_plus
 
 from bench.report import Run, argument_parser, publish
@@ -39,8 +40,15 @@ def free_ports() -> dict[str, str]:
     return ports
 
 
-def startup_once(state_dir: Path, ports: dict[str, str], code: Path = REPO) -> float:
-    """`python -m localcloud up` on ``state_dir`` and ``ports`` until endpoints.json appears; seconds
+class Startup(NamedTuple):
+    """One start of `python -m localcloud up`: seconds to endpoints.json, and the cloud process's RSS then."""
+
+    seconds: float
+    rss_mb: float
+
+
+def startup_once(state_dir: Path, ports: dict[str, str], code: Path = REPO) -> Startup:
+    """`python -m localcloud up` on ``state_dir`` and ``ports`` until endpoints.json appears
     (``code``: another checkout)."""
     env = {**os.environ, **ports, "PETTUBE_STATE_DIR": str(state_dir),
            "PYTHONPATH": f"{code / 'infra'}{os.pathsep}{code}"}
@@ -54,10 +62,18 @@ def startup_once(state_dir: Path, ports: dict[str, str], code: Path = REPO) -> f
             if process.poll() is not None:
                 raise RuntimeError(f"the local cloud of {code} exited during start-up")
             time.sleep(0.01)
-        return time.perf_counter() - started
+        return Startup(time.perf_counter() - started, rss_mb(process.pid))
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """A process's resident memory (Linux's /proc), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc: RSS is measured on Linux")
 
 
 def floor_once() -> float:
@@ -112,7 +128,7 @@ def main() -> None:
         startups, floors, ports = [], [], free_ports()
         for _ in range(args.runs):  # alternate, so machine noise hits both alike
             floors.append(floor_once())
-            startups.append(startup_once(Path(state), ports))
+            startups.append(startup_once(Path(state), ports).seconds)
     latencies, round_trips = event_latency(args.events)
     ms = lambda v: f"{v * 1000:.0f} ms"  # noqa: E731
     rows = [

@@ -29,9 +29,10 @@ def test_every_section_of_the_page_is_written_by_the_command_it_names() -> None:
     assert sections
     for section in sections:
         heading, _, body = section.partition("\n")
-        assert heading in owners, f"'{heading}' is written by no benchmark in bench/"
+        owner = owners.get(heading) or owners.get(heading.partition(":")[0])  # "## X: 10 GB": one of X's sizes
+        assert owner, f"'{heading}' is written by no benchmark in bench/"
         commands = re.findall(r"`python -m (bench\.\w+)[^`]*`", body)
-        assert commands and set(commands) == {owners[heading]}, f"'{heading}' must name `python -m {owners[heading]}`"
+        assert commands and set(commands) == {owner}, f"'{heading}' must name `python -m {owner}`"
 
 
 def _run(when: str) -> Run:
