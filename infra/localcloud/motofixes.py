@@ -16,6 +16,10 @@
   every item it reads against the 1 MB page limit, twice) is summed without building
   a DynamoType per map member; ``dynamo_to_dict`` no longer re-runs an import at every
   step of its recursion; and an item (a map of AttributeValue) is serialized at once.
+- moto's record of every model instance it ever made (``instances_tracked``, for its
+  dashboard and reset) holds them weakly: it kept every overwritten S3 object, every
+  copy a DynamoDB read hands back and every SQS message alive for the life of the
+  process, so a cloud that runs for weeks grew with every request it served.
 - The server's dispatcher lists moto's service packages once, not by reading moto's
   directory (about 175 entries) at every request while it holds its one lock.
 
@@ -40,6 +44,7 @@ from functools import cache, wraps
 from typing import Any
 
 from moto import backends as moto_backends
+from moto.core.common_models import BaseModel
 from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.models import DynamoDBBackend
@@ -439,8 +444,42 @@ def serialize_map(self: BaseJSONSerializer, serialized: Any, value: Any, shape: 
     MOTO_JSON_MAP(self, serialized, value, shape, key)
 
 
+class WeakInstances:
+    """A model's ``instances_tracked``: what moto's list of its instances offers, without keeping them alive."""
+
+    def __init__(self) -> None:
+        self._refs: dict[int, weakref.ref[Any]] = {}
+
+    def append(self, instance: Any) -> None:
+        key = id(instance)  # the callback runs before the instance's memory (and so its id) is free again
+        try:
+            self._refs[key] = weakref.ref(instance, lambda _, refs=self._refs, key=key: refs.pop(key, None))
+        except TypeError:  # a model with __slots__ and no __weakref__: not tracked rather than kept forever
+            pass
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter([instance for ref in list(self._refs.values()) if (instance := ref()) is not None])
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+
+def _new_model(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """moto's BaseModel.__new__, recording the instance in a WeakInstances (set again after moto's reset)."""
+    instance = super(BaseModel, cls).__new__(cls)  # type: ignore[misc]
+    tracked = cls.__dict__.get("instances_tracked")
+    if not isinstance(tracked, WeakInstances):
+        earlier, tracked = tracked or [], WeakInstances()
+        for model in earlier:
+            tracked.append(model)
+        cls.instances_tracked = tracked  # type: ignore[attr-defined]
+    tracked.append(instance)
+    return instance
+
+
 def apply() -> None:
     """Install the changes (idempotent)."""
+    BaseModel.__new__ = staticmethod(_new_model)  # type: ignore[assignment,method-assign]
     s3_models.FakeMultipart.complete = complete_multipart  # type: ignore[method-assign]
     Table.query = query_partition  # type: ignore[method-assign]
     Table.all_items = all_items  # type: ignore[method-assign]

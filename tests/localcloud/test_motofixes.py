@@ -8,6 +8,7 @@ DynamoDB answers: the same JSON, byte for byte, without moto's per-attribute sha
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import random
 from datetime import datetime
@@ -18,6 +19,8 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
+from moto.core.model_instances import model_data
 from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.models import dynamodb_backends
@@ -26,7 +29,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.s3.utils import CaseInsensitiveDict
 from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML
-from moto.s3.models import FakeMultipart
+from moto.s3.models import FakeKey, FakeMultipart, s3_backends
 
 from localcloud import motofixes
 from localcloud.library import s3keys
@@ -362,3 +365,44 @@ def test_the_dispatcher_finds_motos_services_without_reading_its_directory_each_
         assert dispatcher.get_backend_for_host("dynamodb") == "dynamodb"
         assert dispatcher.get_backend_for_host("sqs.us-east-1.amazonaws.com") == "sqs"
     assert listed == []
+
+
+def _tracked() -> dict[str, int]:
+    """How many instances of each moto model its ``instances_tracked`` holds."""
+    return {f"{service}.{name}": len(model.instances_tracked)  # type: ignore[attr-defined]
+            for service, models in model_data.items() for name, model in models.items()}
+
+
+def test_moto_keeps_no_instance_alive_that_nothing_else_keeps_and_its_reset_still_disposes_the_rest() -> None:
+    """A cloud that runs for weeks: serving requests must not grow memory (moto's list kept every instance)."""
+    motofixes.apply()
+    with mock_aws():
+        s3, dynamodb, sqs = (boto3.client(name, region_name="us-east-1") for name in ("s3", "dynamodb", "sqs"))
+        s3.create_bucket(Bucket="pets")
+        dynamodb.create_table(TableName="videos", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                              BillingMode="PAY_PER_REQUEST")
+        queue = sqs.create_queue(QueueName="events")["QueueUrl"]
+
+        def serve(requests: int) -> None:
+            """What a day of PetTube does: objects rewritten, records read and updated, events queued and taken."""
+            for n in range(requests):
+                s3.put_object(Bucket="pets", Key="rex/thumb.jpg", Body=f"frame {n}".encode())
+                dynamodb.put_item(TableName="videos", Item={"id": {"S": "rex"}, "views": {"N": str(n)}})
+                assert dynamodb.get_item(TableName="videos", Key={"id": {"S": "rex"}})["Item"]["views"] == {"N": str(n)}
+                sqs.send_message(QueueUrl=queue, MessageBody=f"event {n}")
+                for message in sqs.receive_message(QueueUrl=queue).get("Messages", []):
+                    sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+
+        serve(3)
+        gc.collect()
+        before = _tracked()
+        serve(60)
+        gc.collect()
+        grown = {model: count - before.get(model, 0) for model, count in _tracked().items()
+                 if count != before.get(model, 0)}
+        assert grown == {}
+        stored = s3_backends[ACCOUNT_ID]["aws"].buckets["pets"].keys["rex/thumb.jpg"]
+        assert stored in list(FakeKey.instances_tracked) and not stored.disposed  # type: ignore[attr-defined]
+        assert s3.get_object(Bucket="pets", Key="rex/thumb.jpg")["Body"].read() == b"frame 59"
+    assert stored.disposed  # moto's reset found it among the instances it tracks
