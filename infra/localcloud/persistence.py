@@ -47,6 +47,7 @@ from moto.dynamodb.exceptions import ResourceNotFoundException
 from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 from moto.s3.utils import _VersionedKeyStore
 
+from localcloud import motofixes
 from localcloud.library import changes as record_changes
 from localcloud.library import s3keys
 from localcloud.library.blobs import BlobStore
@@ -315,6 +316,8 @@ class MotoState:
             raise
         finally:
             gc.enable()
+        for s3 in _backends()["s3"][self.account_id].values():
+            motofixes.forget_empty_tag_sets(s3)  # saved whole at every change: no entry per object
         self._collect_garbage(s3keys.named_digests())
         self.reclaimer = Reclaimer(self._blobs, lambda: named_digests(dict(_backends()["s3"][self.account_id])),
                                    self.path.parent)

@@ -1,0 +1,109 @@
+"""Saving a change costs what changed: an upload writes as much at 300 objects as at 10, tags kept as moto keeps them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.s3.models import S3Backend, s3_backends
+
+from localcloud import motofixes
+from localcloud.cloud import ACCOUNT_ID
+from localcloud.library import changes as record_changes
+from localcloud.persistence import MotoState
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Iterator[tuple[MotoState, Any]]:
+    """A library in ``tmp_path`` holding moto's in-process backends, and an S3 client with a bucket."""
+    motofixes.apply()
+    with mock_aws():
+        state = MotoState(tmp_path, ACCOUNT_ID)
+        state.load()
+        try:
+            s3 = boto3.client("s3", region_name="us-east-1")
+            s3.create_bucket(Bucket="pets")
+            yield state, s3
+        finally:
+            state.close()
+
+
+def _saved_s3_service(state: MotoState) -> int:
+    """Bytes of the S3 service's own row (buckets and the rest; objects are rows of their own)."""
+    with sqlite3.connect(f"file:{state.path}?mode=ro", uri=True) as db:
+        return db.execute("SELECT length(state) FROM services WHERE service = 's3'").fetchone()[0]
+
+
+def _upload(state: MotoState, s3: Any, key: str, **extra: Any) -> None:
+    """PutObject as the journal runs it: moto changes the object, then the change is saved."""
+    with record_changes.recording() as changes:
+        s3.put_object(Bucket="pets", Key=key, Body=b"rendition", **extra)
+    state.save(changes, ("s3",))
+
+
+def test_an_upload_saves_as_much_at_300_objects_as_at_10(library: tuple[MotoState, Any]) -> None:
+    """moto kept an empty tag set per object in the S3 service: each upload rewrote one entry per object."""
+    state, s3 = library
+    for n in range(10):
+        _upload(state, s3, f"rex/{n}/720p.mp4")
+    at_10 = _saved_s3_service(state)
+    for n in range(10, 300):
+        _upload(state, s3, f"rex/{n}/720p.mp4")
+    assert _saved_s3_service(state) == at_10
+
+
+def _tag_answers(s3: Any, upload: Any) -> list[Any]:
+    """What a client sees of tags: objects put with and without them, copied, their tags deleted."""
+    upload("rex/plain.mp4")
+    upload("rex/tagged.mp4", Tagging="pet=rex&walk=long")
+    s3.copy_object(Bucket="pets", Key="rex/copy.mp4", CopySource={"Bucket": "pets", "Key": "rex/tagged.mp4"})
+    s3.copy_object(Bucket="pets", Key="rex/plain copy.mp4", CopySource={"Bucket": "pets", "Key": "rex/plain.mp4"})
+    keys = ("rex/plain.mp4", "rex/tagged.mp4", "rex/copy.mp4", "rex/plain copy.mp4")
+    seen = [(s3.get_object_tagging(Bucket="pets", Key=key)["TagSet"], s3.head_object(Bucket="pets", Key=key).get(
+        "TagCount"), s3.get_object(Bucket="pets", Key=key).get("TagCount")) for key in keys]
+    s3.delete_object_tagging(Bucket="pets", Key="rex/tagged.mp4")
+    return [*seen, s3.get_object_tagging(Bucket="pets", Key="rex/tagged.mp4")["TagSet"]]
+
+
+def test_tags_answer_as_in_moto(library: tuple[MotoState, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    state, s3 = library
+    fixed = _tag_answers(s3, lambda key, **extra: _upload(state, s3, key, **extra))
+    assert len(s3_backends[ACCOUNT_ID]["aws"].tagger.tags) == 1  # the copy's: objects without tags hold no entry
+    assert fixed[2][0] == [{"Key": "pet", "Value": "rex"}, {"Key": "walk", "Value": "long"}]
+
+    monkeypatch.setattr(S3Backend, "put_object_tagging", motofixes.MOTO_PUT_OBJECT_TAGGING)
+    s3.delete_objects(Bucket="pets", Delete={"Objects": [{"Key": key} for key in (
+        "rex/plain.mp4", "rex/tagged.mp4", "rex/copy.mp4", "rex/plain copy.mp4")]})
+    assert _tag_answers(s3, lambda key, **extra: _upload(state, s3, key, **extra)) == fixed
+
+
+def test_a_library_saved_with_an_empty_tag_set_per_object_loses_them_as_it_loads(tmp_path: Path) -> None:
+    motofixes.apply()
+    with mock_aws():
+        state = MotoState(tmp_path, ACCOUNT_ID)
+        state.load()
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="pets")
+        _upload(state, s3, "rex/tagged.mp4", Tagging="pet=rex")
+        backend = s3_backends[ACCOUNT_ID]["aws"]
+        for n in range(50):  # as moto's own put_object_tagging left them
+            _upload(state, s3, f"rex/{n}.mp4")
+            backend.tagger.tags[backend.buckets["pets"].keys[f"rex/{n}.mp4"].arn] = {}
+        state.save(record_changes.Changes(), ("s3",))
+        state.close()
+    with mock_aws():
+        state = MotoState(tmp_path, ACCOUNT_ID)
+        state.load()
+        try:
+            assert list(s3_backends[ACCOUNT_ID]["aws"].tagger.tags.values()) == [{"pet": "rex"}]
+            s3 = boto3.client("s3", region_name="us-east-1")
+            assert s3.get_object_tagging(Bucket="pets", Key="rex/tagged.mp4")["TagSet"] == [
+                {"Key": "pet", "Value": "rex"}]
+            assert s3.get_object(Bucket="pets", Key="rex/7.mp4")["Body"].read() == b"rendition"
+        finally:
+            state.close()
