@@ -125,10 +125,14 @@ def child(state_dir: Path, args: Any) -> dict[str, Any]:
     state.save = timed  # type: ignore[method-assign]
     for n in range(3):
         endpoints.client("dynamodb").put_item(TableName=endpoints.table, Item=_typed(_video(_user(1), 10**6 + n)))
+    item_saves, saves = saves, []
+    for n in range(3):  # the save of an upload: the object's row and the S3 service's own state
+        endpoints.client("s3").put_object(Bucket=endpoints.transcoded_bucket, Key=f"extra/{n}/thumb.jpg",
+                                          Body=os.urandom(10_000))
     state.save = save  # type: ignore[method-assign]
     stored = sum(path.stat().st_size for path in state_dir.glob("library.sqlite3*"))
-    figures = {"rss_empty": rss_empty, "rss_full": rss_full, "save_s": statistics.median(saves),
-               "state_mb": stored / 1024**2,
+    figures = {"rss_empty": rss_empty, "rss_full": rss_full, "save_s": statistics.median(item_saves),
+               "object_save_s": statistics.median(saves), "state_mb": stored / 1024**2,
                "small": _listing_ms(endpoints, _user(1), args.runs), "big": _listing_ms(endpoints, _user(0), args.runs)}
     cloud.stop()
     return figures
@@ -175,6 +179,8 @@ def _table(results: dict[str, dict[str, Any]], args: Any) -> str:
         lambda r: f"{r['rss_restarted']:.0f} MB against {r['rss_restarted_empty']:.0f} MB "
                   f"(+{r['rss_restarted'] - r['rss_restarted_empty']:.0f} MB)")
     row("persist one change (the save of one PutItem), median of 3", lambda r: f"{r['save_s'] * 1000:.1f} ms")
+    row("persist one upload (the save of one PutObject), median of 3",
+        lambda r: f"{r['object_save_s'] * 1000:.1f} ms" if "object_save_s" in r else "not measured by that code")
     row("saved state (database, or pickle), object files aside", lambda r: f"{r['state_mb']:.1f} MB")
     big, small = _libraries(args.videos)
     for key, videos in (("small", small), ("big", big)):
