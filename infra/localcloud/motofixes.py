@@ -466,14 +466,15 @@ class WeakInstances:
     """A model's ``instances_tracked``: what moto's list of its instances offers, without keeping them alive."""
 
     def __init__(self) -> None:
-        self._refs: dict[int, weakref.ref[Any]] = {}
+        self._refs: dict[int, weakref.ref[Any]] = {}  # by the id of the ref, alive until its callback returns
+        self._forget = lambda ref: self._refs.pop(id(ref), None)  # one callback for every ref
 
     def append(self, instance: Any) -> None:
-        key = id(instance)  # the callback runs before the instance's memory (and so its id) is free again
         try:
-            self._refs[key] = weakref.ref(instance, lambda _, refs=self._refs, key=key: refs.pop(key, None))
+            ref = weakref.ref(instance, self._forget)
         except TypeError:  # a model with __slots__ and no __weakref__: not tracked rather than kept forever
-            pass
+            return
+        self._refs[id(ref)] = ref
 
     def __iter__(self) -> Iterator[Any]:
         return iter([instance for ref in list(self._refs.values()) if (instance := ref()) is not None])
