@@ -1,4 +1,6 @@
-"""Saving a change costs what changed: an upload writes as much at 300 objects as at 10, tags kept as moto keeps them."""
+"""The library's records: a save costs what changed (an upload writes as much at 300 objects as at 10, tags kept
+as moto keeps them), and objects share what they all hold alike.
+"""
 
 from __future__ import annotations
 
@@ -105,5 +107,42 @@ def test_a_library_saved_with_an_empty_tag_set_per_object_loses_them_as_it_loads
             assert s3.get_object_tagging(Bucket="pets", Key="rex/tagged.mp4")["TagSet"] == [
                 {"Key": "pet", "Value": "rex"}]
             assert s3.get_object(Bucket="pets", Key="rex/7.mp4")["Body"].read() == b"rendition"
+        finally:
+            state.close()
+
+
+def test_objects_share_what_they_hold_alike_and_an_acl_change_stays_with_its_object(tmp_path: Path) -> None:
+    """moto gives each object its own canned ACL and names: one shared instance each, kept apart when one changes."""
+    motofixes.apply()
+    names = [f"rex/{n}/720p.mp4" for n in range(3)]
+    with mock_aws():
+        state = MotoState(tmp_path, ACCOUNT_ID)
+        state.load()
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="pets")
+        for name in names:
+            _upload(state, s3, name)
+        state.close()
+    with mock_aws():
+        state = MotoState(tmp_path, ACCOUNT_ID)
+        state.load()  # as the library loads, and as objects are written
+        try:
+            s3 = boto3.client("s3", region_name="us-east-1")
+            _upload(state, s3, "rex/new/720p.mp4")
+            stored = s3_backends[ACCOUNT_ID]["aws"].buckets["pets"].keys
+            loaded, objects = [stored[name] for name in names], [stored[name] for name in [*names, "rex/new/720p.mp4"]]
+            assert len({id(key.acl) for key in loaded}) == 1  # a new one shares its bucket's, as moto has it
+            assert len({id(key.bucket_name) for key in objects}) == len({id(key._transitions) for key in objects}) == 1
+            private = s3.get_object_acl(Bucket="pets", Key=names[1])["Grants"]
+            assert [grant["Permission"] for grant in private] == ["FULL_CONTROL"]
+
+            with record_changes.recording() as changes:
+                s3.put_object_acl(Bucket="pets", Key=names[0], ACL="public-read")
+            state.save(changes, ("s3",))
+            public = s3.get_object_acl(Bucket="pets", Key=names[0])["Grants"]
+            assert {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"} in [
+                grant["Grantee"] for grant in public if grant["Permission"] == "READ"]
+            for name in names[1:]:
+                assert s3.get_object_acl(Bucket="pets", Key=name)["Grants"] == private
         finally:
             state.close()

@@ -9,6 +9,7 @@ inline) is moved into the store as it is loaded: that is the migration.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -51,6 +52,32 @@ class _NoBuffer:
 _NO_BUFFER = _NoBuffer()
 
 
+# What moto gives every object a copy of, though all hold the same: the canned ACL (six
+# objects), the restore state machine's transitions, the names of the account, region,
+# bucket and storage class. Each key keeps one shared instance instead, about 2 KB less a
+# key (a family's library holds tens of thousands). moto replaces a key's ACL with a new
+# one when it changes (PutObjectAcl), never changes one in place, and only reads the rest.
+_ALIKE: dict[tuple[Any, ...], Any] = {}
+_REPEATED_NAMES = ("model_name", "account_id", "region_name", "partition", "bucket_name", "_storage_class",
+                   "checksum_algorithm", "_version_id", "encryption")
+
+
+def _share_alike(attributes: dict[str, Any]) -> None:
+    """Swap a key's attributes that every key holds alike for one shared instance of each."""
+    acl = attributes.get("acl")
+    if acl is not None:
+        grants = tuple((tuple((grantee.id, grantee.uri, grantee.display_name) for grantee in grant.grantees),
+                        tuple(grant.permissions)) for grant in acl.grants)
+        attributes["acl"] = _ALIKE.setdefault(("acl", grants), acl)
+    transitions = attributes.get("_transitions")
+    if transitions is not None:
+        attributes["_transitions"] = _ALIKE.setdefault(("transitions", *transitions), transitions)
+    for name in _REPEATED_NAMES:
+        value = attributes.get(name)
+        if type(value) is str:
+            attributes[name] = sys.intern(value)
+
+
 class _Library:
     """The store new keys write to, and the digests named since ``start_loading``."""
 
@@ -79,6 +106,7 @@ def _set_value(self: FakeKey, new_value: bytes | str | Blob) -> None:
         _MOTO_VALUE.fset(self, new_value)  # type: ignore[attr-defined]
         return
     self._value_buffer = _NO_BUFFER
+    _share_alike(self.__dict__)
     if isinstance(new_value, Blob):
         self._blob = new_value
         self.contentsize = new_value.store.path(new_value.digest).stat().st_size
@@ -122,6 +150,7 @@ def _setstate(self: FakeKey, state: dict[str, Any]) -> None:
     if "_blob" not in state:
         _MOTO_SETSTATE(self, state)  # bytes inline: the value setter moves them into the store
         return
+    _share_alike(state)
     self.__dict__.update(state)
     self._value_buffer = _NO_BUFFER
     self.lock = threading.Lock()
