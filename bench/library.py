@@ -4,12 +4,13 @@
 
 Fills a local cloud through its edge, as uploads would: per video three renditions
 and a thumbnail of realistic proportions (every object's bytes unique, so nothing is
-deduplicated) and the DynamoDB record MyMedia lists. One user has 1,000 videos and
-one has 10 (when --videos allows); the rest are spread over the other users. Then:
+deduplicated) and the DynamoDB record MyMedia lists. One user has 1,000 videos, one
+has 10 and one 25, a full page (when --videos allows; the 25 separate the table's size
+from the page's); the rest are spread over the other users. Then:
 process memory (RSS) before and after the fill, and of the cloud restarted on the
 filled library against one started on an empty library, the time to persist one change (the
 save a PutItem causes) and the saved library's size, the latency of MyMedia's listing
-query (by_created, newest 25, through the edge) for the 10- and the 1,000-video
+query (by_created, newest 25, through the edge) for the 10-, 25- and 1,000-video
 user, and the start-up time of `python -m localcloud up` on the filled library.
 
 Each design fills its own cloud, in its own process, in the same run: this code (every
@@ -45,19 +46,20 @@ DESIGNS = {"journal": "this code: each change journaled in SQLite before its ans
            "snapshot": f"{BASELINE}: the whole state pickled a few seconds after a change"}
 # Shares of a video's bytes: 720p, 480p and 360p renditions (by bitrate), thumbnail.
 SHARES = {"720p.mp4": 0.585, "480p.mp4": 0.273, "360p.mp4": 0.132, "thumb.jpg": 0.01}
-BIG, SMALL = 1_000, 10
+BIG, SMALL, PAGE = 1_000, 10, 25  # PAGE: exactly one listing page, the control for the page's own cost
 
 
-def _libraries(videos: int) -> tuple[int, int]:
-    """The big and the small user's video counts: 1,000 and 10, or less in a smaller fill."""
-    return min(BIG, videos // 2), min(SMALL, max(1, videos // 100))
+def _libraries(videos: int) -> tuple[int, int, int]:
+    """The big, the small and the one-page user's video counts: 1,000, 10 and 25, or less in a smaller fill."""
+    return min(BIG, videos // 2), min(SMALL, max(1, videos // 100)), min(PAGE, max(1, videos // 40))
 
 
 def _owners(videos: int, users: int) -> list[str]:
-    """One owner per video: the big and the small library first, the rest round-robin."""
-    big, small = _libraries(videos)
-    rest = videos - big - small
-    return [_user(0)] * big + [_user(1)] * small + [_user(2 + n % max(1, users - 2)) for n in range(rest)]
+    """One owner per video: the big, the small and the one-page library first, the rest round-robin."""
+    big, small, page = _libraries(videos)
+    rest = videos - big - small - page
+    return ([_user(0)] * big + [_user(1)] * small + [_user(2)] * page
+            + [_user(3 + n % max(1, users - 3)) for n in range(rest)])
 
 
 def _user(n: int) -> str:
@@ -124,7 +126,7 @@ def child(state_dir: Path, args: Any) -> dict[str, Any]:
 
     state.save = timed  # type: ignore[method-assign]
     for n in range(3):
-        endpoints.client("dynamodb").put_item(TableName=endpoints.table, Item=_typed(_video(_user(1), 10**6 + n)))
+        endpoints.client("dynamodb").put_item(TableName=endpoints.table, Item=_typed(_video(_user(10**6), 10**6 + n)))
     item_saves, saves = saves, []
     for n in range(3):  # the save of an upload: the object's row and the S3 service's own state
         endpoints.client("s3").put_object(Bucket=endpoints.transcoded_bucket, Key=f"extra/{n}/thumb.jpg",
@@ -133,7 +135,8 @@ def child(state_dir: Path, args: Any) -> dict[str, Any]:
     stored = sum(path.stat().st_size for path in state_dir.glob("library.sqlite3*"))
     figures = {"rss_empty": rss_empty, "rss_full": rss_full, "save_s": statistics.median(item_saves),
                "object_save_s": statistics.median(saves), "state_mb": stored / 1024**2,
-               "small": _listing_ms(endpoints, _user(1), args.runs), "big": _listing_ms(endpoints, _user(0), args.runs)}
+               "small": _listing_ms(endpoints, _user(1), args.runs), "page": _listing_ms(endpoints, _user(2), args.runs),
+               "big": _listing_ms(endpoints, _user(0), args.runs)}
     cloud.stop()
     return figures
 
@@ -182,11 +185,13 @@ def _table(results: dict[str, dict[str, Any]], args: Any) -> str:
     row("persist one upload (the save of one PutObject), median of 3",
         lambda r: f"{r['object_save_s'] * 1000:.1f} ms" if "object_save_s" in r else "not measured by that code")
     row("saved state (database, or pickle), object files aside", lambda r: f"{r['state_mb']:.1f} MB")
-    big, small = _libraries(args.videos)
-    for key, videos in (("small", small), ("big", big)):
+    big, small, page = _libraries(args.videos)
+    for key, videos in (("small", small), ("page", page), ("big", big)):
         row(f"listing, newest 25 of {videos:,} videos: p50 / p99 ({args.runs} runs)",
-            lambda r, k=key: f"{_p(r[k], 50):.1f} / {_p(r[k], 99):.1f} ms")
+            lambda r, k=key: f"{_p(r[k], 50):.1f} / {_p(r[k], 99):.1f} ms" if k in r else "not measured by that code")
     row(f"listing p99, {big:,} videos / {small:,} videos", lambda r: f"{_p(r['big'], 99) / _p(r['small'], 99):.2f}x")
+    row(f"listing p99, {big:,} videos / {page:,} videos" + (" (both answer a full page)" if page == PAGE else ""),
+        lambda r: f"{_p(r['big'], 99) / _p(r['page'], 99):.2f}x" if "page" in r else "not measured by that code")
     row(f"start-up on the filled library (`python -m localcloud up` to endpoints.json), median of {args.startups}",
         lambda r: f"{statistics.median(r['startups']):.2f} s")
     return "\n".join(rows)
