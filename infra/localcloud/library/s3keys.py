@@ -54,7 +54,7 @@ _NO_BUFFER = _NoBuffer()
 
 # What moto gives every object a copy of, though all hold the same: the canned ACL (six
 # objects), the restore state machine's transitions, the names of the account, region,
-# bucket and storage class. Each key keeps one shared instance instead, about 2 KB less a
+# bucket and storage class. Each key keeps one shared instance instead, about 0.8 KB less a
 # key (a family's library holds tens of thousands). moto replaces a key's ACL with a new
 # one when it changes (PutObjectAcl), never changes one in place, and only reads the rest.
 _ALIKE: dict[tuple[Any, ...], Any] = {}
