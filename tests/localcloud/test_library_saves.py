@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ def library(tmp_path: Path) -> Iterator[tuple[MotoState, Any]]:
 
 def _saved_s3_service(state: MotoState) -> int:
     """Bytes of the S3 service's own row (buckets and the rest; objects are rows of their own)."""
-    with sqlite3.connect(f"file:{state.path}?mode=ro", uri=True) as db:
+    with closing(sqlite3.connect(f"file:{state.path}?mode=ro", uri=True)) as db:  # a connection's `with` only commits
         return db.execute("SELECT length(state) FROM services WHERE service = 's3'").fetchone()[0]
 
 
