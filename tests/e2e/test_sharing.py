@@ -204,13 +204,15 @@ def short_lived_urls(tmp_path: Path) -> Iterator[Endpoints]:
 def watch_slowly(page: Page, title: str) -> tuple[str, Any]:
     """Start watching on a slow link, then pause on a crawl: the browser holds only the first seconds.
 
-    Paused, a browser goes on buffering (a whole small MP4, given a minute at 10 KB/s), so the
-    link drops to a crawl that keeps the stream open but brings almost nothing more. The URL it
-    plays, and the page's network emulation (to lift the slow link later).
+    Paused, a player goes on buffering (hls.js two 10 s segments ahead, a browser a whole small
+    MP4), so the link drops to a crawl that keeps the stream open but brings almost nothing more.
+    The slow link before it is 100 KB/s: a first 270p segment (about 450 KB) and hls.js itself
+    (about 100 KB) take some 6 s; at 10 KB/s they took 57 of the 60 s allowed, and CI ran out.
+    The URL it plays, and the page's network emulation (to lift the slow link later).
     """
     network = page.context.new_cdp_session(page)
     network.send("Network.enable")
-    throttle(network, download=10_000)
+    throttle(network, download=100_000)
     plays(page, title)
     player = page.get_by_label(f"Video player: {title}")
     player.evaluate("video => video.pause()")
