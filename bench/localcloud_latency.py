@@ -41,15 +41,35 @@ def free_ports() -> dict[str, str]:
 
 
 class Startup(NamedTuple):
-    """One start of `python -m localcloud up`: seconds to endpoints.json, and the cloud process's RSS then."""
+    """One start of `python -m localcloud up`: seconds to endpoints.json, and the cloud process's RSS then
+    (with ``every_bucket_read``: seconds until a request to each bucket was answered, and the RSS after)."""
 
     seconds: float
     rss_mb: float
+    buckets_read: float | None = None
 
 
-def startup_once(state_dir: Path, ports: dict[str, str], code: Path = REPO) -> Startup:
+def _read_every_bucket(endpoints_path: Path) -> None:
+    """HEAD a key in every bucket, through the edge: answered once the bucket's objects are loaded."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    endpoints = json.loads(endpoints_path.read_text())
+    s3 = boto3.client("s3", region_name=endpoints["region"], endpoint_url=endpoints["aws"],
+                      aws_access_key_id=endpoints["admin_access_key_id"],
+                      aws_secret_access_key=endpoints["admin_secret_access_key"])
+    for bucket in s3.list_buckets()["Buckets"]:
+        try:
+            s3.head_object(Bucket=bucket["Name"], Key="bench/no-such-object")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "404":
+                raise
+
+
+def startup_once(state_dir: Path, ports: dict[str, str], code: Path = REPO, *,
+                 every_bucket_read: bool = False) -> Startup:
     """`python -m localcloud up` on ``state_dir`` and ``ports`` until endpoints.json appears
-    (``code``: another checkout)."""
+    (``code``: another checkout); with ``every_bucket_read``, then until every bucket answers."""
     env = {**os.environ, **ports, "PETTUBE_STATE_DIR": str(state_dir),
            "PYTHONPATH": f"{code / 'infra'}{os.pathsep}{code}"}
     endpoints = state_dir / "endpoints.json"
@@ -62,7 +82,11 @@ def startup_once(state_dir: Path, ports: dict[str, str], code: Path = REPO) -> S
             if process.poll() is not None:
                 raise RuntimeError(f"the local cloud of {code} exited during start-up")
             time.sleep(0.01)
-        return Startup(time.perf_counter() - started, rss_mb(process.pid))
+        up = time.perf_counter() - started
+        if not every_bucket_read:
+            return Startup(up, rss_mb(process.pid))
+        _read_every_bucket(endpoints)
+        return Startup(up, rss_mb(process.pid), time.perf_counter() - started)
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -19,7 +19,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from localcloud.awserrors import AwsError, s3_response
+from localcloud.awserrors import AwsError, response_for, s3_response
 from localcloud.services import EdgeService, Guard
 
 log = logging.getLogger("localcloud.edge")
@@ -159,4 +159,7 @@ class Edge:
             headers = headers + [(k, v) for k, v in extra.items() if k.lower() not in present]
             return start_response(status, headers, exc_info)
 
-        return self._moto(environ, start)
+        try:
+            return self._moto(environ, start)
+        except AwsError as error:  # raised inside moto by the local cloud's own code (an unreadable bucket)
+            return self._with_cors(request, response_for(error, request, None))(environ, start_response)

@@ -15,7 +15,9 @@ message naming the file and the ways out; the previous formats (one pickle of
 every backend) are migrated and kept aside. One cloud at a time holds a state
 directory (an advisory lock the kernel drops when the process dies, even by
 ``kill -9``). At start, object files no saved object names (overwritten,
-deleted, or written by a request a crash cut short) are removed.
+deleted, or written by a request a crash cut short) are removed. A restored bucket's
+objects load when first asked for, and all of them once the cloud is up
+(library/ondemand.py): a start does not wait for tens of thousands of objects.
 
 moto's models hold a few objects pickle cannot copy (locks, condition
 variables, RSA keys of user pools); a Pickler with a private dispatch table
@@ -33,6 +35,7 @@ import os
 import pickle
 import re
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
@@ -49,7 +52,7 @@ from moto.s3.utils import _VersionedKeyStore
 
 from localcloud import motofixes
 from localcloud.library import changes as record_changes
-from localcloud.library import s3keys
+from localcloud.library import ondemand, s3keys
 from localcloud.library.blobs import BlobStore
 from localcloud.library.changes import Changes, item_key
 from localcloud.library.reclaim import Reclaimer, named_digests
@@ -208,7 +211,9 @@ class _ServicePickler(_StatePickler):
         self._batch = batch
 
     def persistent_id(self, obj: Any) -> Container | None:
-        if type(obj) not in (_VersionedKeyStore, defaultdict):
+        if type(obj) is ondemand.PendingObjects and self._batch is None:
+            return obj.container  # its rows are as they were loaded: nothing changes objects not loaded
+        if type(obj) not in (_VersionedKeyStore, defaultdict, ondemand.PendingObjects):
             return None
         found = self._containers.get(id(obj))
         if found is None:
@@ -225,7 +230,7 @@ def _containers(service: str, regions: dict[str, Any]) -> dict[int, tuple[Contai
     found: dict[int, tuple[Container, Any]] = {}
     for region, backend in regions.items():
         if service == "s3":
-            found |= {id(bucket.keys): (("s3", region, name), bucket)
+            found |= {id(ondemand.stored(bucket)): (("s3", region, name), bucket)
                       for name, bucket in list(backend.buckets.items())}
         elif service == "dynamodb":
             found |= {id(table.items): (("dynamodb", region, name), table)
@@ -249,7 +254,8 @@ def _key_text(hash_key: Any, range_key: Any) -> str:
 
 
 class _ServiceUnpickler(pickle.Unpickler):
-    """Loads a service's backends, filling each container its pickle names from the rows."""
+    """Loads a service's backends, filling each table its pickle names from the rows; a bucket's
+    objects are left pending, loaded from their rows when first asked for (library/ondemand.py)."""
 
     def __init__(self, state: bytes, store: LibraryStore) -> None:
         super().__init__(io.BytesIO(state))
@@ -259,20 +265,24 @@ class _ServiceUnpickler(pickle.Unpickler):
     def persistent_load(self, container: Any) -> Any:
         kind, region, name = container
         self.containers.add(container)
-        rows = self._store.records(kind, region, name)
         if kind == "s3":
-            objects = _VersionedKeyStore()
-            for key, state in rows:
-                dict.__setitem__(objects, key, pickle.loads(state))  # noqa: S301 - our own library
-            return objects
+            return ondemand.PendingObjects(container, lambda store=self._store: _objects(store, container))
         items: defaultdict[Any, Any] = defaultdict(dict)
-        for _, state in rows:
+        for _, state in self._store.records(kind, region, name):
             item = pickle.loads(state)  # noqa: S301 - our own library
             if item.range_key is None:
                 items[item.hash_key] = item
             else:
                 items[item.hash_key][item.range_key] = item
         return items
+
+
+def _objects(store: LibraryStore, container: Container) -> _VersionedKeyStore:
+    """A bucket's objects from its rows."""
+    objects = _VersionedKeyStore()
+    for key, state in store.records_apart(*container):
+        dict.__setitem__(objects, key, pickle.loads(state))  # noqa: S301 - our own library
+    return objects
 
 
 class MotoState:
@@ -292,6 +302,8 @@ class MotoState:
         self._previous_store: BlobStore | None = None
         self._store: LibraryStore | None = None
         self.reclaimer: Reclaimer | None = None  # deletes object files nothing names, once loaded
+        self._loader: threading.Thread | None = None  # loads pending buckets after the start
+        self._closing = threading.Event()
 
     def load(self) -> bool:
         """Put the saved backends back; False when nothing is saved yet.
@@ -305,6 +317,7 @@ class MotoState:
                 f"another local cloud is using {self.path.parent} (it holds {self._directory.path}). "
                 f"Stop it first, or run with another state directory (`PETTUBE_STATE_DIR=<dir> make dev`).")
         record_changes.install()
+        ondemand.install()
         self._blobs = BlobStore(self.path.parent / OBJECTS_DIR)
         self._previous_store = s3keys.use(self._blobs)
         s3keys.start_loading()
@@ -318,10 +331,34 @@ class MotoState:
             gc.enable()
         for s3 in _backends()["s3"][self.account_id].values():
             motofixes.forget_empty_tag_sets(s3)  # saved whole at every change: no entry per object
-        self._collect_garbage(s3keys.named_digests())
+        self._blobs.clear_leftovers()
+        if not self._pending_buckets():  # else the files nothing names go once every bucket is loaded
+            self._collect_garbage(s3keys.named_digests())
         self.reclaimer = Reclaimer(self._blobs, lambda: named_digests(dict(_backends()["s3"][self.account_id])),
                                    self.path.parent)
         return restored
+
+    def _pending_buckets(self) -> int:
+        return sum(type(ondemand.stored(bucket)) is ondemand.PendingObjects
+                   for s3 in _backends()["s3"][self.account_id].values() for bucket in list(s3.buckets.values()))
+
+    def load_objects_in_background(self) -> None:
+        """Load the buckets whose objects are still pending, while the cloud answers requests; then
+        delete the object files nothing names (a crash's leftovers), as the start would have."""
+        if self._pending_buckets():
+            self._loader = threading.Thread(target=self._load_pending, name="library-load", daemon=True)
+            self._loader.start()
+
+    def _load_pending(self) -> None:
+        started = time.perf_counter()
+        try:
+            buckets = ondemand.load_all(_backends()["s3"][self.account_id], stop=self._closing)
+        except Exception:  # a bucket that cannot load stays pending, its rows as they were: never lost
+            log.exception("loading the library's objects failed; requests to the bucket will try again")
+            return
+        log.info("loaded the objects of %d bucket(s) in %.1f s", buckets, time.perf_counter() - started)
+        if self.reclaimer is not None and not self._closing.is_set():
+            self.reclaimer.released()
 
     def _restore(self) -> bool:
         if self.path.exists():
@@ -438,7 +475,7 @@ class MotoState:
     def _changed_objects(self, changes: Changes, batch: Batch) -> None:
         buckets = [(region, bucket) for region, backend in _backends()["s3"][self.account_id].items()
                    for bucket in list(backend.buckets.values())]
-        by_store = {id(bucket.keys): (region, bucket) for region, bucket in buckets}
+        by_store = {id(ondemand.stored(bucket)): (region, bucket) for region, bucket in buckets}  # none loaded
         by_name = {bucket.name: (region, bucket) for region, bucket in buckets}
         changed = [(by_store.get(id(store)), key) for store, key in changes.objects]
         changed += [(by_name.get(name), key) for name, key in changes.named_objects]
@@ -466,6 +503,10 @@ class MotoState:
 
     def close(self) -> None:
         """Give the state directory back."""
+        self._closing.set()
+        if self._loader is not None:
+            self._loader.join()  # it stops after the bucket it is loading
+            self._loader = None
         if self.reclaimer is not None:
             self.reclaimer.close()
             self.reclaimer = None
@@ -473,6 +514,7 @@ class MotoState:
             self._store.close()
             self._store = None
         if self._blobs is not None:
+            ondemand.forget_pending(_backends()["s3"][self.account_id])
             s3keys.stop_using(self._blobs, self._previous_store)
         self._directory.release()
 

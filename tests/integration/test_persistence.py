@@ -8,11 +8,15 @@ from __future__ import annotations
 import hashlib
 import shutil
 import signal
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from library_run import Run, library, put_library, run  # noqa: F401 - run is a fixture
 
 pytestmark = pytest.mark.slow
@@ -61,6 +65,43 @@ def test_an_unreadable_library_is_kept_and_the_start_says_what_to_do(run: Run, n
     assert sorted(p.name for p in run.state_dir.iterdir() if p.name.startswith(name)) == [name]  # nothing beside it
     assert str(saved) in error and "cannot be read" in error
     assert "localcloud restore" in error and "PETTUBE_STATE_DIR" in error
+
+
+def test_a_bucket_whose_saved_objects_cannot_be_read_says_so_and_the_rest_works(
+        run: Run, wait_until, record_property: Note) -> None:
+    """One object's row damaged: the cloud starts; requests to that bucket answer InternalError naming it,
+    the other buckets and the table answer and save, and the damaged bucket's rows stay as they were."""
+    endpoints = run.start(wait_until)
+    put_library(endpoints, "kept-video")
+    run.stop(signal.SIGTERM)
+    with closing(sqlite3.connect(run.state_dir / "library.sqlite3")) as db, db:
+        db.execute("UPDATE records SET state = ? WHERE container = ? AND key = ?",
+                   (b"\x80\x05 half a row", endpoints.transcoded_bucket, "owner/kept-video/720p.mp4"))
+    rows = _rows(run.state_dir, endpoints.transcoded_bucket)
+
+    endpoints = run.start(wait_until)
+    s3 = endpoints.client("s3", config=Config(retries={"max_attempts": 1}))
+    with pytest.raises(ClientError) as refused:
+        s3.get_object(Bucket=endpoints.transcoded_bucket, Key="owner/kept-video/720p.mp4")
+    s3.put_object(Bucket=endpoints.originals_bucket, Key="owner/new-video/original.mp4", Body=b"new")
+    new = s3.get_object(Bucket=endpoints.originals_bucket, Key="owner/new-video/original.mp4")["Body"].read()
+    videos = {item["video_id"]["S"] for item in endpoints.client("dynamodb").scan(TableName=endpoints.table)["Items"]}
+    run.stop(signal.SIGTERM)
+
+    error = refused.value.response["Error"]
+    record_property("observed", f"started; GetObject in the damaged bucket: {error['Code']} "
+                                f"({_said(error['Message'])}); another bucket written and read: "
+                                f"{new == b'new'}; records listed: {len(videos)}; the damaged rows "
+                                f"{'kept' if _rows(run.state_dir, endpoints.transcoded_bucket) == rows else 'changed'}")
+    assert error["Code"] == "InternalError" and endpoints.transcoded_bucket in error["Message"]
+    assert "cannot be read" in error["Message"]
+    assert new == b"new" and "kept-video" in videos
+    assert _rows(run.state_dir, endpoints.transcoded_bucket) == rows
+
+
+def _rows(state_dir: Path, container: str) -> list[tuple[str, bytes]]:
+    with closing(sqlite3.connect(f"file:{state_dir / 'library.sqlite3'}?mode=ro", uri=True)) as db:
+        return db.execute("SELECT key, state FROM records WHERE container = ? ORDER BY key", (container,)).fetchall()
 
 
 def test_a_second_cloud_on_the_same_library_refuses_to_start(run: Run, wait_until, record_property: Note) -> None:

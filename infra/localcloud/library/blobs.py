@@ -109,10 +109,13 @@ class BlobStore:
                     pass
         return removed, recent
 
-    def collect(self, keep: set[str]) -> int:
-        """Delete every blob not in ``keep``, and writes a crash interrupted; how many blobs went."""
+    def clear_leftovers(self) -> None:
+        """Delete the writes a crash interrupted (only while nothing writes: at start)."""
         for leftover in (self.root / TMP_DIR).iterdir():
             leftover.unlink(missing_ok=True)
+
+    def collect(self, keep: set[str]) -> int:
+        """Delete every blob not in ``keep`` (only while nothing writes: at start); how many blobs went."""
         garbage = self.digests() - keep
         for digest in garbage:
             self.path(digest).unlink(missing_ok=True)

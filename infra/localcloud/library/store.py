@@ -97,6 +97,17 @@ class LibraryStore:
         return self._db.execute("SELECT key, state FROM records WHERE kind = ? AND region = ? AND container = ?",
                                 (kind, region, container))
 
+    def records_apart(self, kind: str, region: str, container: str) -> Iterator[tuple[str, bytes]]:
+        """``records`` over a read-only connection of its own: safe from any thread while saves go on
+        (the write-ahead log gives it the last committed state). Row by row: a bucket's rows are tens of
+        megabytes, which the reader's heap would keep after a fetchall."""
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            yield from db.execute("SELECT key, state FROM records WHERE kind = ? AND region = ? AND container = ?",
+                                  (kind, region, container))
+        finally:
+            db.close()
+
     def write(self, batch: Batch) -> None:
         """Apply ``batch`` in one transaction: durable when this returns, or not at all."""
         with self._db:
