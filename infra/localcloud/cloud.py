@@ -8,7 +8,7 @@ build PetTube's services and moto behind the edge, start the servers, provision
 the template's resources, start the Lambda event pollers and schedules, publish
 site/ into the site bucket (served by its website endpoint, behind the local
 CloudFront: localcloud.website), write ``.pettube/endpoints.json``, and load the
-restored buckets' objects in the background (each one also loads when first asked for).
+restored tables' and buckets' records in the background (each also loads when first asked for).
 Each step registers what undoes it: ``stop`` (also run when a step fails or is
 interrupted) undoes them in reverse order, so the edge outlives the services
 whose last events go through it, and the library is closed once nothing can change it any more. Every change is
@@ -144,7 +144,7 @@ class LocalCloud:
             self.endpoints = self._endpoints()
             self._publish_site()
             endpoints = self._publish_endpoints()
-            self._moto_state.load_objects_in_background()
+            self._moto_state.load_records_in_background()
             return endpoints
         except BaseException:
             self.stop()

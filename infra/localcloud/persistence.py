@@ -16,8 +16,8 @@ every backend) are migrated and kept aside. One cloud at a time holds a state
 directory (an advisory lock the kernel drops when the process dies, even by
 ``kill -9``). At start, object files no saved object names (overwritten,
 deleted, or written by a request a crash cut short) are removed. A restored bucket's
-objects load when first asked for, and all of them once the cloud is up
-(library/ondemand.py): a start does not wait for tens of thousands of objects.
+objects and table's items load when first asked for, and all of them once the cloud
+is up (library/ondemand.py): a start does not wait for tens of thousands of records.
 
 moto's models hold a few objects pickle cannot copy (locks, condition
 variables, RSA keys of user pools); a Pickler with a private dispatch table
@@ -211,9 +211,9 @@ class _ServicePickler(_StatePickler):
         self._batch = batch
 
     def persistent_id(self, obj: Any) -> Container | None:
-        if type(obj) is ondemand.PendingObjects and self._batch is None:
-            return obj.container  # its rows are as they were loaded: nothing changes objects not loaded
-        if type(obj) not in (_VersionedKeyStore, defaultdict, ondemand.PendingObjects):
+        if type(obj) is ondemand.PendingRecords and self._batch is None:
+            return obj.container  # its rows are as they were loaded: nothing changes records not loaded
+        if type(obj) not in (_VersionedKeyStore, defaultdict, ondemand.PendingRecords):
             return None
         found = self._containers.get(id(obj))
         if found is None:
@@ -233,7 +233,7 @@ def _containers(service: str, regions: dict[str, Any]) -> dict[int, tuple[Contai
             found |= {id(ondemand.stored(bucket)): (("s3", region, name), bucket)
                       for name, bucket in list(backend.buckets.items())}
         elif service == "dynamodb":
-            found |= {id(table.items): (("dynamodb", region, name), table)
+            found |= {id(ondemand.stored(table)): (("dynamodb", region, name), table)
                       for name, table in list(backend.tables.items())}
     return found
 
@@ -254,8 +254,8 @@ def _key_text(hash_key: Any, range_key: Any) -> str:
 
 
 class _ServiceUnpickler(pickle.Unpickler):
-    """Loads a service's backends, filling each table its pickle names from the rows; a bucket's
-    objects are left pending, loaded from their rows when first asked for (library/ondemand.py)."""
+    """Loads a service's backends; the records of each bucket and table its pickle names are left
+    pending, loaded from their rows when first asked for (library/ondemand.py)."""
 
     def __init__(self, state: bytes, store: LibraryStore) -> None:
         super().__init__(io.BytesIO(state))
@@ -263,26 +263,31 @@ class _ServiceUnpickler(pickle.Unpickler):
         self.containers: set[Container] = set()
 
     def persistent_load(self, container: Any) -> Any:
-        kind, region, name = container
+        container = tuple(container)
         self.containers.add(container)
-        if kind == "s3":
-            return ondemand.PendingObjects(container, lambda store=self._store: _objects(store, container))
-        items: defaultdict[Any, Any] = defaultdict(dict)
-        for _, state in self._store.records(kind, region, name):
-            item = pickle.loads(state)  # noqa: S301 - our own library
-            if item.range_key is None:
-                items[item.hash_key] = item
-            else:
-                items[item.hash_key][item.range_key] = item
-        return items
+        load = _objects if container[0] == "s3" else _items
+        return ondemand.PendingRecords(container, self._store.count(*container),
+                                       lambda store=self._store: load(store, container))
 
 
 def _objects(store: LibraryStore, container: Container) -> _VersionedKeyStore:
     """A bucket's objects from its rows."""
     objects = _VersionedKeyStore()
-    for key, state in store.records_apart(*container):
+    for key, state in store.records(*container):
         dict.__setitem__(objects, key, pickle.loads(state))  # noqa: S301 - our own library
     return objects
+
+
+def _items(store: LibraryStore, container: Container) -> defaultdict[Any, Any]:
+    """A table's items from its rows, as moto holds them: by hash key (and by range key within one)."""
+    items: defaultdict[Any, Any] = defaultdict(dict)
+    for _, state in store.records(*container):
+        item = pickle.loads(state)  # noqa: S301 - our own library
+        if item.range_key is None:
+            items[item.hash_key] = item
+        else:
+            items[item.hash_key][item.range_key] = item
+    return items
 
 
 class MotoState:
@@ -332,31 +337,35 @@ class MotoState:
         for s3 in _backends()["s3"][self.account_id].values():
             motofixes.forget_empty_tag_sets(s3)  # saved whole at every change: no entry per object
         self._blobs.clear_leftovers()
-        if not self._pending_buckets():  # else the files nothing names go once every bucket is loaded
+        if not any(map(ondemand.is_pending, self._holders())):  # else once every one is loaded, in the background
             self._collect_garbage(s3keys.named_digests())
         self.reclaimer = Reclaimer(self._blobs, lambda: named_digests(dict(_backends()["s3"][self.account_id])),
                                    self.path.parent)
         return restored
 
-    def _pending_buckets(self) -> int:
-        return sum(type(ondemand.stored(bucket)) is ondemand.PendingObjects
-                   for s3 in _backends()["s3"][self.account_id].values() for bucket in list(s3.buckets.values()))
+    def _holders(self) -> list[Any]:
+        """Every table, then every bucket, of the backends this library holds."""
+        backends = _backends()
+        return [*(table for dynamodb in list(backends["dynamodb"][self.account_id].values())
+                  for table in list(dynamodb.tables.values())),
+                *(bucket for s3 in list(backends["s3"][self.account_id].values())
+                  for bucket in list(s3.buckets.values()))]
 
-    def load_objects_in_background(self) -> None:
-        """Load the buckets whose objects are still pending, while the cloud answers requests; then
-        delete the object files nothing names (a crash's leftovers), as the start would have."""
-        if self._pending_buckets():
+    def load_records_in_background(self) -> None:
+        """Load the tables and buckets whose records are still pending, while the cloud answers requests;
+        then delete the object files nothing names (a crash's leftovers), as the start would have."""
+        if any(map(ondemand.is_pending, self._holders())):
             self._loader = threading.Thread(target=self._load_pending, name="library-load", daemon=True)
             self._loader.start()
 
     def _load_pending(self) -> None:
         started = time.perf_counter()
         try:
-            buckets = ondemand.load_all(_backends()["s3"][self.account_id], stop=self._closing)
-        except Exception:  # a bucket that cannot load stays pending, its rows as they were: never lost
-            log.exception("loading the library's objects failed; requests to the bucket will try again")
+            loaded = ondemand.load_all(self._holders(), stop=self._closing)
+        except Exception:  # one that cannot load stays pending, its rows as they were: never lost
+            log.exception("loading the library's records failed; requests that need them will try again")
             return
-        log.info("loaded the objects of %d bucket(s) in %.1f s", buckets, time.perf_counter() - started)
+        log.info("loaded the records of %d table(s) and bucket(s) in %.1f s", loaded, time.perf_counter() - started)
         if self.reclaimer is not None and not self._closing.is_set():
             self.reclaimer.released()
 
@@ -514,7 +523,7 @@ class MotoState:
             self._store.close()
             self._store = None
         if self._blobs is not None:
-            ondemand.forget_pending(_backends()["s3"][self.account_id])
+            ondemand.forget_pending(self._holders())
             s3keys.stop_using(self._blobs, self._previous_store)
         self._directory.release()
 

@@ -1,4 +1,5 @@
-"""A restored bucket's objects load when first asked for, once, and saves never lose a bucket not loaded yet."""
+"""A restored bucket's objects and table's items load when first asked for, once, and saves never lose
+records not loaded yet."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.dynamodb.models import dynamodb_backends
 from moto.s3.models import s3_backends
 
 from localcloud import motofixes
@@ -24,17 +26,18 @@ from localcloud.library.store import LibraryStore
 from localcloud.persistence import MotoState
 
 VIDEOS = [f"owner/{n:02d}/720p.mp4" for n in range(20)]
+TABLE = "videos-table"
 
 
 @contextmanager
-def _library(state_dir: Path) -> Iterator[tuple[MotoState, Any]]:
-    """The library in ``state_dir`` loaded into moto's in-process backends, and an S3 client."""
+def _library(state_dir: Path) -> Iterator[tuple[MotoState, Any, Any]]:
+    """The library in ``state_dir`` loaded into moto's in-process backends, and S3 and DynamoDB clients."""
     motofixes.apply()
     with mock_aws():
         state = MotoState(state_dir, ACCOUNT_ID)
         state.load()
         try:
-            yield state, boto3.client("s3", region_name="us-east-1")
+            yield state, boto3.client("s3", region_name="us-east-1"), boto3.client("dynamodb", region_name="us-east-1")
         finally:
             state.close()
 
@@ -46,8 +49,24 @@ def _put(state: MotoState, s3: Any, bucket: str, key: str, body: bytes) -> None:
     state.save(changes, ("s3",))
 
 
+def _put_item(state: MotoState, dynamodb: Any, video: str) -> None:
+    with record_changes.recording() as changes:
+        dynamodb.put_item(TableName=TABLE, Item={"owner_id": {"S": "owner"}, "video_id": {"S": video}})
+    state.save(changes, ("dynamodb",))
+
+
 def _pending(bucket: str) -> bool:
-    return type(ondemand.stored(s3_backends[ACCOUNT_ID]["aws"].buckets[bucket])) is ondemand.PendingObjects
+    return ondemand.is_pending(s3_backends[ACCOUNT_ID]["aws"].buckets[bucket])
+
+
+def _table_pending() -> bool:
+    return ondemand.is_pending(dynamodb_backends[ACCOUNT_ID]["us-east-1"].tables[TABLE])
+
+
+def _videos(dynamodb: Any) -> list[str]:
+    answer = dynamodb.query(TableName=TABLE, KeyConditionExpression="owner_id = :o",
+                            ExpressionAttributeValues={":o": {"S": "owner"}})
+    return [item["video_id"]["S"] for item in answer["Items"]]
 
 
 def _saved_rows(state_dir: Path, bucket: str) -> list[tuple[str, bytes]]:
@@ -57,20 +76,27 @@ def _saved_rows(state_dir: Path, bucket: str) -> list[tuple[str, bytes]]:
 
 @pytest.fixture
 def saved(tmp_path: Path) -> Path:
-    """A library holding a bucket of 20 videos and a small one."""
-    with _library(tmp_path) as (state, s3):
+    """A library holding a bucket of 20 videos, a small one, and a table of 5 records."""
+    with _library(tmp_path) as (state, s3, dynamodb):
         for bucket in ("videos", "site"):
             s3.create_bucket(Bucket=bucket)
             state.save(record_changes.Changes(), ("s3",))
         for key in VIDEOS:
             _put(state, s3, "videos", key, key.encode())
         _put(state, s3, "site", "index.html", b"<h1>PetTube</h1>")
+        dynamodb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST", KeySchema=[
+            {"AttributeName": "owner_id", "KeyType": "HASH"}, {"AttributeName": "video_id", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "owner_id", "AttributeType": "S"},
+                                  {"AttributeName": "video_id", "AttributeType": "S"}])
+        state.save(record_changes.Changes(), ("dynamodb",))
+        for n in range(5):
+            _put_item(state, dynamodb, f"video-{n}")
     return tmp_path
 
 
 def test_a_restored_bucket_loads_when_first_asked_for_and_a_save_meanwhile_loses_nothing(saved: Path) -> None:
     rows = _saved_rows(saved, "videos")
-    with _library(saved) as (state, s3):
+    with _library(saved) as (state, s3, _):
         assert _pending("videos") and _pending("site")
 
         _put(state, s3, "site", "config.json", b"{}")  # saves the S3 service, which holds both buckets
@@ -81,22 +107,36 @@ def test_a_restored_bucket_loads_when_first_asked_for_and_a_save_meanwhile_loses
         assert not _pending("videos")
         listed = s3.list_objects_v2(Bucket="videos")["Contents"]
         assert [item["Key"] for item in listed] == VIDEOS
-    with _library(saved) as (state, s3):
+    with _library(saved) as (state, s3, _):
         assert [item["Key"] for item in s3.list_objects_v2(Bucket="videos")["Contents"]] == VIDEOS
         assert s3.get_object(Bucket="site", Key="config.json")["Body"].read() == b"{}"
 
 
+def test_a_restored_table_counts_its_items_without_loading_them_and_loads_for_a_query(saved: Path) -> None:
+    with _library(saved) as (state, _, dynamodb):
+        assert _table_pending()
+        assert dynamodb.describe_table(TableName=TABLE)["Table"]["ItemCount"] == 5  # a start's provisioning asks
+        assert _table_pending()
+
+        assert _videos(dynamodb) == [f"video-{n}" for n in range(5)]
+        assert not _table_pending()
+        _put_item(state, dynamodb, "video-5")
+    with _library(saved) as (_, _, dynamodb):
+        assert dynamodb.describe_table(TableName=TABLE)["Table"]["ItemCount"] == 6
+        assert _videos(dynamodb) == [f"video-{n}" for n in range(6)]
+
+
 def test_requests_racing_for_a_pending_bucket_load_it_once(saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     loads: list[str] = []
-    read = LibraryStore.records_apart
+    read = LibraryStore.records
 
     def counted(store: LibraryStore, kind: str, region: str, container: str) -> Iterator[tuple[str, bytes]]:
         loads.append(container)
         time.sleep(0.2)  # a large bucket: the other requests arrive while it loads
         return read(store, kind, region, container)
 
-    monkeypatch.setattr(LibraryStore, "records_apart", counted)
-    with _library(saved) as (_, s3):
+    monkeypatch.setattr(LibraryStore, "records", counted)
+    with _library(saved) as (_, s3, _):
         answers: list[list[str]] = []
         askers = [threading.Thread(target=lambda: answers.append(
             [item["Key"] for item in s3.list_objects_v2(Bucket="videos")["Contents"]])) for _ in range(8)]
@@ -108,17 +148,18 @@ def test_requests_racing_for_a_pending_bucket_load_it_once(saved: Path, monkeypa
         assert loads == ["videos"]
 
 
-def test_the_background_load_loads_every_bucket_then_deletes_files_nothing_names(saved: Path) -> None:
+def test_the_background_load_loads_everything_then_deletes_files_nothing_names(saved: Path) -> None:
     leftover = saved / "objects" / "ab" / ("ab" + "0" * 62)  # a file a crash left, which no object names
     leftover.parent.mkdir(exist_ok=True)
     leftover.write_bytes(b"written, never saved")
     os.utime(leftover, (time.time() - 60, time.time() - 60))
-    with _library(saved) as (state, s3):
+    with _library(saved) as (state, s3, dynamodb):
         assert leftover.exists()  # the start did not read every object, so it could not tell
-        state.load_objects_in_background()
+        state.load_records_in_background()
         deadline = time.monotonic() + 60
         while leftover.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not leftover.exists()
-        assert not _pending("videos") and not _pending("site")
+        assert not _pending("videos") and not _pending("site") and not _table_pending()
+        assert _videos(dynamodb) == [f"video-{n}" for n in range(5)]
         assert all(s3.get_object(Bucket="videos", Key=key)["Body"].read() == key.encode() for key in VIDEOS)

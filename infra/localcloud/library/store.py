@@ -92,15 +92,15 @@ class LibraryStore:
     def containers(self) -> set[Container]:
         return set(self._db.execute("SELECT DISTINCT kind, region, container FROM records"))
 
-    def records(self, kind: str, region: str, container: str) -> Iterator[tuple[str, bytes]]:
-        """The rows of one bucket or table: each record's key and saved state."""
-        return self._db.execute("SELECT key, state FROM records WHERE kind = ? AND region = ? AND container = ?",
-                                (kind, region, container))
+    def count(self, kind: str, region: str, container: str) -> int:
+        """How many rows one bucket or table has."""
+        return self._db.execute("SELECT count(*) FROM records WHERE kind = ? AND region = ? AND container = ?",
+                                (kind, region, container)).fetchone()[0]
 
-    def records_apart(self, kind: str, region: str, container: str) -> Iterator[tuple[str, bytes]]:
-        """``records`` over a read-only connection of its own: safe from any thread while saves go on
-        (the write-ahead log gives it the last committed state). Row by row: a bucket's rows are tens of
-        megabytes, which the reader's heap would keep after a fetchall."""
+    def records(self, kind: str, region: str, container: str) -> Iterator[tuple[str, bytes]]:
+        """The rows of one bucket or table: each record's key and saved state. Over a read-only connection
+        of its own, safe from any thread while saves go on (the write-ahead log gives it the last committed
+        state); row by row: a bucket's rows are tens of megabytes, which a fetchall would leave in the heap."""
         db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         try:
             yield from db.execute("SELECT key, state FROM records WHERE kind = ? AND region = ? AND container = ?",
