@@ -14,10 +14,10 @@ that cannot be read, or that an unknown format wrote, stops the start with a
 message naming the file and the ways out; the previous formats (one pickle of
 every backend) are migrated and kept aside. One cloud at a time holds a state
 directory (an advisory lock the kernel drops when the process dies, even by
-``kill -9``). At start, object files no saved object names (overwritten,
-deleted, or written by a request a crash cut short) are removed. A restored bucket's
-objects and table's items load when first asked for, and all of them once the cloud
-is up (library/ondemand.py): a start does not wait for tens of thousands of records.
+``kill -9``). A restored bucket's objects and table's items load when first asked
+for, and all of them once the cloud is up (library/ondemand.py): a start does not
+wait for tens of thousands of records. Then object files no saved object names
+(overwritten, deleted, or written by a request a crash cut short) are removed.
 
 moto's models hold a few objects pickle cannot copy (locks, condition
 variables, RSA keys of user pools); a Pickler with a private dispatch table
@@ -307,7 +307,7 @@ class MotoState:
         self._previous_store: BlobStore | None = None
         self._store: LibraryStore | None = None
         self.reclaimer: Reclaimer | None = None  # deletes object files nothing names, once loaded
-        self._loader: threading.Thread | None = None  # loads pending buckets after the start
+        self._loader: threading.Thread | None = None  # loads pending tables and buckets after the start
         self._closing = threading.Event()
 
     def load(self) -> bool:
@@ -360,11 +360,7 @@ class MotoState:
 
     def _load_pending(self) -> None:
         started = time.perf_counter()
-        try:
-            loaded = ondemand.load_all(self._holders(), stop=self._closing)
-        except Exception:  # one that cannot load stays pending, its rows as they were: never lost
-            log.exception("loading the library's records failed; requests that need them will try again")
-            return
+        loaded = ondemand.load_all(self._holders(), stop=self._closing)
         log.info("loaded the records of %d table(s) and bucket(s) in %.1f s", loaded, time.perf_counter() - started)
         if self.reclaimer is not None and not self._closing.is_set():
             self.reclaimer.released()
@@ -514,7 +510,7 @@ class MotoState:
         """Give the state directory back."""
         self._closing.set()
         if self._loader is not None:
-            self._loader.join()  # it stops after the bucket it is loading
+            self._loader.join()  # it stops after the table or bucket it is loading
             self._loader = None
         if self.reclaimer is not None:
             self.reclaimer.close()

@@ -163,3 +163,16 @@ def test_the_background_load_loads_everything_then_deletes_files_nothing_names(s
         assert not _pending("videos") and not _pending("site") and not _table_pending()
         assert _videos(dynamodb) == [f"video-{n}" for n in range(5)]
         assert all(s3.get_object(Bucket="videos", Key=key)["Body"].read() == key.encode() for key in VIDEOS)
+
+
+def test_the_background_load_goes_on_past_a_bucket_it_cannot_read(saved: Path) -> None:
+    with closing(sqlite3.connect(saved / "library.sqlite3")) as db, db:
+        db.execute("UPDATE records SET state = ? WHERE container = 'videos' AND key = ?", (b"not a pickle", VIDEOS[3]))
+    with _library(saved) as (state, s3, _):
+        state.load_records_in_background()
+        deadline = time.monotonic() + 60
+        while (_pending("site") or _table_pending()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _pending("site") and not _table_pending()  # "videos" comes before "site"
+        assert _pending("videos")  # left as it is; its requests say why
+        assert s3.get_object(Bucket="site", Key="index.html")["Body"].read() == b"<h1>PetTube</h1>"

@@ -19,6 +19,7 @@ and matches a request's changes (made only to loaded ones).
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +31,8 @@ from moto.s3.models import FakeBucket
 from moto.s3.utils import _VersionedKeyStore
 
 from localcloud.awserrors import AwsError
+
+log = logging.getLogger("localcloud.library")
 
 # Where each kind of holder keeps its records, and what it holds when it has none.
 _RECORDS: dict[type, tuple[str, Callable[[], Any]]] = {
@@ -130,13 +133,18 @@ def install() -> None:
 
 
 def load_all(holders: Iterable[FakeBucket | Table], stop: threading.Event | None = None) -> int:
-    """Load the records of every holder still pending, unless ``stop`` is set first; how many it loaded."""
+    """Load the records of every holder still pending, unless ``stop`` is set first; how many it loaded.
+    One that cannot be read is logged and left pending (its requests say why); the others still load."""
     loaded = 0
     for holder in holders:
         if stop is not None and stop.is_set():
             return loaded
         if is_pending(holder):
-            getattr(holder, _records_of(holder)[0])
+            try:
+                getattr(holder, _records_of(holder)[0])
+            except UnreadableRecords as error:
+                log.error("%s", error.message)
+                continue
             loaded += 1
     return loaded
 
