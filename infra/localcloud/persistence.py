@@ -34,6 +34,7 @@ import logging
 import os
 import pickle
 import re
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -138,7 +139,9 @@ def _reduce_private_key(key: rsa.RSAPrivateKey) -> tuple[Callable[..., Any], tup
 def _item_attributes(attributes: dict[str, Any]) -> LimitedSizeDict:
     """An item's attributes as they were saved, without moto re-measuring the whole item at every attribute."""
     restored = LimitedSizeDict()
-    dict.update(restored, attributes)  # sized when it was written; LimitedSizeDict's own setitem is O(n) each
+    # Sized when it was written (LimitedSizeDict's own setitem is O(n) each); the names interned, as
+    # pickle does for an object's attributes but not for a dict's keys: one string per name, not per item.
+    dict.update(restored, {sys.intern(name): value for name, value in attributes.items()})
     return restored
 
 
@@ -274,7 +277,7 @@ def _objects(store: LibraryStore, container: Container) -> _VersionedKeyStore:
     """A bucket's objects from its rows."""
     objects = _VersionedKeyStore()
     for key, state in store.records(*container):
-        dict.__setitem__(objects, key, pickle.loads(state))  # noqa: S301 - our own library
+        dict.__setitem__(objects, sys.intern(key), pickle.loads(state))  # noqa: S301 - our own library
     return objects
 
 
