@@ -151,7 +151,8 @@ def _setstate(self: FakeKey, state: dict[str, Any]) -> None:
         _MOTO_SETSTATE(self, state)  # bytes inline: the value setter moves them into the store
         return
     _share_alike(state)
-    state["name"] = sys.intern(state["name"])  # the same string as the bucket's key for it (persistence interns it)
+    if type(state["name"]) is str:  # a multipart upload's part is named by its number
+        state["name"] = sys.intern(state["name"])  # the same string as the bucket's key for it (persistence interns it)
     # pickle interns the attribute names of an object it restores itself, not those handed to a
     # __setstate__: without this every key held its own copy of its 36 names, about 2 KB an object.
     self.__dict__.update({sys.intern(name): value for name, value in state.items()})
