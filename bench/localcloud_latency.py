@@ -4,7 +4,8 @@
 
 Start-up: `python -m localcloud up` in a fresh process until endpoints.json
 appears (after a warm install), against the bare floor of starting Python and
-importing boto3 in the same run. Event latency: from the PutObject call to the
+importing boto3 in the same run; then its stop, SIGTERM (as Ctrl-C) until the
+process has exited, against the same floor. Event latency: from the PutObject call to the
 upload handler's first line, against the PutObject round trip alone.
 Goals: ready in under 3 s, event-to-handler under 100 ms.
 """
@@ -42,11 +43,13 @@ def free_ports() -> dict[str, str]:
 
 class Startup(NamedTuple):
     """One start of `python -m localcloud up`: seconds to endpoints.json, and the cloud process's RSS then
-    (with ``every_bucket_read``: seconds until a request to each bucket was answered, and the RSS after)."""
+    (with ``every_bucket_read``: seconds until a request to each bucket was answered, and the RSS after);
+    then its stop."""
 
     seconds: float
     rss_mb: float
     buckets_read: float | None = None
+    stopped: float = 0.0  # seconds from SIGTERM (Ctrl-C's clean stop) until the process has exited
 
 
 def _read_every_bucket(endpoints_path: Path) -> None:
@@ -83,13 +86,19 @@ def startup_once(state_dir: Path, ports: dict[str, str], code: Path = REPO, *,
                 raise RuntimeError(f"the local cloud of {code} exited during start-up")
             time.sleep(0.01)
         up = time.perf_counter() - started
-        if not every_bucket_read:
-            return Startup(up, rss_mb(process.pid))
-        _read_every_bucket(endpoints)
-        return Startup(up, rss_mb(process.pid), time.perf_counter() - started)
-    finally:
-        process.terminate()
+        buckets_read = None
+        if every_bucket_read:
+            _read_every_bucket(endpoints)
+            buckets_read = time.perf_counter() - started
+        rss = rss_mb(process.pid)
+    except BaseException:
+        process.kill()
         process.wait(timeout=30)
+        raise
+    asked = time.perf_counter()
+    process.terminate()
+    process.wait(timeout=30)
+    return Startup(up, rss, buckets_read, time.perf_counter() - asked)
 
 
 def rss_mb(pid: int | str = "self") -> float:
@@ -149,10 +158,12 @@ def main() -> None:
     args = parser.parse_args()
     run = Run.start()
     with tempfile.TemporaryDirectory() as state:
-        startups, floors, ports = [], [], free_ports()
+        startups, stops, floors, ports = [], [], [], free_ports()
         for _ in range(args.runs):  # alternate, so machine noise hits both alike
             floors.append(floor_once())
-            startups.append(startup_once(Path(state), ports).seconds)
+            startup = startup_once(Path(state), ports)
+            startups.append(startup.seconds)
+            stops.append(startup.stopped)
     latencies, round_trips = event_latency(args.events)
     ms = lambda v: f"{v * 1000:.0f} ms"  # noqa: E731
     rows = [
@@ -161,6 +172,9 @@ def main() -> None:
         f"| start-up to endpoints.json (warm install), {args.runs} runs | {statistics.median(startups):.2f} s | "
         f"{max(startups):.2f} s (max) | `python -c 'import boto3'`: {statistics.median(floors):.2f} s | "
         f"{statistics.median(startups) / statistics.median(floors):.1f}x |",
+        f"| stop: SIGTERM (Ctrl-C) until the process has exited, {args.runs} runs | "
+        f"{statistics.median(stops):.2f} s | {max(stops):.2f} s (max) | the same: {statistics.median(floors):.2f} s | "
+        f"{statistics.median(stops) / statistics.median(floors):.1f}x |",
         f"| PutObject -> upload handler starts, {args.events} events | {ms(statistics.median(latencies))} | "
         f"{ms(p95(latencies))} | PutObject round trip: {ms(statistics.median(round_trips))} | "
         f"{statistics.median(latencies) / statistics.median(round_trips):.1f}x |",

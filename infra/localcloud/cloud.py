@@ -40,7 +40,7 @@ from localcloud import (access, apigateway, apigatewayapi, cloudformation, cogni
 from localcloud.edge import Edge
 from localcloud.endpoints import Endpoints
 from localcloud.faults import FaultInjector
-from localcloud.lambdaruntime.dispatcher import EventSourcePoller
+from localcloud.lambdaruntime.dispatcher import EventSourcePoller, stop_together
 from localcloud.lambdaruntime.runtime import LambdaRuntime
 from localcloud.lambdaruntime.schedules import Scheduler
 from localcloud.logs import FunctionLogs
@@ -162,6 +162,7 @@ class LocalCloud:
 
     def _bind_ports(self) -> None:
         """Bind every port first, so each URL is known before anything is built."""
+        self._undo.callback(_close_listeners, self._listeners)
         for role, port in (("edge", self.ports.edge), ("site", self.ports.site), ("idp", self.ports.idp),
                            ("website", self.ports.website)):
             self._listeners[role] = self._bind(role, port)
@@ -188,10 +189,8 @@ class LocalCloud:
         server = make_server(self.host, sock.getsockname()[1], app, threaded=True, fd=sock.fileno(),
                              request_handler=handler)
         server.daemon_threads = True
-        listener = _Listener(server, app, threading.Thread(target=server.serve_forever, name=f"{role}-server",
-                                                           daemon=True))
-        self._undo.callback(_close_listener, listener)
-        return listener
+        return _Listener(server, app, threading.Thread(target=server.serve_forever, name=f"{role}-server",
+                                                       daemon=True))
 
     def _resolve_stack(self) -> Stack:
         """The template with local values: site origin, the stand-in's client id, then the overrides."""
@@ -278,10 +277,11 @@ class LocalCloud:
     def _start_event_sources(self, provisioner: Provisioner) -> None:
         """What invokes the functions asynchronously: an event-queue poller each, and the schedules."""
         sqs = self.context.client("sqs")
-        for function, queue_url in provisioner.queue_urls.items():
-            poller = EventSourcePoller(self.runtime, function, queue_url, sqs, self._executor)
+        pollers = [EventSourcePoller(self.runtime, function, queue_url, sqs, self._executor)
+                   for function, queue_url in provisioner.queue_urls.items()]
+        self._undo.callback(stop_together, pollers)
+        for poller in pollers:
             poller.start()
-            self._undo.callback(poller.stop)
         scheduler = Scheduler(
             provisioner.schedules,
             lambda function, event: sqs.send_message(QueueUrl=provisioner.queue_urls[function],
@@ -358,10 +358,16 @@ def _give_large_buffers_back() -> None:
         log.debug("no mallopt in this C library: the allocator keeps its own thresholds")
 
 
-def _close_listener(listener: _Listener) -> None:
-    if listener.thread.is_alive():
-        listener.server.shutdown()
-    listener.server.server_close()
+def _close_listeners(listeners: dict[str, _Listener]) -> None:
+    """Stop the servers together (each notices within its half-second poll), then close their sockets."""
+    stopping = [threading.Thread(target=listener.server.shutdown, name=f"{role}-shutdown")
+                for role, listener in listeners.items() if listener.thread.is_alive()]
+    for thread in stopping:
+        thread.start()
+    for thread in stopping:
+        thread.join()
+    for listener in listeners.values():
+        listener.server.server_close()
 
 
 def read_queue(sqs: Any, queue_url: str) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
@@ -52,7 +53,7 @@ def is_test_event(event: Any) -> bool:
 
 
 class EventSourcePoller:
-    """Long-polls one function's event queue and invokes the function for each event."""
+    """Long-polls one function's event queue and invokes the function for each event (``stop_together`` stops it)."""
 
     def __init__(self, runtime: LambdaRuntime, function: str, queue_url: str, sqs: Any,
                  executor: ThreadPoolExecutor) -> None:
@@ -69,10 +70,6 @@ class EventSourcePoller:
 
     def start(self) -> None:
         self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=5)
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -99,3 +96,12 @@ class EventSourcePoller:
             self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
         except Exception:
             log.warning("could not delete a delivered event for %s", self.function)
+
+
+def stop_together(pollers: Sequence[EventSourcePoller]) -> None:
+    """Stop pollers at once: each may be in a long poll of up to a second, and they wait it out together
+    (one after the other, a stop took a second a function)."""
+    for poller in pollers:
+        poller._stopping.set()
+    for poller in pollers:
+        poller._thread.join(timeout=5)
