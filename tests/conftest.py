@@ -11,6 +11,7 @@ import pytest
 
 from localcloud.cloud import LocalCloud, Ports
 from localcloud.endpoints import Endpoints
+from tests.separate_cloud import TEST_SETTINGS
 
 # docs/reliability.md's ledger: a plugin of every process, the xdist controller's included.
 pytest_plugins = ["tests.reliability.ledger"]
@@ -39,7 +40,7 @@ def cloud(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                     f"it asks for the cloud by name only at run time, so mark it @pytest.mark.local_cloud",
                     pytrace=False)
     local = LocalCloud(state_dir=tmp_path_factory.mktemp("pettube-state"), ports=Ports(0, 0, 0),
-                       settings={"retry_delays": (0.2, 0.4), "mediaconvert_concurrency": 2})
+                       settings=TEST_SETTINGS)
     local.start()
     yield local
     local.stop()

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.pages import BOOT_TIMEOUT_MS, PROCESS_TIMEOUT_MS, card, make_clip, open_app, sign_in_with_google, throttle
 from tests.reliability.rel_actors import google_user
-from tests.separate_cloud import separate_cloud
+from tests.separate_cloud import TEST_SETTINGS, separate_cloud
 
 pytestmark = pytest.mark.slow
 
@@ -196,8 +196,8 @@ def test_julie_shares_a_video_a_guest_watches_it_and_the_link_dies_when_she_make
 @pytest.fixture
 def short_lived_urls(tmp_path: Path) -> Iterator[Endpoints]:
     """A cloud of its own whose MyMedia signs URLs for one minute (the template's UrlExpirySeconds)."""
-    with separate_cloud(tmp_path / "state", {"parameters": {"UrlExpirySeconds": str(URL_SECONDS)}, "persist": False,
-                                             "retry_delays": [0.2, 0.4], "mediaconvert_concurrency": 2}) as endpoints:
+    with separate_cloud(tmp_path / "state", {**TEST_SETTINGS, "parameters": {"UrlExpirySeconds": str(URL_SECONDS)},
+                                             "persist": False}) as endpoints:
         yield endpoints
 
 

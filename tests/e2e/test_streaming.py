@@ -24,7 +24,7 @@ from playwright.sync_api import Page, Response, expect
 
 from tests.e2e.pages import PROCESS_TIMEOUT_MS, card, make_clip, open_app, sign_in_with_google
 from tests.e2e.test_sharing import plays
-from tests.separate_cloud import separate_cloud
+from tests.separate_cloud import TEST_SETTINGS, separate_cloud
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def one_job_at_a_time(tmp_path: Path) -> Iterator[Endpoints]:
     """A cloud of its own whose MediaConvert runs one job at a time (the rest wait SUBMITTED)."""
-    with separate_cloud(tmp_path / "state", {"persist": False, "retry_delays": [0.2, 0.4],
+    with separate_cloud(tmp_path / "state", {**TEST_SETTINGS, "persist": False,
                                              "mediaconvert_concurrency": 1}) as endpoints:
         yield endpoints
 
