@@ -161,8 +161,8 @@ def _attribute_value(kind: str, value: Any) -> DynamoType:
     """One of an item's values, built as moto's own constructor builds it, with short strings interned.
 
     Set one by one (see ``_with_attributes``), a value's two attributes take about 60 B less,
-    and an item holds dozens of values. The strings a table repeats (an owner's id, a status, a rendition's name, a map's
-    member names) are then held once, not once per item.
+    and an item holds dozens of values. The strings a table repeats (an owner's id, a status,
+    a rendition's name, a map's member names) are then held once, not once per item.
     """
     restored = DynamoType.__new__(DynamoType)
     restored.type = kind
