@@ -16,10 +16,11 @@ LOCKED_UV = awk '/^uv==/ { entry = 1; print; next } entry && /^ / { print; next 
 UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --universal --generate-hashes --quiet \
 	--custom-compile-command 'make lock' $(if $(call _truthy,$(UPGRADE)),--upgrade)
 PYTEST_ARGS ?=
-# Test processes (pytest-xdist). One process by default: with one process per core the
-# end-to-end tests of one worker lost their page mid-run (2026-12-04, cause not yet found)
-# and the run was no faster on 2 cores; TEST_WORKERS=auto spreads them, one cloud each.
-TEST_WORKERS ?= 0
+# Test processes (pytest-xdist), each with its own local cloud. Two by default: the tests wait
+# on transcodes, browsers and clouds' starts as much as they compute, and on 2 cores a fresh
+# clone's tests took 611 s in two processes against 914 s in one (2026-12-05). TEST_WORKERS=0
+# runs them in this process, TEST_WORKERS=auto one process per core.
+TEST_WORKERS ?= 2
 _truthy = $(filter 1 yes true,$(1))
 
 .DEFAULT_GOAL := help
