@@ -48,8 +48,8 @@ class Startup(NamedTuple):
 
     seconds: float
     rss_mb: float
+    stopped: float  # seconds from SIGTERM (Ctrl-C's clean stop) until the process has exited
     buckets_read: float | None = None
-    stopped: float = 0.0  # seconds from SIGTERM (Ctrl-C's clean stop) until the process has exited
 
 
 def _read_every_bucket(endpoints_path: Path) -> None:
@@ -98,7 +98,7 @@ def startup_once(state_dir: Path, ports: dict[str, str], code: Path = REPO, *,
     asked = time.perf_counter()
     process.terminate()
     process.wait(timeout=30)
-    return Startup(up, rss, buckets_read, time.perf_counter() - asked)
+    return Startup(up, rss, time.perf_counter() - asked, buckets_read)
 
 
 def rss_mb(pid: int | str = "self") -> float:
