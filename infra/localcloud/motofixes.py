@@ -476,6 +476,11 @@ class WeakInstances:
             return
         self._refs[id(ref)] = ref
 
+    def discard(self, instance: Any) -> None:
+        """Stop tracking ``instance`` (one that holds nothing a reset must close)."""
+        for ref in weakref.getweakrefs(instance):
+            self._refs.pop(id(ref), None)
+
     def __iter__(self) -> Iterator[Any]:
         return iter([instance for ref in list(self._refs.values()) if (instance := ref()) is not None])
 

@@ -50,6 +50,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.dynamodb.exceptions import ResourceNotFoundException
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.s3.utils import _VersionedKeyStore
+from moto.utilities.utils import LowercaseDict
 
 from localcloud import motofixes
 from localcloud.library import changes as record_changes
@@ -157,6 +158,11 @@ def _with_attributes(cls: type, attributes: dict[str, Any]) -> Any:
 _SHORT = 64  # characters: ids, statuses, names and dates repeat across a table; longer strings seldom do
 
 
+def _shared(value: Any) -> Any:
+    """``value``, interned when it is a string short enough to repeat across records."""
+    return sys.intern(value) if type(value) is str and len(value) <= _SHORT else value
+
+
 def _attribute_value(kind: str, value: Any) -> DynamoType:
     """One of an item's values, built as moto's own constructor builds it, with short strings interned.
 
@@ -166,12 +172,16 @@ def _attribute_value(kind: str, value: Any) -> DynamoType:
     """
     restored = DynamoType.__new__(DynamoType)
     restored.type = kind
-    if type(value) is str and len(value) <= _SHORT:
-        value = sys.intern(value)
-    elif type(value) is dict:
+    if type(value) is dict:
         value = {sys.intern(name): member for name, member in value.items()}
-    restored.value = value
+    restored.value = _shared(value)
     return restored
+
+
+def _metadata(store: dict[str, str]) -> LowercaseDict:
+    """An S3 object's metadata, built as moto builds it; every object names a content type, most the same."""
+    names = {sys.intern(name): _shared(value) for name, value in store.items()}
+    return _with_attributes(LowercaseDict, {"store": names})
 
 
 # What threading.Thread.__init__ sets on every thread: the machinery of a running thread, not data.
@@ -199,6 +209,7 @@ class _StatePickler(pickle.Pickler):
     dispatch_table[LimitedSizeDict] = lambda attributes: (_item_attributes, (dict(attributes),))
     dispatch_table[DynamoType] = lambda value: (_attribute_value, (value.type, value.value))
     dispatch_table[Item] = lambda item: (_with_attributes, (Item, vars(item)))
+    dispatch_table[LowercaseDict] = lambda metadata: (_metadata, (metadata.store,))
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, rsa.RSAPrivateKey):

@@ -10,7 +10,6 @@ inline) is moved into the store as it is loaded: that is the migration.
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -93,7 +92,7 @@ def _restore_blob(digest: str) -> Blob:
 
 
 def _value(self: FakeKey) -> bytes:
-    blob = self.__dict__.get("_blob")
+    blob = getattr(self, "_blob", None)
     if blob is None:
         return _MOTO_VALUE.fget(self)  # type: ignore[attr-defined,no-any-return]
     return blob.store.read(blob.digest)
@@ -126,7 +125,7 @@ def _set_value(self: FakeKey, new_value: bytes | str | Blob) -> None:
 
 def chunks(key: FakeKey) -> Iterator[bytes]:
     """A key's bytes a chunk at a time: read from its file when it has one."""
-    blob = key.__dict__.get("_blob")
+    blob = getattr(key, "_blob", None)
     if blob is None:
         yield key.value
     else:
@@ -139,11 +138,40 @@ def current_store() -> BlobStore | None:
 
 
 def _getstate(self: FakeKey) -> dict[str, Any]:
-    if "_blob" not in self.__dict__:
+    if getattr(self, "_blob", None) is None:
         return _MOTO_GETSTATE(self)  # type: ignore[no-any-return]
     state = self.__dict__.copy()
-    del state["_value_buffer"], state["lock"]
+    del state["_value_buffer"]
+    state.pop("lock", None)  # a key restored from the store has none: nothing reads its buffer
     return state
+
+
+# moto sets these on every key, and almost every key keeps them None. A restored key leaves them to
+# class-wide defaults, so that its attributes live in the object itself (below): a dict of its own
+# cost about 0.8 KB a key.
+_NONE_UNLESS_SET = ("_status", "website_redirect_location", "checksum_algorithm", "_expiry", "multipart",
+                    "encryption", "kms_key_id", "bucket_key_enabled", "lock_mode", "lock_legal_status", "lock_until",
+                    "checksum_value", "checksum_type", "checksum_parts")
+
+# CPython keeps an object's attributes in the object while their names are among the first 30 its
+# class has seen (the names instances share); moto's constructor sets 36, checksums among the last.
+# Naming first what a restored key holds (21 always; checksums, parts, encryption often) keeps them
+# in that set, whatever moto builds afterwards.
+_RESTORED_NAMES = ("_transitions", "_tick", "_time_progressed", "model_name", "name", "account_id", "region_name",
+                   "partition", "last_modified", "acl", "_storage_class", "_metadata", "_etag", "_version_id",
+                   "_is_versioned", "bucket_name", "_max_buffer_size", "_value_buffer", "disposed", "_blob",
+                   "contentsize", "checksum_algorithm", "checksum_value", "checksum_type", "multipart",
+                   "encryption", "kms_key_id", "bucket_key_enabled", "_status")
+
+
+def _name_restored_attributes_first() -> None:
+    first = object.__new__(FakeKey)  # not moto's __new__: nothing records it
+    for name in _RESTORED_NAMES:
+        setattr(first, name, None)
+    first._value_buffer, first.disposed = _NO_BUFFER, True  # moto's __del__ closes the one, checks the other
+
+
+_name_restored_attributes_first()
 
 
 def _setstate(self: FakeKey, state: dict[str, Any]) -> None:
@@ -153,11 +181,17 @@ def _setstate(self: FakeKey, state: dict[str, Any]) -> None:
     _share_alike(state)
     if type(state["name"]) is str:  # a multipart upload's part is named by its number
         state["name"] = sys.intern(state["name"])  # the same string as the bucket's key for it (persistence interns it)
-    # pickle interns the attribute names of an object it restores itself, not those handed to a
-    # __setstate__: without this every key held its own copy of its 36 names, about 2 KB an object.
-    self.__dict__.update({sys.intern(name): value for name, value in state.items()})
+    # One by one, as moto's constructor sets them: setattr interns each name, where a dict update
+    # (what pickle does for a __setstate__) gave every key a dict and its own copy of 36 names.
+    for name, value in state.items():
+        if value is not None or name not in _NONE_UNLESS_SET:
+            setattr(self, name, value)
     self._value_buffer = _NO_BUFFER
-    self.lock = threading.Lock()
+    # Neither moto's lock (it guards moto's buffer, which a stored key has not) nor moto's record of
+    # the instance (kept so that a reset can close that buffer): about 0.3 KB a key.
+    tracked = FakeKey.instances_tracked  # type: ignore[attr-defined]
+    if hasattr(tracked, "discard"):  # motofixes' weak record; moto's own list has none
+        tracked.discard(self)
 
 
 def use(store: BlobStore | None) -> BlobStore | None:
@@ -166,6 +200,9 @@ def use(store: BlobStore | None) -> BlobStore | None:
     FakeKey.value = property(_value, _set_value)  # type: ignore[method-assign,assignment]
     FakeKey.__getstate__ = _getstate  # type: ignore[method-assign]
     FakeKey.__setstate__ = _setstate  # type: ignore[method-assign]
+    for name in _NONE_UNLESS_SET:
+        if not hasattr(FakeKey, name):
+            setattr(FakeKey, name, None)
     return previous
 
 
