@@ -26,6 +26,9 @@
   process, so a cloud that runs for weeks grew with every request it served.
 - The server's dispatcher lists moto's service packages once, not by reading moto's
   directory (about 175 entries) at every request while it holds its one lock.
+- At every request moto listed its handler class's methods (``inspect.getmembers``) and
+  ran a regex over the whole answer to put a request id into an XML ``<RequestId>``:
+  the methods are listed once a class, the regex runs on answers that have one.
 
 Each one keeps moto's answers byte for byte and is tested against moto's own code
 (tests/localcloud/test_motofixes.py). Fidelity fixes that live at the edge instead
@@ -48,6 +51,7 @@ from functools import cache, wraps
 from typing import Any
 
 from moto import backends as moto_backends
+from moto.core import responses as core_responses
 from moto.core.common_models import BaseModel
 from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb import responses as dynamodb_responses
@@ -75,6 +79,8 @@ MOTO_ITEM_WRITES = {(Table, "put_item"): Table.put_item, (Table, "delete_item"):
 _reading = threading.local()  # the items the query running on this thread reads
 MOTO_JSON_STRUCTURE = BaseJSONSerializer._serialize_type_structure
 MOTO_MODULES = moto_backends.list_of_moto_modules
+MOTO_METHOD_NAMES = core_responses.method_names_from_class
+MOTO_ENRICH_RESPONSE = core_responses.BaseResponse._enrich_response
 MOTO_DYNAMO_TO_DICT = dynamodb_utilities.dynamo_to_dict
 MOTO_VALUE_SIZE = DynamoType.size
 MOTO_ITEM_SIZE = Item.size
@@ -519,6 +525,22 @@ def apply() -> None:
     Item.size = item_size  # type: ignore[method-assign]
     dynamodb_utilities.dynamo_to_dict = dynamodb_responses.dynamo_to_dict = dynamo_to_dict
     moto_backends.list_of_moto_modules = moto_modules
+    core_responses.method_names_from_class = method_names
+    core_responses.BaseResponse._enrich_response = staticmethod(enrich_response)  # type: ignore[method-assign]
+
+
+@cache
+def method_names(handler: type) -> tuple[str, ...]:
+    """moto's ``method_names_from_class``, once a class: the actions a response class answers do not change."""
+    return tuple(MOTO_METHOD_NAMES(handler))
+
+
+def enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+    """moto's ``_enrich_response``; its regex, which writes the request id into an XML ``<RequestId>``, runs
+    only on an answer that has one (it scanned every JSON answer, a whole DynamoDB page at a time)."""
+    if isinstance(body, str) and "<RequestId>" in body:
+        return MOTO_ENRICH_RESPONSE(headers, body)  # type: ignore[no-any-return]
+    return MOTO_ENRICH_RESPONSE(headers, "")[0], body
 
 
 @cache

@@ -8,6 +8,7 @@ DynamoDB answers: the same JSON, byte for byte, without moto's per-attribute sha
 from __future__ import annotations
 
 import copy
+import inspect
 import gc
 import os
 import random
@@ -406,3 +407,27 @@ def test_moto_keeps_no_instance_alive_that_nothing_else_keeps_and_its_reset_stil
         assert stored in list(FakeKey.instances_tracked) and not stored.disposed  # type: ignore[attr-defined]
         assert s3.get_object(Bucket="pets", Key="rex/thumb.jpg")["Body"].read() == b"frame 59"
     assert stored.disposed  # moto's reset found it among the instances it tracks
+
+
+def test_request_ids_and_actions_are_moto_s_without_its_per_request_walks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto listed its handler's methods and ran a regex over the whole answer at every request:
+    answers keep their request ids (XML ones in the body too) and every action still answers."""
+    motofixes.apply()
+    motofixes.method_names.cache_clear()
+    walked: list[object] = []
+    getmembers = inspect.getmembers
+    monkeypatch.setattr(inspect, "getmembers", lambda *args, **kwargs: walked.append(args[0]) or getmembers(*args, **kwargs))
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        for n in range(3):
+            queue = sqs.create_queue(QueueName=f"q{n}")  # the query protocol: an XML <RequestId>
+            assert queue["ResponseMetadata"]["RequestId"] and queue["QueueUrl"].endswith(f"/q{n}")
+            listed = dynamodb.list_tables()
+            assert listed["TableNames"] == [] and listed["ResponseMetadata"]["RequestId"]
+    assert len(walked) <= 2  # once a handler class (SQS's, DynamoDB's), not once a request
+    xml = '<CreateQueueResponse><RequestId>moto</RequestId></CreateQueueResponse>'
+    headers, body = motofixes.enrich_response({}, xml)
+    assert body == xml.replace("moto", headers["x-amzn-requestid"])  # what moto's own writes
+    json_body = '{"TableNames": ["<RequestId>"]}'
+    assert motofixes.enrich_response({}, json_body.encode())[1] == json_body.encode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING
 
 from localcloud.access import authenticator_for
@@ -24,5 +25,5 @@ def create(ctx: ServiceContext, *, clock: Callable[[], float] = time.time) -> Ap
         api_id=ctx.stack.physical_name(API_LOGICAL_ID), stage=ctx.stack.parameters["StageName"],
         routes=routes_from_swagger(resources[API_LOGICAL_ID]["Properties"]["Body"]),
         authenticator=authenticator_for(ctx, clock=clock), roles=pool_roles(ctx.stack),
-        invoke=ctx.runtime.invoke, function_for_arn=lambda arn: ctx.stack.function_by_arn(arn).logical_id,
+        invoke=ctx.runtime.invoke, function_for_arn=cache(lambda arn: ctx.stack.function_by_arn(arn).logical_id),
         region=ctx.region, account_id=ctx.account_id, clock=clock)
