@@ -416,7 +416,8 @@ def test_request_ids_and_actions_are_moto_s_without_its_per_request_walks(monkey
     motofixes.method_names.cache_clear()
     walked: list[object] = []
     getmembers = inspect.getmembers
-    monkeypatch.setattr(inspect, "getmembers", lambda *args, **kwargs: walked.append(args[0]) or getmembers(*args, **kwargs))
+    monkeypatch.setattr(inspect, "getmembers",
+                        lambda *args, **kwargs: walked.append(args[0]) or getmembers(*args, **kwargs))
     with mock_aws():
         sqs = boto3.client("sqs", region_name="us-east-1")
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
