@@ -40,7 +40,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -147,11 +147,20 @@ def _item_attributes(attributes: dict[str, Any]) -> LimitedSizeDict:
 
 
 def _with_attributes(cls: type, attributes: dict[str, Any]) -> Any:
-    """An object with its attributes set one by one, as its constructor sets them: they then live in
-    the object (CPython 3.11+), not in a dict of their own as pickle would restore them."""
+    """A record (an Item) with its attributes set one by one, as its constructor sets them: they then live
+    in the object (CPython 3.11+), not in a dict of their own as pickle would restore them."""
     restored = cls.__new__(cls)
     for name, value in attributes.items():
         setattr(restored, name, value)
+    motofixes.untrack(restored)
+    if isinstance(restored, Item):
+        # moto gives an item copies of its key values beside the same values among its attributes;
+        # one of each serves both (a key never changes in place, and moto changes no S, N or B value).
+        for key in ("hash_key", "range_key"):
+            value = getattr(restored, key)
+            if value is not None:
+                setattr(restored, key, next((same for same in restored.attrs.values()
+                                             if same.type == value.type and same.value == value.value), value))
     return restored
 
 
@@ -323,11 +332,47 @@ def _objects(store: LibraryStore, container: Container) -> _VersionedKeyStore:
     return objects
 
 
+# Values moto never changes in place: it replaces them (SET, ADD), where it changes lists, maps and sets.
+_SCALARS = frozenset({"S", "N", "BOOL", "NULL"})
+
+
+class _ItemUnpickler(pickle.Unpickler):
+    """Restores one of a table's rows, its short scalar values shared with the table's other items.
+
+    A family's records repeat most of their values (an owner's id, a status, a rendition's width,
+    height and bitrate), each a DynamoType of about 90 B; ``leaves`` holds those restored so far
+    while one table loads, and an item takes the one already there.
+    """
+
+    def __init__(self, state: bytes, leaves: dict[str, dict[Any, DynamoType]]) -> None:
+        super().__init__(io.BytesIO(state))
+        # Not a method of this unpickler: its memo keeps what find_class returns, and a cycle through
+        # it would keep every row's unpickler until a collection (none runs while records load).
+        self._value = partial(_leaf_value, leaves)
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name == "_attribute_value":
+            return self._value
+        return super().find_class(module, name)
+
+
+def _leaf_value(leaves: dict[str, dict[Any, DynamoType]], kind: str, value: Any) -> DynamoType:
+    """``_attribute_value``, the one already restored when it is a short scalar seen before."""
+    if kind not in _SCALARS or (type(value) is str and len(value) > _SHORT):
+        return _attribute_value(kind, value)
+    alike = leaves.setdefault(kind, {})
+    leaf = alike.get(value)
+    if leaf is None:
+        leaf = alike[value] = _attribute_value(kind, value)
+    return leaf
+
+
 def _items(store: LibraryStore, container: Container) -> defaultdict[Any, Any]:
     """A table's items from its rows, as moto holds them: by hash key (and by range key within one)."""
     items: defaultdict[Any, Any] = defaultdict(dict)
+    leaves: dict[str, dict[Any, DynamoType]] = {}
     for _, state in store.records(*container):
-        item = pickle.loads(state)  # noqa: S301 - our own library
+        item = _ItemUnpickler(state, leaves).load()
         if item.range_key is None:
             items[item.hash_key] = item
         else:
