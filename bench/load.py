@@ -171,8 +171,9 @@ def main() -> int:
             result = run_load(endpoints, args.users, args.clips, Path(tmp))
         finally:
             cloud.stop()
-    publish(HEADING, "On the local cloud (defaults: MediaConvert concurrency half the CPUs, 4 warm Lambda "
-                     "environments per function), one run:\n\n" + "\n".join(f"- {line}" for line in summary(result)),
+    publish(HEADING, "On the local cloud (defaults: MediaConvert concurrency half the CPUs, a warm Lambda "
+                     "environment per CPU for each function), one run:\n\n"
+            + "\n".join(f"- {line}" for line in summary(result)),
             run, write=not args.no_write)
     ok = result.statuses == {"ready": len(result.final)} and set(result.jobs_per_video.values()) == {1}
     return 0 if ok else 1

@@ -41,7 +41,7 @@ from localcloud.edge import Edge
 from localcloud.endpoints import Endpoints
 from localcloud.faults import FaultInjector
 from localcloud.lambdaruntime.dispatcher import EventSourcePoller, stop_together
-from localcloud.lambdaruntime.runtime import LambdaRuntime
+from localcloud.lambdaruntime.runtime import DEFAULT_CONCURRENCY, LambdaRuntime
 from localcloud.lambdaruntime.schedules import Scheduler
 from localcloud.logs import FunctionLogs
 from localcloud.persistence import Journal, MotoState
@@ -215,7 +215,7 @@ class LocalCloud:
         self.function_logs = FunctionLogs(self.stack, ACCOUNT_ID, REGION)
         self.function_logs.create_groups()
         self.runtime = LambdaRuntime(self.stack, base_env, REPO_ROOT / "lambda", on_log=self.function_logs,
-                                     concurrency=int(self.settings.get("lambda_concurrency", 4)),
+                                     concurrency=int(self.settings.get("lambda_concurrency", DEFAULT_CONCURRENCY)),
                                      retry_delays=tuple(self.settings.get("retry_delays", (1.0, 2.0))),
                                      send_to_destination=self._send_to_queue)
         self._undo.callback(self.runtime.close)

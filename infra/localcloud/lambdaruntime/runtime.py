@@ -9,6 +9,7 @@ destination in the record format AWS uses, so a developer can list them.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -82,11 +83,18 @@ class _Pool:
             self._all.clear()
 
 
+# Warm environments per function, at most: one per CPU (two at least). An invocation is CPU-bound Python
+# between short waits on the cloud, so more environments than cores run nothing sooner, and each new one
+# costs about 0.4 s of CPU to start. On 2 CPUs a burst of 200 MyMedia listings (bench/burst.py) took
+# 2.0-2.3 s with two, 2.4-2.5 s with four (the previous default), 2.4 s with one (2026-12-05).
+DEFAULT_CONCURRENCY = max(2, os.cpu_count() or 2)
+
+
 class LambdaRuntime:
     """Runs every function of the stack; one pool of warm workers per function."""
 
     def __init__(self, stack: Stack, base_env: dict[str, str], code_dir: Path, *,
-                 concurrency: int = 4, retry_delays: tuple[float, ...] = (1.0, 2.0),
+                 concurrency: int = DEFAULT_CONCURRENCY, retry_delays: tuple[float, ...] = (1.0, 2.0),
                  send_to_destination: Callable[[str, dict[str, Any]], None] | None = None,
                  on_log: LogSink | None = None) -> None:
         self.stack = stack
