@@ -147,8 +147,9 @@ def _item_attributes(attributes: dict[str, Any]) -> LimitedSizeDict:
 
 
 def _with_attributes(cls: type, attributes: dict[str, Any]) -> Any:
-    """A record (an Item) with its attributes set one by one, as its constructor sets them: they then live
-    in the object (CPython 3.11+), not in a dict of their own as pickle would restore them."""
+    """An object (an item, an S3 object's metadata) with its attributes set one by one, as its constructor
+    sets them: they then live in the object (CPython 3.11+), not in a dict of their own as pickle would
+    restore them."""
     restored = cls.__new__(cls)
     for name, value in attributes.items():
         setattr(restored, name, value)
