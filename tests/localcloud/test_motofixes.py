@@ -8,8 +8,8 @@ DynamoDB answers: the same JSON, byte for byte, without moto's per-attribute sha
 from __future__ import annotations
 
 import copy
-import inspect
 import gc
+import inspect
 import os
 import random
 from datetime import datetime
