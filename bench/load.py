@@ -171,8 +171,8 @@ def main() -> int:
             result = run_load(endpoints, args.users, args.clips, Path(tmp))
         finally:
             cloud.stop()
-    publish(HEADING, "On the local cloud (defaults: MediaConvert concurrency half the CPUs, a warm Lambda "
-                     "environment per CPU for each function), one run:\n\n"
+    publish(HEADING, "On the local cloud (defaults: MediaConvert concurrency half the CPUs, up to a warm Lambda "
+                     "environment per CPU, two at least, for each function), one run:\n\n"
             + "\n".join(f"- {line}" for line in summary(result)),
             run, write=not args.no_write)
     ok = result.statuses == {"ready": len(result.final)} and set(result.jobs_per_video.values()) == {1}
