@@ -1,8 +1,9 @@
 """Adaptive streaming in Chromium against a local cloud: watch the original at once, then the HLS ladder.
 
-A cloud of its own transcodes one job at a time, so a long clip uploaded first holds the
-next one in the queue: the second video can be watched from its original while its ladder
-waits (and the test knows the ladder is not done). Then it streams through hls.js in Auto,
+On a cloud of its own the test pauses MediaConvert's Default queue (UpdateQueue, as an operator
+would on AWS), so the upload's transcode job waits SUBMITTED: the video can be watched from its
+original while its ladder waits (and the test knows the ladder is not done). Once the queue
+resumes, it streams through hls.js in Auto,
 switches to a fixed quality, and every playlist the page was given names only presigned,
 expiring URLs, as does every segment request. A 1080p clip plays in Auto, and when the link
 drops to 1 Mbit/s (Chromium's network emulation) hls.js moves down a rendition while the
@@ -30,10 +31,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def one_job_at_a_time(tmp_path: Path) -> Iterator[Endpoints]:
-    """A cloud of its own whose MediaConvert runs one job at a time (the rest wait SUBMITTED)."""
-    with separate_cloud(tmp_path / "state", {**TEST_SETTINGS, "persist": False,
-                                             "mediaconvert_concurrency": 1}) as endpoints:
+def paused_transcoder(tmp_path: Path) -> Iterator[Endpoints]:
+    """A cloud of its own whose MediaConvert Default queue is paused: new jobs wait SUBMITTED."""
+    with separate_cloud(tmp_path / "state", {**TEST_SETTINGS, "persist": False}) as endpoints:
+        endpoints.client("mediaconvert").update_queue(Name="Default", Status="PAUSED")
         yield endpoints
 
 
@@ -45,10 +46,10 @@ def presigned(url: str) -> bool:
 
 @pytest.mark.timeout(1200)
 def test_a_fresh_upload_plays_at_once_then_streams_adaptively_from_presigned_playlists(
-    one_job_at_a_time: Endpoints, guarded_context: Callable[..., Any], shoot: Callable[..., Path], tmp_path: Path,
+    paused_transcoder: Endpoints, guarded_context: Callable[..., Any], shoot: Callable[..., Path], tmp_path: Path,
 ) -> None:
     julie = guarded_context()
-    page = open_app(julie, one_job_at_a_time.site)
+    page = open_app(julie, paused_transcoder.site)
     answers: list[dict[str, Any]] = []
     segments: list[str] = []
 
@@ -60,11 +61,9 @@ def test_a_fresh_upload_plays_at_once_then_streams_adaptively_from_presigned_pla
     page.on("request", lambda request: segments.append(request.url) if ".ts?" in request.url else None)
     sign_in_with_google(julie, page, "Julie Martin")
 
-    # A long clip takes the only transcoding slot; the next upload waits for it.
-    upload = page.get_by_label("Choose videos to upload")
-    upload.set_input_files([make_clip(tmp_path / "long nap.mp4", 60, "green", size="640x360")])
-    expect(card(page, "long nap")).to_have_attribute("data-status", "processing", timeout=PROCESS_TIMEOUT_MS)
-    upload.set_input_files([make_clip(tmp_path / "bella.mp4", 6, "red", size="1280x720")])
+    # The transcoder's queue is paused: Bella's job waits SUBMITTED.
+    page.get_by_label("Choose videos to upload").set_input_files([make_clip(tmp_path / "bella.mp4", 6, "red",
+                                                                            size="1280x720")])
 
     # Bella can be watched at once, from her original, while her ladder has not even started.
     bella = card(page, "bella")
@@ -76,6 +75,9 @@ def test_a_fresh_upload_plays_at_once_then_streams_adaptively_from_presigned_pla
     assert bella.get_attribute("data-status") in ("uploaded", "processing")
     shoot(page, "1-original-while-transcoding", full_page=False)
     page.keyboard.press("Escape")
+    mediaconvert = paused_transcoder.client("mediaconvert")
+    assert [job["Status"] for job in mediaconvert.list_jobs()["Jobs"]] == ["SUBMITTED"]
+    mediaconvert.update_queue(Name="Default", Status="ACTIVE")
 
     # Once her ladder is done, she streams: hls.js in Auto, then a fixed quality chosen by hand.
     expect(bella).to_have_attribute("data-status", "ready", timeout=3 * PROCESS_TIMEOUT_MS)

@@ -227,7 +227,35 @@ def test_list_jobs_pages_newest_first(harness: Harness) -> None:
     assert harness.mediaconvert.describe_endpoints()["Endpoints"][0]["Url"].startswith("http://")
 
 
+def test_the_default_queue_answers_get_list_and_update_like_aws(harness: Harness) -> None:
+    queue = harness.mediaconvert.get_queue(Name="Default")["Queue"]
+    assert (queue["Name"], queue["Type"], queue["PricingPlan"], queue["Status"]) == ("Default", "SYSTEM", "ON_DEMAND", "ACTIVE")
+    assert queue["Arn"] == f"arn:aws:mediaconvert:{REGION}:{ACCOUNT}:queues/Default"
+    listed = harness.mediaconvert.list_queues()
+    assert [q["Name"] for q in listed["Queues"]] == ["Default"] and listed["TotalConcurrentJobs"] == 2
+    updated = harness.mediaconvert.update_queue(Name="Default", Status="PAUSED", Description="held for a demo")["Queue"]
+    assert (updated["Status"], updated["Description"]) == ("PAUSED", "held for a demo")
+    assert updated["LastUpdated"] >= queue["LastUpdated"]
+    assert error_of(harness.mediaconvert.get_queue, Name="Premium")[0] == "NotFoundException"
+    assert error_of(harness.mediaconvert.update_queue, Name="Premium", Status="ACTIVE")[0] == "NotFoundException"
+    code, message = error_of(harness.mediaconvert.update_queue, Name="Default", ConcurrentJobs=5)
+    assert code == "BadRequestException" and "ConcurrentJobs" in message
+    assert error_of(harness.mediaconvert.update_queue, Name="Default", Status="STOPPED")[0] == "BadRequestException"
+
+
 # ------------------------------------------------------------------ jobs run by ffmpeg
+
+
+def test_a_paused_queue_holds_new_jobs_until_it_is_resumed(harness: Harness, tmp_path: Path, wait_until: Any) -> None:
+    key = upload(harness, make_clip(FFMPEG, tmp_path / "nap.mp4", seconds=1, width=160, height=120), "u1/v1/nap.mp4")
+    harness.mediaconvert.update_queue(Name="Default", Status="PAUSED")
+    job = harness.mediaconvert.create_job(**job_request(key, [mp4_output("_120p", 120)]))["Job"]
+    threading.Event().wait(1.0)  # a worker that ignored the pause would have taken the job by now
+    assert harness.mediaconvert.get_job(Id=job["Id"])["Job"]["Status"] == "SUBMITTED"
+    held = harness.mediaconvert.get_queue(Name="Default")["Queue"]
+    assert (held["SubmittedJobsCount"], held["ProgressingJobsCount"]) == (1, 0)
+    harness.mediaconvert.update_queue(Name="Default", Status="ACTIVE")
+    assert finished(harness, job["Id"], wait_until)["Status"] == "COMPLETE"
 
 
 def test_ladder_job_completes_with_outputs_of_the_requested_size(harness: Harness, events_queue: EventLog, tmp_path: Path, wait_until: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import heapq
 import itertools
 import logging
@@ -105,6 +106,36 @@ def _api_output_detail(entry: dict[str, Any]) -> dict[str, Any]:
     return detail_
 
 
+@dataclass
+class DefaultQueue:
+    """The account's on-demand Default queue; pausing it holds SUBMITTED jobs, as on AWS."""
+
+    arn: str
+    concurrent_jobs: int
+    status: str = "ACTIVE"
+    description: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    last_updated: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    def to_api(self, submitted: int, progressing: int) -> dict[str, Any]:
+        """The Queue structure of GetQueue/ListQueues/UpdateQueue, in boto3 member names."""
+        queue: dict[str, Any] = {
+            "Arn": self.arn,
+            "Name": "Default",
+            "Type": "SYSTEM",
+            "PricingPlan": "ON_DEMAND",
+            "Status": self.status,
+            "ConcurrentJobs": self.concurrent_jobs,
+            "CreatedAt": self.created_at,
+            "LastUpdated": self.last_updated,
+            "SubmittedJobsCount": submitted,
+            "ProgressingJobsCount": progressing,
+        }
+        if self.description is not None:
+            queue["Description"] = self.description
+        return queue
+
+
 def _job_id() -> str:
     """AWS's job id shape: creation time in ms, a dash, six lowercase letters/digits."""
     suffix = "".join(random.choices(string.ascii_lowercase + string.digits, k=6))
@@ -121,7 +152,7 @@ class MediaConvertBackend:
         self.events: EventSender = runner.events
         self.concurrency = concurrency or max(1, (os.cpu_count() or 2) // 2)
         self.job_timeout = job_timeout or DEFAULT_JOB_TIMEOUT_SECONDS
-        self.default_queue = f"arn:aws:mediaconvert:{region}:{account_id}:queues/Default"
+        self.queue = DefaultQueue(f"arn:aws:mediaconvert:{region}:{account_id}:queues/Default", self.concurrency)
         self.library = Library(account_id, region)
         self.jobs: dict[str, Job] = {}
         self._tokens: dict[str, tuple[float, str]] = {}
@@ -139,9 +170,8 @@ class MediaConvertBackend:
         check_supported(request)
         if not ROLE_ARN.match(request["Role"]):
             raise errors.BadRequestException(f"Role: {request['Role']!r} is not a valid IAM role ARN (arn:aws:iam::<account>:role/<name>)")
-        queue = request.get("Queue", "Default")
-        if queue not in ("Default", self.default_queue):
-            raise errors.BadRequestException(f"Queue: {queue!r} does not exist; the local MediaConvert has only the Default queue")
+        if not self._is_default(request.get("Queue", "Default")):
+            raise errors.BadRequestException(f"Queue: {request['Queue']!r} does not exist; the local MediaConvert has only the Default queue")
         plan = build_plan(request["Settings"])
         token = request.get("ClientRequestToken")
         with self._lock:
@@ -155,7 +185,7 @@ class MediaConvertBackend:
                 id=job_id,
                 arn=f"arn:aws:mediaconvert:{self.region}:{self.account_id}:jobs/{job_id}",
                 account_id=self.account_id,
-                queue=self.default_queue,
+                queue=self.queue.arn,
                 role=request["Role"],
                 settings=request["Settings"],
                 plan=plan,
@@ -181,11 +211,42 @@ class MediaConvertBackend:
 
     def list_jobs(self, max_results: int = 20, next_token: str | None = None, order: str = "DESCENDING", status: str | None = None, queue: str | None = None) -> tuple[list[Job], str | None]:
         """One page of jobs, newest first by default, optionally filtered by status."""
-        if queue not in (None, "Default", self.default_queue):
-            raise errors.NotFoundException(f"Queue {queue!r} does not exist")
+        if queue is not None:
+            self._queue_named(queue)
         with self._lock:
             jobs = sorted(self.jobs.values(), key=lambda job: (job.created_at, job.id), reverse=order == "DESCENDING")
         return one_page([job for job in jobs if status is None or job.status == status], max_results, next_token)
+
+    def get_queue(self, name: str) -> dict[str, Any]:
+        """The Default queue with its job counts; any other name is NotFoundException."""
+        self._queue_named(name)
+        with self._lock:
+            return self._queue_api()
+
+    def update_queue(self, name: str, status: str | None = None, description: str | None = None) -> dict[str, Any]:
+        """Pause (jobs already running finish; SUBMITTED ones wait) or resume the Default queue."""
+        self._queue_named(name)
+        with self._lock:
+            if status is not None:
+                self.queue.status = status
+            if description is not None:
+                self.queue.description = description
+            self.queue.last_updated = datetime.now(timezone.utc)
+            self._lock.notify_all()
+            answer = self._queue_api()
+        logger.info("queue updated", extra={"queue": "Default", "status": self.queue.status})
+        return answer
+
+    def _queue_api(self) -> dict[str, Any]:
+        counts = collections.Counter(job.status for job in self.jobs.values())
+        return self.queue.to_api(counts["SUBMITTED"], counts["PROGRESSING"])
+
+    def _is_default(self, name: str) -> bool:
+        return name in ("Default", self.queue.arn)
+
+    def _queue_named(self, name: str) -> None:
+        if not self._is_default(name):
+            raise errors.NotFoundException(f"Queue {name!r} does not exist; the local MediaConvert has only the Default queue")
 
     def cancel_job(self, job_id: str) -> None:
         """Cancel a waiting job at once, or stop a running one's ffmpeg; finished jobs conflict."""
@@ -213,7 +274,7 @@ class MediaConvertBackend:
     def _work(self) -> None:
         while True:
             with self._lock:
-                while not self._waiting and not self._stopping:
+                while (not self._waiting or self.queue.status == "PAUSED") and not self._stopping:
                     self._lock.wait()
                 if self._stopping:
                     return

@@ -110,6 +110,22 @@ class MediaConvertResponse:
         self.backend.cancel_job(params["Id"])
         return {}
 
+    def get_queue(self, params: dict[str, Any]) -> dict[str, Any]:
+        """GetQueue: the Default queue (the only one here) with its job counts."""
+        return {"Queue": self.backend.get_queue(params["Name"])}
+
+    def list_queues(self, params: dict[str, Any]) -> dict[str, Any]:
+        """ListQueues: one page holding the Default queue."""
+        concurrency = self.backend.concurrency
+        return {"Queues": [self.backend.get_queue("Default")], "TotalConcurrentJobs": concurrency, "UnallocatedConcurrentJobs": 0}
+
+    def update_queue(self, params: dict[str, Any]) -> dict[str, Any]:
+        """UpdateQueue: Status (ACTIVE or PAUSED) and Description; reservations and concurrency are AWS's alone."""
+        unsupported = sorted(set(params) - {"Name", "Status", "Description"})
+        if unsupported:
+            raise BadRequestException(f"UpdateQueue: {', '.join(unsupported)} is not supported by the local MediaConvert")
+        return {"Queue": self.backend.update_queue(params["Name"], params.get("Status"), params.get("Description"))}
+
     def _library(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """The job template and preset operations (Create 201, Get, List a page at a time, Delete 202)."""
         verb, kind, member = LIBRARY_OPERATIONS[operation]
