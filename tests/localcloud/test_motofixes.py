@@ -332,6 +332,21 @@ def test_item_sizes_and_dicts_are_motos(videos: Any, monkeypatch: pytest.MonkeyP
     assert dynamo_to_dict({"Items": stored, "Count": 2, "When": datetime(2026, 1, 1)}) == moto_dicts
 
 
+def test_a_page_ends_at_one_megabyte_where_motos_does(videos: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Items of 300 KB: moto's query ends each page before 1 MB; weighing each item once ends it at the same key."""
+    for number in range(7):
+        videos.put_item(TableName="videos", Item={"owner_id": {"S": "owner-big"}, "video_id": {"S": f"b{number}"},
+                                                  "blob": {"S": str(number) * 300_000}})
+    query = {"KeyConditionExpression": "owner_id = :o", "ExpressionAttributeValues": {":o": {"S": "owner-big"}}}
+    answers = {}
+    for path in ANSWER_PATHS:
+        _answer_path(monkeypatch, path)
+        answers[path] = [([item["video_id"]["S"] for item in page["Items"]], page["LastEvaluatedKey"])
+                         for page in _pages(videos, query)]
+    assert answers["fixed"] == answers["moto"]
+    assert [len(ids) for ids, _ in answers["fixed"]] == [3, 3, 1]
+
+
 def test_a_copied_item_is_motos_copy(videos: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """What a query copies before projecting: equal, sharing nothing mutable, its keys as moto's copy has them."""
     videos.put_item(TableName="videos", Item=EVERY_TYPE)
