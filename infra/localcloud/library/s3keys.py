@@ -62,20 +62,17 @@ _REPEATED_NAMES = ("model_name", "account_id", "region_name", "partition", "buck
                    "checksum_algorithm", "_version_id", "encryption")
 
 
-def _share_alike(attributes: dict[str, Any]) -> None:
-    """Swap a key's attributes that every key holds alike for one shared instance of each."""
-    acl = attributes.get("acl")
-    if acl is not None:
+def _alike(name: str, value: Any) -> Any:
+    """The one shared instance of an attribute every key holds alike (``value`` itself for any other)."""
+    if name == "acl" and value is not None:
         grants = tuple((tuple((grantee.id, grantee.uri, grantee.display_name) for grantee in grant.grantees),
-                        tuple(grant.permissions)) for grant in acl.grants)
-        attributes["acl"] = _ALIKE.setdefault(("acl", grants), acl)
-    transitions = attributes.get("_transitions")
-    if transitions is not None:
-        attributes["_transitions"] = _ALIKE.setdefault(("transitions", *transitions), transitions)
-    for name in _REPEATED_NAMES:
-        value = attributes.get(name)
-        if type(value) is str:
-            attributes[name] = sys.intern(value)
+                        tuple(grant.permissions)) for grant in value.grants)
+        return _ALIKE.setdefault(("acl", grants), value)
+    if name == "_transitions" and value is not None:
+        return _ALIKE.setdefault(("transitions", *value), value)
+    if name in _REPEATED_NAMES and type(value) is str:
+        return sys.intern(value)
+    return value
 
 
 class _Library:
@@ -106,7 +103,6 @@ def _set_value(self: FakeKey, new_value: bytes | str | Blob) -> None:
         _MOTO_VALUE.fset(self, new_value)  # type: ignore[attr-defined]
         return
     self._value_buffer = _NO_BUFFER
-    _share_alike(self.__dict__)
     if isinstance(new_value, Blob):
         self._blob = new_value
         self.contentsize = new_value.store.path(new_value.digest).stat().st_size
@@ -122,6 +118,8 @@ def _set_value(self: FakeKey, new_value: bytes | str | Blob) -> None:
         if getattr(self, "_etag", None) is None:  # moto computes it from the buffer, which stays empty
             self._etag = md5_hash(data).hexdigest()
     _Library.named.add(self._blob.digest)  # a key of the previous format being loaded names it too
+    # moto's record of the instance is kept so that a reset can close its buffer, which a stored key has not.
+    motofixes.untrack(self)
 
 
 def chunks(key: FakeKey) -> Iterator[bytes]:
@@ -147,17 +145,17 @@ def _getstate(self: FakeKey) -> dict[str, Any]:
     return state
 
 
-# moto sets these on every key, and almost every key keeps them None. A restored key leaves them to
-# class-wide defaults, so that its attributes live in the object itself (below): a dict of its own
-# cost about 0.8 KB a key.
-_NONE_UNLESS_SET = ("_status", "website_redirect_location", "checksum_algorithm", "_expiry", "multipart",
+# moto sets these on every key, and almost every key keeps them None. A key leaves them to class-wide
+# defaults, so that its attributes live in the object itself (below): a dict of its own cost about
+# 0.8 KB a key.
+_NONE_UNLESS_SET = frozenset(("_status", "website_redirect_location", "checksum_algorithm", "_expiry", "multipart",
                     "encryption", "kms_key_id", "bucket_key_enabled", "lock_mode", "lock_legal_status", "lock_until",
-                    "checksum_value", "checksum_type", "checksum_parts")
+                    "checksum_value", "checksum_type", "checksum_parts"))
 
 # CPython keeps an object's attributes in the object while their names are among the first 30 its
 # class has seen (the names instances share); moto's constructor sets 36, checksums among the last.
-# Naming first what a restored key holds (21 always; checksums, parts, encryption often) keeps them
-# in that set, whatever moto builds afterwards.
+# Naming first what a key holds (21 always; checksums, parts, encryption often) keeps them in that
+# set, whatever moto builds afterwards.
 _RESTORED_NAMES = ("_transitions", "_tick", "_time_progressed", "model_name", "name", "account_id", "region_name",
                    "partition", "last_modified", "acl", "_storage_class", "_metadata", "_etag", "_version_id",
                    "_is_versioned", "bucket_name", "_max_buffer_size", "_value_buffer", "disposed", "_blob",
@@ -175,18 +173,27 @@ def _name_restored_attributes_first() -> None:
 _name_restored_attributes_first()
 
 
+def _set_attribute(self: FakeKey, name: str, value: Any) -> None:
+    """FakeKey's attribute assignment while a store is in use: what moto's constructor and requests set
+    goes in compact, as a restored key holds it (no None of _NONE_UNLESS_SET, one shared instance of what
+    every key holds alike, no lock once the bytes are in the store: it guards moto's buffer)."""
+    if value is None and name in _NONE_UNLESS_SET:
+        if getattr(self, name) is not None:  # deleting a name the key lacks would give it a dict after all
+            object.__delattr__(self, name)  # the class-wide None shows again
+    elif name != "lock" or getattr(self, "_blob", None) is None:
+        object.__setattr__(self, name, _alike(name, value))
+
+
 def _setstate(self: FakeKey, state: dict[str, Any]) -> None:
     if "_blob" not in state:
         _MOTO_SETSTATE(self, state)  # bytes inline: the value setter moves them into the store
         return
-    _share_alike(state)
     if type(state["name"]) is str:  # a multipart upload's part is named by its number
         state["name"] = sys.intern(state["name"])  # the same string as the bucket's key for it (persistence interns it)
     # One by one, as moto's constructor sets them: setattr interns each name, where a dict update
     # (what pickle does for a __setstate__) gave every key a dict and its own copy of 36 names.
     for name, value in state.items():
-        if value is not None or name not in _NONE_UNLESS_SET:
-            setattr(self, name, value)
+        _set_attribute(self, name, value)
     self._value_buffer = _NO_BUFFER
     # Neither moto's lock (it guards moto's buffer, which a stored key has not) nor moto's record of
     # the instance (kept so that a reset can close that buffer): about 0.2 KB a key.
@@ -199,6 +206,7 @@ def use(store: BlobStore | None) -> BlobStore | None:
     FakeKey.value = property(_value, _set_value)  # type: ignore[method-assign,assignment]
     FakeKey.__getstate__ = _getstate  # type: ignore[method-assign]
     FakeKey.__setstate__ = _setstate  # type: ignore[method-assign]
+    FakeKey.__setattr__ = _set_attribute  # type: ignore[method-assign,assignment]
     for name in _NONE_UNLESS_SET:
         if not hasattr(FakeKey, name):
             setattr(FakeKey, name, None)
