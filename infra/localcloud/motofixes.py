@@ -24,6 +24,8 @@
   dashboard and reset) holds them weakly: it kept every overwritten S3 object, every
   copy a DynamoDB read hands back and every SQS message alive for the life of the
   process, so a cloud that runs for weeks grew with every request it served.
+- An item moto writes (PutItem, UpdateItem, BatchWriteItem's puts) is held as a restored one is
+  (library/items.py): its names interned and the short values a table repeats held once.
 - The server's dispatcher lists moto's service packages once, not by reading moto's
   directory (about 175 entries) at every request while it holds its one lock.
 - At every request moto listed its handler class's methods (``inspect.getmembers``) and
@@ -66,7 +68,7 @@ from moto.s3 import models as s3_models
 from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML
 from moto.utilities.utils import md5_hash
 
-from localcloud.library import s3keys
+from localcloud.library import items, s3keys
 
 _DECODE_HEX = codecs.getdecoder("hex_codec")
 # moto's own, kept for the tests that hold the replacement to its answers.
@@ -187,13 +189,14 @@ class _Orders:
         weakref.WeakKeyDictionary())
 
 
-def _counting_writes(method: Callable[..., Any]) -> Callable[..., Any]:
+def _counting_writes(method: Callable[..., Any], compacting: bool) -> Callable[..., Any]:
     @wraps(method)
     def written(*args: Any, **kwargs: Any) -> Any:
         try:
-            return method(*args, **kwargs)
+            result = method(*args, **kwargs)
         finally:
             _Orders.writes += 1
+        return items.compact(result) if compacting and isinstance(result, Item) else result
     return written
 
 
@@ -538,7 +541,7 @@ def apply() -> None:
     Table.all_items = all_items  # type: ignore[method-assign]
     if not hasattr(Table.put_item, "__wrapped__"):
         for (owner, name), method in MOTO_ITEM_WRITES.items():
-            setattr(owner, name, _counting_writes(method))
+            setattr(owner, name, _counting_writes(method, compacting=name != "delete_item"))
     BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]
     BaseJSONSerializer._serialize_type_map = serialize_map  # type: ignore[method-assign]
     DynamoType.__deepcopy__ = copy_value  # type: ignore[method-assign]

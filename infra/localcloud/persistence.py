@@ -55,6 +55,7 @@ from moto.utilities.utils import LowercaseDict
 from localcloud import motofixes
 from localcloud.library import changes as record_changes
 from localcloud.library import ondemand, s3keys
+from localcloud.library.items import is_leaf, share_key_values, shared
 from localcloud.library.blobs import BlobStore
 from localcloud.library.changes import Changes, item_key
 from localcloud.library.reclaim import Reclaimer, named_digests
@@ -155,22 +156,8 @@ def _with_attributes(cls: type, attributes: dict[str, Any]) -> Any:
         setattr(restored, name, value)
     motofixes.untrack(restored)
     if isinstance(restored, Item):
-        # moto gives an item copies of its key values beside the same values among its attributes;
-        # one of each serves both (a key never changes in place, and moto changes no S, N or B value).
-        for key in ("hash_key", "range_key"):
-            value = getattr(restored, key)
-            if value is not None:
-                setattr(restored, key, next((same for same in restored.attrs.values()
-                                             if same.type == value.type and same.value == value.value), value))
+        share_key_values(restored)
     return restored
-
-
-_SHORT = 64  # characters: ids, statuses, names and dates repeat across a table; longer strings seldom do
-
-
-def _shared(value: Any) -> Any:
-    """``value``, interned when it is a string short enough to repeat across records."""
-    return sys.intern(value) if type(value) is str and len(value) <= _SHORT else value
 
 
 def _attribute_value(kind: str, value: Any) -> DynamoType:
@@ -184,13 +171,13 @@ def _attribute_value(kind: str, value: Any) -> DynamoType:
     restored.type = kind
     if type(value) is dict:
         value = {sys.intern(name): member for name, member in value.items()}
-    restored.value = _shared(value)
+    restored.value = shared(value)
     return restored
 
 
 def _metadata(store: dict[str, str]) -> LowercaseDict:
     """An S3 object's metadata, built as moto builds it; every object names a content type, most the same."""
-    names = {sys.intern(name): _shared(value) for name, value in store.items()}
+    names = {sys.intern(name): shared(value) for name, value in store.items()}
     return _with_attributes(LowercaseDict, {"store": names})
 
 
@@ -333,10 +320,6 @@ def _objects(store: LibraryStore, container: Container) -> _VersionedKeyStore:
     return objects
 
 
-# Values moto never changes in place: it replaces them (SET, ADD), where it changes lists, maps and sets.
-_SCALARS = frozenset({"S", "N", "BOOL", "NULL"})
-
-
 class _ItemUnpickler(pickle.Unpickler):
     """Restores one of a table's rows, its short scalar values shared with the table's other items.
 
@@ -359,7 +342,7 @@ class _ItemUnpickler(pickle.Unpickler):
 
 def _leaf_value(leaves: dict[str, dict[Any, DynamoType]], kind: str, value: Any) -> DynamoType:
     """``_attribute_value``, the one already restored when it is a short scalar seen before."""
-    if kind not in _SCALARS or (type(value) is str and len(value) > _SHORT):
+    if not is_leaf(kind, value):
         return _attribute_value(kind, value)
     alike = leaves.setdefault(kind, {})
     leaf = alike.get(value)
