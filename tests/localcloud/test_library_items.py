@@ -3,8 +3,6 @@ write to one item changes no other."""
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,19 +15,10 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from localcloud import motofixes
 from localcloud.cloud import ACCOUNT_ID
 from localcloud.library import items
+from tests.localcloud.memory import OWNER, retained
+from tests.localcloud.memory import mymedia_record as record
 
 TABLE = "videos-table"
-OWNER = "us-east-1:00000000-0000-4000-8000-000000000000"
-
-
-def record(n: int) -> dict[str, Any]:
-    """A MyMedia-like record: an owner, a status, a title of its own, a ladder of renditions."""
-    key = f"{OWNER}/video-{n:04d}"
-    return {"owner_id": {"S": OWNER}, "video_id": {"S": f"video-{n:04d}"}, "status": {"S": "ready"},
-            "title": {"S": f"Rex at the beach, take {n}"}, "progress": {"N": "100"},
-            "renditions": {"L": [{"M": {"name": {"S": name}, "key": {"S": f"{key}/{name}.m3u8"},
-                                        "width": {"N": str(width)}}}
-                                 for name, width in (("720p", 1280), ("480p", 854), ("360p", 640))]}}
 
 
 @pytest.fixture
@@ -96,19 +85,6 @@ class dynamodb_batch:  # noqa: N801 - used as a context manager, like the SDK's 
         self._client.batch_write_item(RequestItems={TABLE: self._puts})
 
 
-def _retained(make: Any) -> int:
-    gc.collect()
-    tracemalloc.start()
-    try:
-        kept = make()  # alive while measured
-        gc.collect()
-        retained = tracemalloc.get_traced_memory()[0]
-        del kept
-        return retained
-    finally:
-        tracemalloc.stop()
-
-
 def test_a_written_item_takes_two_thirds_of_the_memory_moto_builds_it_with() -> None:
     """Every item moto builds holds its own copy of every name and value, and of its key values twice."""
     requests = [record(n) for n in range(50)]
@@ -117,8 +93,8 @@ def test_a_written_item_takes_two_thirds_of_the_memory_moto_builds_it_with() -> 
         return [Item(hash_key=DynamoType(attrs["owner_id"]), range_key=DynamoType(attrs["video_id"]),
                      attrs=_as_decoded(attrs)) for attrs in requests]
 
-    as_moto_builds = _retained(built)
-    compacted = _retained(lambda: [items.compact(item) for item in built()])
+    as_moto_builds = retained(built)
+    compacted = retained(lambda: [items.compact(item) for item in built()])
     assert compacted <= 2 / 3 * as_moto_builds  # 0.55x
     assert [items.compact(item).to_json() for item in built()] == [item.to_json() for item in built()]
 

@@ -3,13 +3,11 @@ records not loaded yet."""
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import sqlite3
 import threading
 import time
-import tracemalloc
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -28,6 +26,7 @@ from localcloud.library import changes as record_changes
 from localcloud.library import ondemand
 from localcloud.library.store import LibraryStore
 from localcloud.persistence import MotoState, _dumps
+from tests.localcloud.memory import mymedia_record, retained
 
 VIDEOS = [f"owner/{n:02d}/720p.mp4" for n in range(20)]
 TABLE = "videos-table"
@@ -213,43 +212,19 @@ def test_restored_records_share_one_copy_of_each_attribute_name(saved: Path) -> 
         assert all(stored is key.name for stored, key in zip(objects, keys[:-1], strict=True))
 
 
-def _retained(make: Any) -> int:
-    """Bytes still held by what ``make()`` returns."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        kept = make()  # alive while measured
-        gc.collect()
-        retained = tracemalloc.get_traced_memory()[0]
-        del kept
-        return retained
-    finally:
-        tracemalloc.stop()
-
-
 def test_restored_items_take_no_more_memory_than_the_ones_moto_built() -> None:
     """pickle restored each value's attributes into a dict of its own and every string anew: a
     MyMedia-like record came back 1.6 times the size moto's constructor makes it. moto's constructor
     itself gives an item copies of its key values beside its attributes; a restored one holds each once."""
-    owner = "us-east-1:00000000-0000-4000-8000-000000000000"
-
-    def record(n: int) -> dict[str, Any]:
-        key = f"{owner}/video-{n:04d}"
-        return {"owner_id": {"S": owner}, "video_id": {"S": f"video-{n:04d}"}, "status": {"S": "ready"},
-                "title": {"S": f"Rex at the beach, take {n}"}, "progress": {"N": "100"},
-                "renditions": {"L": [{"M": {"name": {"S": name}, "key": {"S": f"{key}/{name}.m3u8"},
-                                            "width": {"N": str(width)}}}
-                                     for name, width in (("720p", 1280), ("480p", 854), ("360p", 640))]}}
-
     def built() -> list[Item]:
         return [Item(hash_key=DynamoType(attrs["owner_id"]), range_key=DynamoType(attrs["video_id"]), attrs=attrs)
-                for attrs in map(record, range(50))]
+                for attrs in map(mymedia_record, range(50))]
 
     rows = [_dumps(item) for item in built()]
-    restored = _retained(lambda: [pickle.loads(row) for row in rows])  # noqa: S301 - rows made above
+    restored = retained(lambda: [pickle.loads(row) for row in rows])  # noqa: S301 - rows made above
     assert [item.to_json() for item in map(pickle.loads, rows)] == [item.to_json() for item in built()]
     # 0.94x; 1.02x when each item held copies of its key values beside its attributes, 1.6x before that
-    assert restored <= _retained(built)
+    assert restored <= retained(built)
     assert all(item.range_key is item.attrs["video_id"] for item in map(pickle.loads, rows))  # noqa: S301
 
 
@@ -268,11 +243,11 @@ def test_objects_restored_or_written_take_two_thirds_of_the_memory_moto_gives_th
             return [FakeKey(name=key.name, value=key.value, account_id=ACCOUNT_ID, region_name="us-east-1",
                             bucket_name="videos") for key in keys * 10]
 
-        restored = _retained(lambda: [pickle.loads(row) for row in rows])  # noqa: S301 - rows made above
-        written = _retained(built)
+        restored = retained(lambda: [pickle.loads(row) for row in rows])  # noqa: S301 - rows made above
+        written = retained(built)
         with monkeypatch.context() as moto_way:
             moto_way.delattr(FakeKey, "__setattr__")
-            as_moto_builds = _retained(built)
+            as_moto_builds = retained(built)
         assert restored <= 2 / 3 * as_moto_builds  # 0.49x now
         assert written <= 2 / 3 * as_moto_builds  # 0.40x now, 1.0x before
         aspects = ("name", "value", "etag", "metadata", "encryption", "kms_key_id", "checksum_algorithm",
