@@ -148,9 +148,10 @@ def _getstate(self: FakeKey) -> dict[str, Any]:
 # moto sets these on every key, and almost every key keeps them None. A key leaves them to class-wide
 # defaults, so that its attributes live in the object itself (below): a dict of its own cost about
 # 0.8 KB a key.
-_NONE_UNLESS_SET = frozenset(("_status", "website_redirect_location", "checksum_algorithm", "_expiry", "multipart",
-                    "encryption", "kms_key_id", "bucket_key_enabled", "lock_mode", "lock_legal_status", "lock_until",
-                    "checksum_value", "checksum_type", "checksum_parts"))
+_NONE_UNLESS_SET = frozenset((
+    "_status", "website_redirect_location", "checksum_algorithm", "_expiry", "multipart", "encryption", "kms_key_id",
+    "bucket_key_enabled", "lock_mode", "lock_legal_status", "lock_until", "checksum_value", "checksum_type",
+    "checksum_parts"))
 
 # CPython keeps an object's attributes in the object while their names are among the first 30 its
 # class has seen (the names instances share); moto's constructor sets 36, checksums among the last.
@@ -174,9 +175,9 @@ _name_restored_attributes_first()
 
 
 def _set_attribute(self: FakeKey, name: str, value: Any) -> None:
-    """FakeKey's attribute assignment while a store is in use: what moto's constructor and requests set
-    goes in compact, as a restored key holds it (no None of _NONE_UNLESS_SET, one shared instance of what
-    every key holds alike, no lock once the bytes are in the store: it guards moto's buffer)."""
+    """FakeKey's attribute assignment once ``use`` has run: what moto's constructor and requests set goes
+    in compact, as a restored key holds it (no None of _NONE_UNLESS_SET, one shared instance of what every
+    key holds alike, no lock once the bytes are in the store: it guards moto's buffer)."""
     if value is None and name in _NONE_UNLESS_SET:
         if getattr(self, name) is not None:  # deleting a name the key lacks would give it a dict after all
             object.__delattr__(self, name)  # the class-wide None shows again
