@@ -59,10 +59,12 @@ CLIENT_JS = """
 """
 
 BUTTON_HTML = """<!doctype html><meta charset="utf-8"><title>Sign in with Google Button</title>
-<button id="button" type="button">Sign in with Google</button>
+<button id="button" type="button" disabled>Sign in with Google</button>
 <script>
-  const request = new URLSearchParams(location.search);
-  document.getElementById("button").addEventListener("click", () => {
+  // Enabled once it answers a click: a click on the button before this script ran did nothing
+  // (seen under load), and Playwright waits for a button to be enabled before it clicks.
+  const request = new URLSearchParams(location.search), button = document.getElementById("button");
+  button.addEventListener("click", () => {
     const chooser = `/gsi/select?${request}`;
     if (request.get("ux_mode") === "redirect") {
       top.location.href = chooser;
@@ -70,6 +72,7 @@ BUTTON_HTML = """<!doctype html><meta charset="utf-8"><title>Sign in with Google
       window.open(chooser, "g_signin_popup", "popup,width=480,height=600");
     }
   });
+  button.disabled = false;
   // The chooser popup answers here (same origin); the page is told through postMessage.
   addEventListener("message", (event) => {
     if (event.origin === location.origin && event.data?.type === "gsi:credential") {
@@ -138,8 +141,9 @@ class GoogleIdentityServices:
         if query.get("client_id") != self.client_id:
             return "<!doctype html><p>Error 401: invalid_client</p>"
         tokens = {login: html.escape(self.token(login, query["nonce"])) for login in USERS}
-        buttons = "".join(f'<li><button type="button" data-login="{login}" data-credential="{tokens[login]}">'
-                          f"{html.escape(name)}</button></li>" for login, name in USERS.items())
+        # Each enabled once it answers a click, as the button's (BUTTON_HTML).
+        buttons = "".join(f'<li><button type="button" data-login="{login}" data-credential="{tokens[login]}" '
+                          f"disabled>{html.escape(name)}</button></li>" for login, name in USERS.items())
         return f"""<!doctype html><meta charset="utf-8"><title>Sign in - Google Accounts</title>
 <h1>Choose an account</h1><p>to continue to PetTube</p><ul>{buttons}</ul><p id="status" role="status"></p>
 <script>{CHOOSER_JS}
@@ -148,6 +152,7 @@ class GoogleIdentityServices:
       const chosen = new URLSearchParams({{login: button.dataset.login}});
       fetch(`/gsi/chosen?${{chosen}}`).finally(() => answer(button.dataset.credential));
     }});
+    button.disabled = false;
   }}
 </script>"""
 
