@@ -190,6 +190,8 @@ class _Orders:
 
 
 def _counting_writes(method: Callable[..., Any], compacting: bool) -> Callable[..., Any]:
+    """moto's item write, counted (a partition's kept order is then made again) and, unless it is a
+    delete, the written item compacted (library/items.py) while the edge still holds DynamoDB."""
     @wraps(method)
     def written(*args: Any, **kwargs: Any) -> Any:
         try:

@@ -44,8 +44,7 @@ def _key(n: int) -> dict[str, Any]:
 
 def test_written_items_share_what_they_repeat_and_a_write_to_one_changes_no_other(dynamodb: Any) -> None:
     dynamodb.put_item(TableName=TABLE, Item=record(0))
-    with dynamodb_batch(dynamodb) as put:
-        put(record(1))
+    dynamodb.batch_write_item(RequestItems={TABLE: [{"PutRequest": {"Item": record(1)}}]})
     written = record(2)  # by UpdateItem, which makes the item
     dynamodb.update_item(TableName=TABLE, Key=_key(2), UpdateExpression="SET #s = :s, progress = :p, renditions = :r",
                          ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={
@@ -70,19 +69,6 @@ def test_written_items_share_what_they_repeat_and_a_write_to_one_changes_no_othe
     assert [(a["status"]["S"], a["progress"]["N"], a["renditions"]["L"][0]["M"]["width"]["N"]) for a in answers] == [
         ("deleting", "100", "1280"), ("ready", "50", "1280"), ("ready", "100", "640")]
     assert _stored(1).attrs["renditions"].value[0].value["width"].value == "1280"
-
-
-class dynamodb_batch:  # noqa: N801 - used as a context manager, like the SDK's batch_writer
-    """BatchWriteItem's puts, sent when the block ends."""
-
-    def __init__(self, client: Any) -> None:
-        self._client, self._puts = client, []
-
-    def __enter__(self) -> Any:
-        return lambda item: self._puts.append({"PutRequest": {"Item": item}})
-
-    def __exit__(self, *exc: object) -> None:
-        self._client.batch_write_item(RequestItems={TABLE: self._puts})
 
 
 def test_a_written_item_takes_two_thirds_of_the_memory_moto_builds_it_with() -> None:
