@@ -92,3 +92,16 @@ def _as_decoded(value: Any) -> Any:
     if isinstance(value, list):
         return [_as_decoded(member) for member in value]
     return "".join(list(value)) if isinstance(value, str) else value
+
+
+def test_a_value_every_item_repeats_stays_shared_while_values_that_never_repeat_come_and_go() -> None:
+    """The shared values are bounded; a status that every write repeats is never the one that goes (it
+    went once it was the oldest, and the three writes above then kept three 'ready's when the test ran
+    in a process that had written thousands of other values before)."""
+    leaves = items.Leaves(3)
+    ready = leaves.share(DynamoType({"S": "ready"}))
+    first_id = leaves.share(DynamoType({"S": "video-0000"}))
+    for n in range(1, 10):
+        leaves.share(DynamoType({"S": f"video-{n:04d}"}))
+        assert leaves.share(DynamoType({"S": "ready"})) is ready
+    assert leaves.share(DynamoType({"S": "video-0000"})) is not first_id  # gone: only three are held

@@ -46,8 +46,9 @@ def share_key_values(item: Item) -> None:
 class Leaves:
     """The short scalar values written lately, one DynamoType each, for items to share.
 
-    Bounded: the oldest value goes once ``limit`` are held (the items holding it keep it; only
-    newer items stop sharing it), so values that never repeat (ids, dates) cost nothing lasting.
+    Bounded: the value used longest ago goes once ``limit`` are held (the items holding it keep it;
+    only newer items stop sharing it), so values that never repeat (ids, dates) cost nothing
+    lasting, and the ones every item repeats (a status, an owner) are never the ones to go.
     """
 
     def __init__(self, limit: int) -> None:
@@ -70,12 +71,13 @@ class Leaves:
         if not is_leaf(kind, inner):
             return value
         with self._lock:
-            held = self._values.get((kind, inner))
+            held = self._values.pop((kind, inner), None)
             if held is None:
                 value.value = shared(inner)
-                held = self._values[(kind, inner)] = value
-                if len(self._values) > self._limit:
+                held = value
+                if len(self._values) >= self._limit:
                     del self._values[next(iter(self._values))]
+            self._values[(kind, inner)] = held  # the newest use last: what goes first is used least lately
         return held
 
 
