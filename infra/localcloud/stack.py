@@ -27,6 +27,9 @@ TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "template.yaml"
 # the newest few: a start on port 0 (tests) has a site origin, so a translation, of its own.
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "build" / "sam-translations"
 TRANSLATIONS_KEPT = 16
+# A start on port 0 (every test cloud) has a site origin of its own, which SAM's transform has no use
+# for: translations are made and kept with this stand-in, and the origin is put back where it shows.
+SITE_ORIGIN_STAND_IN = "https://site-origin.pettube.invalid"
 # Stands in for the Lambda deployment package; nothing reads it locally.
 LOCAL_CODE_URI = "s3://pettube-local-artifacts/lambda.zip"
 
@@ -63,6 +66,20 @@ def _sam_transform(sam: dict[str, Any], parameters: dict[str, str], region: str)
     return translator.translate(sam, parameter_values=dict(parameters))
 
 
+def _keep(path: Path, text: str) -> None:
+    """Write a translation for later starts, and drop all but the newest few."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        partial.write_text(text)
+        os.replace(partial, path)
+        by_age = sorted(path.parent.glob("*.json"), key=lambda kept: kept.stat().st_mtime)
+        for stale in by_age[:-TRANSLATIONS_KEPT]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only checkout translates at every start; another start may prune at the same time
+
+
 def _kebab(logical_id: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", logical_id).lower()
 
@@ -97,29 +114,23 @@ class Stack:
 
     def _translate(self, sam: dict[str, Any]) -> dict[str, Any]:
         """The SAM transform of ``sam``; read from build/ when the same template, parameters, region and
-        samtranslator release were translated before (importing and running samtranslator is 0.3 s of
-        every cloud start)."""
+        samtranslator release were translated before (importing and running samtranslator is 0.3-0.5 s
+        of a cloud's start)."""
         sam = copy.deepcopy(sam)
         sam.setdefault("Globals", {}).setdefault("Function", {})["CodeUri"] = LOCAL_CODE_URI
-        made_from = json.dumps({"sam": sam, "parameters": self._parameters_given, "region": self.region,
+        origin = self._parameters_given.get("SiteOrigin", "")
+        parameters = {**self._parameters_given, **({"SiteOrigin": SITE_ORIGIN_STAND_IN} if origin else {})}
+        made_from = json.dumps({"sam": sam, "parameters": parameters, "region": self.region,
                                 "samtranslator": version("aws-sam-translator")}, sort_keys=True, default=str)
         kept = TRANSLATIONS_DIR / f"{hashlib.sha256(made_from.encode()).hexdigest()}.json"
+        # The template's AllowedPattern keeps the origin to characters JSON writes as they are.
         try:
-            return json.loads(kept.read_text())
+            return json.loads(kept.read_text().replace(SITE_ORIGIN_STAND_IN, origin))
         except (OSError, ValueError):
             pass
-        translated = _sam_transform(sam, self._parameters_given, self.region)
-        try:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            partial = kept.with_suffix(f".{os.getpid()}.part")
-            partial.write_text(json.dumps(translated))
-            os.replace(partial, kept)
-            by_age = sorted(kept.parent.glob("*.json"), key=lambda path: path.stat().st_mtime)
-            for stale in by_age[:-TRANSLATIONS_KEPT]:
-                stale.unlink(missing_ok=True)
-        except OSError:
-            pass  # a read-only checkout translates at every start; another start may prune at the same time
-        return translated
+        text = json.dumps(_sam_transform(sam, parameters, self.region))
+        _keep(kept, text)
+        return json.loads(text.replace(SITE_ORIGIN_STAND_IN, origin))
 
     @cached_property
     def parameters(self) -> dict[str, str]:
