@@ -76,8 +76,9 @@ MOTO_COMPLETE_MULTIPART = s3_models.FakeMultipart.complete
 MOTO_PUT_OBJECT_TAGGING = s3_models.S3Backend.put_object_tagging
 MOTO_TABLE_QUERY = Table.query
 MOTO_ALL_ITEMS = Table.all_items
-MOTO_ITEM_WRITES = {(Table, "put_item"): Table.put_item, (Table, "delete_item"): Table.delete_item,
-                    (DynamoDBBackend, "update_item"): DynamoDBBackend.update_item}  # update_item changes in place
+# moto's item writes (update_item changes an item in place, so the backend's); wrapped as installed when
+# apply() runs, so library/changes.py's recording of the same methods stays, whichever comes first.
+ITEM_WRITES = ((Table, "put_item"), (Table, "delete_item"), (DynamoDBBackend, "update_item"))
 _reading = threading.local()  # the items the query running on this thread reads
 MOTO_JSON_STRUCTURE = BaseJSONSerializer._serialize_type_structure
 MOTO_MODULES = moto_backends.list_of_moto_modules
@@ -542,8 +543,8 @@ def apply() -> None:
     Table.query = query_partition  # type: ignore[method-assign]
     Table.all_items = all_items  # type: ignore[method-assign]
     if not hasattr(Table.put_item, "__wrapped__"):
-        for (owner, name), method in MOTO_ITEM_WRITES.items():
-            setattr(owner, name, _counting_writes(method, compacting=name != "delete_item"))
+        for owner, name in ITEM_WRITES:
+            setattr(owner, name, _counting_writes(getattr(owner, name), compacting=name != "delete_item"))
     BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]
     BaseJSONSerializer._serialize_type_map = serialize_map  # type: ignore[method-assign]
     DynamoType.__deepcopy__ = copy_value  # type: ignore[method-assign]

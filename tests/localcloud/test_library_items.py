@@ -14,7 +14,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
 from localcloud import motofixes
 from localcloud.cloud import ACCOUNT_ID
-from localcloud.library import items
+from localcloud.library import changes, items
 from tests.localcloud.memory import OWNER, retained
 from tests.localcloud.memory import mymedia_record as record
 
@@ -23,7 +23,9 @@ TABLE = "videos-table"
 
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
+    """moto patched as a running cloud has it: motofixes first, then the journal's recording of changes."""
     motofixes.apply()
+    changes.install()
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST", KeySchema=[

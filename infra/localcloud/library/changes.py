@@ -87,23 +87,21 @@ def _delete_key(self: _VersionedKeyStore, key: str) -> None:
     dict.__delitem__(self, key)
 
 
-_MOTO = {
-    (_VersionedKeyStore, "__setitem__"): _VersionedKeyStore.__setitem__,
-    (_VersionedKeyStore, "setlist"): _VersionedKeyStore.setlist,
-    (_VersionedKeyStore, "pop"): _VersionedKeyStore.pop,
-    (_VersionedKeyStore, "__delitem__"): _delete_key,
-    (DynamoDBBackend, "put_item"): DynamoDBBackend.put_item,
-    (DynamoDBBackend, "update_item"): DynamoDBBackend.update_item,
-    (DynamoDBBackend, "delete_item"): DynamoDBBackend.delete_item,
-    (DynamoDBBackend, "delete_table"): DynamoDBBackend.delete_table,
-}
+_PATCHED = ((_VersionedKeyStore, "__setitem__"), (_VersionedKeyStore, "setlist"), (_VersionedKeyStore, "pop"),
+            (_VersionedKeyStore, "__delitem__"), (DynamoDBBackend, "put_item"), (DynamoDBBackend, "update_item"),
+            (DynamoDBBackend, "delete_item"), (DynamoDBBackend, "delete_table"))
 
 
 def install() -> None:
-    """Patch moto's models (idempotent): from now on ``recording`` sees every record a request changes."""
+    """Patch moto's models (idempotent): from now on ``recording`` sees every record a request changes.
+
+    Each patch wraps the method as it is now, so what motofixes put there before (its item writes
+    compact and count) keeps working, whichever of the two is installed first.
+    """
     if getattr(_VersionedKeyStore.__setitem__, "__wrapped__", None) is not None:
         return
-    for (owner, name), method in _MOTO.items():
+    for owner, name in _PATCHED:
+        method = _delete_key if (owner, name) == (_VersionedKeyStore, "__delitem__") else getattr(owner, name)
         if owner is _VersionedKeyStore:
             patched = _object_change(method)
         elif name == "delete_table":
