@@ -260,6 +260,26 @@ def test_objects_restored_or_written_take_two_thirds_of_the_memory_moto_gives_th
         assert s3.get_object(Bucket="videos", Key=VIDEOS[0])["Body"].read() == b"replaced"
 
 
+def test_objects_written_hold_their_metadata_names_and_values_once(saved: Path) -> None:
+    """Every object names a content type, most the same: moto kept a string of its own from each request."""
+    with _library(saved) as (_, s3, _dynamodb):
+        for n in range(2):
+            s3.put_object(Bucket="videos", Key=f"new/{n}.mp4", Body=b"clip", ContentType="video/mp4",
+                          Metadata={"title": "Rex"})
+        s3.copy_object(Bucket="videos", Key="new/1.mp4", CopySource="videos/new/1.mp4", ContentType="video/mp4",
+                       Metadata={"title": "Rex"}, MetadataDirective="REPLACE")
+        first, second = (s3_backends[ACCOUNT_ID]["aws"].buckets["videos"].keys[f"new/{n}.mp4"] for n in range(2))
+        # moto's LowercaseDict, or a plain dict once CopyObject replaced the metadata
+        tables = [getattr(key._metadata, "store", key._metadata) for key in (first, second)]
+        alike = [name for name, value in tables[0].items() if tables[1].get(name) == value]
+        assert {"content-type", "x-amz-meta-title"} <= set(alike)
+        for name in alike:
+            names = [next(held for held in table if held == name) for table in tables]
+            assert names[0] is names[1] and tables[0][name] is tables[1][name], name
+        head = s3.head_object(Bucket="videos", Key="new/1.mp4")
+        assert (head["ContentType"], head["Metadata"]) == ("video/mp4", {"title": "Rex"})
+
+
 def test_restored_items_share_the_values_they_repeat_and_a_write_to_one_changes_no_other(saved: Path) -> None:
     """Records repeat most of their values (an owner's id, a status, a rendition's width), each a
     DynamoType of about 90 B: a restored table holds each once, and moto replaces a value it writes."""

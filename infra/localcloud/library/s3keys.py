@@ -14,14 +14,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from moto.s3.models import FakeKey
-from moto.utilities.utils import md5_hash
+from moto.utilities.utils import LowercaseDict, md5_hash
 
 from localcloud import motofixes
 from localcloud.library.blobs import BlobStore
+from localcloud.library.items import shared
 
 _MOTO_VALUE = FakeKey.value
 _MOTO_GETSTATE = FakeKey.__getstate__
 _MOTO_SETSTATE = FakeKey.__setstate__
+_MOTO_SET_METADATA = FakeKey.set_metadata
 
 
 class Blob:
@@ -185,6 +187,20 @@ def _set_attribute(self: FakeKey, name: str, value: Any) -> None:
         object.__setattr__(self, name, _alike(name, value))
 
 
+def _set_metadata(self: FakeKey, metadata: Any, replace: bool = False) -> None:
+    """moto's set_metadata, then its names and short values held once for every key that has them, as a
+    restored key's are: every object names a content type, most the same, each a string of its own from
+    the request's headers."""
+    _MOTO_SET_METADATA(self, metadata, replace)
+    held = self._metadata  # moto's LowercaseDict, or a plain dict once a request replaced the metadata
+    table = held.store if isinstance(held, LowercaseDict) else held
+    interned = {sys.intern(name): shared(value) for name, value in table.items()}
+    if isinstance(held, LowercaseDict):
+        held.store = interned
+    else:
+        self._metadata = interned
+
+
 def _setstate(self: FakeKey, state: dict[str, Any]) -> None:
     if "_blob" not in state:
         _MOTO_SETSTATE(self, state)  # bytes inline: the value setter moves them into the store
@@ -208,6 +224,7 @@ def use(store: BlobStore | None) -> BlobStore | None:
     FakeKey.__getstate__ = _getstate  # type: ignore[method-assign]
     FakeKey.__setstate__ = _setstate  # type: ignore[method-assign]
     FakeKey.__setattr__ = _set_attribute  # type: ignore[method-assign,assignment]
+    FakeKey.set_metadata = _set_metadata  # type: ignore[method-assign]
     for name in _NONE_UNLESS_SET:
         if not hasattr(FakeKey, name):
             setattr(FakeKey, name, None)
