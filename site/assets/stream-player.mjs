@@ -61,9 +61,11 @@ export class StreamPlayer {
       maxMaxBufferLength: 12,
       ...(downlink ? { abrEwmaDefaultEstimate: downlink * 1e6 } : {}),
     });
+    this.onQuality = onQuality;
+    this.playing = -1;  // the level on screen, once hls.js has switched to one
     this.hls.on(Hls.Events.LEVEL_SWITCHED, (_, { level }) => {
-      const playing = this.hls.levels[level];
-      if (playing) onQuality(label(playing), this.hls.autoLevelEnabled);
+      this.playing = level;
+      this.#report();
     });
     // The presigned URL the player reads now (one object per rendition): renewal and tests look at it.
     this.hls.on(Hls.Events.FRAG_LOADING, (_, { frag }) => { video.dataset.source = frag.url; });
@@ -89,7 +91,15 @@ export class StreamPlayer {
 
   /** "auto", or a quality's label: switch now (the buffer ahead is replaced). */
   choose(quality) {
-    this.hls.currentLevel = quality === "auto" ? -1 : this.hls.levels.findIndex((level) => label(level) === quality);
+    const level = quality === "auto" ? -1 : this.hls.levels.findIndex((each) => label(each) === quality);
+    this.hls.currentLevel = level;
+    // Auto, or the quality already on screen: hls.js switches nothing, so no LEVEL_SWITCHED says so.
+    if (level === -1 || level === this.playing) this.#report();
+  }
+
+  #report() {
+    const playing = this.hls.levels[this.playing];
+    if (playing) this.onQuality(label(playing), this.hls.autoLevelEnabled);
   }
 
   destroy() {
