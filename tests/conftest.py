@@ -94,7 +94,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ThreadedMotoServer tests reset or share them, which would wipe the running
     local cloud's buckets and tables. Ordering (stable otherwise) keeps them apart.
 
-    ``make test`` spreads the tests over two processes (pytest-xdist with
+    ``make test`` spreads the tests over three processes (pytest-xdist with
     ``--dist loadgroup --no-loadscope-reorder``): each worker starts its own cloud and
     takes whole groups in this order, a group being one module's tests that use the
     cloud or the rest of that module. So a module's tests run in one process and in
