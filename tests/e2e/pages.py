@@ -46,11 +46,6 @@ def open_app(guarded: Any, site: str, shoot: Callable[..., Path] | None = None) 
     return page
 
 
-def boot_of(page: Page) -> dict[str, str]:
-    """How the page started Python (``globalThis.pettubeBoot``: mode, reason, snapshot, store, ...)."""
-    return page.evaluate("() => ({ ...globalThis.pettubeBoot })")
-
-
 def sign_in_with_google(guarded: Any, page: Page, person: str) -> None:
     """The person clicks the Google button and picks their account in the stand-in's chooser popup
     (Python's: before it is up, the button signs in by a redirect in the tab instead)."""
