@@ -18,8 +18,8 @@ UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --universal --generate-ha
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist), each with its own local cloud. Three by default, on 2 cores too:
 # the tests wait on transcodes, browsers and clouds' starts as much as they compute. A fresh clone's
-# tests took 914 s in one process, 611 s in two (2026-12-05), and later 452 s in two against 381 s
-# in three (clean clones; two kept the CPUs busy 113 % of 200 %, three 128 %). TEST_WORKERS=0 runs
+# tests took 914 s in one process, 611 s in two (2026-12-05), and later 452 s in two against 381 and
+# 401 s in three (clean clones; two kept the CPUs busy 113 % of 200 %, three 128 %). TEST_WORKERS=0 runs
 # them in this process, TEST_WORKERS=auto one process per core.
 TEST_WORKERS ?= 3
 _truthy = $(filter 1 yes true,$(1))
