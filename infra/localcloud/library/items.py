@@ -28,6 +28,12 @@ def shared(value: Any) -> Any:
     return sys.intern(value) if type(value) is str and len(value) <= SHORT else value
 
 
+def held_once(table: dict[str, Any]) -> dict[str, Any]:
+    """A table of names and values (an S3 object's metadata) with its names interned and short values
+    shared: every object names a content type, most the same."""
+    return {sys.intern(name): shared(value) for name, value in table.items()}
+
+
 def is_leaf(kind: str, value: Any) -> bool:
     """Whether a value of this kind may be held once for every item that has it."""
     return kind in SCALARS and not (type(value) is str and len(value) > SHORT)

@@ -18,7 +18,7 @@ from moto.utilities.utils import LowercaseDict, md5_hash
 
 from localcloud import motofixes
 from localcloud.library.blobs import BlobStore
-from localcloud.library.items import shared
+from localcloud.library.items import held_once
 
 _MOTO_VALUE = FakeKey.value
 _MOTO_GETSTATE = FakeKey.__getstate__
@@ -120,7 +120,7 @@ def _set_value(self: FakeKey, new_value: bytes | str | Blob) -> None:
         if getattr(self, "_etag", None) is None:  # moto computes it from the buffer, which stays empty
             self._etag = md5_hash(data).hexdigest()
     _Library.named.add(self._blob.digest)  # a key of the previous format being loaded names it too
-    # moto's record of the instance is kept so that a reset can close its buffer, which a stored key has not.
+    # moto records each key so that a reset can close its buffer; a key whose bytes are in the store has none.
     motofixes.untrack(self)
 
 
@@ -193,12 +193,10 @@ def _set_metadata(self: FakeKey, metadata: Any, replace: bool = False) -> None:
     the request's headers."""
     _MOTO_SET_METADATA(self, metadata, replace)
     held = self._metadata  # moto's LowercaseDict, or a plain dict once a request replaced the metadata
-    table = held.store if isinstance(held, LowercaseDict) else held
-    interned = {sys.intern(name): shared(value) for name, value in table.items()}
     if isinstance(held, LowercaseDict):
-        held.store = interned
+        held.store = held_once(held.store)
     else:
-        self._metadata = interned
+        self._metadata = held_once(held)
 
 
 def _setstate(self: FakeKey, state: dict[str, Any]) -> None:
