@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -88,6 +89,9 @@ class _Pool:
 # costs about 0.4 s of CPU to start. On 2 CPUs a burst of 200 MyMedia listings (bench/burst.py) took
 # 2.0-2.3 s with two, 2.4-2.5 s with four (the previous default), 2.4 s with one (2026-12-05).
 DEFAULT_CONCURRENCY = max(2, os.cpu_count() or 2)
+# The invocations a runtime remembers, newest last (with their events: an API Gateway event is a few KB).
+# Bounded: a cloud left running answers a listing every few seconds for as long as a page is open.
+RECENT_INVOCATIONS = 1000
 
 
 class LambdaRuntime:
@@ -96,7 +100,7 @@ class LambdaRuntime:
     def __init__(self, stack: Stack, base_env: dict[str, str], code_dir: Path, *,
                  concurrency: int = DEFAULT_CONCURRENCY, retry_delays: tuple[float, ...] = (1.0, 2.0),
                  send_to_destination: Callable[[str, dict[str, Any]], None] | None = None,
-                 on_log: LogSink | None = None) -> None:
+                 on_log: LogSink | None = None, recent: int = RECENT_INVOCATIONS) -> None:
         self.stack = stack
         self._base_env = base_env
         self.code_dir = code_dir
@@ -107,7 +111,8 @@ class LambdaRuntime:
             lambda function, _stream, line: logging.getLogger(f"lambda.{function}").info(line))
         self._log_groups = {lid: group.name for lid, group in function_log_groups(stack).items()}
         self._pools = {lid: _Pool(spec, self._spawn, concurrency) for lid, spec in stack.functions.items()}
-        self.invocations: list[dict[str, Any]] = []  # what ran, for tests and benchmarks
+        # What ran lately, for tests and benchmarks.
+        self.invocations: deque[dict[str, Any]] = deque(maxlen=recent)
         self._closed = threading.Event()
 
     def _spawn(self, spec: FunctionSpec) -> Worker:

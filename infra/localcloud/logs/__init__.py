@@ -14,13 +14,21 @@ it lacks is only the writer, and the runtime writes in-process (no HTTP request
 per line, no change counted for the autosave: logs are not part of the saved
 library and start empty after a restart). The console keeps its readable log:
 every line also goes to the ``lambda.<logical id>`` logger.
+
+CloudWatch keeps a group's events for its ``RetentionInDays``; here they are held
+in memory, so each function's group also keeps only its newest ``MAX_EVENTS``:
+a cloud left running with a page open answers a listing every few seconds, and
+its memory must not grow with every request it has served.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +39,8 @@ from localcloud.stack import Stack
 
 # What Lambda returns of an invocation's log with LogType=Tail: its last 4 KB.
 TAIL_BYTES = 4096
+# Events a function's log group holds, at most (about 5 MB of a MyMedia-like log); past it the oldest tenth goes.
+MAX_EVENTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -58,10 +68,16 @@ def function_log_groups(stack: Stack) -> dict[str, LogGroup]:
 class FunctionLogs:
     """The Lambda runtime's log sink (``LogSink``): CloudWatch Logs in moto, and the console."""
 
-    def __init__(self, stack: Stack, account_id: str, region: str) -> None:
+    def __init__(self, stack: Stack, account_id: str, region: str, *, max_events: int = MAX_EVENTS,
+                 clock: Callable[[], float] = time.time) -> None:
         self.groups = function_log_groups(stack)
+        self.max_events = max_events
+        self._clock = clock
         self._backend: LogsBackend = logs_backends[account_id][region]
         self._streams: set[tuple[str, str]] = set()
+        # Each group's events as of its last trim, plus the lines written since (others may put events too:
+        # a trim counts them all again).
+        self._written: Counter[str] = Counter()
         self._lock = threading.Lock()  # moto's log streams are not thread-safe (its own comment says so)
 
     def create_groups(self) -> None:
@@ -77,12 +93,41 @@ class FunctionLogs:
         """One line of a function's execution environment ``stream``."""
         logging.getLogger(f"lambda.{function}").info(line)
         group = self.groups[function].name
-        event: dict[str, Any] = {"timestamp": int(time.time() * 1000), "message": line}
+        event: dict[str, Any] = {"timestamp": int(self._clock() * 1000), "message": line}
         with self._lock:
             if (group, stream) not in self._streams:
                 self._backend.ensure_log_stream(group, stream)
                 self._streams.add((group, stream))
             self._backend.put_log_events(group, stream, [event])
+            self._written[group] += 1
+            if self._written[group] > self.max_events:
+                self._forget_oldest(group)
+
+    def _forget_oldest(self, group_name: str) -> None:
+        """Drop the group's oldest events, across its streams, down to nine tenths of ``max_events``
+        (a stream left empty goes too, as an environment's stream has no use without events)."""
+        group = self._backend.groups[group_name]
+        streams = dict(group.streams)
+        held = sum(len(stream.events) for stream in streams.values())
+        excess = held - self.max_events * 9 // 10
+        cut = Counter[str]()
+        oldest = [(stream.events[0].timestamp, name) for name, stream in streams.items() if stream.events]
+        heapq.heapify(oldest)
+        while excess > 0 and oldest:
+            _, name = heapq.heappop(oldest)
+            cut[name] += 1
+            excess -= 1
+            events = streams[name].events
+            if cut[name] < len(events):
+                heapq.heappush(oldest, (events[cut[name]].timestamp, name))
+        for name, count in cut.items():
+            stream = streams[name]
+            stream.stored_bytes -= sum(len(event.message) for event in stream.events[:count])
+            del stream.events[:count]
+            if not stream.events:
+                del group.streams[name]
+                self._streams.discard((group_name, name))
+        self._written[group_name] = held - sum(cut.values())
 
     def invocation_tail(self, function: str, request_id: str) -> str:
         """The last 4 KB of one invocation's log lines, from its START to its REPORT line (LogType=Tail)."""
