@@ -55,7 +55,7 @@ from moto.utilities.utils import LowercaseDict
 from localcloud import motofixes
 from localcloud.library import changes as record_changes
 from localcloud.library import ondemand, s3keys
-from localcloud.library.items import held_once, is_leaf, share_key_values, shared
+from localcloud.library.items import is_leaf, share_key_values, shared
 from localcloud.library.blobs import BlobStore
 from localcloud.library.changes import Changes, item_key
 from localcloud.library.reclaim import Reclaimer, named_digests
@@ -176,8 +176,8 @@ def _attribute_value(kind: str, value: Any) -> DynamoType:
 
 
 def _metadata(store: dict[str, str]) -> LowercaseDict:
-    """An S3 object's metadata, built as moto builds it; every object names a content type, most the same."""
-    return _with_attributes(LowercaseDict, {"store": held_once(store)})
+    """An S3 object's metadata, built as moto builds it, as S3 keeps it (s3keys.kept_metadata)."""
+    return _with_attributes(LowercaseDict, {"store": s3keys.kept_metadata(store)})
 
 
 # What threading.Thread.__init__ sets on every thread: the machinery of a running thread, not data.

@@ -3,6 +3,8 @@ records not loaded yet."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import pickle
 import sqlite3
@@ -278,6 +280,27 @@ def test_objects_written_hold_their_metadata_names_and_values_once(saved: Path) 
             assert names[0] is names[1] and tables[0][name] is tables[1][name], name
         head = s3.head_object(Bucket="videos", Key="new/1.mp4")
         assert (head["ContentType"], head["Metadata"]) == ("video/mp4", {"title": "Rex"})
+
+
+def test_an_objects_upload_headers_are_not_kept_as_its_metadata(saved: Path) -> None:
+    """S3 keeps neither the signature's payload hash nor a transfer checksum with an object: moto filed
+    both among its metadata (a unique string on every object) and answered them on every HeadObject."""
+    body = b"clip"
+    with _library(saved) as (state, s3, _dynamodb):
+        with record_changes.recording() as changes:
+            s3.put_object(Bucket="videos", Key="new/0.mp4", Body=body, ContentType="video/mp4",
+                          ContentMD5=base64.b64encode(hashlib.md5(body).digest()).decode())  # noqa: S324 - S3's
+        state.save(changes, ("s3",))
+        written = s3.head_object(Bucket="videos", Key="new/0.mp4")["ResponseMetadata"]["HTTPHeaders"]
+        key = s3_backends[ACCOUNT_ID]["aws"].buckets["videos"].keys["new/0.mp4"]
+        key._metadata.store["x-amz-content-sha256"] = "ab" * 32  # as a library saved by earlier code holds it
+        from_earlier_code = pickle.loads(_dumps(key))  # noqa: S301 - made here
+    with _library(saved) as (_, s3, _dynamodb):
+        restored = s3.head_object(Bucket="videos", Key="new/0.mp4")["ResponseMetadata"]["HTTPHeaders"]
+    for headers in (written, restored):
+        assert headers["content-type"] == "video/mp4"
+        assert not {"x-amz-content-sha256", "content-md5"} & set(headers), headers
+    assert dict(from_earlier_code.metadata) == {"content-type": "video/mp4"}
 
 
 def test_restored_items_share_the_values_they_repeat_and_a_write_to_one_changes_no_other(saved: Path) -> None:

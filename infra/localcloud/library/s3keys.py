@@ -24,6 +24,11 @@ _MOTO_VALUE = FakeKey.value
 _MOTO_GETSTATE = FakeKey.__getstate__
 _MOTO_SETSTATE = FakeKey.__setstate__
 _MOTO_SET_METADATA = FakeKey.set_metadata
+# Request headers moto files among an object's metadata that describe the upload, not the object: its
+# signature's payload hash and transfer checksums. S3 keeps none of them, so HeadObject and GetObject
+# never answer with them; moto's did (x-amz-content-sha256 on every object, a unique 64-character string).
+UPLOAD_HEADERS = frozenset({"x-amz-content-sha256", "content-md5", "x-amz-content-crc32", "x-amz-content-crc32c",
+                            "x-amz-content-sha1"})
 
 
 class Blob:
@@ -187,16 +192,21 @@ def _set_attribute(self: FakeKey, name: str, value: Any) -> None:
         object.__setattr__(self, name, _alike(name, value))
 
 
+def kept_metadata(table: dict[str, Any]) -> dict[str, Any]:
+    """An object's metadata as S3 keeps it (no upload header), its names and short values held once for
+    every key that has them: every object names a content type, most the same."""
+    return held_once({name: value for name, value in table.items() if name.lower() not in UPLOAD_HEADERS})
+
+
 def _set_metadata(self: FakeKey, metadata: Any, replace: bool = False) -> None:
-    """moto's set_metadata, then its names and short values held once for every key that has them, as a
-    restored key's are: every object names a content type, most the same, each a string of its own from
-    the request's headers."""
+    """moto's set_metadata, then held as a restored key's is (``kept_metadata``): moto kept a string of its
+    own from each request's headers."""
     _MOTO_SET_METADATA(self, metadata, replace)
     held = self._metadata  # moto's LowercaseDict, or a plain dict once a request replaced the metadata
     if isinstance(held, LowercaseDict):
-        held.store = held_once(held.store)
+        held.store = kept_metadata(held.store)
     else:
-        self._metadata = held_once(held)
+        self._metadata = kept_metadata(held)
 
 
 def _setstate(self: FakeKey, state: dict[str, Any]) -> None:
