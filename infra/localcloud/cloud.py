@@ -40,7 +40,7 @@ from localcloud import (access, apigateway, apigatewayapi, cloudformation, cogni
 from localcloud.edge import Edge
 from localcloud.endpoints import Endpoints
 from localcloud.faults import FaultInjector
-from localcloud.lambdaruntime.dispatcher import EventSourcePoller, stop_together
+from localcloud.lambdaruntime.dispatcher import Arrivals, EventSourcePoller, stop_together
 from localcloud.lambdaruntime.runtime import DEFAULT_CONCURRENCY, LambdaRuntime
 from localcloud.lambdaruntime.schedules import Scheduler
 from localcloud.logs import FunctionLogs
@@ -277,7 +277,8 @@ class LocalCloud:
     def _start_event_sources(self, provisioner: Provisioner) -> None:
         """What invokes the functions asynchronously: an event-queue poller each, and the schedules."""
         sqs = self.context.client("sqs")
-        pollers = [EventSourcePoller(self.runtime, function, queue_url, sqs, self._executor)
+        pollers = [EventSourcePoller(self.runtime, function, queue_url, sqs, self._executor,
+                                     Arrivals(ACCOUNT_ID, REGION, queue_url.rsplit("/", 1)[-1]))
                    for function, queue_url in provisioner.queue_urls.items()]
         self._undo.callback(stop_together, pollers)
         for poller in pollers:
