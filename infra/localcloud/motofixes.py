@@ -20,6 +20,10 @@
   The backend is saved whole at every change of S3 (persistence.Journal); an entry
   per object made that save grow with the library (3.6 MB, pickled and written at
   every upload, with 28,000 objects). A library saved with them loses them as it loads.
+- A queue remembers the receipt handles of its latest 1,000 deleted messages, not of every one:
+  moto keeps them so that DeleteMessage of a deleted message succeeds, as on SQS, and the
+  SQS backend is saved whole at every change, so each event's save grew with every event
+  the queue had delivered. A library saved with them keeps the latest as it is next changed.
 - moto's record of every model instance it ever made (``instances_tracked``, for its
   dashboard and reset) holds them weakly: it kept every overwritten S3 object, every
   copy a DynamoDB read hands back and every SQS message alive for the life of the
@@ -44,10 +48,11 @@ import binascii
 import codecs
 import copy
 import hashlib
+import itertools
 import threading
 import weakref
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from functools import cache, wraps
 from typing import Any
@@ -66,6 +71,7 @@ from moto.dynamodb.models.utilities import bytesize
 from moto.core.compat import HAS_CRT
 from moto.s3 import models as s3_models
 from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML
+from moto.sqs.models import Queue
 from moto.utilities.utils import md5_hash
 
 from localcloud.library import items, s3keys
@@ -90,6 +96,8 @@ MOTO_ITEM_SIZE = Item.size
 MOTO_VALUE_COPY = DynamoType.__deepcopy__
 MOTO_ITEM_COPY = Item.__deepcopy__
 MOTO_JSON_MAP = BaseJSONSerializer._serialize_type_map
+MOTO_QUEUE_DELETE = Queue.delete_message
+DELETED_RECEIPTS = 1000  # a queue's latest deleted messages whose receipt handles a repeated delete may name
 _SETS = ("SS", "NS", "BS")
 _PLAIN = (str, int, float, bool, type(None))  # what dynamo_to_dict hands back as it is
 _STRINGS, _STRING_SETS, _AS_IS = ("S", "N"), ("SS", "NS"), ("NULL", "BOOL")
@@ -535,8 +543,37 @@ def _new_model(cls: type, *args: Any, **kwargs: Any) -> Any:
     return instance
 
 
+class RecentReceipts(dict):  # type: ignore[type-arg]
+    """The receipt handles of a queue's latest deleted messages, oldest first, at most ``DELETED_RECEIPTS``:
+    what moto asks of its set of every handle ever deleted (``in``, ``update``)."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[type, tuple[list[str]]]:
+        return set, (list(self),)  # saved as moto's own set: a library stays readable without this class
+
+    def update(self, handles: Iterable[str]) -> None:  # type: ignore[override]
+        for handle in handles:
+            if handle is not None:  # moto lists a message's handle before its first receive: None
+                self.pop(handle, None)
+                self[handle] = None
+        for stale in list(itertools.islice(self, max(0, len(self) - DELETED_RECEIPTS))):
+            del self[stale]
+
+
+def delete_message(self: Queue, receipt_handle: str) -> None:
+    """moto's Queue.delete_message, its record of deleted handles bounded (a set from moto's constructor,
+    or from a library saved before, becomes a RecentReceipts first)."""
+    if type(self.deleted_messages) is not RecentReceipts:
+        recent = RecentReceipts()
+        recent.update(self.deleted_messages)
+        self.deleted_messages = recent
+    MOTO_QUEUE_DELETE(self, receipt_handle)
+
+
 def apply() -> None:
     """Install the changes (idempotent)."""
+    Queue.delete_message = delete_message  # type: ignore[method-assign]
     BaseModel.__new__ = staticmethod(_new_model)  # type: ignore[assignment,method-assign]
     s3_models.S3Backend.put_object_tagging = put_object_tagging  # type: ignore[method-assign]
     s3_models.FakeMultipart.complete = complete_multipart  # type: ignore[method-assign]

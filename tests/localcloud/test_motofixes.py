@@ -11,6 +11,7 @@ import copy
 import gc
 import inspect
 import os
+import pickle
 import random
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from moto.dynamodb.models.table import Table
 from moto.s3.utils import CaseInsensitiveDict
 from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML
 from moto.s3.models import FakeKey, FakeMultipart, s3_backends
+from moto.sqs.models import sqs_backends
 
 from localcloud import motofixes
 from localcloud.library import s3keys
@@ -447,3 +449,25 @@ def test_request_ids_and_actions_are_moto_s_without_its_per_request_walks(monkey
     assert body == xml.replace("moto", headers["x-amzn-requestid"])  # what moto's own writes
     json_body = '{"TableNames": ["<RequestId>"]}'
     assert motofixes.enrich_response({}, json_body.encode())[1] == json_body.encode()
+
+
+def test_a_queue_remembers_only_its_latest_deleted_receipts_and_a_repeated_delete_still_succeeds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto kept the receipt handle of every message a queue ever deleted (so that a second DeleteMessage
+    succeeds, as on SQS), and the library saves the SQS service whole at every change."""
+    motofixes.apply()
+    monkeypatch.setattr(motofixes, "DELETED_RECEIPTS", 5)
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="events")["QueueUrl"]
+        handles = []
+        for n in range(12):
+            sqs.send_message(QueueUrl=url, MessageBody=f"event {n}")
+            (message,) = sqs.receive_message(QueueUrl=url)["Messages"]
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            handles.append(message["ReceiptHandle"])
+        queue = sqs_backends[ACCOUNT_ID]["us-east-1"].queues["events"]
+        assert list(queue.deleted_messages) == handles[-5:]
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=handles[-1])  # deleted again: accepted, as SQS does
+        saved = pickle.loads(pickle.dumps(queue.deleted_messages))  # noqa: S301 - made here
+        assert type(saved) is set and saved == set(handles[-5:])  # saved as moto's own set
