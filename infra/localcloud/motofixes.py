@@ -23,7 +23,7 @@
 - A queue remembers the receipt handles of its latest 1,000 deleted messages, not of every one:
   moto keeps them so that DeleteMessage of a deleted message succeeds, as on SQS, and the
   SQS backend is saved whole at every change, so each event's save grew with every event
-  the queue had delivered. A library saved with them keeps the latest as it is next changed.
+  the queue had delivered. A library saved with them keeps 1,000 at its queue's next delete.
 - moto's record of every model instance it ever made (``instances_tracked``, for its
   dashboard and reset) holds them weakly: it kept every overwritten S3 object, every
   copy a DynamoDB read hands back and every SQS message alive for the life of the

@@ -54,7 +54,7 @@ def test_a_functions_log_keeps_its_newest_lines_and_drops_the_oldest_across_its_
                       key=lambda message: int(message.split()[1]))
         assert 18 <= len(kept) <= 20
         assert kept == [f"line {n}" for n in range(60 - len(kept), 60)], "not the newest lines"
-        assert set(stored) == {"warm-a", "warm-b"}, "a stream with nothing left stays listed"
+        assert set(stored) == {"warm-a", "warm-b"}, "the stream left with nothing is still listed"
         described = boto3.client("logs", region_name=REGION).describe_log_streams(logGroupName=group)["logStreams"]
         assert {s["logStreamName"]: s["storedBytes"] for s in described} == {
             name: sum(len(m) for m in messages) for name, messages in stored.items()}
