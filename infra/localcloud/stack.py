@@ -24,7 +24,7 @@ from samtranslator.yaml_helper import yaml_parse
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "template.yaml"
 # Translations kept by what they were made from (build/ is the repository's place for what is built);
-# the newest few: a start on port 0 (tests) has a site origin, so a translation, of its own.
+# the newest few (a template edit, another parameter or samtranslator release makes one of its own).
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "build" / "sam-translations"
 TRANSLATIONS_KEPT = 16
 # A start on port 0 (every test cloud) has a site origin of its own, which SAM's transform has no use
