@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import heapq
+import os
+import threading
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import TracebackType
 
 import brotli
 
@@ -15,9 +21,9 @@ MIN_SAVING = 0.10
 # the standard library's zip are built with stored members for this (wheels.repack_stored).
 SUFFIXES = (".js", ".mjs", ".wasm", ".json", ".css", ".bin", ".whl", ".zip")
 # Brotli's best quality, with its largest standard window (16 MB) for big files: compressed
-# once at install, downloaded on every cold visit. It costs minutes of build time (2 cores:
-# snapshot 110 s, wasm 44 s) and saves 1.4 MB of the cold page's download against quality 9
-# with a 4 MB window (snapshot 7.56 -> 6.47 MB, wasm 3.10 -> 2.77 MB).
+# once at install, downloaded on every cold visit. It is nearly all of the build's time. One
+# idle core, 2026-12-05, quality 11 / 10 / 9 (each with the 16 MB window): the memory snapshot
+# 5.20 / 5.39 / 5.93 MB in 45 / 26 / 7 s, pyodide.asm.wasm 2.77 / 2.86 / 3.13 MB in 26 / 16 / 2 s.
 LARGE_WINDOW_ABOVE = 2_000_000
 
 
@@ -40,7 +46,50 @@ def file_siblings(path: Path) -> list[Path]:
     return written
 
 
+def worth_compressing(directory: Path) -> list[Path]:
+    """Every file under `directory` of a type a site server compresses, in path order."""
+    return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix in SUFFIXES)
+
+
+class Compressor:
+    """Writes siblings on `threads` threads while the caller goes on (brotli and zlib let go of
+    the GIL); each free thread takes the largest file waiting, as the longest jobs set the wall time."""
+
+    def __init__(self, threads: int = os.cpu_count() or 1) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="compress")
+        self._waiting: list[tuple[int, Path]] = []
+        self._lock = threading.Lock()
+        self._pending: list[Future[list[Path]]] = []
+
+    def add(self, paths: Iterable[Path]) -> None:
+        """Queue `paths` (all of them before a thread picks, so the largest goes first)."""
+        paths = list(paths)
+        with self._lock:
+            for path in paths:
+                heapq.heappush(self._waiting, (-path.stat().st_size, path))
+        self._pending += [self._pool.submit(self._compress_largest) for _ in paths]
+
+    def _compress_largest(self) -> list[Path]:
+        with self._lock:
+            _, path = heapq.heappop(self._waiting)
+        return file_siblings(path)
+
+    def written(self) -> list[Path]:
+        """Wait for every file added; the siblings written (the first failure raises)."""
+        return sorted(sibling for job in self._pending for sibling in job.result())
+
+    def __enter__(self) -> Compressor:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=kind is not None)
+        if kind is None:
+            self.written()
+
+
 def siblings(directory: Path) -> list[Path]:
     """Compressed siblings for every file under `directory` of a type worth compressing."""
-    files = sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix in SUFFIXES)
-    return [sibling for path in files for sibling in file_siblings(path)]
+    with Compressor() as compressor:
+        compressor.add(worth_compressing(directory))
+        return compressor.written()
