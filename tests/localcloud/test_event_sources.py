@@ -45,23 +45,25 @@ class _Runtime:
 
 
 def test_an_idle_queue_is_not_polled_and_a_message_is_delivered_as_it_arrives() -> None:
-    with mock_aws(), ThreadPoolExecutor(2) as executor:
+    with mock_aws():
         sqs = boto3.client("sqs", region_name=REGION)
         url = sqs.create_queue(QueueName="pettube-upload-events")["QueueUrl"]
         counting, runtime = _CountingSqs(sqs), _Runtime()
-        poller = EventSourcePoller(runtime, "UploadFunction", url, counting, executor,  # type: ignore[arg-type]
-                                   Arrivals(ACCOUNT, REGION, "pettube-upload-events"))
-        poller.start()
-        try:
-            assert not runtime.delivered.wait(1.5), "an event came from an empty queue"
-            assert counting.receives == 0, "the idle queue was polled"
+        # The executor delivers, then deletes: leaving its block waits for the deletion.
+        with ThreadPoolExecutor(2) as executor:
+            poller = EventSourcePoller(runtime, "UploadFunction", url, counting, executor,  # type: ignore[arg-type]
+                                       Arrivals(ACCOUNT, REGION, "pettube-upload-events"))
+            poller.start()
+            try:
+                assert not runtime.delivered.wait(1.5), "an event came from an empty queue"
+                assert counting.receives == 0, "the idle queue was polled"
 
-            sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"detail": "clip.mp4"}))
-            assert runtime.delivered.wait(10), "the message was never delivered"
-            assert runtime.events == [("UploadFunction", {"detail": "clip.mp4"})]
-        finally:
-            stop_together([poller])
-        assert not poller._thread.is_alive()
+                sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"detail": "clip.mp4"}))
+                assert runtime.delivered.wait(10), "the message was never delivered"
+                assert runtime.events == [("UploadFunction", {"detail": "clip.mp4"})]
+            finally:
+                stop_together([poller])
+            assert not poller._thread.is_alive()
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]) \
             == ("0", "0"), "the delivered message was not deleted"
