@@ -26,6 +26,7 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Request
 
 from localcloud import cognitoidp
+from localcloud.cognitoidp import keys as keys_module
 from localcloud.cognitoidp.responses import CHALLENGE_SECONDS, UserPoolService
 
 PASSWORD = "Walkies-2026"
@@ -198,3 +199,15 @@ def test_a_second_local_cloud_closing_leaves_the_first_signing(pool: Pool, tmp_p
     cognitoidp.create(make_ctx(tmp_path_factory.mktemp("other")), clock=clock).close()
     token = pool.sign_in()["IdToken"]
     assert jwt.decode(token, KeySet.import_key_set(pool.jwks()), algorithms=["RS256"]).claims["email"] == EMAIL
+
+
+def test_a_pools_key_is_read_once_not_at_every_token(pool: Pool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Importing a private key checks it, 35 ms of CPU: every token moto issued used to pay that."""
+    reads: list[Path] = []
+    load = keys_module.load_signing_key
+    monkeypatch.setattr(keys_module, "load_signing_key", lambda state_dir, file: reads.append(file) or load(state_dir, file))
+    first, second = pool.sign_in(), pool.sign_in()
+    published = KeySet.import_key_set(pool.jwks())
+    for token in (first["IdToken"], first["AccessToken"], second["IdToken"]):
+        assert jwt.decode(token, published, algorithms=["RS256"]).claims["sub"]
+    assert len(reads) <= 1, f"the pool's key was read {len(reads)} times"
