@@ -14,6 +14,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from pettube import item_reads
+
 # Presigned GET URLs must be SigV4 (required outside us-east-1 and for SSE-KMS objects);
 # MediaConvert throttles CreateJob, so give it botocore's adaptive back-off.
 _CONFIGS: dict[str, Config] = {
@@ -50,6 +52,7 @@ def table(name: str) -> Any:
     """
     if "dynamodb" not in _built:
         _built["dynamodb"] = boto3.resource("dynamodb", config=_CONFIGS["dynamodb"])
+        item_reads.register(_built["dynamodb"].meta.client)
     if name not in _tables:
         _tables[name] = _built["dynamodb"].Table(name)
     return _tables[name]
