@@ -20,7 +20,6 @@ from typing import Any
 
 # The reads whose answer holds items: Items (a list of them) or Item (one).
 READS = ("Query", "Scan", "GetItem")
-_ITEM_MEMBERS = ("Items", "Item")
 
 
 def register(client: Any) -> None:
@@ -33,13 +32,14 @@ def register(client: Any) -> None:
 def _take_items(response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any) -> None:
     """Move the items out of the body botocore is about to parse, into what it adds to its result."""
     if response_dict["status_code"] >= 300 or not response_dict["body"]:
-        return  # an error: botocore parses it
+        return  # an error, or no body: botocore parses it
     body = json.loads(response_dict["body"])
-    taken = {member: body.pop(member) for member in _ITEM_MEMBERS if member in body}
-    if not taken:
+    if "Items" not in body and "Item" not in body:
         return
-    customized_response_dict["Items" if "Items" in taken else "Item"] = (
-        [_item(item) for item in taken["Items"]] if "Items" in taken else _item(taken["Item"]))
+    if "Items" in body:
+        customized_response_dict["Items"] = [_item(item) for item in body.pop("Items")]
+    if "Item" in body:
+        customized_response_dict["Item"] = _item(body.pop("Item"))
     response_dict["body"] = json.dumps(body).encode()
 
 
