@@ -205,7 +205,8 @@ def test_a_pools_key_is_read_once_not_at_every_token(pool: Pool, monkeypatch: py
     """Importing a private key checks it, 35 ms of CPU: every token moto issued used to pay that."""
     reads: list[Path] = []
     load = keys_module.load_signing_key
-    monkeypatch.setattr(keys_module, "load_signing_key", lambda state_dir, file: reads.append(file) or load(state_dir, file))
+    monkeypatch.setattr(keys_module, "load_signing_key",
+                        lambda state_dir, file: reads.append(file) or load(state_dir, file))
     first, second = pool.sign_in(), pool.sign_in()
     published = KeySet.import_key_set(pool.jwks())
     for token in (first["IdToken"], first["AccessToken"], second["IdToken"]):
