@@ -2,8 +2,8 @@
 
 botocore parses a JSON response by walking its model: each AttributeValue of each item is a
 structure of ten members, every one looked up for every value. For MyMedia's listing (25
-items of about 30 AttributeValues) that was half of the function's CPU, more than the query's
-round trip. boto3 reports the same (boto/boto3#2928) and botocore has no switch for it.
+items of about 30 AttributeValues) that was half of the function's CPU in a burst of listings
+(py-spy). boto3 reports the same (boto/boto3#2928) and botocore has no switch for it.
 
 The items in DynamoDB's JSON already are the AttributeValue dicts botocore would make, but for
 binary values, which arrive in base64 and which botocore decodes. So for the reads that answer
