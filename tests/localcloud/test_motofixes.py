@@ -43,6 +43,7 @@ from localcloud.motofixes import (
     MOTO_DYNAMO_TO_DICT,
     MOTO_ITEM_COPY,
     MOTO_ITEM_SIZE,
+    MOTO_JSON_BODY,
     MOTO_JSON_MAP,
     MOTO_JSON_STRUCTURE,
     MOTO_TABLE_QUERY,
@@ -55,6 +56,7 @@ from localcloud.motofixes import (
     dynamo_to_dict,
     item_size,
     query_partition,
+    serialize_body,
     serialize_map,
     serialize_structure,
     value_size,
@@ -274,17 +276,18 @@ CALLS = {
 
 # What an answer's items go through: moto's code, then the fixes.
 ANSWER_PATHS = {
-    "moto": (MOTO_JSON_STRUCTURE, MOTO_JSON_MAP, MOTO_VALUE_COPY, MOTO_ITEM_COPY, MOTO_VALUE_SIZE, MOTO_ITEM_SIZE,
-             MOTO_DYNAMO_TO_DICT, MOTO_TABLE_QUERY),
-    "fixed": (serialize_structure, serialize_map, copy_value, copy_item, value_size, item_size, dynamo_to_dict,
-              query_partition),
+    "moto": (MOTO_JSON_STRUCTURE, MOTO_JSON_MAP, MOTO_JSON_BODY, MOTO_VALUE_COPY, MOTO_ITEM_COPY, MOTO_VALUE_SIZE,
+             MOTO_ITEM_SIZE, MOTO_DYNAMO_TO_DICT, MOTO_TABLE_QUERY),
+    "fixed": (serialize_structure, serialize_map, serialize_body, copy_value, copy_item, value_size, item_size,
+              dynamo_to_dict, query_partition),
 }
 
 
 def _answer_path(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    serializer, map_serializer, type_copy, item_copy, type_size, size, to_dict, query = ANSWER_PATHS[name]
+    serializer, map_serializer, body, type_copy, item_copy, type_size, size, to_dict, query = ANSWER_PATHS[name]
     monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure", serializer)
     monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_map", map_serializer)
+    monkeypatch.setattr(BaseJSONSerializer, "_serialize_body", body)
     monkeypatch.setattr(DynamoType, "__deepcopy__", type_copy)
     monkeypatch.setattr(Item, "__deepcopy__", item_copy)
     monkeypatch.setattr(Table, "query", query)
@@ -304,17 +307,37 @@ def test_dynamodb_answers_are_moto_s_json_byte_for_byte(videos: Any, monkeypatch
         videos.put_item(TableName="videos", Item=item)
     stored = videos.scan(TableName="videos")["Items"]
     answers = []
-    for path in ANSWER_PATHS:
+    motofixes.apply()  # as the local cloud runs: item writes are counted
+    for path in ("moto", "fixed", "fixed"):  # the second of ours from what the first kept
         _answer_path(monkeypatch, path)
         if call == "update":
             videos.delete_item(TableName="videos", Key={"owner_id": {"S": "owner-9"}, "video_id": {"S": "x"}})
         answers.append((CALLS[call](videos), bodies[-1]))
-    (moto_parsed, moto_body), (ours_parsed, ours_body) = answers
-    assert ours_body == moto_body
+    (moto_parsed, moto_body), (ours_parsed, ours_body), (_, again_body) = answers
+    assert ours_body == moto_body and again_body == moto_body
     if call != "update":
         assert videos.scan(TableName="videos")["Items"] == stored  # an answer never changes what it read
     moto_parsed.pop("ResponseMetadata"), ours_parsed.pop("ResponseMetadata")
     assert ours_parsed == moto_parsed
+
+
+def test_an_item_changed_in_place_is_answered_changed(videos: Any) -> None:
+    """What a listing's items were answered as is kept for the next listing, until any write: moto's
+    UpdateItem changes the stored item in place, and the next page shows the change, in JSON and in size."""
+    motofixes.apply()  # as the local cloud runs: item writes are counted
+    query = QUERIES["newest-first"]
+    before = videos.query(TableName="videos", **query)
+    assert videos.query(TableName="videos", **query)["Items"] == before["Items"]  # answered from what was kept
+    first = before["Items"][0]
+    videos.update_item(TableName="videos", Key={"owner_id": first["owner_id"], "video_id": first["video_id"]},
+                       UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
+                       ExpressionAttributeValues={":s": {"S": "failed: " + "x" * 5000}})
+    after = videos.query(TableName="videos", **query)
+    assert after["Items"][0]["status"] == {"S": "failed: " + "x" * 5000}
+    assert after["Items"][1:] == before["Items"][1:]
+    table = dynamodb_backends["123456789012"]["us-east-1"].tables["videos"]
+    stored = table.items[DynamoType(first["owner_id"])][DynamoType(first["video_id"])]
+    assert stored.size() == MOTO_ITEM_SIZE(stored) > 5000  # where a page ends (1 MB) moves with it
 
 
 def test_item_sizes_and_dicts_are_motos(videos: Any, monkeypatch: pytest.MonkeyPatch) -> None:

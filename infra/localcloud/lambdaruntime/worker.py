@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -88,20 +89,19 @@ class Worker:
         self._to_child.write(json.dumps({"event": event, "request_id": request_id, "function_arn": function_arn,
                                          "deadline_ms": int(deadline * 1000)}) + "\n")
         self._to_child.flush()
-        reply: list[str] = []
-        reader = threading.Thread(target=lambda: reply.append(self._from_child.readline()), daemon=True)
-        reader.start()
-        reader.join(timeout=max(0.0, deadline - time.time()))
-        if reader.is_alive():
+        # The reply is one line, written whole after the handler returns: once the pipe has a byte to
+        # read, the line follows (or the end, if the environment died).
+        if not select.select([self._from_child], [], [], max(0.0, deadline - time.time()))[0]:
             self.kill()
             raise InvocationTimeout(f"Task timed out after {self.spec.timeout:.2f} seconds")
-        if not reply or not reply[0]:
+        reply = self._from_child.readline()
+        if not reply:
             code = self.process.wait()
             raise EnvironmentCrashed(f"Runtime exited with error: exit status {code}")
         # The handler's output precedes END in its log stream, as on Lambda.
         self._output_done.wait(_OUTPUT_GRACE_SECONDS)
         self._output_done.clear()
-        return json.loads(reply[0])
+        return json.loads(reply)
 
     def kill(self) -> None:
         if self.alive:
