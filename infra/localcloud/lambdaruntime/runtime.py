@@ -94,6 +94,11 @@ DEFAULT_CONCURRENCY = max(2, os.cpu_count() or 2)
 RECENT_INVOCATIONS = 1000
 
 
+def _console(function: str, _stream: str, *lines: str) -> None:
+    for line in lines:
+        logging.getLogger(f"lambda.{function}").info(line)
+
+
 class LambdaRuntime:
     """Runs every function of the stack; one pool of warm workers per function."""
 
@@ -107,8 +112,7 @@ class LambdaRuntime:
         self._retry_delays = retry_delays
         self._send = send_to_destination
         # A function's own output is its log (CloudWatch Logs on AWS); by default one logger per function.
-        self.log_sink: LogSink = on_log or (
-            lambda function, _stream, line: logging.getLogger(f"lambda.{function}").info(line))
+        self.log_sink: LogSink = on_log or _console
         self._log_groups = {lid: group.name for lid, group in function_log_groups(stack).items()}
         self._pools = {lid: _Pool(spec, self._spawn, concurrency) for lid, spec in stack.functions.items()}
         # What ran lately, for tests and benchmarks.
@@ -148,18 +152,19 @@ class LambdaRuntime:
         started = time.perf_counter()
         worker = pool.acquire()
         stream = worker.log_stream
-        self.log_sink(function, stream, f"START RequestId: {request_id} Version: $LATEST")
-        try:
-            reply = worker.invoke(event, request_id, self.stack.arn(function))
-        except (InvocationTimeout, EnvironmentCrashed) as exc:
-            error_type = "Sandbox.Timedout" if isinstance(exc, InvocationTimeout) else "Runtime.ExitError"
-            reply = {"error": {"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {exc}"}}
+        try:  # the environment is handed on after its END and REPORT, so no other START comes between
+            self.log_sink(function, stream, f"START RequestId: {request_id} Version: $LATEST")
+            try:
+                reply = worker.invoke(event, request_id, self.stack.arn(function))
+            except (InvocationTimeout, EnvironmentCrashed) as exc:
+                error_type = "Sandbox.Timedout" if isinstance(exc, InvocationTimeout) else "Runtime.ExitError"
+                reply = {"error": {"errorType": error_type, "errorMessage": f"RequestId: {request_id} Error: {exc}"}}
+            duration_ms = (time.perf_counter() - started) * 1000
+            self.log_sink(function, stream, f"END RequestId: {request_id}",
+                          f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+                          f"Memory Size: {spec.memory_mb} MB")
         finally:
             pool.release(worker)
-        duration_ms = (time.perf_counter() - started) * 1000
-        self.log_sink(function, stream, f"END RequestId: {request_id}")
-        self.log_sink(function, stream, f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-                               f"Memory Size: {spec.memory_mb} MB")
         self.invocations.append({"function": function, "request_id": request_id, "event": event,
                                  "ok": "error" not in reply, "duration_ms": duration_ms, "at": time.time()})
         if "error" in reply:

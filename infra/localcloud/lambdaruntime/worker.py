@@ -10,9 +10,9 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Protocol
 
 from localcloud.lambdaruntime.bootstrap import OUTPUT_DONE
 from localcloud.stack import FunctionSpec
@@ -29,8 +29,10 @@ class EnvironmentCrashed(Exception):
     """The execution environment died mid-invocation (killed, out of memory, os._exit)."""
 
 
-LogSink = Callable[[str, str, str], None]
-"""Where a function's output goes: ``sink(function logical id, log stream name, line)``."""
+class LogSink(Protocol):
+    """Where a function's output goes: ``sink(function logical id, log stream name, *lines)``."""
+
+    def __call__(self, function: str, stream: str, *lines: str) -> None: ...
 
 
 def new_log_stream_name(now: datetime | None = None) -> str:

@@ -89,17 +89,20 @@ class FunctionLogs:
                 if group.retention_days is not None:
                     self._backend.put_retention_policy(group.name, group.retention_days)
 
-    def __call__(self, function: str, stream: str, line: str) -> None:
-        """One line of a function's execution environment ``stream``."""
-        logging.getLogger(f"lambda.{function}").info(line)
+    def __call__(self, function: str, stream: str, *lines: str) -> None:
+        """Lines of a function's execution environment ``stream``, put as one batch."""
+        console = logging.getLogger(f"lambda.{function}")
+        for line in lines:
+            console.info(line)
         group = self.groups[function].name
-        event: dict[str, Any] = {"timestamp": int(self._clock() * 1000), "message": line}
+        timestamp = int(self._clock() * 1000)
+        events: list[dict[str, Any]] = [{"timestamp": timestamp, "message": line} for line in lines]
         with self._lock:
             if (group, stream) not in self._streams:
                 self._backend.ensure_log_stream(group, stream)
                 self._streams.add((group, stream))
-            self._backend.put_log_events(group, stream, [event])
-            self._written[group] += 1
+            self._backend.put_log_events(group, stream, events)
+            self._written[group] += len(events)
             if self._written[group] > self.max_events:
                 self._forget_oldest(group)
 
