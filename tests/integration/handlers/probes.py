@@ -23,7 +23,9 @@ def record(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "request_id": context.aws_request_id,
     }
     out = Path(os.environ["PROBE_DIR"]) / f"{context.aws_request_id}.json"
-    out.write_text(json.dumps(seen))
+    partial = out.with_suffix(".partial")  # the test reads every *.json as it appears: never a half-written one
+    partial.write_text(json.dumps(seen))
+    partial.replace(out)
     return seen
 
 
