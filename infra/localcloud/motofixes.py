@@ -500,7 +500,6 @@ class _Encoded(dict):  # type: ignore[type-arg]
 _ANSWERS = _Answers(256)
 
 
-
 def _as_written(kind: str, value: Any) -> dict[str, Any]:
     """``{kind: value}``, marked as written when the serializer would write it unchanged."""
     if kind in _STRINGS:
