@@ -11,9 +11,9 @@ process memory (RSS) before and after the fill, and of the cloud restarted on th
 filled library against one started on an empty library, the time to persist one change (the
 save a PutItem causes) and the saved library's size, the latency of MyMedia's listing
 query (by_created, newest 25, through the edge, its items read as MyMedia reads them)
-for the 10-, 25- and 1,000-video user, and the start-up time of `python -m localcloud up` on the filled library: to
-endpoints.json, and until a request to every bucket is answered (this code loads a
-restored bucket's objects after the start, or when first asked for).
+for the 10-, 25- and 1,000-video user, and the start-up time of `python -m localcloud up`
+on the filled library: to endpoints.json, and until a request to every bucket is answered
+(this code loads a restored bucket's objects after the start, or when first asked for).
 
 Each design fills its own cloud, in its own process, in the same run: this code (every
 change journaled in SQLite before its answer) and, as the baseline, the code of commit
