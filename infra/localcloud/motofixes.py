@@ -31,7 +31,8 @@
   copy a DynamoDB read hands back and every SQS message alive for the life of the
   process, so a cloud that runs for weeks grew with every request it served.
 - An item moto writes (PutItem, UpdateItem, BatchWriteItem's puts) is held as a restored one is
-  (library/items.py): its names interned and the short values a table repeats held once.
+  (library/items.py): its names interned, the short values a table repeats held once, and left out
+  of moto's record of instances.
 - The server's dispatcher lists moto's service packages once, not by reading moto's
   directory (about 175 entries) at every request while it holds its one lock.
 - At every request moto listed its handler class's methods (``inspect.getmembers``) and
@@ -211,7 +212,10 @@ def _counting_writes(method: Callable[..., Any], compacting: bool) -> Callable[.
             result = method(*args, **kwargs)
         finally:
             _Orders.writes += 1
-        return items.compact(result) if compacting and isinstance(result, Item) else result
+        if not (compacting and isinstance(result, Item)):
+            return result
+        untrack(result)  # as a restored item: it holds nothing a reset must close
+        return items.compact(result)
     return written
 
 

@@ -175,9 +175,10 @@ def _attribute_value(kind: str, value: Any) -> DynamoType:
     return restored
 
 
-def _metadata(store: dict[str, str]) -> LowercaseDict:
-    """An S3 object's metadata, built as moto builds it, as S3 keeps it (s3keys.kept_metadata)."""
-    return _with_attributes(LowercaseDict, {"store": s3keys.kept_metadata(store)})
+def _metadata(store: dict[str, str]) -> LowercaseDict | dict[str, str]:
+    """An S3 object's metadata, built as moto builds it, held as every key with the same one holds it
+    (s3keys.held_metadata)."""
+    return s3keys.held_metadata(_with_attributes(LowercaseDict, {"store": store}))
 
 
 # What threading.Thread.__init__ sets on every thread: the machinery of a running thread, not data.
@@ -410,8 +411,9 @@ class MotoState:
         for s3 in _backends()["s3"][self.account_id].values():
             motofixes.forget_empty_tag_sets(s3)  # saved whole at every change: no entry per object
         self._blobs.clear_leftovers()
+        named = s3keys.end_loading()
         if not any(map(ondemand.is_pending, self._holders())):  # else once every one is loaded, in the background
-            self._collect_garbage(s3keys.named_digests())
+            self._collect_garbage(named)
         self.reclaimer = Reclaimer(self._blobs, lambda: named_digests(dict(_backends()["s3"][self.account_id])),
                                    self.path.parent)
         return restored

@@ -51,7 +51,7 @@ def test_a_saved_object_holds_the_file_name_not_the_bytes(store: BlobStore) -> N
     assert BODY[:100] not in saved
     restored = pickle.loads(saved)
     assert restored.value == BODY and restored.etag == f'"{hashlib.md5(BODY).hexdigest()}"'
-    assert s3keys.named_digests() == {hashlib.sha256(BODY).hexdigest()}
+    assert s3keys.end_loading() == {hashlib.sha256(BODY).hexdigest()}
 
 
 def test_an_object_saved_with_its_bytes_moves_them_into_the_store(store: BlobStore) -> None:

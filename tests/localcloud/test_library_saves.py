@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +21,26 @@ from localcloud.library import changes as record_changes
 from localcloud.persistence import MotoState
 
 
-@pytest.fixture
-def library(tmp_path: Path) -> Iterator[tuple[MotoState, Any]]:
-    """A library in ``tmp_path`` holding moto's in-process backends, and an S3 client with a bucket."""
+@contextmanager
+def _started(directory: Path) -> Iterator[tuple[MotoState, Any]]:
+    """The library in ``directory`` loaded into moto's in-process backends, as the cloud's start loads it, and
+    an S3 client."""
     motofixes.apply()
     with mock_aws():
-        state = MotoState(tmp_path, ACCOUNT_ID)
+        state = MotoState(directory, ACCOUNT_ID)
         state.load()
         try:
-            s3 = boto3.client("s3", region_name="us-east-1")
-            s3.create_bucket(Bucket="pets")
-            yield state, s3
+            yield state, boto3.client("s3", region_name="us-east-1")
         finally:
             state.close()
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Iterator[tuple[MotoState, Any]]:
+    """A library in ``tmp_path`` and an S3 client with a bucket."""
+    with _started(tmp_path) as (state, s3):
+        s3.create_bucket(Bucket="pets")
+        yield state, s3
 
 
 def _saved_s3_service(state: MotoState) -> int:
@@ -47,6 +54,17 @@ def _upload(state: MotoState, s3: Any, key: str, **extra: Any) -> None:
     with record_changes.recording() as changes:
         s3.put_object(Bucket="pets", Key=key, Body=b"rendition", **extra)
     state.save(changes, ("s3",))
+
+
+@contextmanager
+def _reloaded(tmp_path: Path, names: list[str], **extra: Any) -> Iterator[tuple[MotoState, Any]]:
+    """A library holding an upload to each of ``names`` (with ``extra``), then started again: its state and client."""
+    with _started(tmp_path) as (state, s3):
+        s3.create_bucket(Bucket="pets")
+        for name in names:
+            _upload(state, s3, name, **extra)
+    with _started(tmp_path) as started:
+        yield started
 
 
 def test_an_upload_saves_as_much_at_300_objects_as_at_10(library: tuple[MotoState, Any]) -> None:
@@ -86,11 +104,7 @@ def test_tags_answer_as_in_moto(library: tuple[MotoState, Any], monkeypatch: pyt
 
 
 def test_a_library_saved_with_an_empty_tag_set_per_object_loses_them_as_it_loads(tmp_path: Path) -> None:
-    motofixes.apply()
-    with mock_aws():
-        state = MotoState(tmp_path, ACCOUNT_ID)
-        state.load()
-        s3 = boto3.client("s3", region_name="us-east-1")
+    with _started(tmp_path) as (state, s3):
         s3.create_bucket(Bucket="pets")
         _upload(state, s3, "rex/tagged.mp4", Tagging="pet=rex")
         backend = s3_backends[ACCOUNT_ID]["aws"]
@@ -98,52 +112,52 @@ def test_a_library_saved_with_an_empty_tag_set_per_object_loses_them_as_it_loads
             _upload(state, s3, f"rex/{n}.mp4")
             backend.tagger.tags[backend.buckets["pets"].keys[f"rex/{n}.mp4"].arn] = {}
         state.save(record_changes.Changes(), ("s3",))
-        state.close()
-    with mock_aws():
-        state = MotoState(tmp_path, ACCOUNT_ID)
-        state.load()
-        try:
-            assert list(s3_backends[ACCOUNT_ID]["aws"].tagger.tags.values()) == [{"pet": "rex"}]
-            s3 = boto3.client("s3", region_name="us-east-1")
-            assert s3.get_object_tagging(Bucket="pets", Key="rex/tagged.mp4")["TagSet"] == [
-                {"Key": "pet", "Value": "rex"}]
-            assert s3.get_object(Bucket="pets", Key="rex/7.mp4")["Body"].read() == b"rendition"
-        finally:
-            state.close()
+    with _started(tmp_path) as (_, s3):
+        assert list(s3_backends[ACCOUNT_ID]["aws"].tagger.tags.values()) == [{"pet": "rex"}]
+        assert s3.get_object_tagging(Bucket="pets", Key="rex/tagged.mp4")["TagSet"] == [{"Key": "pet", "Value": "rex"}]
+        assert s3.get_object(Bucket="pets", Key="rex/7.mp4")["Body"].read() == b"rendition"
 
 
 def test_objects_share_what_they_hold_alike_and_an_acl_change_stays_with_its_object(tmp_path: Path) -> None:
     """moto gives each object its own canned ACL and names: one shared instance each, kept apart when one changes."""
-    motofixes.apply()
     names = [f"rex/{n}/720p.mp4" for n in range(3)]
-    with mock_aws():
-        state = MotoState(tmp_path, ACCOUNT_ID)
-        state.load()
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="pets")
-        for name in names:
-            _upload(state, s3, name)
-        state.close()
-    with mock_aws():
-        state = MotoState(tmp_path, ACCOUNT_ID)
-        state.load()  # as the library loads, and as objects are written
-        try:
-            s3 = boto3.client("s3", region_name="us-east-1")
-            _upload(state, s3, "rex/new/720p.mp4")
-            stored = s3_backends[ACCOUNT_ID]["aws"].buckets["pets"].keys
-            loaded, objects = [stored[name] for name in names], [stored[name] for name in [*names, "rex/new/720p.mp4"]]
-            assert len({id(key.acl) for key in loaded}) == 1  # a new one shares its bucket's, as moto has it
-            assert len({id(key.bucket_name) for key in objects}) == len({id(key._transitions) for key in objects}) == 1
-            private = s3.get_object_acl(Bucket="pets", Key=names[1])["Grants"]
-            assert [grant["Permission"] for grant in private] == ["FULL_CONTROL"]
+    with _reloaded(tmp_path, names) as (state, s3):
+        _upload(state, s3, "rex/new/720p.mp4")
+        stored = s3_backends[ACCOUNT_ID]["aws"].buckets["pets"].keys
+        loaded, objects = [stored[name] for name in names], [stored[name] for name in [*names, "rex/new/720p.mp4"]]
+        assert len({id(key.acl) for key in loaded}) == 1  # a new one shares its bucket's, as moto has it
+        assert len({id(key.bucket_name) for key in objects}) == len({id(key._transitions) for key in objects}) == 1
+        private = s3.get_object_acl(Bucket="pets", Key=names[1])["Grants"]
+        assert [grant["Permission"] for grant in private] == ["FULL_CONTROL"]
 
-            with record_changes.recording() as changes:
-                s3.put_object_acl(Bucket="pets", Key=names[0], ACL="public-read")
-            state.save(changes, ("s3",))
-            public = s3.get_object_acl(Bucket="pets", Key=names[0])["Grants"]
-            assert {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"} in [
-                grant["Grantee"] for grant in public if grant["Permission"] == "READ"]
-            for name in names[1:]:
-                assert s3.get_object_acl(Bucket="pets", Key=name)["Grants"] == private
-        finally:
-            state.close()
+        with record_changes.recording() as changes:
+            s3.put_object_acl(Bucket="pets", Key=names[0], ACL="public-read")
+        state.save(changes, ("s3",))
+        public = s3.get_object_acl(Bucket="pets", Key=names[0])["Grants"]
+        assert {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"} in [
+            grant["Grantee"] for grant in public if grant["Permission"] == "READ"]
+        for name in names[1:]:
+            assert s3.get_object_acl(Bucket="pets", Key=name)["Grants"] == private
+
+
+def test_objects_hold_one_metadata_table_alike_and_a_change_to_one_changes_no_other(tmp_path: Path) -> None:
+    """Most objects' metadata is the same table ({"content-type": "video/mp4"}): one instance for all of them,
+    loaded or written. A CopyObject that replaces one object's metadata, or copies another's, changes no other."""
+    names = [f"rex/{n}/720p.mp4" for n in range(3)]
+    with _reloaded(tmp_path, names, ContentType="video/mp4") as (state, s3):
+        _upload(state, s3, "rex/new/720p.mp4", ContentType="video/mp4")
+        stored = s3_backends[ACCOUNT_ID]["aws"].buckets["pets"].keys
+        assert len({id(stored[name]._metadata) for name in [*names, "rex/new/720p.mp4"]}) == 1
+
+        s3.copy_object(Bucket="pets", Key=names[0], CopySource={"Bucket": "pets", "Key": names[0]},
+                       MetadataDirective="REPLACE", ContentType="video/webm", Metadata={"title": "Rex"})
+        _upload(state, s3, names[1], ContentType="video/mp4", ContentEncoding="aws-chunked,gzip")
+        s3.copy_object(Bucket="pets", Key="rex/copy.mp4", CopySource={"Bucket": "pets", "Key": names[1]})
+
+        def head(name: str) -> tuple[str, str | None, dict[str, str]]:
+            answer = s3.head_object(Bucket="pets", Key=name)
+            return answer["ContentType"], answer.get("ContentEncoding"), answer["Metadata"]
+
+        assert head(names[0]) == ("video/webm", None, {"title": "Rex"})
+        assert head(names[1]) == head("rex/copy.mp4") == ("video/mp4", "gzip", {})
+        assert head(names[2]) == head("rex/new/720p.mp4") == ("video/mp4", None, {})

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any
+from collections.abc import Hashable
+from typing import Any, Generic, TypeVar
 
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 
+T = TypeVar("T")
 SHORT = 64  # characters: ids, statuses, names and dates repeat across a table; longer strings seldom do
 SCALARS = frozenset({"S", "N", "BOOL", "NULL"})
 
@@ -49,18 +51,36 @@ def share_key_values(item: Item) -> None:
                                      if same.type == value.type and same.value == value.value), value))
 
 
-class Leaves:
-    """The short scalar values written lately, one DynamoType each, for items to share.
+class HeldOnce(Generic[T]):
+    """One instance of each value written lately, for records to share.
 
-    Bounded: the value used longest ago goes once ``limit`` are held (the items holding it keep it;
-    only newer items stop sharing it), so values that never repeat (ids, dates) cost nothing
-    lasting, and the ones every item repeats (a status, an owner) are never the ones to go.
+    Bounded: the value used longest ago goes once ``limit`` are held (the records holding it keep it;
+    only newer records stop sharing it), so values that never repeat (ids, dates) cost nothing
+    lasting, and the ones every record repeats (a status, an owner) are never the ones to go.
     """
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
-        self._values: dict[tuple[str, Any], DynamoType] = {}
+        self._held: dict[Hashable, T] = {}
         self._lock = threading.Lock()
+
+    def hold(self, key: Hashable, value: T) -> T:
+        """The instance held for ``key`` (``value`` itself, held from now on, when there is none)."""
+        with self._lock:
+            held = self._held.pop(key, None)
+            if held is None:
+                held = value
+                if len(self._held) >= self._limit:
+                    del self._held[next(iter(self._held))]
+            self._held[key] = held  # the newest use last: what goes first is used least lately
+        return held
+
+
+class Leaves:
+    """The short scalar values written lately, one DynamoType each, for items to share."""
+
+    def __init__(self, limit: int) -> None:
+        self._values: HeldOnce[DynamoType] = HeldOnce(limit)
 
     def share(self, value: DynamoType) -> DynamoType:
         """The held value equal to ``value`` (``value`` itself, held from now on, when there is none);
@@ -76,15 +96,8 @@ class Leaves:
             return value
         if not is_leaf(kind, inner):
             return value
-        with self._lock:
-            held = self._values.pop((kind, inner), None)
-            if held is None:
-                value.value = shared(inner)
-                held = value
-                if len(self._values) >= self._limit:
-                    del self._values[next(iter(self._values))]
-            self._values[(kind, inner)] = held  # the newest use last: what goes first is used least lately
-        return held
+        value.value = shared(inner)
+        return self._values.hold((kind, value.value), value)
 
 
 # Enough for a family's repeated values (statuses, owners, sizes of every rendition ladder) many times over.

@@ -18,7 +18,7 @@ from moto.utilities.utils import LowercaseDict, md5_hash
 
 from localcloud import motofixes
 from localcloud.library.blobs import BlobStore
-from localcloud.library.items import held_once
+from localcloud.library.items import SHORT, HeldOnce, held_once
 
 _MOTO_VALUE = FakeKey.value
 _MOTO_GETSTATE = FakeKey.__getstate__
@@ -67,6 +67,7 @@ _NO_BUFFER = _NoBuffer()
 _ALIKE: dict[tuple[Any, ...], Any] = {}
 _REPEATED_NAMES = ("model_name", "account_id", "region_name", "partition", "bucket_name", "_storage_class",
                    "checksum_algorithm", "_version_id", "encryption")
+_REPEATED_NUMBERS = ("_max_buffer_size",)  # moto's setting, the same for every key: an int of its own (32 B) each
 
 
 def _alike(name: str, value: Any) -> Any:
@@ -79,20 +80,28 @@ def _alike(name: str, value: Any) -> Any:
         return _ALIKE.setdefault(("transitions", *value), value)
     if name in _REPEATED_NAMES and type(value) is str:
         return sys.intern(value)
+    if name in _REPEATED_NUMBERS and type(value) is int:
+        return _ALIKE.setdefault((name, value), value)
     return value
 
 
 class _Library:
-    """The store new keys write to, and the digests named since ``start_loading``."""
+    """The store new keys write to, and the digests named between ``start_loading`` and ``end_loading``
+    (None outside: a set of every key's digest, kept while the cloud runs, cost about 65 B a key)."""
 
     store: BlobStore | None = None
-    named: set[str] = set()
+    named: set[str] | None = None
+
+
+def _name(digest: str) -> None:
+    if _Library.named is not None:
+        _Library.named.add(digest)
 
 
 def _restore_blob(digest: str) -> Blob:
     if _Library.store is None:
         raise RuntimeError("a saved S3 object names a blob, but no blob store is in use")
-    _Library.named.add(digest)
+    _name(digest)
     return Blob(_Library.store, digest)
 
 
@@ -124,7 +133,7 @@ def _set_value(self: FakeKey, new_value: bytes | str | Blob) -> None:
         self.contentsize = len(data)
         if getattr(self, "_etag", None) is None:  # moto computes it from the buffer, which stays empty
             self._etag = md5_hash(data).hexdigest()
-    _Library.named.add(self._blob.digest)  # a key of the previous format being loaded names it too
+    _name(self._blob.digest)  # a key of the previous format being loaded names it too
     # moto records each key so that a reset can close its buffer; a key whose bytes are in the store has none.
     motofixes.untrack(self)
 
@@ -198,15 +207,39 @@ def kept_metadata(table: dict[str, Any]) -> dict[str, Any]:
     return held_once({name: value for name, value in table.items() if name.lower() not in UPLOAD_HEADERS})
 
 
-def _set_metadata(self: FakeKey, metadata: Any, replace: bool = False) -> None:
-    """moto's set_metadata, then held as a restored key's is (``kept_metadata``): moto kept a string of its
-    own from each request's headers."""
-    _MOTO_SET_METADATA(self, metadata, replace)
-    held = self._metadata  # moto's LowercaseDict, or a plain dict once a request replaced the metadata
-    if isinstance(held, LowercaseDict):
-        held.store = kept_metadata(held.store)
+# Most objects' metadata tables are alike ({"content-type": "video/mp4"}): one of each is held for every key
+# that has it, about 0.3 KB less a key. Bounded as DynamoDB's shared values are (library/items.py).
+_TABLES: HeldOnce[Any] = HeldOnce(4096)
+
+
+def held_metadata(table: LowercaseDict | dict[str, Any]) -> LowercaseDict | dict[str, Any]:
+    """``table`` (moto's LowercaseDict, or the plain dict a request that replaced the metadata left) as S3
+    keeps it (``kept_metadata``), the instance every key with an equal table of short values holds.
+
+    ``table`` must be no other key's: it is changed. What it returns may be shared, so no key's table is ever
+    changed in place again (``_set_metadata`` gives moto a copy to update).
+    """
+    if isinstance(table, LowercaseDict):
+        table.store = store = kept_metadata(table.store)
     else:
-        self._metadata = kept_metadata(held)
+        table = store = kept_metadata(table)
+    if not all(type(value) is str and len(value) <= SHORT for value in store.values()):
+        return table  # a long value seldom repeats: the table stays the key's own
+    return _TABLES.hold((type(table), tuple(store.items())), table)
+
+
+def _own_copy(table: Any) -> Any:
+    """A table of the same kind and entries that no key holds."""
+    return LowercaseDict(table.store) if isinstance(table, LowercaseDict) else dict(table)
+
+
+def _set_metadata(self: FakeKey, metadata: Any, replace: bool = False) -> None:
+    """moto's set_metadata, on copies (it updates the key's table in place, and takes Content-Encoding out of
+    the one it is given, a source key's on CopyObject; either may be shared), then held as every key holds it
+    (``held_metadata``): moto kept a string of its own from each request's headers."""
+    self._metadata = _own_copy(self._metadata)
+    _MOTO_SET_METADATA(self, _own_copy(metadata), replace)
+    self._metadata = held_metadata(self._metadata)
 
 
 def _setstate(self: FakeKey, state: dict[str, Any]) -> None:
@@ -246,10 +279,11 @@ def stop_using(store: BlobStore, previous: BlobStore | None) -> None:
 
 
 def start_loading() -> None:
-    """Forget the digests named so far: ``named_digests`` then answers for one load."""
+    """Name the digests of the keys loaded (or written) from now on, until ``end_loading``."""
     _Library.named = set()
 
 
-def named_digests() -> set[str]:
-    """The blobs named by the keys loaded (or written) since ``start_loading``."""
-    return set(_Library.named)
+def end_loading() -> set[str]:
+    """The blobs named by the keys loaded (or written) since ``start_loading``; keys name none from now on."""
+    named, _Library.named = _Library.named or set(), None
+    return named
