@@ -205,7 +205,9 @@ class _StatePickler(pickle.Pickler):
     dispatch_table[threading.Condition] = lambda _: (_new_condition, ())
     dispatch_table[LimitedSizeDict] = lambda attributes: (_item_attributes, (dict(attributes),))
     dispatch_table[DynamoType] = lambda value: (_attribute_value, (value.type, value.value))
-    dispatch_table[Item] = lambda item: (_with_attributes, (Item, vars(item)))
+    # An item's three attributes, moto's Item's constructor's, by name: vars() gives the item a dict for good.
+    dispatch_table[Item] = lambda item: (_with_attributes, (Item, {"hash_key": item.hash_key,
+                                                                   "range_key": item.range_key, "attrs": item.attrs}))
     dispatch_table[LowercaseDict] = lambda metadata: (_metadata, (metadata.store,))
 
     def reducer_override(self, obj: Any) -> Any:

@@ -153,12 +153,12 @@ def current_store() -> BlobStore | None:
 
 
 def _getstate(self: FakeKey) -> dict[str, Any]:
+    """The key's attributes, without its buffer and lock (a key restored from the store has neither), and
+    without the None of a name it leaves to the class-wide default."""
     if getattr(self, "_blob", None) is None:
         return _MOTO_GETSTATE(self)  # type: ignore[no-any-return]
-    state = self.__dict__.copy()
-    del state["_value_buffer"]
-    state.pop("lock", None)  # a key restored from the store has none: nothing reads its buffer
-    return state
+    return {name: value for name in _NAMES if name not in _NOT_SAVED
+            and (value := getattr(self, name, _UNSET)) is not _UNSET and value is not getattr(FakeKey, name, _UNSET)}
 
 
 # moto sets these on every key, and almost every key keeps them None. A key leaves them to class-wide
@@ -169,15 +169,25 @@ _NONE_UNLESS_SET = frozenset((
     "bucket_key_enabled", "lock_mode", "lock_legal_status", "lock_until", "checksum_value", "checksum_type",
     "checksum_parts"))
 
-# CPython keeps an object's attributes in the object while their names are among the first 30 its
+# CPython (3.11) keeps an object's attributes in the object while their names are among the first 29 its
 # class has seen (the names instances share); moto's constructor sets 36, checksums among the last.
-# Naming first what a key holds (21 always; checksums, parts, encryption often) keeps them in that
-# set, whatever moto builds afterwards.
+# Naming first what a key holds (21 always; checksums, parts, encryption often; the number of parts of
+# an upload in parts, as every original from the page) keeps them in that set, whatever moto builds
+# afterwards. A key with any other name set (a redirect, an object lock, a restore's status) gets a
+# dict of its own.
 _RESTORED_NAMES = ("_transitions", "_tick", "_time_progressed", "model_name", "name", "account_id", "region_name",
                    "partition", "last_modified", "acl", "_storage_class", "_metadata", "_etag", "_version_id",
                    "_is_versioned", "bucket_name", "_max_buffer_size", "_value_buffer", "disposed", "_blob",
                    "contentsize", "checksum_algorithm", "checksum_value", "checksum_type", "multipart",
-                   "encryption", "kms_key_id", "bucket_key_enabled", "_status")
+                   "encryption", "kms_key_id", "bucket_key_enabled", "checksum_parts")
+
+# Every name a key's attributes may have: what moto 5.2.5's FakeKey and ManagedState set, and the store's
+# _blob; ``_set_attribute`` adds any other it is ever given. A key's saved state is read by these names:
+# ``vars(key)`` would give the key a dict of its own for good (CPython keeps it once made), 64 B a key.
+_NAMES = dict.fromkeys((*_RESTORED_NAMES, "_status", "lock", "lock_mode", "lock_legal_status", "lock_until",
+                        "website_redirect_location", "_expiry"))
+_NOT_SAVED = frozenset(("_value_buffer", "lock"))  # the buffer a stored key has not, and the lock that guards it
+_UNSET = object()
 
 
 def _name_restored_attributes_first() -> None:
@@ -194,6 +204,8 @@ def _set_attribute(self: FakeKey, name: str, value: Any) -> None:
     """FakeKey's attribute assignment once ``use`` has run: what moto's constructor and requests set goes
     in compact, as a restored key holds it (no None of _NONE_UNLESS_SET, one shared instance of what every
     key holds alike, no lock once the bytes are in the store: it guards moto's buffer)."""
+    if name not in _NAMES and not hasattr(getattr(type(self), name, None), "__set__"):  # a new name, not a property
+        _NAMES[name] = None
     if value is None and name in _NONE_UNLESS_SET:
         if getattr(self, name) is not None:  # deleting a name the key lacks would give it a dict after all
             object.__delattr__(self, name)  # the class-wide None shows again
@@ -244,6 +256,7 @@ def _set_metadata(self: FakeKey, metadata: Any, replace: bool = False) -> None:
 
 def _setstate(self: FakeKey, state: dict[str, Any]) -> None:
     if "_blob" not in state:
+        _NAMES.update(dict.fromkeys(name for name in state if name != "value"))  # moto sets them into the key's dict
         _MOTO_SETSTATE(self, state)  # bytes inline: the value setter moves them into the store
         return
     if type(state["name"]) is str:  # a multipart upload's part is named by its number
@@ -251,7 +264,7 @@ def _setstate(self: FakeKey, state: dict[str, Any]) -> None:
     # One by one, as moto's constructor sets them: setattr interns each name, where a dict update
     # (what pickle does for a __setstate__) gave every key a dict and its own copy of 36 names.
     for name, value in state.items():
-        _set_attribute(self, name, value)
+        setattr(self, name, value)
     self._value_buffer = _NO_BUFFER
     # Neither moto's lock (it guards moto's buffer, which a stored key has not) nor moto's record of
     # the instance (kept so that a reset can close that buffer): about 0.2 KB a key.
