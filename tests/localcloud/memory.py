@@ -7,6 +7,8 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
+from moto.dynamodb.models.dynamo_type import Item
+
 OWNER = "us-east-1:00000000-0000-4000-8000-000000000000"
 
 
@@ -32,3 +34,11 @@ def mymedia_record(n: int) -> dict[str, Any]:
             "renditions": {"L": [{"M": {"name": {"S": name}, "key": {"S": f"{key}/{name}.m3u8"},
                                         "width": {"N": str(width)}}}
                                  for name, width in (("720p", 1280), ("480p", 854), ("360p", 640))]}}
+
+
+def has_a_dict_of_its_own(record: Any) -> bool:
+    """Whether CPython has given an S3 object or a DynamoDB item a dict for its attributes (it keeps one once
+    made, 64 B more): that dict is then what the record refers to, where a compact record refers to its
+    attribute values themselves."""
+    names = {"hash_key", "attrs"} if isinstance(record, Item) else {"name", "_etag"}
+    return any(type(ref) is dict and names <= ref.keys() for ref in gc.get_referents(record))

@@ -17,6 +17,7 @@ from moto.s3.models import FakeBucket, FakeKey, FakeMultipart
 from localcloud.library import s3keys
 from localcloud.library.blobs import BlobStore
 from localcloud.library.reclaim import Reclaimer, named_digests, paused
+from tests.localcloud.memory import has_a_dict_of_its_own
 
 BODY = b"a rendition's bytes " * 4096
 
@@ -114,6 +115,8 @@ def test_the_named_files_are_every_version_and_every_part_of_an_upload_under_way
     expected = {hashlib.sha256(data).hexdigest() for data in
                 (b"the original", b"version 1", b"version 2", b"part one")}
     assert named == expected
+    # Read by name: a pass (one after every delete) that read each key's __dict__ gave all of them one for good.
+    assert not any(map(has_a_dict_of_its_own, [*bucket.keys.values(), upload.parts[1]]))
 
 
 def test_a_pass_waits_until_no_change_is_under_way(store: BlobStore) -> None:

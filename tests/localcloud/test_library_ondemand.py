@@ -4,7 +4,6 @@ records not loaded yet."""
 from __future__ import annotations
 
 import base64
-import gc
 import hashlib
 import os
 import pickle
@@ -30,7 +29,7 @@ from localcloud.library import changes as record_changes
 from localcloud.library import ondemand
 from localcloud.library.store import LibraryStore
 from localcloud.persistence import MotoState, _dumps
-from tests.localcloud.memory import mymedia_record, retained
+from tests.localcloud.memory import has_a_dict_of_its_own, mymedia_record, retained
 
 VIDEOS = [f"owner/{n:02d}/720p.mp4" for n in range(20)]
 TABLE = "videos-table"
@@ -264,13 +263,6 @@ def test_objects_restored_or_written_take_two_thirds_of_the_memory_moto_gives_th
         assert s3.get_object(Bucket="videos", Key=VIDEOS[0])["Body"].read() == b"replaced"
 
 
-def _has_a_dict_of_its_own(record: Any) -> bool:
-    """Whether CPython has given ``record`` a dict for its attributes (it keeps one once made): that dict is
-    then what the record refers to, where a compact record refers to its attribute values themselves."""
-    names = {"hash_key", "attrs"} if isinstance(record, Item) else {"name", "_etag"}
-    return any(type(ref) is dict and names <= ref.keys() for ref in gc.get_referents(record))
-
-
 def test_saving_a_record_reads_every_attribute_and_leaves_the_record_compact(saved: Path) -> None:
     """A save read each object's and item's attributes through vars(), which gives the record a dict of its
     own for good: 64 B more for every object and item ever saved. They are read by name now; the saved
@@ -286,14 +278,14 @@ def test_saving_a_record_reads_every_attribute_and_leaves_the_record_compact(sav
         buckets = s3_backends[ACCOUNT_ID]["aws"].buckets
         keys = [versions[-1] for name in ("videos", "site") for _, versions in buckets[name].keys.lists()]
         items = list(dynamodb_backends[ACCOUNT_ID]["us-east-1"].tables[TABLE].all_items())
-        compact = [record for record in [*keys, *items] if not _has_a_dict_of_its_own(record)]
+        compact = [record for record in [*keys, *items] if not has_a_dict_of_its_own(record)]
         assert [key.name for key in keys if not any(key is record for record in compact)] == ["encrypted.mp4"]  # 30 names
         states = {id(key): FakeKey.__getstate__(key) for key in keys}
         for record in compact:
             _dumps(record)
-            assert not _has_a_dict_of_its_own(record)
+            assert not has_a_dict_of_its_own(record)
             vars(record)
-            assert _has_a_dict_of_its_own(record)  # what a save did
+            assert has_a_dict_of_its_own(record)  # what a save did
         class_wide = vars(FakeKey)  # the None a key leaves to its class
         for key in keys:
             assert states[id(key)] == {name: value for name, value in vars(key).items() if name not in (

@@ -66,7 +66,7 @@ def named_digests(s3_regions: dict[str, Any]) -> set[str]:
         for bucket in list(backend.buckets.values()):
             keys = [key for _, versions in list(bucket.keys.iterlists()) for key in versions]
             keys += [part for upload in list(bucket.multiparts.values()) for part in list(upload.parts.values())]
-            named.update(blob.digest for key in keys if (blob := getattr(key, "__dict__", {}).get("_blob")))
+            named.update(blob.digest for key in keys if (blob := getattr(key, "_blob", None)) is not None)
     return named
 
 
