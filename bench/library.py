@@ -3,8 +3,10 @@
     python -m bench.library [--gigabytes 2] [--videos 2000] [--users 20] [--runs 500] [--no-write]
 
 Fills a local cloud through its edge, from another process as uploads come from browsers:
-per video three renditions and a thumbnail of realistic proportions (every object's bytes
-unique, so nothing is deduplicated) and the DynamoDB record MyMedia lists. One user has 1,000 videos, one
+per video the ten objects the pipeline writes (the original; an HLS stream of three rungs,
+a segment file and a playlist each, and its master playlist; the 720p MP4; a thumbnail), of
+realistic proportions (every object's bytes unique, so nothing is deduplicated), and the
+DynamoDB record MyMedia lists. One user has 1,000 videos, one
 has 10 and one 25, a full page (when --videos allows; the 25 separate the table's size
 from the page's); the rest are spread over the other users. Then:
 the cloud's process memory (RSS) before and after the fill, and of the cloud restarted on the
@@ -46,8 +48,14 @@ HEADING = "## Local library at size"
 BASELINE = "5a22d3c"  # the last commit that pickled the whole state (format 2)
 DESIGNS = {"journal": "this code: each change journaled in SQLite before its answer",
            "snapshot": f"{BASELINE}: the whole state pickled a few seconds after a change"}
-# Shares of a video's bytes: 720p, 480p and 360p renditions (by bitrate), thumbnail.
-SHARES = {"720p.mp4": 0.585, "480p.mp4": 0.273, "360p.mp4": 0.132, "thumb.jpg": 0.01}
+# A video's objects as the pipeline writes them (pettube/transcode.py), and their shares of its bytes, by bitrate:
+# the original from a phone (10 Mbit/s, in the originals bucket); the HLS stream, one segment file per rung
+# (3, 1.4 and 0.75 Mbit/s) and a playlist each, under a master playlist; the 720p MP4 beside it; a thumbnail.
+ORIGINAL = "original"
+SHARES = {ORIGINAL: 0.55, "hls/stream_720p.ts": 0.165, "hls/stream_480p.ts": 0.077, "hls/stream_360p.ts": 0.041,
+          "720p.mp4": 0.165, "thumb.jpg": 0.002}
+PLAYLISTS = ("hls/stream.m3u8", "hls/stream_720p.m3u8", "hls/stream_480p.m3u8", "hls/stream_360p.m3u8")
+PLAYLIST_BYTES = 600
 BIG, SMALL, PAGE = 1_000, 10, 25  # PAGE: exactly one listing page, the control for the page's own cost
 
 
@@ -69,19 +77,21 @@ def _user(n: int) -> str:
 
 
 def _fill(endpoints: Any, owners: list[str], total_bytes: int, first: int = 0) -> None:
-    """Upload one video per owner: three renditions and a thumbnail, then its record."""
+    """Upload one video per owner, its ten objects as the pipeline writes them, then its record."""
     s3, table = endpoints.client("s3"), endpoints.client("dynamodb")
     per_video = total_bytes // max(1, len(owners))
-    block = os.urandom(max(int(per_video * max(SHARES.values())) + 1, 1))
+    block = os.urandom(max(int(per_video * max(SHARES.values())) + 1, PLAYLIST_BYTES))
 
     def put_video(args: tuple[int, str]) -> None:
         n, owner = args
         record = _video(owner, n)
         prefix = record["original_key"].rsplit("/", 1)[0]
-        for name, share in SHARES.items():
-            size = max(16, int(per_video * share))
-            s3.put_object(Bucket=endpoints.transcoded_bucket, Key=f"{prefix}/{name}",
-                          Body=os.urandom(16) + block[:size - 16])  # unique bytes: nothing deduplicated
+        sizes = {**{name: max(16, int(per_video * share)) for name, share in SHARES.items()},
+                 **dict.fromkeys(PLAYLISTS, PLAYLIST_BYTES)}
+        for name, size in sizes.items():
+            bucket, key = ((endpoints.originals_bucket, record["original_key"]) if name == ORIGINAL
+                           else (endpoints.transcoded_bucket, f"{prefix}/{name}"))
+            s3.put_object(Bucket=bucket, Key=key, Body=os.urandom(16) + block[:size - 16])  # unique: none deduplicated
         table.put_item(TableName=endpoints.table, Item=_typed(record))
 
     with ThreadPoolExecutor(4) as pool:
@@ -276,9 +286,10 @@ def main() -> None:
                                                                   every_bucket_read=True).rss_mb
     size = f"{args.gigabytes:g} GB in {args.videos:,} videos"  # each size its own section: a 10 GB run keeps the 2 GB one
     publish(f"{HEADING}: {size}", "One run; each design filled its own cloud in its own process. This code's cloud "
-                     "is filled from another process, so its RSS is the cloud's own; the baseline's own bench fills "
-                     "from the cloud's process, so its RSS includes that client's (its growth: "
-                     "the row below). Listing: MyMedia's "
+                     "is filled from another process, so its RSS is the cloud's own, with the pipeline's ten objects a "
+                     "video; the baseline's own bench fills from the cloud's process, so its RSS includes that "
+                     "client's (its growth: the row below), with four objects a video (three MP4 renditions and a "
+                     "thumbnail, the layout before HLS). Listing: MyMedia's "
                      "query, its items read as MyMedia reads them (pettube/item_reads.py), the three owners taking "
                      "turns; the baseline's own bench reads them with botocore's parser, one owner after another. Goals: RSS independent of library size (within 100 MB), "
                      "listing p99 at 1,000 videos within 1.5x of 10, start-up under 3 s.\n\n" + _table(results, args),
