@@ -35,7 +35,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -147,13 +149,30 @@ def fill_from(endpoints_path: Path, args: Any) -> dict[str, float]:
     from localcloud.endpoints import Endpoints
 
     endpoints = Endpoints.read(endpoints_path)
-    if args.warm_up:
-        _fill(endpoints, ["warm-up"], 1024, first=10**7)
-        return {"rss_growth": 0.0}
-    _fill(endpoints, ["warm-up"], 1024, first=10**7 + 1)  # this process's clients and pools, before its figure
-    before = rss_mb()
-    _fill(endpoints, _owners(args.videos, args.users), int(args.gigabytes * 1024**3))
-    return {"rss_growth": rss_mb() - before}
+    with _pipeline_paused(endpoints):
+        if args.warm_up:
+            _fill(endpoints, ["warm-up"], 1024, first=10**7)
+            return {"rss_growth": 0.0}
+        _fill(endpoints, ["warm-up"], 1024, first=10**7 + 1)  # this process's clients and pools, before its figure
+        before = rss_mb()
+        _fill(endpoints, _owners(args.videos, args.users), int(args.gigabytes * 1024**3))
+        return {"rss_growth": rss_mb() - before}
+
+
+@contextmanager
+def _pipeline_paused(endpoints: Any) -> Iterator[None]:
+    """The originals bucket without its upload notification while the block runs: a library's videos were
+    transcoded when they were uploaded, and the bench's originals (random bytes) would each start the
+    pipeline now, a Lambda and a failed job apiece, and turn their ready records into failed ones."""
+    s3 = endpoints.client("s3")
+    notification = s3.get_bucket_notification_configuration(Bucket=endpoints.originals_bucket)
+    notification.pop("ResponseMetadata", None)
+    s3.put_bucket_notification_configuration(Bucket=endpoints.originals_bucket, NotificationConfiguration={})
+    try:
+        yield
+    finally:
+        s3.put_bucket_notification_configuration(Bucket=endpoints.originals_bucket,
+                                                 NotificationConfiguration=notification)
 
 
 def child(state_dir: Path, args: Any) -> dict[str, Any]:
