@@ -26,6 +26,11 @@ CREATE TABLE services (service TEXT PRIMARY KEY, state BLOB NOT NULL);
 CREATE TABLE records (kind TEXT NOT NULL, region TEXT NOT NULL, container TEXT NOT NULL, key TEXT NOT NULL,
                       state BLOB NOT NULL, PRIMARY KEY (kind, region, container, key)) WITHOUT ROWID;
 """
+# A record's row is its key and saved state, ~1.4 KB for an S3 object or a MyMedia item. A table WITHOUT ROWID
+# keeps at most about a quarter of a page of a row in the page: with SQLite's 4 KB pages, every row spilled
+# its last few hundred bytes into an overflow page of its own, ~4.7 KB of file a record. 16 KB pages keep rows
+# up to ~4 KB whole. A library created before keeps its 4 KB pages: SQLite reads both alike.
+PAGE_SIZE = 16384
 Container = tuple[str, str, str]  # kind, region, name
 Record = tuple[str, str, str, str]  # kind, region, container, key
 
@@ -74,7 +79,9 @@ class LibraryStore:
         tmp = path.with_name(path.name + ".tmp")
         for leftover in _files(tmp):
             leftover.unlink(missing_ok=True)
-        db = _durable(sqlite3.connect(tmp, check_same_thread=False))
+        db = sqlite3.connect(tmp, check_same_thread=False)
+        db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first table: it sets the file's page size
+        db = _durable(db)
         with db:
             db.executescript(_SCHEMA)
             db.execute("INSERT INTO meta VALUES ('format', ?)", (str(FORMAT_VERSION),))
