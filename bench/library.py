@@ -202,7 +202,8 @@ def child(state_dir: Path, args: Any) -> dict[str, Any]:
                                           Body=os.urandom(10_000))
     state.save = save  # type: ignore[method-assign]
     stored = sum(path.stat().st_size for path in state_dir.glob("library.sqlite3*"))
-    figures = {"rss_empty": rss_empty, "rss_full": rss_full, "client_growth": client_growth, "save_s": statistics.median(item_saves),
+    figures = {"rss_empty": rss_empty, "rss_full": rss_full, "client_growth": client_growth,
+               "save_s": statistics.median(item_saves),
                "object_save_s": statistics.median(saves), "state_mb": stored / 1024**2,
                **_listing_ms(endpoints, {"small": _user(1), "page": _user(2), "big": _user(0)}, args.runs)}
     cloud.stop()
@@ -304,15 +305,15 @@ def main() -> None:
             results[design]["rss_restarted_empty"] = startup_once(Path(work) / f"{design}-empty", ports, code,
                                                                   every_bucket_read=True).rss_mb
     size = f"{args.gigabytes:g} GB in {args.videos:,} videos"  # each size its own section: a 10 GB run keeps the 2 GB one
-    publish(f"{HEADING}: {size}", "One run; each design filled its own cloud in its own process. This code's cloud "
-                     "is filled from another process, so its RSS is the cloud's own, with the pipeline's ten objects a "
-                     "video; the baseline's own bench fills from the cloud's process, so its RSS includes that "
-                     "client's (its growth: the row below), with four objects a video (three MP4 renditions and a "
-                     "thumbnail, the layout before HLS). Listing: MyMedia's "
-                     "query, its items read as MyMedia reads them (pettube/item_reads.py), the three owners taking "
-                     "turns; the baseline's own bench reads them with botocore's parser, one owner after another. Goals: RSS independent of library size (within 100 MB), "
-                     "listing p99 at 1,000 videos within 1.5x of 10, start-up under 3 s.\n\n" + _table(results, args),
-            run, write=not args.no_write)
+    publish(f"{HEADING}: {size}",
+            "One run; each design filled its own cloud in its own process. This code's cloud is filled from another "
+            "process, so its RSS is the cloud's own, with the pipeline's ten objects a video; the baseline's own bench "
+            "fills from the cloud's process, so its RSS includes that client's (its growth: the row below), with four "
+            "objects a video (three MP4 renditions and a thumbnail, the layout before HLS). Listing: MyMedia's query, "
+            "its items read as MyMedia reads them (pettube/item_reads.py), the three owners taking turns; the "
+            "baseline's own bench reads them with botocore's parser, one owner after another. Goals: RSS independent "
+            "of library size (within 100 MB), listing p99 at 1,000 videos within 1.5x of 10, start-up under 3 s.\n\n"
+            + _table(results, args), run, write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -279,7 +279,8 @@ def test_saving_a_record_reads_every_attribute_and_leaves_the_record_compact(sav
         keys = [versions[-1] for name in ("videos", "site") for _, versions in buckets[name].keys.lists()]
         items = list(dynamodb_backends[ACCOUNT_ID]["us-east-1"].tables[TABLE].all_items())
         compact = [record for record in [*keys, *items] if not has_a_dict_of_its_own(record)]
-        assert [key.name for key in keys if not any(key is record for record in compact)] == ["encrypted.mp4"]  # 30 names
+        # All but the object with a redirect: its 30th name is past the 29 a key keeps in the object.
+        assert [key.name for key in keys if not any(key is record for record in compact)] == ["encrypted.mp4"]
         states = {id(key): FakeKey.__getstate__(key) for key in keys}
         for record in compact:
             _dumps(record)

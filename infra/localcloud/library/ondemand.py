@@ -3,11 +3,11 @@ cloud is up.
 
 A family's library holds tens of thousands of records (at 10 GB: 100,000 objects, ten a video:
 its original, its stream's segment files and playlists, an MP4 and a thumbnail; and 10,000
-items), about 30 µs each to unpickle. A start needs none of them: the page comes from the site bucket, sign-in from the
-user pools. So a bucket or table restored from the library starts with its records pending:
-``FakeBucket.keys`` and ``Table.items`` become properties that load them the first time
-any code (moto's or ours) reads them, once, whichever thread asks first, while the others
-wait for it. A table pending answers its item count (DescribeTable's ItemCount) from the
+items), about 30 µs each to unpickle. A start needs none of them: the page comes from the
+site bucket, sign-in from the user pools. So a bucket or table restored from the library
+starts with its records pending: ``FakeBucket.keys`` and ``Table.items`` become properties
+that load them the first time any code (moto's or ours) reads them, once, whichever thread
+asks first, while the others wait for it. A table pending answers its item count (DescribeTable's ItemCount) from the
 library. After the start, ``load_all`` loads whatever is still pending in the background,
 tables first (the gallery's listing reads one).
 
