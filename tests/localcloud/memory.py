@@ -1,4 +1,5 @@
-"""What the library tests weigh: the memory a set of records keeps, and a MyMedia-like record."""
+"""What the library tests weigh: the memory a set of records keeps, whether a record has a dict of its own,
+and a MyMedia-like record."""
 
 from __future__ import annotations
 
