@@ -18,6 +18,7 @@ from moto.s3.models import S3Backend, s3_backends
 from localcloud import motofixes
 from localcloud.cloud import ACCOUNT_ID
 from localcloud.library import changes as record_changes
+from localcloud.library import store
 from localcloud.persistence import MotoState
 
 
@@ -163,16 +164,44 @@ def test_objects_hold_one_metadata_table_alike_and_a_change_to_one_changes_no_ot
         assert head(names[2]) == head("rex/new/720p.mp4") == ("video/mp4", None, {})
 
 
+def _segments(state: MotoState, s3: Any) -> Path:
+    """300 objects named as a stream's segment files are, saved; the library's file."""
+    s3.create_bucket(Bucket="pets")
+    for n in range(300):
+        _upload(state, s3, f"us-east-1:{n:08x}-0000-4000-8000-{n:012x}/01jc{n:022d}/hls/stream_720p.ts",
+                ContentType="video/mp2t")
+    return state.path
+
+
+def _file_per_row(path: Path) -> float:
+    """The library file's size against its records' own bytes (keys and saved states)."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        rows, payload = db.execute("SELECT count(*), sum(length(key) + length(state)) FROM records").fetchone()
+    assert rows == 300
+    return (path.stat().st_size - 64 * 1024) / payload  # less what the services and the schema take
+
+
 def test_a_saved_object_takes_little_more_file_than_its_row(tmp_path: Path) -> None:
     """An object's row (its key and saved state, ~1.2 KB) spilled its last few hundred bytes into an overflow page
     of its own with SQLite's 4 KB pages: 4.7 KB of file an object, a 10 GB library's 100,000 objects 490 MB."""
     with _started(tmp_path) as (state, s3):
-        s3.create_bucket(Bucket="pets")
-        for n in range(300):
-            _upload(state, s3, f"us-east-1:{n:08x}-0000-4000-8000-{n:012x}/01jc{n:022d}/hls/stream_720p.ts",
-                    ContentType="video/mp2t")
-        path = state.path
+        path = _segments(state, s3)
+    assert _file_per_row(path) < 1.6  # 4 KB pages: 4x
+
+
+def test_a_library_made_with_small_pages_is_rewritten_once_and_keeps_every_object(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A library made by earlier code (4 KB pages) is rewritten with the larger pages at its next start."""
+    with monkeypatch.context() as earlier_code:
+        earlier_code.setattr(store, "PAGE_SIZE", 4096)
+        with _started(tmp_path) as (state, s3):
+            path = _segments(state, s3)
+            bodies = {item["Key"]: s3.get_object(Bucket="pets", Key=item["Key"])["Body"].read()
+                      for item in s3.list_objects_v2(Bucket="pets")["Contents"]}
+    assert _file_per_row(path) > 3
+    with _started(tmp_path) as (_, s3):
+        assert {item["Key"]: s3.get_object(Bucket="pets", Key=item["Key"])["Body"].read()
+                for item in s3.list_objects_v2(Bucket="pets")["Contents"]} == bodies
+    assert _file_per_row(path) < 1.6
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-        rows, payload = db.execute("SELECT count(*), sum(length(key) + length(state)) FROM records").fetchone()
-    assert rows == 300
-    assert path.stat().st_size < 1.6 * payload + 64 * 1024  # 4 KB pages: 4x
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # saves are durable as before
