@@ -6,16 +6,16 @@ Fills a local cloud through its edge, from another process as uploads come from 
 per video the ten objects the pipeline writes (the original; an HLS stream of three rungs,
 a segment file and a playlist each, and its master playlist; the 720p MP4; a thumbnail), of
 realistic proportions (every object's bytes unique, so nothing is deduplicated), and the
-DynamoDB record MyMedia lists. One user has 1,000 videos, one
-has 10 and one 25, a full page (when --videos allows; the 25 separate the table's size
-from the page's); the rest are spread over the other users. Then:
-the cloud's process memory (RSS) before and after the fill, and of the cloud restarted on the
-filled library against one started on an empty library, the time to persist one change (the
-save a PutItem causes) and the saved library's size, the latency of MyMedia's listing
-query (by_created, newest 25, through the edge, its items read as MyMedia reads them)
-for the 10-, 25- and 1,000-video user, taking turns, and the start-up time of `python -m localcloud up`
-on the filled library: to endpoints.json, and until a request to every bucket is answered
-(this code loads a restored bucket's objects after the start, or when first asked for).
+DynamoDB record MyMedia lists. One user has 1,000 videos, one has 10 and one 25, a full
+page (when --videos allows; the 25 separate the table's size from the page's); the rest are
+spread over the other users. Then: the cloud's process memory (RSS) before and after the
+fill, and of the cloud restarted on the filled library against one started on an empty
+library, the time to persist one change (the save a PutItem causes) and the saved library's
+size, the latency of MyMedia's listing query (by_created, newest 25, through the edge, its
+items read as MyMedia reads them) for the 10-, 25- and 1,000-video user, taking turns, and
+the start-up time of `python -m localcloud up` on the filled library: to endpoints.json, and
+until a request to every bucket is answered (this code loads a restored bucket's objects
+after the start, or when first asked for).
 
 Each design fills its own cloud, in its own process, in the same run: this code (every
 change journaled in SQLite before its answer) and, as the baseline, the code of commit

@@ -75,8 +75,9 @@ class LibraryStore:
             db.close()
             raise UnreadableStore(f"it was written in format {rows.get('format')!r}; this local cloud reads "
                                   f"format {FORMAT_VERSION}")
-        if db.execute("PRAGMA page_size").fetchone()[0] < PAGE_SIZE:
-            _repage(db, path)
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        if page_size < PAGE_SIZE:
+            _repage(db, path, page_size)
         return cls(_durable(db), path)
 
     @classmethod
@@ -137,7 +138,7 @@ class LibraryStore:
         self._db.close()
 
 
-def _repage(db: sqlite3.Connection, path: Path) -> None:
+def _repage(db: sqlite3.Connection, path: Path, page_size: int) -> None:
     """Rewrite a library made with smaller pages with PAGE_SIZE ones, once, before the cloud serves: a VACUUM,
     which SQLite does atomically (a crash leaves the old file whole) and which took 0.6 s for a 234 MB
     library (82 MB after). A library it cannot rewrite (a full disk) stays as it is, and works."""
@@ -149,8 +150,7 @@ def _repage(db: sqlite3.Connection, path: Path) -> None:
     try:
         db.execute("VACUUM")
     except sqlite3.OperationalError as exc:
-        log.warning("the saved library %s keeps its %d-byte pages (%s)", path,
-                    db.execute("PRAGMA page_size").fetchone()[0], exc)
+        log.warning("the saved library %s keeps its %d-byte pages (%s)", path, page_size, exc)
         return
     log.info("rewrote the saved library %s with %d KB pages in %.1f s: %.0f MB, %.0f MB before", path,
              PAGE_SIZE // 1024, time.perf_counter() - started, path.stat().st_size / 2**20, before / 2**20)
