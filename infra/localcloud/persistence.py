@@ -54,7 +54,7 @@ from moto.utilities.utils import LowercaseDict
 
 from localcloud import motofixes
 from localcloud.library import changes as record_changes
-from localcloud.library import ondemand, s3keys
+from localcloud.library import ondemand, paging, s3keys
 from localcloud.library.items import is_leaf, share_key_values, shared
 from localcloud.library.blobs import BlobStore
 from localcloud.library.changes import Changes, item_key
@@ -315,10 +315,17 @@ class _ServiceUnpickler(pickle.Unpickler):
 
 
 def _objects(store: LibraryStore, container: Container) -> _VersionedKeyStore:
-    """A bucket's objects from its rows."""
+    """A bucket's objects from its rows: on disk (library/paging.py), but those that stay in memory."""
     objects = _VersionedKeyStore()
+    paging.on_disk(objects, container)
     for key, state in store.records(*container):
-        dict.__setitem__(objects, sys.intern(key), pickle.loads(state))  # noqa: S301 - our own library
+        versions = pickle.loads(state)  # noqa: S301 - our own library
+        digest = paging.stored_digest(versions)
+        if digest is None:
+            dict.__setitem__(objects, sys.intern(key), versions)
+        else:
+            versions[0].disposed = True  # nothing to close: its bytes are in the blob store
+            dict.__setitem__(objects, key, digest)
     return objects
 
 
@@ -381,6 +388,7 @@ class MotoState:
         self._directory = LibraryLock(state_dir)
         self._blobs: BlobStore | None = None  # the state directory's object files, once loaded
         self._previous_store: BlobStore | None = None
+        self._previous_library: Path | None = None  # where objects on disk were read from before this library
         self._store: LibraryStore | None = None
         self.reclaimer: Reclaimer | None = None  # deletes object files nothing names, once loaded
         self._loader: threading.Thread | None = None  # loads pending tables and buckets after the start
@@ -410,6 +418,7 @@ class MotoState:
             raise
         finally:
             gc.enable()
+        self._previous_library = paging.use(self.path)
         for s3 in _backends()["s3"][self.account_id].values():
             motofixes.forget_empty_tag_sets(s3)  # saved whole at every change: no entry per object
         self._blobs.clear_leftovers()
@@ -532,18 +541,22 @@ class MotoState:
         """Save the records ``changes`` names and the ``services`` a request changed, in one transaction.
 
         Each record is saved as moto holds it now, under a lock: whichever of two
-        requests changing one object saves last, it saves the object's latest state.
+        requests changing one object saves last, it saves the object's latest state. Then
+        the objects the request held go back to disk (library/paging.py).
         """
         if self._store is None:
             raise SavedStateError(f"refusing to write {self.path}: the saved library was not loaded first")
-        with self._lock:
-            batch = Batch()
-            self._save_services(services, batch)
-            self._changed_objects(changes, batch)
-            self._changed_items(changes, batch)
-            if batch:
-                self._blobs.sync()  # every object file the rows name is on disk before they are
-                self._store.write(batch)
+        try:
+            with self._lock:
+                batch = Batch()
+                self._save_services(services, batch)
+                self._changed_objects(changes, batch)
+                self._changed_items(changes, batch)
+                if batch:
+                    self._blobs.sync()  # every object file the rows name is on disk before they are
+                    self._store.write(batch)
+        finally:
+            paging.release(changes)  # the objects it held go back to disk, saved or not
 
     def reset(self) -> None:
         """moto's backends were reset: the saved library follows (every record gone, every service saved)."""
@@ -565,6 +578,7 @@ class MotoState:
             if where is None:
                 continue  # a bucket gone: its records went with it
             region, bucket = where
+            paging.on_disk(bucket.keys, ("s3", region, bucket.name))
             versions = bucket.keys.getlist(key)
             batch.records[("s3", region, bucket.name, key)] = _dumps(versions) if versions else None
 
@@ -592,6 +606,7 @@ class MotoState:
         if self.reclaimer is not None:
             self.reclaimer.close()
             self.reclaimer = None
+        paging.stop_using(self.path, self._previous_library)  # its connection first: the last one checkpoints
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -688,10 +703,13 @@ class Journal:
             finally:
                 if hasattr(answer, "close"):
                     answer.close()
-        if environ.get("PATH_INFO", "").startswith(_RESET):
-            self._state.reset()
-            return body
-        if "s3" in services and (named := _named_object(environ)) is not None:
-            changes.named_objects.append(named)
-        self._state.save(changes, services)
+        try:
+            if environ.get("PATH_INFO", "").startswith(_RESET):
+                self._state.reset()
+                return body
+            if "s3" in services and (named := _named_object(environ)) is not None:
+                changes.named_objects.append(named)
+            self._state.save(changes, services)
+        finally:
+            paging.release(changes)  # a request that failed, or a reset, held objects too (save releases them)
         return body

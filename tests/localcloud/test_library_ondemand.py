@@ -212,7 +212,8 @@ def test_restored_records_share_one_copy_of_each_attribute_name(saved: Path) -> 
                  for item in partition.values()]
         names = [name for key in keys for name in vars(key)] + [name for item in items for name in item.attrs]
         assert len({id(name) for name in names}) == len(set(names))
-        assert all(stored is key.name for stored, key in zip(objects, keys[:-1], strict=True))
+        # Between requests an object is on disk (library/paging.py): its name is the store's alone.
+        assert all(type(held) is bytes for held in dict.values(objects))
 
 
 def test_restored_items_take_no_more_memory_than_the_ones_moto_built() -> None:

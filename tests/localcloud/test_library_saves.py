@@ -133,6 +133,7 @@ def test_objects_share_what_they_hold_alike_and_an_acl_change_stays_with_its_obj
 
         with record_changes.recording() as changes:
             s3.put_object_acl(Bucket="pets", Key=names[0], ACL="public-read")
+        changes.named_objects.append(("pets", names[0]))  # changed in place: the journal names it by its path
         state.save(changes, ("s3",))
         public = s3.get_object_acl(Bucket="pets", Key=names[0])["Grants"]
         assert {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"} in [

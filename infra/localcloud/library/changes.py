@@ -33,6 +33,10 @@ class Changes:
     items: list[tuple[DynamoDBBackend, str, dict[str, Any]]] = field(default_factory=list)  # table, item or key
     dropped_tables: list[tuple[str, str]] = field(default_factory=list)  # region, table name
     named_objects: list[tuple[str, str]] = field(default_factory=list)  # bucket, key: changed in place (ACL...)
+    # The objects the request read or changed, kept in memory until it is saved (library/paging.py): (id of
+    # the bucket's key store, key), and the stores by id.
+    held: set[tuple[int, str]] = field(default_factory=set)
+    held_stores: dict[int, _VersionedKeyStore] = field(default_factory=dict)
 
 
 @contextmanager
@@ -46,7 +50,8 @@ def recording() -> Iterator[Changes]:
         _running.changes = None
 
 
-def _current() -> Changes | None:
+def current() -> Changes | None:
+    """The changes of the request this thread is running, if it is being recorded."""
     return getattr(_running, "changes", None)
 
 
@@ -54,7 +59,7 @@ def _object_change(method: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(method)
     def noted(self: _VersionedKeyStore, key: str, *args: Any) -> Any:
         result = method(self, key, *args)
-        changes = _current()
+        changes = current()
         if changes is not None:
             changes.objects.append((self, key))
         return result
@@ -65,7 +70,7 @@ def _item_change(method: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(method)
     def noted(self: DynamoDBBackend, table_name: str, attributes: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         result = method(self, table_name, attributes, *args, **kwargs)
-        changes = _current()
+        changes = current()
         if changes is not None:
             changes.items.append((self, table_name, attributes))
         return result
@@ -76,7 +81,7 @@ def _table_dropped(method: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(method)
     def noted(self: DynamoDBBackend, name: str) -> Any:
         table = method(self, name)
-        changes = _current()
+        changes = current()
         if changes is not None:
             changes.dropped_tables.append((self.region_name, table.name))
         return table

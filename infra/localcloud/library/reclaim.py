@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from localcloud.library import paging
 from localcloud.library.blobs import BlobStore
 
 log = logging.getLogger("localcloud.library")
@@ -64,9 +65,9 @@ def named_digests(s3_regions: dict[str, Any]) -> set[str]:
     named: set[str] = set()
     for backend in list(s3_regions.values()):
         for bucket in list(backend.buckets.values()):
-            keys = [key for _, versions in list(bucket.keys.iterlists()) for key in versions]
-            keys += [part for upload in list(bucket.multiparts.values()) for part in list(upload.parts.values())]
-            named.update(blob.digest for key in keys if (blob := getattr(key, "_blob", None)) is not None)
+            named.update(digest.hex() for digest in paging.digests(bucket.keys))
+            parts = [part for upload in list(bucket.multiparts.values()) for part in list(upload.parts.values())]
+            named.update(blob.digest for part in parts if (blob := getattr(part, "_blob", None)) is not None)
     return named
 
 
