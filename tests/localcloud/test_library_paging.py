@@ -7,39 +7,23 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 from moto.s3.models import get_canned_acl, s3_backends
 
-from localcloud import motofixes
 from localcloud.cloud import ACCOUNT_ID
 from localcloud.library import changes as record_changes
 from localcloud.library import paging
 from localcloud.library.store import LibraryStore
 from localcloud.persistence import MotoState, _objects
+from tests.localcloud.in_process import started
 from tests.localcloud.memory import retained
 
 BUCKET = "pets"
 KEYS = [f"{owner}/{n:02d}/{name}" for owner in ("rex", "tom") for n in range(6)
         for name in ("original.mov", "hls/stream.m3u8", "thumb.jpg")]
-
-
-@contextmanager
-def _started(directory: Path) -> Iterator[tuple[MotoState, Any]]:
-    """The library in ``directory`` loaded as the cloud's start loads it, and an S3 client."""
-    motofixes.apply()
-    with mock_aws():
-        state = MotoState(directory, ACCOUNT_ID)
-        state.load()
-        try:
-            yield state, boto3.client("s3", region_name="us-east-1")
-        finally:
-            state.close()
 
 
 def _request(state: MotoState, call: Any, **arguments: Any) -> Any:
@@ -71,7 +55,7 @@ def _on_disk(keys: list[str] | None = None) -> bool:
 @pytest.fixture
 def library(tmp_path: Path) -> Iterator[tuple[MotoState, Any]]:
     """A bucket of 36 objects of two owners, put one request at a time."""
-    with _started(tmp_path) as (state, s3):
+    with started(tmp_path) as (state, s3):
         _request(state, s3.create_bucket, Bucket=BUCKET)
         for key in KEYS:
             _request(state, s3.put_object, Bucket=BUCKET, Key=key, Body=_body(key),
@@ -125,7 +109,7 @@ def test_a_listing_pages_by_name_and_reads_only_the_objects_it_answers(
 
 
 def test_changes_are_kept_and_each_changed_object_goes_back_to_disk_once_saved(tmp_path: Path) -> None:
-    with _started(tmp_path) as (state, s3):
+    with started(tmp_path) as (state, s3):
         _request(state, s3.create_bucket, Bucket=BUCKET)
         _request(state, s3.put_object, Bucket=BUCKET, Key="rex/a.mov", Body=b"first")
         _request(state, s3.put_object, Bucket=BUCKET, Key="rex/a.mov", Body=b"second")
@@ -136,7 +120,7 @@ def test_changes_are_kept_and_each_changed_object_goes_back_to_disk_once_saved(t
         _request(state, s3.put_object, Bucket=BUCKET, Key="rex/c.mov", Body=b"gone soon")
         _request(state, s3.delete_objects, Bucket=BUCKET, Delete={"Objects": [{"Key": "rex/c.mov"}]})
         assert sorted(_store()) == ["rex/a.mov", "rex/b.mov"] and _on_disk()
-    with _started(tmp_path) as (_, s3):
+    with started(tmp_path) as (_, s3):
         assert s3.get_object(Bucket=BUCKET, Key="rex/a.mov")["Body"].read() == b"second"
         assert s3.head_object(Bucket=BUCKET, Key="rex/b.mov")["Metadata"] == {"title": "copy"}
         grants = s3.get_object_acl(Bucket=BUCKET, Key="rex/a.mov")["Grants"]
@@ -167,7 +151,7 @@ def test_an_object_two_requests_hold_stays_in_memory_until_the_last_is_saved(
 
 def test_a_restored_object_takes_a_third_of_the_memory_moto_holds_it_in(tmp_path: Path) -> None:
     """A 10 GB library is 100,000 objects: held as moto holds them they were most of its memory."""
-    with _started(tmp_path) as (state, s3):
+    with started(tmp_path) as (state, s3):
         _request(state, s3.create_bucket, Bucket=BUCKET)
         for n in range(300):
             _request(state, s3.put_object, Bucket=BUCKET, Key=f"us-east-1:{n:036d}/video-{n:04d}/hls/stream_720p.ts",

@@ -10,9 +10,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 from moto.s3.models import S3Backend, s3_backends
 
 from localcloud import motofixes
@@ -20,26 +18,13 @@ from localcloud.cloud import ACCOUNT_ID
 from localcloud.library import changes as record_changes
 from localcloud.library import store
 from localcloud.persistence import MotoState
-
-
-@contextmanager
-def _started(directory: Path) -> Iterator[tuple[MotoState, Any]]:
-    """The library in ``directory`` loaded into moto's in-process backends, as the cloud's start loads it, and
-    an S3 client."""
-    motofixes.apply()
-    with mock_aws():
-        state = MotoState(directory, ACCOUNT_ID)
-        state.load()
-        try:
-            yield state, boto3.client("s3", region_name="us-east-1")
-        finally:
-            state.close()
+from tests.localcloud.in_process import started
 
 
 @pytest.fixture
 def library(tmp_path: Path) -> Iterator[tuple[MotoState, Any]]:
     """A library in ``tmp_path`` and an S3 client with a bucket."""
-    with _started(tmp_path) as (state, s3):
+    with started(tmp_path) as (state, s3):
         s3.create_bucket(Bucket="pets")
         yield state, s3
 
@@ -60,12 +45,12 @@ def _upload(state: MotoState, s3: Any, key: str, **extra: Any) -> None:
 @contextmanager
 def _reloaded(tmp_path: Path, names: list[str], **extra: Any) -> Iterator[tuple[MotoState, Any]]:
     """A library holding an upload to each of ``names`` (with ``extra``), then started again: its state and client."""
-    with _started(tmp_path) as (state, s3):
+    with started(tmp_path) as (state, s3):
         s3.create_bucket(Bucket="pets")
         for name in names:
             _upload(state, s3, name, **extra)
-    with _started(tmp_path) as started:
-        yield started
+    with started(tmp_path) as again:
+        yield again
 
 
 def test_an_upload_saves_as_much_at_300_objects_as_at_10(library: tuple[MotoState, Any]) -> None:
@@ -105,7 +90,7 @@ def test_tags_answer_as_in_moto(library: tuple[MotoState, Any], monkeypatch: pyt
 
 
 def test_a_library_saved_with_an_empty_tag_set_per_object_loses_them_as_it_loads(tmp_path: Path) -> None:
-    with _started(tmp_path) as (state, s3):
+    with started(tmp_path) as (state, s3):
         s3.create_bucket(Bucket="pets")
         _upload(state, s3, "rex/tagged.mp4", Tagging="pet=rex")
         backend = s3_backends[ACCOUNT_ID]["aws"]
@@ -113,7 +98,7 @@ def test_a_library_saved_with_an_empty_tag_set_per_object_loses_them_as_it_loads
             _upload(state, s3, f"rex/{n}.mp4")
             backend.tagger.tags[backend.buckets["pets"].keys[f"rex/{n}.mp4"].arn] = {}
         state.save(record_changes.Changes(), ("s3",))
-    with _started(tmp_path) as (_, s3):
+    with started(tmp_path) as (_, s3):
         assert list(s3_backends[ACCOUNT_ID]["aws"].tagger.tags.values()) == [{"pet": "rex"}]
         assert s3.get_object_tagging(Bucket="pets", Key="rex/tagged.mp4")["TagSet"] == [{"Key": "pet", "Value": "rex"}]
         assert s3.get_object(Bucket="pets", Key="rex/7.mp4")["Body"].read() == b"rendition"
@@ -185,7 +170,7 @@ def _file_per_row(path: Path) -> float:
 def test_a_saved_object_takes_little_more_file_than_its_row(tmp_path: Path) -> None:
     """An object's row (its key and saved state, ~1.2 KB) spilled its last few hundred bytes into an overflow page
     of its own with SQLite's 4 KB pages: 4.7 KB of file an object, a 10 GB library's 100,000 objects 490 MB."""
-    with _started(tmp_path) as (state, s3):
+    with started(tmp_path) as (state, s3):
         path = _segments(state, s3)
     assert _file_per_row(path) < 1.6  # 4 KB pages: 4x
 
@@ -195,12 +180,12 @@ def test_a_library_made_with_small_pages_is_rewritten_once_and_keeps_every_objec
     """A library made by earlier code (4 KB pages) is rewritten with the larger pages at its next start."""
     with monkeypatch.context() as earlier_code:
         earlier_code.setattr(store, "PAGE_SIZE", 4096)
-        with _started(tmp_path) as (state, s3):
+        with started(tmp_path) as (state, s3):
             path = _segments(state, s3)
             bodies = {item["Key"]: s3.get_object(Bucket="pets", Key=item["Key"])["Body"].read()
                       for item in s3.list_objects_v2(Bucket="pets")["Contents"]}
     assert _file_per_row(path) > 3
-    with _started(tmp_path) as (_, s3):
+    with started(tmp_path) as (_, s3):
         assert {item["Key"]: s3.get_object(Bucket="pets", Key=item["Key"])["Body"].read()
                 for item in s3.list_objects_v2(Bucket="pets")["Contents"]} == bodies
     assert _file_per_row(path) < 1.6
