@@ -7,8 +7,9 @@ items), about 30 µs each to unpickle. A start needs none of them: the page come
 site bucket, sign-in from the user pools. So a bucket or table restored from the library
 starts with its records pending: ``FakeBucket.keys`` and ``Table.items`` become properties
 that load them the first time any code (moto's or ours) reads them, once, whichever thread
-asks first, while the others wait for it. A table pending answers its item count (DescribeTable's ItemCount) from the
-library. After the start, ``load_all`` loads whatever is still pending in the background,
+asks first, while the others wait for it (a bucket's objects then wait on disk, library/paging.py: what
+loads is their names and digests). A table pending answers its item count (DescribeTable's ItemCount) from
+the library. After the start, ``load_all`` loads whatever is still pending in the background,
 tables first (the gallery's listing reads one).
 
 What reads a bucket or table without loading it uses ``stored``: the journal, which saves
