@@ -14,8 +14,8 @@ library, the time to persist one change (the save a PutItem causes) and the save
 size, the latency of MyMedia's listing query (by_created, newest 25, through the edge, its
 items read as MyMedia reads them) for the 10-, 25- and 1,000-video user, taking turns, and
 the start-up time of `python -m localcloud up` on the filled library: to endpoints.json, and
-until a request to every bucket is answered (this code loads a restored bucket's objects
-after the start, or when first asked for).
+until a request to every bucket is answered (this code reads a restored bucket's objects
+from the library after the start, or when first asked for; they then wait on disk).
 
 Each design fills its own cloud, in its own process, in the same run: this code (every
 change journaled in SQLite before its answer) and, as the baseline, the code of commit
@@ -266,7 +266,7 @@ def _table(results: dict[str, dict[str, Any]], args: Any) -> str:
         lambda r: f"{_p(r['big'], 99) / _p(r['page'], 99):.2f}x" if "page" in r else "not measured by that code")
     row(f"start-up on the filled library (`python -m localcloud up` to endpoints.json), median of {args.startups}",
         lambda r: f"{statistics.median(r['startups']):.2f} s")
-    row("... until a request to every bucket is answered (every object loaded), median of "
+    row("... until a request to every bucket is answered (every bucket's objects read), median of "
         f"{args.startups}", lambda r: f"{statistics.median(r['buckets_read']):.2f} s")
     return "\n".join(rows)
 
