@@ -16,6 +16,7 @@ from moto.s3.models import get_canned_acl, s3_backends
 from localcloud.cloud import ACCOUNT_ID
 from localcloud.library import changes as record_changes
 from localcloud.library import paging
+from localcloud.library.ondemand import UnreadableRecords
 from localcloud.library.store import LibraryStore
 from localcloud.persistence import MotoState, _objects
 from tests.localcloud.in_process import started
@@ -147,6 +148,43 @@ def test_an_object_two_requests_hold_stays_in_memory_until_the_last_is_saved(
     assert _on_disk([key])
     grantees = [grant["Grantee"] for grant in s3.get_object_acl(Bucket=BUCKET, Key=key)["Grants"]]
     assert {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"} in grantees
+
+
+def test_a_read_that_finds_its_object_deleted_before_its_row_is_read_answers_no_such_key(
+        library: tuple[MotoState, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    state, s3 = library
+    reading = paging._read
+
+    def deleted_meanwhile(store: Any, key: str) -> list[Any]:
+        monkeypatch.setattr(paging, "_read", reading)
+        _request(state, s3.delete_object, Bucket=BUCKET, Key=key)
+        return reading(store, key)
+
+    monkeypatch.setattr(paging, "_read", deleted_meanwhile)
+    with pytest.raises(s3.exceptions.NoSuchKey):
+        s3.get_object(Bucket=BUCKET, Key=KEYS[0])
+    assert s3.get_object(Bucket=BUCKET, Key=KEYS[1])["Body"].read() == _body(KEYS[1])
+
+
+def test_a_listing_that_finds_an_object_deleted_before_its_row_is_read_is_retried_without_it(
+        library: tuple[MotoState, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """S3 never answers a listing NoSuchKey: the listing fails with InternalError (the edge answers it as S3's
+    500, tests/integration/test_persistence.py), which SDKs retry."""
+    state, s3 = library
+    reading = paging._read
+    gone = sorted(KEYS)[0]
+
+    def deleted_meanwhile(store: Any, key: str) -> list[Any]:
+        monkeypatch.setattr(paging, "_read", reading)
+        _request(state, s3.delete_object, Bucket=BUCKET, Key=gone)
+        return reading(store, key)
+
+    monkeypatch.setattr(paging, "_read", deleted_meanwhile)
+    with pytest.raises(UnreadableRecords, match="deleted while it was being listed; list again") as failed:
+        s3.list_objects_v2(Bucket=BUCKET, MaxKeys=3)
+    assert failed.value.code == "InternalError"
+    listed = s3.list_objects_v2(Bucket=BUCKET, MaxKeys=3)
+    assert [item["Key"] for item in listed["Contents"]] == sorted(KEYS)[1:4]
 
 
 def test_a_restored_object_takes_a_third_of_the_memory_moto_holds_it_in(tmp_path: Path) -> None:

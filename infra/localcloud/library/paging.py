@@ -33,6 +33,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from moto.s3.exceptions import MissingKey
 from moto.s3.models import FakeKey
 from moto.s3.utils import _VersionedKeyStore
 
@@ -109,6 +110,8 @@ def _read(store: _VersionedKeyStore, key: str) -> list[Any]:
             "SELECT state FROM records WHERE kind = ? AND region = ? AND container = ? AND key = ?",
             (*container, key)).fetchone()
     if row is None:
+        if type(dict.get(store, key)) is not bytes:  # deleted since it was looked up (moto drops it, then its row)
+            raise MissingKey(key=key)  # S3's answer once the delete has happened: NoSuchKey
         raise UnreadableRecords(f"the object {key} of bucket {container[2]} has no row in the library",
                                 code="InternalError")
     versions: list[Any] = pickle.loads(row[0])  # noqa: S301 - our own library
@@ -177,7 +180,12 @@ class Listed(FakeKey):
             return object.__getattribute__(self, name)
         found = object.__getattribute__(self, "_object")
         if found is None:
-            found = _read(*object.__getattribute__(self, "_where"))[-1]
+            store, key = object.__getattribute__(self, "_where")
+            try:
+                found = _read(store, key)[-1]
+            except MissingKey:  # a listing has no NoSuchKey to answer: an error clients retry, S3's InternalError
+                raise UnreadableRecords(f"the object {key} was deleted while it was being listed; list again",
+                                        code="InternalError") from None
             object.__setattr__(self, "_object", found)
         return getattr(found, name)
 
