@@ -67,7 +67,7 @@ def library(tmp_path: Path) -> Iterator[tuple[MotoState, Any]]:
 
 def test_objects_wait_on_disk_between_requests_and_answer_every_read_as_before(
         library: tuple[MotoState, Any]) -> None:
-    state, s3 = library
+    _, s3 = library
     assert _on_disk()
     for key in KEYS:
         head = s3.head_object(Bucket=BUCKET, Key=key)
