@@ -320,11 +320,10 @@ def _objects(store: LibraryStore, container: Container) -> _VersionedKeyStore:
     paging.on_disk(objects, container)
     for key, state in store.records(*container):
         versions = pickle.loads(state)  # noqa: S301 - our own library
-        digest = paging.stored_digest(versions)
+        digest = paging.at_rest(versions)
         if digest is None:
             dict.__setitem__(objects, sys.intern(key), versions)
         else:
-            versions[0].disposed = True  # nothing to close: its bytes are in the blob store
             dict.__setitem__(objects, key, digest)
     return objects
 

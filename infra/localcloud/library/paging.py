@@ -88,13 +88,17 @@ def on_disk(store: _VersionedKeyStore, container: Container) -> None:
     store.__dict__[_CONTAINER] = container
 
 
-def stored_digest(versions: list[Any]) -> bytes | None:
-    """What an object's versions leave in memory while on disk: its bytes' SHA-256; None: they stay in memory
-    (several versions, a delete marker, bytes moto keeps)."""
+def at_rest(versions: list[Any]) -> bytes | None:
+    """What an object's versions leave in memory while on disk: its bytes' SHA-256, the version marked
+    disposed (nothing to close: its bytes are in the blob store); None: they stay in memory (several
+    versions, a delete marker, bytes moto keeps)."""
     if len(versions) != 1 or type(versions[0]) is not FakeKey:
         return None
     blob = getattr(versions[0], "_blob", None)
-    return None if blob is None else blob._sha256
+    if blob is None:
+        return None
+    versions[0].disposed = True
+    return blob._sha256
 
 
 def _read(store: _VersionedKeyStore, key: str) -> list[Any]:
@@ -159,10 +163,10 @@ def release(changes: record_changes.Changes) -> None:
         for store_id, key in free:
             store = stores[store_id]
             versions = dict.get(store, key)
-            digest = stored_digest(versions) if type(versions) is list else None
-            if digest is not None and _CONTAINER in store.__dict__:
+            if type(versions) is list and _CONTAINER in store.__dict__ and (digest := at_rest(versions)) is not None:
                 dict.__setitem__(store, key, digest)
     changes.held.clear()
+    changes.objects.clear()  # released: a second call (the journal's, after the save's) has nothing to do
 
 
 class Listed(FakeKey):

@@ -126,6 +126,7 @@ def _set_value(self: FakeKey, new_value: bytes | str | Blob) -> None:
     if store is None:
         _MOTO_VALUE.fset(self, new_value)  # type: ignore[attr-defined]
         return
+    getattr(self, "_value_buffer", _NO_BUFFER).close()  # the empty spooled file moto's constructor made
     self._value_buffer = _NO_BUFFER
     if isinstance(new_value, Blob):
         self._blob = new_value
