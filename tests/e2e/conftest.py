@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +16,19 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playw
 from tools.chromium import launch_options
 
 LOCAL_HOSTS = frozenset({"127.0.0.1"})
+SITE = Path(__file__).resolve().parents[2] / "site"
+
+
+def warmed_up_note() -> str:
+    """A script noting, as the boot module does once it has warmed up Chromium's code cache for
+    this runtime build and browser, that the warm-up is done (read from the built boot module)."""
+    boot = (SITE / json.loads((SITE / "vendor" / "runtime.json").read_text())["interpreter"]).read_text()
+    key = re.search(r'const WARM_UP = \{ noted: "([\w-]+)"', boot)
+    digest = re.search(r'const SNAPSHOT_SHA256 = "([0-9a-f]{64})";', boot)
+    assert key and digest, "the built boot module no longer says how it notes its warm-up"
+    # Documents without storage of their own (about:blank, a popup's first page) refuse localStorage.
+    return (f"try {{ localStorage.setItem({json.dumps(key.group(1))}, {json.dumps(digest.group(1) + ' ')}"
+            " + navigator.userAgent); } catch {}")
 
 
 def _local(url: str) -> bool:
@@ -59,13 +74,20 @@ def guarded_context(browser: Browser, tmp_path_factory: pytest.TempPathFactory) 
     visitor has, and the only kind where Chromium keeps compiled code between visits. Playwright
     turns the HTTP cache off in a context with routes, so that one is guarded differently: its
     browser resolves no host name but 127.0.0.1's, and every request is checked as it goes.
+
+    Without an HTTP cache Chromium keeps no compiled code either, so the boot module's idle-time
+    warm-up of that code cache (about 1.6 s of a core per first visit, measured) would fill
+    nothing: a fresh non-persistent context starts with the warm-up noted as done, as a browser
+    that had it does, unless ``warm_up=True`` asks for a first visit's warm-up.
     """
     made: list[Guarded] = []
 
-    def new(persistent: bool = False, **options: Any) -> Guarded:
+    def new(persistent: bool = False, warm_up: bool = False, **options: Any) -> Guarded:
         options = {"viewport": {"width": 1280, "height": 860}, **options}
         if not persistent:
             context = browser.new_context(**options)
+            if not warm_up:
+                context.add_init_script(warmed_up_note())
             guarded = Guarded(context)
 
             def refuse(route: Route) -> None:

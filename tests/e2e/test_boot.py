@@ -77,7 +77,7 @@ def signed_in_and_listed(guarded, page: Page, person: str) -> None:
 @pytest.mark.timeout(600)
 def test_python_starts_from_the_memory_snapshot_and_a_returning_visit_reads_it_from_indexeddb(
         local_cloud, guarded_context) -> None:
-    julie = guarded_context()
+    julie = guarded_context(warm_up=True)
     asked: list[str] = []
     julie.context.on("request", lambda request: asked.append(request.url))
     page = open_app(julie, local_cloud.site)
