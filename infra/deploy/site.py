@@ -120,7 +120,7 @@ def site_files(site_dir: Path, *, wait_for_bytecode: bool = True) -> Iterator[Si
     JSPI) accepts it over HTTPS.
     """
     bundle = app_bundle(site_dir / "app", site_dir, wait_for_bytecode=wait_for_bytecode)
-    yield SiteFile(APP_BUNDLE.lstrip("/"), compressed(bundle), "br")
+    yield SiteFile(APP_BUNDLE.lstrip("/"), compressed(bundle, site_dir), "br")
     scripts = page_scripts(site_dir)
     for path in sorted(site_dir.rglob("*")):
         key = path.relative_to(site_dir).as_posix()

@@ -8,4 +8,6 @@ the deploy (``deploy.site``: the objects it uploads) and the local cloud's site 
 - ``files``: each file's Content-Type, the build's compressed siblings, pages with their
   stylesheet written in, and the headers every answer carries;
 - ``loopback``: a server on a free 127.0.0.1 port while a block runs (the build's snapshot, tests).
+- ``kept``: what packing the page derives from a built runtime (bytecode, the compressed
+  archive), kept beside it so that the next process does not make it again.
 """

@@ -11,15 +11,16 @@ the same, so bytecode that lags behind an edit costs time, never correctness.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import logging
-import os
 import shutil
 import subprocess
-import tempfile
 import threading
 from pathlib import Path
+
+from sitepack import kept
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +61,9 @@ def compile_for_page(sources: dict[str, str], site_root: Path, *, wait: bool = T
     request = json.dumps(sources, sort_keys=True)
     key = hashlib.sha256(b"\0".join([NODE_SIDE.read_bytes(), PYODIDE_SIDE.read_bytes(), request.encode()]))
     cached = pyodide.parent / CACHE_DIR / f"{key.hexdigest()}.json"
-    try:
-        return _decoded(cached.read_text())
-    except (OSError, ValueError):
-        pass
+    with contextlib.suppress(ValueError):  # an unreadable entry is compiled again
+        if (text := kept.read(cached)) is not None:
+            return _decoded(text.decode())
     if wait:
         return _compile([node, str(NODE_SIDE), str(pyodide), str(PYODIDE_SIDE)], request, cached)
     with _background_lock:
@@ -90,7 +90,7 @@ def _compile(command: list[str], request: str, cached: Path) -> dict[str, bytes]
         detail = stderr if isinstance(stderr, str) and stderr.strip() else str(exc)
         log.warning("the page's Python was not compiled ahead (the page compiles it): %s", detail.strip()[-500:])
         return {}
-    _keep(cached, result.stdout)
+    kept.keep(cached, result.stdout.encode(), CACHE_ENTRIES)
     return compiled
 
 
@@ -104,17 +104,3 @@ def _compile_in_background(command: list[str], request: str, cached: Path) -> No
 
 def _decoded(text: str) -> dict[str, bytes]:
     return {path: base64.b64decode(data) for path, data in json.loads(text).items()}
-
-
-def _keep(path: Path, text: str) -> None:
-    """Write the cache entry whole or not at all (several processes may start at once) and drop
-    the oldest beyond CACHE_ENTRIES; a read-only runtime only means compiling again next time."""
-    try:
-        path.parent.mkdir(exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as partial:
-            partial.write(text)
-        os.replace(partial.name, path)
-        for stale in sorted(path.parent.glob("*.json"), key=lambda entry: entry.stat().st_mtime)[:-CACHE_ENTRIES]:
-            stale.unlink(missing_ok=True)
-    except OSError as exc:
-        log.info("compiled bytecode not cached (%s): compiled again at the next start", exc)

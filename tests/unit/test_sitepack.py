@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sitepack import bytecode
+from sitepack import bundle, bytecode
 from sitepack.bundle import app_bundle
 from sitepack.files import content_type, page_with_styles
 
@@ -90,10 +90,19 @@ def test_the_app_archive_holds_the_bytecode_the_site_s_pyodide_compiled(tmp_path
         return {"app/__pycache__/views.cpython-314.opt-2.pyc": b"pyc"}
 
     monkeypatch.setattr(bytecode, "compile_for_page", compiled)
-    bundle = zipfile.ZipFile(io.BytesIO(app_bundle(tmp_path / "app", tmp_path)))
+    archive = zipfile.ZipFile(io.BytesIO(app_bundle(tmp_path / "app", tmp_path)))
     assert asked == [({"app/views.py": "VIEWS = 1\n"}, tmp_path)]
-    assert bundle.read("app/__pycache__/views.cpython-314.opt-2.pyc") == b"pyc"
-    assert bundle.read("app/views.py") == b"VIEWS = 1\n"
+    assert archive.read("app/__pycache__/views.cpython-314.opt-2.pyc") == b"pyc"
+    assert archive.read("app/views.py") == b"VIEWS = 1\n"
+
+
+def built_runtime(site_root: Path, pyodide_module: str = "// a runtime\n") -> Path:
+    """A site whose runtime.json names a built runtime (its pyodide/ holding `pyodide_module`)."""
+    pyodide = site_root / "vendor" / "0123456789abcdef" / "pyodide"
+    pyodide.mkdir(parents=True)
+    (pyodide / "pyodide.mjs").write_text(pyodide_module)
+    (site_root / "vendor" / "runtime.json").write_text('{"base": "vendor/0123456789abcdef/"}')
+    return pyodide.parent
 
 
 def test_without_a_built_runtime_the_page_compiles_its_python_itself(tmp_path: Path) -> None:
@@ -103,10 +112,7 @@ def test_without_a_built_runtime_the_page_compiles_its_python_itself(tmp_path: P
 def test_the_bytecode_a_runtime_compiled_is_reused_until_a_module_changes(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Each start of the local cloud asks for app.zip's bytecode: Node (seconds) runs only for sources it has not seen."""
-    pyodide = tmp_path / "vendor" / "0123456789abcdef" / "pyodide"
-    pyodide.mkdir(parents=True)
-    (pyodide / "pyodide.mjs").write_text("// a runtime\n")
-    (tmp_path / "vendor" / "runtime.json").write_text('{"base": "vendor/0123456789abcdef/"}')
+    built_runtime(tmp_path)
     runs = []
 
     def node(command: list[str], input: str, **options: object) -> subprocess.CompletedProcess[str]:
@@ -127,11 +133,33 @@ def test_the_bytecode_a_runtime_compiled_is_reused_until_a_module_changes(tmp_pa
 def test_a_compiler_that_fails_leaves_the_page_to_compile_its_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                       caplog: pytest.LogCaptureFixture) -> None:
     """A broken runtime or Node costs the page time, not the local cloud its start or the deploy its run."""
-    pyodide = tmp_path / "vendor" / "0123456789abcdef" / "pyodide"
-    pyodide.mkdir(parents=True)
-    (pyodide / "pyodide.mjs").write_text("throw new Error('not a Pyodide');\n")
-    (tmp_path / "vendor" / "runtime.json").write_text('{"base": "vendor/0123456789abcdef/"}')
+    built_runtime(tmp_path, pyodide_module="throw new Error('not a Pyodide');\n")
     if shutil.which("node") is None:
         pytest.skip("no Node to run the compiler")
     assert bytecode.compile_for_page({"app/views.py": "VIEWS = 1\n"}, tmp_path) == {}
     assert "not compiled ahead" in caplog.text and "not a Pyodide" in caplog.text
+
+
+def test_a_compressed_archive_is_kept_beside_the_runtime_for_the_next_process(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every start of the local cloud publishes app.zip: brotli (0.4 s of a core) runs once per archive,
+    not once per process, and a damaged entry is compressed again, never served."""
+    runtime = built_runtime(tmp_path)
+    archive = b"an archive " * 4096
+    calls = []
+    real = bundle.brotli.compress
+    monkeypatch.setattr(bundle.brotli, "compress", lambda data, **options: calls.append(data) or real(data, **options))
+
+    def next_process() -> bytes:
+        bundle.compressed.cache_clear()  # what a new process starts with
+        return bundle.compressed(archive, tmp_path)
+
+    first = next_process()
+    assert bundle.brotli.decompress(first) == archive and len(calls) == 1
+    assert next_process() == first and len(calls) == 1
+    (entry,) = (runtime / bundle.CACHE_DIR).iterdir()
+    entry.write_bytes(first[:-9])
+    assert next_process() == first and len(calls) == 2
+    assert entry.read_bytes() == first
+    bundle.compressed.cache_clear()
+    assert bundle.compressed(archive) == first and len(calls) == 3  # no runtime named: nothing kept to read
