@@ -37,6 +37,25 @@ def reload_before_python(page: Page, runtime: HeldRuntime) -> None:
     assert page.locator("body[data-ready]").count() == 0 and runtime.held, "Python must not be running yet"
 
 
+# What the page shows and keeps of a card's thumbnail, for a failure to say which step went missing.
+THUMBNAIL_STATE = """([card, owner]) => (async () => {
+  const image = card.querySelector("img"), kept = JSON.parse(localStorage.getItem(`pettube.gallery:${owner}`) ?? "null");
+  const cache = await caches.open(`pettube-thumbnails:${owner}`);
+  return { src: image?.getAttribute("src"), complete: image?.complete, naturalWidth: image?.naturalWidth,
+           kept: kept?.thumbs ?? null, cached: (await cache.keys()).map((request) => request.url) };
+})()"""
+
+
+def thumbnail_loaded(page: Page, card: Any) -> None:
+    """The card's picture is decoded (the card as it is now: a stale handle to a replaced one never loads)."""
+    try:
+        expect(card.locator("img")).to_have_js_property("complete", True)
+        expect(card.locator("img")).not_to_have_js_property("naturalWidth", 0)
+    except AssertionError as error:
+        state = page.evaluate(THUMBNAIL_STATE, [card.element_handle(), CAROL])
+        raise AssertionError(f"the thumbnail did not load: {state}") from error
+
+
 def test_the_last_visits_gallery_shows_before_python_and_only_to_its_owner(
         local_cloud: Any, guarded_context: Any, shoot: Any, tmp_path: Path) -> None:
     browser = guarded_context()
@@ -53,7 +72,7 @@ def test_the_last_visits_gallery_shows_before_python_and_only_to_its_owner(
     expect(tom).to_be_visible()
     expect(tom.locator(".video-title")).to_have_text(TITLE)
     expect(tom).to_have_attribute("data-status", "ready")
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=tom.locator("img").element_handle())
+    thumbnail_loaded(page, tom)
     assert tom.locator("img").get_attribute("src").startswith("blob:"), "the thumbnail's bytes come from the cache"
     expect(page.get_by_role("status").filter(has_text="Updating")).to_be_visible()
     expect(page.get_by_role("list", name="My videos")).to_have_attribute("aria-busy", "true")
