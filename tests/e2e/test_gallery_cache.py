@@ -48,9 +48,9 @@ THUMBNAIL_STATE = """([card, owner]) => (async () => {
 
 def thumbnail_loaded(page: Page, card: Any) -> None:
     """The card's picture is decoded (the card as it is now: a stale handle to a replaced one never loads)."""
-    try:
-        expect(card.locator("img")).to_have_js_property("complete", True)
-        expect(card.locator("img")).not_to_have_js_property("naturalWidth", 0)
+    try:  # an img without a src is "complete" too: its width says it has a picture
+        expect(card.locator("img")).not_to_have_js_property("naturalWidth", 0, timeout=30_000)
+        expect(card.locator("img")).to_have_js_property("complete", True, timeout=30_000)
     except AssertionError as error:
         state = page.evaluate(THUMBNAIL_STATE, [card.element_handle(), CAROL])
         raise AssertionError(f"the thumbnail did not load: {state}") from error
