@@ -169,7 +169,7 @@ def _put(s3: Any, bucket: str, item: SiteFile, known: dict[str, ObjectState] | N
     """PutObject unless the same bytes and headers are there (single-part ETag = MD5); True if uploaded."""
     md5 = hashlib.md5(item.body, usedforsecurity=False).hexdigest()
     wanted = (md5, content_type(item.key), cache_control(item.key), item.encoding or "")
-    current = known[item.key] if known is not None and item.key in known else _stored(s3, bucket, item.key)
+    current = known.get(item.key) if known is not None else _stored(s3, bucket, item.key)
     if current != wanted:
         encoding = {"ContentEncoding": item.encoding} if item.encoding else {}
         s3.put_object(Bucket=bucket, Key=item.key, Body=item.body, ContentType=wanted[1], CacheControl=wanted[2],
@@ -184,9 +184,10 @@ def publish(s3: Any, bucket: str, config: dict[str, Any], site_dir: Path = SITE_
     """Upload changed files: runtime first, then config.json, pages last, so no page refers to a missing file.
 
     `known`, kept by a caller that publishes again and again (the local cloud, after every change
-    under site/), holds what the bucket has: keys it names are not asked about again, and it is
-    brought up to date. Without `wait_for_bytecode`, app.zip goes up without the bytecode of
-    sources not compiled yet (sitepack.bytecode compiles them meanwhile).
+    under site/), holds everything the bucket has: no key is asked about (a key it lacks is not
+    in the bucket, so a fresh local bucket costs no HEAD request per file), and it is brought up
+    to date. Without `wait_for_bytecode`, app.zip goes up without the bytecode of sources not
+    compiled yet (sitepack.bytecode compiles them meanwhile).
     """
     files = list(site_files(site_dir, wait_for_bytecode=wait_for_bytecode))
     config_file = SiteFile(CONFIG_KEY, json.dumps(config, indent=2, sort_keys=True).encode())

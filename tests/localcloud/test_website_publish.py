@@ -129,6 +129,17 @@ def test_a_restart_on_a_kept_bucket_puts_nothing(publisher: SitePublisher, s3: A
     assert again.publish().uploaded == 0
 
 
+def test_a_start_asks_the_bucket_about_no_object_one_at_a_time(s3: Any, site: Path) -> None:
+    """The bucket's objects are read in memory at once: a fresh library's first start puts every
+    file without a HEAD request before each, and a restart on a kept bucket sends nothing at all."""
+    asked: list[str] = []
+    s3.meta.events.register("before-call.s3.HeadObject", lambda params, **_: asked.append(params["Key"]))
+    first = SitePublisher(s3, MotoBucket(BUCKET, "123456789012"), site, lambda: CONFIG).publish()
+    again = SitePublisher(s3, MotoBucket(BUCKET, "123456789012"), site, lambda: CONFIG).publish()
+    assert (first, again, asked) == (deploy_site.PublishReport(uploaded=6, unchanged=0),
+                                     deploy_site.PublishReport(uploaded=0, unchanged=6), [])
+
+
 def test_a_reload_does_not_wait_for_the_bytecode_which_follows_on_a_later_reload(
         browser: Client, site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Compiling an edited module in Node takes seconds: the reload gets the module without its
