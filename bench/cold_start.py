@@ -117,7 +117,7 @@ class BenchSetupError(RuntimeError):
 
 def prepare_site(root: Path) -> str:
     """Lay out the runtime, both bench pages and the JS bundle under `root`; the runtime version."""
-    manifest = build(REPO)
+    manifest = build(REPO, release=True)  # the bytes a visitor of the deployed site gets
     shutil.copytree(REPO / "site" / "vendor", root / "vendor")
     (root / "app").mkdir()
     shutil.copy2(REPO / "site" / "app" / "pyodide_fixes.py", root / "app")
@@ -355,7 +355,8 @@ def render(results: dict[str, dict[str, dict[str, list[float]]]], delivered: dic
     """The section's body: method, then one table per link."""
     lines = [f"Runtime {version} (other work on the machine slows Python's CPU-bound start far more than the JS "
              "page). Headless Chromium, "
-             "the local cloud's site server on 127.0.0.1 (brotli siblings; Chromium asks for br there too), "
+             "the local cloud's site server on 127.0.0.1 (the runtime compressed as it ships, brotli quality 11: "
+             "`python -m tools.site_build --release`; Chromium asks for br there too), "
              "with Chromium's network emulation for the slower link; cold = fresh profile, warm = same profile "
              "(a returning visitor: HTTP cache, compiled wasm and the snapshot the first visit saved in "
              f"IndexedDB kept; the first visit stays open {CODE_CACHE_WRITTEN_MS / 1000:.0f} s after its idle-time "

@@ -25,7 +25,7 @@ DEPLOY_ARGS = --stage "$(STAGE)" --region "$(REGION)" --google-client-id "$(GOOG
 # Parameters are checked first, so a typo fails in a second, not after the site build.
 deploy:
 	$(DEPLOY) deploy $(DEPLOY_ARGS) --check
-	$(if $(call _truthy,$(DRY_RUN)),,$(SITE_BUILD))
+	$(if $(call _truthy,$(DRY_RUN)),,$(SITE_BUILD) --release)
 	$(DEPLOY) deploy $(DEPLOY_ARGS) $(if $(call _truthy,$(DRY_RUN)),--dry-run)
 
 destroy:

@@ -14,7 +14,7 @@ import brotli
 import pytest
 
 from tools.site_build import build as site_build
-from tools.site_build import npm, snapshot, wheels
+from tools.site_build import compress, npm, snapshot, wheels
 from tools.site_build.compress import siblings
 from tools.site_build.pyodide_lock import MissingDependencyError, build_lock
 from tools.site_build.serve import serve
@@ -223,6 +223,26 @@ def test_an_unchanged_build_does_nothing_and_a_changed_input_gets_a_new_director
     assert second["version"] != first["version"]
     assert second["packages"] == {"six": "1.17.1"}
     assert not (repo / "site" / first["base"]).exists()  # the old runtime is gone, not left to pile up
+
+
+def test_a_local_build_is_compressed_in_seconds_and_release_compresses_it_as_it_ships_in_place(repo: Path) -> None:
+    """make dev and make test compress at brotli 6; `--release` (make deploy, the benchmarks)
+    compresses the same runtime again at 11 without rebuilding it, and a local build never
+    undoes that."""
+    local = site_build.build(repo)
+    taken = repo / "site" / local["snapshot"]
+    sibling, data = taken.with_name(taken.name + ".br"), taken.read_bytes()
+    shipping = brotli.compress(data, quality=compress.RELEASE_QUALITY)
+    assert local["release"] is False and sibling.read_bytes() == brotli.compress(data, quality=compress.LOCAL_QUALITY)
+    assert shipping != sibling.read_bytes()  # (on data this small, quality 11 is not always the smaller)
+    built_at = taken.stat().st_mtime_ns
+    shipped = site_build.build(repo, release=True)
+    assert (shipped["version"], shipped["release"]) == (local["version"], True)
+    assert sibling.read_bytes() == shipping
+    assert taken.stat().st_mtime_ns == built_at  # compressed again, not rebuilt (nor the snapshot retaken)
+    assert json.loads((repo / "site" / "vendor" / "runtime.json").read_text())["release"] is True
+    assert site_build.build(repo)["release"] is True
+    assert sibling.read_bytes() == shipping
 
 
 def test_the_page_boots_through_the_snapshot_module_and_the_snapshot_does_not_rename_the_runtime(repo: Path) -> None:

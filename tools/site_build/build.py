@@ -165,7 +165,7 @@ def _take_snapshot(layout: Layout, modules: Path, staging: Path) -> Path | None:
         return None
 
 
-def _snapshot_and_siblings(layout: Layout, modules: Path, staging: Path) -> Path | None:
+def _snapshot_and_siblings(layout: Layout, modules: Path, staging: Path, quality: int) -> Path | None:
     """Take the snapshot while the runtime's files are compressed, then compress what it wrote.
 
     Compressing is nearly all of the build's time. A thread per core but one compresses the
@@ -174,19 +174,20 @@ def _snapshot_and_siblings(layout: Layout, modules: Path, staging: Path) -> Path
     The boot module waits: the snapshot seals its digest into it.
     """
     boot = staging / "pyodide" / snapshot.BOOT_NAME
-    with compress.Compressor(threads=max(1, (os.cpu_count() or 1) - 1)) as compressor:
+    with compress.Compressor(threads=max(1, (os.cpu_count() or 1) - 1), quality=quality) as compressor:
         compressor.add(path for path in compress.worth_compressing(staging) if path != boot)
         taken = _take_snapshot(layout, modules, staging)
         if taken is None:
             compressor.add([boot])
         else:
             compressor.add([taken.with_name(snapshot.STDLIB_REST_NAME), snapshot.seal_boot(taken)])
-            compress.file_siblings(taken)
+            compress.file_siblings(taken, quality)
     return taken
 
 
-def build_runtime(layout: Layout, force: bool = False) -> dict[str, Any]:
-    """Build the versioned runtime unless runtime.json says the same inputs are already built."""
+def build_runtime(layout: Layout, force: bool = False, release: bool = False) -> dict[str, Any]:
+    """Build the versioned runtime unless runtime.json says the same inputs are already built;
+    `release` compresses it as it ships (a local build already there is compressed again)."""
     modules = npm.ensure_installed(layout.root, layout.cache / "npm.stamp")
     wheel_files = wheels.download(layout.cache / "wheels")
     inputs = _inputs_hash(layout, wheel_files)
@@ -195,6 +196,12 @@ def build_runtime(layout: Layout, force: bool = False) -> dict[str, Any]:
         # A build without its snapshot (no browser at the time) tries again.
         built = manifest.get("snapshot") and (layout.site / manifest["snapshot"]).is_file()
         if manifest.get("inputs") == inputs and built:
+            if release and not manifest.get("release", True):
+                log.info("compressing runtime %s as it ships (brotli quality %d)", manifest["version"],
+                         compress.RELEASE_QUALITY)
+                compress.siblings(layout.site / manifest["base"], compress.RELEASE_QUALITY)
+                manifest["release"] = True
+                layout.manifest.write_text(json.dumps(manifest, indent=2) + "\n")
             log.info("runtime up to date: %s", manifest["version"])
             return manifest
     staging = layout.vendor / ".staging"
@@ -204,7 +211,8 @@ def build_runtime(layout: Layout, force: bool = False) -> dict[str, Any]:
     # byte-identical from run to run (timestamps, hash seeds in the interpreter's memory), and
     # the compressed siblings, which are made from them byte-identically.
     version = _content_hash(staging)[:16]
-    snapshot_path = _snapshot_and_siblings(layout, modules, staging)
+    quality = compress.RELEASE_QUALITY if release else compress.LOCAL_QUALITY
+    snapshot_path = _snapshot_and_siblings(layout, modules, staging, quality)
     for old in layout.vendor.iterdir():
         if old.is_dir() and _VERSION.fullmatch(old.name):
             shutil.rmtree(old)
@@ -213,6 +221,8 @@ def build_runtime(layout: Layout, force: bool = False) -> dict[str, Any]:
     manifest = {
         "version": version,
         "inputs": inputs,
+        # Compressed as it ships (brotli quality 11), or for this machine only (make dev, make test).
+        "release": release,
         "base": base,
         "loader": "vendor/pyscript.js",
         "config": "vendor/pyscript.json",
@@ -256,11 +266,11 @@ def write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def build(root: Path, force: bool = False) -> dict[str, Any]:
+def build(root: Path, force: bool = False, release: bool = False) -> dict[str, Any]:
     """The install-time entry point: runtime (skipped when unchanged), then the PyScript config."""
     layout = Layout(root)
     layout.vendor.mkdir(parents=True, exist_ok=True)
-    manifest = build_runtime(layout, force=force)
+    manifest = build_runtime(layout, force=force, release=release)
     # The site server zips site/app into this archive, which PyScript unpacks as app/*.py.
     config = pyscript_config(layout.site, manifest, {APP_BUNDLE: "./*"})
     write_if_changed(layout.site / manifest["config"], json.dumps(config, indent=2) + "\n")
