@@ -168,10 +168,10 @@ def _take_snapshot(layout: Layout, modules: Path, staging: Path) -> Path | None:
 def _snapshot_and_siblings(layout: Layout, modules: Path, staging: Path, quality: int) -> Path | None:
     """Take the snapshot while the runtime's files are compressed, then compress what it wrote.
 
-    Compressing is nearly all of the build's time. A thread per core but one compresses the
-    runtime's files; Chromium takes the snapshot on the last core, and this thread then
-    compresses the snapshot, the longest job of all (one core: 45 s, the others 55 s together).
-    The boot module waits: the snapshot seals its digest into it.
+    At release quality, compressing is nearly all of the build's time. A thread per core but one
+    compresses the runtime's files; Chromium takes the snapshot on the last core, and this thread
+    then compresses the snapshot, the longest job of all (one core: 45 s, the others 55 s
+    together). The boot module waits: the snapshot seals its digest into it.
     """
     boot = staging / "pyodide" / snapshot.BOOT_NAME
     with compress.Compressor(threads=max(1, (os.cpu_count() or 1) - 1), quality=quality) as compressor:
