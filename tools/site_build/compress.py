@@ -55,8 +55,11 @@ def file_siblings(path: Path, quality: int = RELEASE_QUALITY) -> list[Path]:
             sibling = path.with_name(path.name + suffix)
             # Whole or not at all: `--release` rewrites the siblings of a runtime a local cloud may be serving.
             partial = sibling.with_name(sibling.name + ".partial")
-            partial.write_bytes(packed)
-            partial.replace(sibling)
+            try:
+                partial.write_bytes(packed)
+                partial.replace(sibling)
+            finally:
+                partial.unlink(missing_ok=True)
             written.append(sibling)
     return written
 
