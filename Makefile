@@ -75,7 +75,7 @@ lock: install
 # when its inputs did not change. Without a Chromium the page still works: it starts
 # Python the ordinary way, seconds slower (the build says so). Built for this machine:
 # brotli at quality 6, in seconds; make deploy and the benchmarks compress it as it
-# ships (--release: quality 11, 12.1 MB instead of 13.8, about 100 s of a core).
+# ships (--release: quality 11, minutes of CPU; tools/site_build/compress.py).
 site: install
 	@command -v node >/dev/null || { echo "error: Node.js 20+ is needed to build the site's runtime (https://nodejs.org)"; exit 2; }
 	@$(PY) -m tools.browser_setup || echo "warning: no Chromium to take the page's memory snapshot with"

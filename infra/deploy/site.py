@@ -71,7 +71,7 @@ def site_config(outputs: dict[str, str], parameters: dict[str, str], region: str
 
 def check_built(site_dir: Path = SITE_DIR) -> None:
     """Fail before deploying when the site's runtime has not been built yet, or was built for this
-    machine only (make dev, make test: brotli in seconds, 14 % more bytes on every cold visit)."""
+    machine only (make dev, make test: brotli in seconds, more bytes on every cold visit)."""
     missing = [name for name in ("index.html", "vendor") if not (site_dir / name).exists()]
     if missing:
         raise PrerequisiteError(f"the site is not built ({', '.join(missing)} missing in {site_dir}): "

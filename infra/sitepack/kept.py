@@ -24,15 +24,24 @@ def read(path: Path) -> bytes | None:
         return None
 
 
+def write_whole(path: Path, data: bytes) -> None:
+    """Write `path` whole or not at all: a reader (another process starting, a server sending the
+    file) sees the old bytes or the new ones, never part of them."""
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp", delete=False) as partial:
+        try:
+            partial.write(data)
+        except BaseException:
+            os.unlink(partial.name)
+            raise
+    os.replace(partial.name, path)
+
+
 def keep(path: Path, data: bytes, entries: int) -> None:
-    """Write the entry whole or not at all (several processes may start at once) and drop the
-    oldest of its kind (its suffix) beyond `entries`; a read-only runtime only means the work is
-    done again next time."""
+    """Write the entry whole (several processes may start at once) and drop the oldest of its kind
+    (its suffix) beyond `entries`; a read-only runtime only means the work is done again next time."""
     try:
         path.parent.mkdir(exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp", delete=False) as partial:
-            partial.write(data)
-        os.replace(partial.name, path)
+        write_whole(path, data)
         by_age = sorted(path.parent.glob(f"*{path.suffix}"), key=lambda entry: entry.stat().st_mtime)
         for stale in by_age[:-entries]:
             stale.unlink(missing_ok=True)

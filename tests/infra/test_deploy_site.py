@@ -135,7 +135,7 @@ def test_an_unbuilt_site_is_refused_with_the_build_command(tmp_path: Path) -> No
 
 
 def test_a_runtime_compressed_for_local_use_is_refused_and_one_compressed_as_it_ships_goes(tmp_path: Path) -> None:
-    """make dev and make test compress the runtime in seconds (14 % more bytes): never what visitors get."""
+    """make dev and make test compress the runtime in seconds, into more bytes: never what visitors get."""
     (tmp_path / "index.html").write_text("")
     (tmp_path / "vendor").mkdir()
     (tmp_path / "vendor" / "runtime.json").write_text(json.dumps({"version": "0123456789abcdef", "release": False}))

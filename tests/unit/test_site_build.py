@@ -225,10 +225,12 @@ def test_an_unchanged_build_does_nothing_and_a_changed_input_gets_a_new_director
     assert not (repo / "site" / first["base"]).exists()  # the old runtime is gone, not left to pile up
 
 
-def test_a_local_build_is_compressed_in_seconds_and_release_compresses_it_as_it_ships_in_place(repo: Path) -> None:
+def test_a_local_build_is_compressed_in_seconds_and_release_compresses_it_as_it_ships_in_place(
+        repo: Path, caplog: pytest.LogCaptureFixture) -> None:
     """make dev and make test compress at brotli 6; `--release` (make deploy, the benchmarks)
     compresses the same runtime again at 11 without rebuilding it, and a local build never
-    undoes that."""
+    undoes that. Each says what a browser gets at its quality."""
+    caplog.set_level("INFO", logger="site_build")
     local = site_build.build(repo)
     taken = repo / "site" / local["snapshot"]
     sibling, data = taken.with_name(taken.name + ".br"), taken.read_bytes()
@@ -243,6 +245,11 @@ def test_a_local_build_is_compressed_in_seconds_and_release_compresses_it_as_it_
     assert json.loads((repo / "site" / "vendor" / "runtime.json").read_text())["release"] is True
     assert site_build.build(repo)["release"] is True
     assert sibling.read_bytes() == shipping
+    reported = [line for line in caplog.messages if line.startswith("runtime compressed at brotli quality")]
+    runtime = repo / "site" / local["base"]
+    assert reported[-1] == (f"runtime compressed at brotli quality 11: "
+                            f"{compress.brotli_served_bytes(runtime) / 1e6:.2f} MB for a browser that takes br")
+    assert [line.split(":")[0][-2:].strip() for line in reported] == ["6", "11"]
 
 
 def test_the_page_boots_through_the_snapshot_module_and_the_snapshot_does_not_rename_the_runtime(repo: Path) -> None:

@@ -185,6 +185,11 @@ def _snapshot_and_siblings(layout: Layout, modules: Path, staging: Path, quality
     return taken
 
 
+def _report_compression(runtime: Path, quality: int) -> None:
+    log.info("runtime compressed at brotli quality %d: %.2f MB for a browser that takes br", quality,
+             compress.brotli_served_bytes(runtime) / 1e6)
+
+
 def build_runtime(layout: Layout, force: bool = False, release: bool = False) -> dict[str, Any]:
     """Build the versioned runtime unless runtime.json says the same inputs are already built;
     `release` compresses it as it ships (a local build already there is compressed again)."""
@@ -202,6 +207,7 @@ def build_runtime(layout: Layout, force: bool = False, release: bool = False) ->
                 compress.siblings(layout.site / manifest["base"], compress.RELEASE_QUALITY)
                 manifest["release"] = True
                 layout.manifest.write_text(json.dumps(manifest, indent=2) + "\n")
+                _report_compression(layout.site / manifest["base"], compress.RELEASE_QUALITY)
             log.info("runtime up to date: %s", manifest["version"])
             return manifest
     staging = layout.vendor / ".staging"
@@ -240,6 +246,7 @@ def build_runtime(layout: Layout, force: bool = False, release: bool = False) ->
     (layout.vendor / "pyscript.js").write_text(loader_script(version, core_chunks(layout.vendor / version)))
     (layout.vendor / "hls.mjs").write_text(_HLS_ENTRY.format(version=version, path=npm.HLS_PATH))
     layout.manifest.write_text(json.dumps(manifest, indent=2) + "\n")
+    _report_compression(layout.vendor / version, quality)
     log.info("runtime built: %s", version)
     return manifest
 
