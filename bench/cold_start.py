@@ -131,7 +131,8 @@ def prepare_site(root: Path) -> str:
                 "packages": page_packages(Layout(REPO)), "packages_cache": "passthrough"}
     (root / "cold_start_ordinary.json").write_text(json.dumps(ordinary))
     chunks = core_chunks(root / "vendor" / manifest["version"])
-    (root / "vendor" / "pyscript-ordinary.js").write_text(loader_script(manifest["version"], chunks, early_boot=False))
+    (root / "vendor" / "pyscript-ordinary.js").write_text(loader_script(manifest["version"], chunks, config["plugins"],
+                                                                        early_boot=False))
     page = (root / "cold_start_boto3.html").read_text()
     (root / PAGES[ORDINARY]).write_text(page.replace("/cold_start_boto3.json", "/cold_start_ordinary.json")
                                         .replace("/vendor/pyscript.js", "/vendor/pyscript-ordinary.js"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import struct
 import zipfile
 from pathlib import Path
@@ -62,6 +63,14 @@ def runtime_asked_early(asked: list[str]) -> bool:
     return all(any(url.endswith(name) for url in asked[:lock]) for name in ("/pyodide.asm.mjs", "/pyodide.asm.wasm"))
 
 
+def plugins_turned_off_but_fetched(asked: list[str]) -> list[str]:
+    """The PyScript plugin modules the page asked for although its config turns them off (for
+    MicroPython too, which has a config of its own)."""
+    config = json.loads((REPO / "site" / "vendor" / "pyscript.json").read_text())
+    off = "|".join(re.escape(plugin.removeprefix("!")) for plugin in config["plugins"])
+    return [url for url in asked if re.search(rf"/pyscript/(?:{off})-[\w-]+\.js$", url)]
+
+
 def boot_of(page: Page) -> dict[str, str]:
     return page.evaluate("() => ({ ...globalThis.pettubeBoot })")
 
@@ -88,6 +97,7 @@ def test_python_starts_from_the_memory_snapshot_and_a_returning_visit_reads_it_f
     assert boot_of(page)["warmUp"] in ("pending", "done")
     assert fetched_early_and_once(asked, local_cloud.site) and runtime_asked_early(asked)
     page.wait_for_function(SETTLED, timeout=60_000)
+    assert plugins_turned_off_but_fetched(asked) == []
     assert boot_of(page)["store"] == "saved" and boot_of(page)["warmUp"] == "done"
     signed_in_and_listed(julie, page, "Julie Martin")
     page.close()

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -208,6 +209,27 @@ def test_the_page_reaches_the_versioned_runtime_through_fixed_paths(repo: Path) 
     # hls.js: self-hosted in the versioned runtime, reached through a fixed-path module.
     assert (repo / "site" / manifest["hls"]).read_text() == f"// {npm.HLS_MODULE}"
     assert f'from "./{manifest["version"]}/hls/hls.mjs"' in (repo / "site" / manifest["hls_entry"]).read_text()
+
+
+def micropython_config(loader: str) -> dict:
+    """The <mpy-config> the loader puts in the page, decoded."""
+    literal = re.search(r'createElement\("mpy-config"\), \{ textContent: ("(?:[^"\\]|\\.)*") \}', loader)
+    assert literal, "the loader gives MicroPython no config"
+    return json.loads(json.loads(literal.group(1)))
+
+
+def test_micropython_gets_the_page_plugins_turned_off_and_follows_the_config_without_a_rebuild(repo: Path) -> None:
+    # PyScript loads every plugin for an interpreter without a config: MicroPython, which the
+    # page never runs, must turn off exactly what the page's config turns off.
+    (repo / "site" / "pyscript.toml").write_text('packages = ["six"]\nplugins = ["!py-terminal"]\n')
+    first = site_build.build(repo)
+    loader = repo / "site" / first["loader"]
+    assert micropython_config(loader.read_text()) == {"plugins": ["!py-terminal"]}
+    (repo / "site" / "pyscript.toml").write_text('packages = ["six"]\nplugins = ["!py-terminal", "!py-game"]\n')
+    second = site_build.build(repo)
+    assert second["version"] == first["version"]  # the config is not the runtime
+    assert micropython_config(loader.read_text()) == {"plugins": ["!py-terminal", "!py-game"]}
+    assert json.loads((repo / "site" / second["config"]).read_text())["plugins"] == ["!py-terminal", "!py-game"]
 
 
 def test_an_unchanged_build_does_nothing_and_a_changed_input_gets_a_new_directory(repo: Path) -> None:

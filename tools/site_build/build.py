@@ -31,6 +31,10 @@ const preloads = [core, ...{chunks}.map((name) => new URL(`pyscript/${{name}}`, 
   .map((href) => Object.assign(document.createElement("link"), {{ rel: "modulepreload", href }}));
 const styles = Object.assign(document.createElement("link"), {{ rel: "stylesheet", href: new URL("pyscript/core.css", runtime) }});
 document.head.append(...preloads, styles);
+// PyScript reads a config for each of its interpreters, MicroPython's too, which the page never
+// runs: without one, it imports every one of its plugins for MicroPython, five modules fetched,
+// compiled and run at every start. MicroPython's config turns off what the page's turns off.
+document.head.append(Object.assign(document.createElement("mpy-config"), {{ textContent: {mpy_config} }}));
 {early_boot}try {{
   // Cognito's UMD build defines window.AmazonCognitoIdentity; Python may need it at start-up.
   await new Promise((resolve, reject) => {{
@@ -70,10 +74,12 @@ def core_chunks(runtime: Path) -> list[str]:
     return sorted(set(_STATIC_IMPORT.findall((runtime / "pyscript" / "core.js").read_text())))
 
 
-def loader_script(version: str, chunks: list[str], early_boot: bool = True) -> str:
-    """The fixed-path loader of runtime `version`, whose PyScript core imports `chunks`;
-    `early_boot=False` leaves the snapshot to PyScript's pace."""
+def loader_script(version: str, chunks: list[str], plugins: list[str], early_boot: bool = True) -> str:
+    """The fixed-path loader of runtime `version`, whose PyScript core imports `chunks`, for a
+    page whose config lists `plugins` ("!name" turns one off); `early_boot=False` leaves the
+    snapshot to PyScript's pace."""
     return _LOADER.format(version=version, chunks=json.dumps(chunks),
+                          mpy_config=json.dumps(json.dumps({"plugins": plugins})),
                           early_boot=_EARLY_BOOT.format(boot=snapshot.BOOT_NAME) if early_boot else "")
 
 
@@ -243,7 +249,6 @@ def build_runtime(layout: Layout, force: bool = False, release: bool = False) ->
         "pyscript_version": _npm_version(modules, "@pyscript/core"),
         "packages": packages,
     }
-    (layout.vendor / "pyscript.js").write_text(loader_script(version, core_chunks(layout.vendor / version)))
     (layout.vendor / "hls.mjs").write_text(_HLS_ENTRY.format(version=version, path=npm.HLS_PATH))
     layout.manifest.write_text(json.dumps(manifest, indent=2) + "\n")
     _report_compression(layout.vendor / version, quality)
@@ -274,11 +279,16 @@ def write_if_changed(path: Path, text: str) -> bool:
 
 
 def build(root: Path, force: bool = False, release: bool = False) -> dict[str, Any]:
-    """The install-time entry point: runtime (skipped when unchanged), then the PyScript config."""
+    """The install-time entry point: runtime (skipped when unchanged), then the PyScript config
+    and the fixed-path loader."""
     layout = Layout(root)
     layout.vendor.mkdir(parents=True, exist_ok=True)
     manifest = build_runtime(layout, force=force, release=release)
     # The site server zips site/app into this archive, which PyScript unpacks as app/*.py.
     config = pyscript_config(layout.site, manifest, {APP_BUNDLE: "./*"})
     write_if_changed(layout.site / manifest["config"], json.dumps(config, indent=2) + "\n")
+    # The loader follows the config (MicroPython's plugins are the page's), so it is written here too.
+    chunks = core_chunks(layout.site / manifest["base"])
+    write_if_changed(layout.site / manifest["loader"],
+                     loader_script(manifest["version"], chunks, config.get("plugins", [])))
     return manifest
