@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.pages import open_app, sign_in_with_google, throttle
-from tools.site_build import snapshot
+from tools.site_build import npm, snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -51,8 +51,8 @@ PRELOADED = ("/app.zip", "/app/main.py", "/config.json", "/vendor/pyscript.json"
 
 def fetched_early_and_once(asked: list[str], site: str) -> bool:
     """Each preloaded file was asked for once (no unused preload, no second download) and
-    before Python started loading (pyodide.asm.mjs), not after it was up."""
-    python = next(index for index, url in enumerate(asked) if url.endswith("/pyodide.asm.mjs"))
+    before Python started loading (its module factory), not after it was up."""
+    python = next(index for index, url in enumerate(asked) if url.endswith(f"/pyodide/{npm.FACTORY_SCRIPT}"))
     return all(asked.count(site + path) == 1 and asked.index(site + path) < python for path in PRELOADED)
 
 
@@ -60,7 +60,8 @@ def runtime_asked_early(asked: list[str]) -> bool:
     """Pyodide's script and wasm module were asked for before PyScript called loadPyodide
     (whose first request is the package lock): the boot module starts them as it is imported."""
     lock = next(index for index, url in enumerate(asked) if url.endswith("/pyodide-lock.json"))
-    return all(any(url.endswith(name) for url in asked[:lock]) for name in ("/pyodide.asm.mjs", "/pyodide.asm.wasm"))
+    return all(any(url.endswith(name) for url in asked[:lock])
+               for name in (f"/{npm.FACTORY_SCRIPT}", "/pyodide.asm.wasm"))
 
 
 def plugins_turned_off_but_fetched(asked: list[str]) -> list[str]:
@@ -112,11 +113,12 @@ def test_python_starts_from_the_memory_snapshot_and_a_returning_visit_reads_it_f
     assert not julie.page_errors
 
 
-def lazy_wasm_compiles(guarded, site: str, trace: Path) -> tuple[int, dict[str, str]]:
-    """Visit the app with V8's wasm trace on: how many functions V8 compiled at their first call,
-    and how Python started; the page stays open until Chromium has written its code cache."""
+def code_cache_use(guarded, site: str, trace: Path) -> tuple[int, int, dict[str, str]]:
+    """Visit the app with V8's trace on: how many wasm functions V8 compiled at their first call,
+    how many bytes of compiled JavaScript Pyodide's factory script came with from Chromium's code
+    cache, and how Python started; the page stays open until Chromium has written its caches."""
     browser = guarded.context.browser
-    browser.start_tracing(path=str(trace), categories=["v8.wasm"])
+    browser.start_tracing(path=str(trace), categories=["v8.wasm", "v8", "devtools.timeline"])
     try:
         page = open_app(guarded, site)
         boot = boot_of(page)
@@ -128,7 +130,11 @@ def lazy_wasm_compiles(guarded, site: str, trace: Path) -> tuple[int, dict[str, 
     page.close()
     data = json.loads(trace.read_text())
     events = data["traceEvents"] if isinstance(data, dict) else data
-    return sum(event.get("name") == "wasm.CompileLazy" for event in events), boot
+    factory = [event["args"]["data"] for event in events if event.get("name") == "v8.compile"
+               and event.get("args", {}).get("data", {}).get("url", "").endswith(f"/pyodide/{npm.FACTORY_SCRIPT}")]
+    assert factory, f"the page did not compile {npm.FACTORY_SCRIPT}"
+    return (sum(event.get("name") == "wasm.CompileLazy" for event in events),
+            factory[0].get("consumedCacheSize") or 0, boot)
 
 
 @pytest.mark.timeout(600)
@@ -138,18 +144,22 @@ def test_a_returning_visit_gets_pythons_machine_code_from_the_browsers_code_cach
     on the main thread of a first visit. Chromium keeps the compiled module in its code cache
     once V8 has optimized enough of it, which the boot module's idle-time warm-up on a first
     visit makes sure of, so a returning visit compiles only what the first had not run by then,
-    and does not warm up again. Anything that kept the module out of the cache (serving the
-    wasm so it cannot be compiled while streaming, a Cache-Control that forbids storing it, a
-    page in a context without an HTTP cache) fails this."""
+    and does not warm up again. Likewise the JavaScript of Pyodide's module factory: Chromium
+    caches a script's compiled code from its second load, which the warm-up makes, so the very
+    next visit compiles none of what the first one did. Anything that kept them out of the
+    cache (serving the wasm so it cannot be compiled while streaming, the factory as a module
+    script, a Cache-Control that forbids storing them, a page in a context without an HTTP
+    cache) fails this."""
     julie = guarded_context(persistent=True)
-    first, boot = lazy_wasm_compiles(julie, local_cloud.site, tmp_path / "first.json")
+    first, first_factory, boot = code_cache_use(julie, local_cloud.site, tmp_path / "first.json")
     assert boot == {"mode": "snapshot", "reason": "", "snapshot": "downloaded", "store": "saved", "warmUp": "done",
                     "setUp": "snapshot"}
-    again, boot = lazy_wasm_compiles(julie, local_cloud.site, tmp_path / "again.json")
+    again, again_factory, boot = code_cache_use(julie, local_cloud.site, tmp_path / "again.json")
     assert boot == {"mode": "snapshot", "reason": "", "snapshot": "stored", "store": "", "warmUp": "",
                     "setUp": "snapshot"}
     assert first > 1000
     assert again < first / 5, f"{again} functions compiled lazily on the returning visit, {first} on the first"
+    assert first_factory == 0 and again_factory > 100_000, (first_factory, again_factory)
     assert not julie.page_errors
 
 
@@ -258,10 +268,11 @@ def test_a_browser_without_stack_switching_neither_downloads_nor_restores_the_sn
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize(("lost", "reason"), [
     ("**/pyodide.asm.wasm", "Python's runtime did not load"),
+    (f"**/pyodide/{npm.FACTORY_SCRIPT}", f"Python's runtime did not load: {npm.FACTORY_SCRIPT} did not load"),
     ("**/amazon-cognito-identity.min.js", "amazon-cognito-identity.min.js did not load"),
     ("**/pyscript/core.js", "core.js"),
     ("**/pyodide/pyodide.mjs", "Python could not start"),
-], ids=["python", "cognito", "pyscript", "pyodide-module"])
+], ids=["python", "python-factory", "cognito", "pyscript", "pyodide-module"])
 def test_a_runtime_file_that_does_not_download_ends_in_a_named_failure_and_try_again_works(
         local_cloud, guarded_context, shoot, lost: str, reason: str) -> None:
     """Pyodide waits for ever on a module that did not download, and Python cannot report its

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import subprocess
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -20,6 +21,7 @@ from tools.site_build.compress import siblings
 from tools.site_build.pyodide_lock import MissingDependencyError, build_lock
 from tools.site_build.serve import serve
 
+REPO = Path(__file__).resolve().parents[2]
 UPSTREAM = {"info": {"abi_version": "2026_0", "arch": "wasm32", "platform": "emscripten_5_0_3", "python": "3.14.2"},
             "packages": {"numpy": {}}, "tool": {}}
 
@@ -165,6 +167,12 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     with zipfile.ZipFile(modules / "pyodide" / "python_stdlib.zip", "w", zipfile.ZIP_DEFLATED) as stdlib:
         stdlib.writestr("json/__init__.py", "# the standard library\n" * 200)
     (modules / "pyodide/pyodide-lock.json").write_text(json.dumps(UPSTREAM))
+    # Like Pyodide's: an ES module whose default export is the module factory, which reads its
+    # own URL. The build makes it a classic script with the real esbuild.
+    (modules / "pyodide/pyodide.asm.mjs").write_text(
+        "async function _createPyodideModule(moduleArg = {}) { return import.meta.url; }\n"
+        "export default _createPyodideModule;\n")
+    (modules / "esbuild").symlink_to(REPO / "node_modules" / "esbuild", target_is_directory=True)
     for package, version in (("pyodide", "314.0.7"), ("@pyscript/core", "0.7.31"), ("hls.js", "1.7.4")):
         (modules / package / "package.json").write_text(json.dumps({"version": version, "type": "module"}))
     (tmp_path / "package-lock.json").write_text("{}")
@@ -216,6 +224,28 @@ def micropython_config(loader: str) -> dict:
     literal = re.search(r'createElement\("mpy-config"\), \{ textContent: ("(?:[^"\\]|\\.)*") \}', loader)
     assert literal, "the loader gives MicroPython no config"
     return json.loads(json.loads(literal.group(1)))
+
+
+def test_pyodide_s_factory_is_served_as_a_classic_script_that_knows_its_own_url(repo: Path) -> None:
+    # Chromium code-caches classic scripts, not module scripts: the factory must run as one (a
+    # module's import or export would be a syntax error), strict as the module was, and read its
+    # own URL where the module read import.meta.url.
+    manifest = site_build.build(repo)
+    pyodide = repo / "site" / manifest["base"] / "pyodide"
+    script = (pyodide / npm.FACTORY_SCRIPT).read_text()
+    assert script.startswith('"use strict";')
+    run_as_the_page_does = """
+        const page = "https://pets.example/vendor/v/pyodide/pyodide.asm.js";
+        const sandbox = { document: { currentScript: { src: page } } };
+        require("node:vm").runInNewContext(require("node:fs").readFileSync(process.argv[1], "utf8"), sandbox);
+        sandbox[process.argv[2]].default().then((url) => process.stdout.write(url));
+    """
+    ran = subprocess.run(["node", "-e", run_as_the_page_does, str(pyodide / npm.FACTORY_SCRIPT), npm.FACTORY_GLOBAL],
+                         capture_output=True, text=True, check=False)
+    assert (ran.returncode, ran.stdout) == (0, "https://pets.example/vendor/v/pyodide/pyodide.asm.js"), ran.stderr
+    # The boot module loads that file and reads that global.
+    boot = (pyodide / snapshot.BOOT_NAME).read_text()
+    assert f'url: new URL("{npm.FACTORY_SCRIPT}", import.meta.url), global: "{npm.FACTORY_GLOBAL}"' in boot
 
 
 def test_micropython_gets_the_page_plugins_turned_off_and_follows_the_config_without_a_rebuild(repo: Path) -> None:

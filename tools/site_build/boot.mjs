@@ -25,10 +25,24 @@ pyodide.catch(() => {});  // a failure surfaces where loadPyodide awaits it
 export const version = "/* Pyodide's version, filled in by snapshot.py */";
 
 // Pyodide's runtime, asked for now too rather than once PyScript calls loadPyodide, some
-// 150 ms later: the script Pyodide imports (the same module instance then), and the wasm
-// module compiled (a returning visit's comes from Chromium's code cache meanwhile), which
-// the instantiation watch hands Pyodide in place of its own download.
-import("./pyodide.asm.mjs").catch(() => {});  // a failure surfaces where Pyodide imports it
+// 150 ms later: its module factory, and the wasm module compiled (a returning visit's comes
+// from Chromium's code cache meanwhile), which the instantiation watch hands Pyodide in place
+// of its own download. The factory is pyodide.asm.mjs made a classic script by the build
+// (pyodide.asm.js, defining one global): Chromium compiled a module script's functions anew at
+// every visit, 55-85 ms of a returning visit's page thread before Python's module could be
+// instantiated, where it keeps a classic script's in its code cache (see WARM_UP). Pyodide is
+// handed it (its createPyodideModule option) and imports no pyodide.asm.mjs.
+const FACTORY = { url: new URL("pyodide.asm.js", import.meta.url), global: "pettubePyodideFactory" };
+function loadFactory() {
+  return new Promise((resolve, reject) => {
+    const script = Object.assign(document.createElement("script"), { src: FACTORY.url.href });
+    script.onload = () => resolve(globalThis[FACTORY.global].default);
+    script.onerror = () => reject(new Error(`${FACTORY.url.pathname.split("/").pop()} did not load`));
+    document.head.append(script);
+  });
+}
+const factory = loadFactory();
+factory.catch(() => {});  // a failure surfaces where loadPyodide awaits it
 const compiled = WebAssembly.compileStreaming(fetch(new URL("pyodide.asm.wasm", import.meta.url)));
 compiled.catch(() => {});
 
@@ -91,6 +105,9 @@ const STORE = { database: "pettube-runtime", objects: "snapshots", saved: "pettu
 // page builds at every start: V8 optimizes that code and Chromium caches the module with
 // everything compiled so far. 500 URLs are about three times what it took here for the cache
 // to be written; with the clients, a returning visit's start was about 20 ms shorter again.
+// The factory script is loaded once more first: Chromium caches a script's compiled code only at
+// its second load (the first only notes it), and V8 then keeps every function this start
+// compiled, so the next visit compiles none of them.
 const WARM_UP = { noted: "pettube-code-cache-warmed", presigns: 500, clientsEvery: 25 };
 // Presigning computes a URL and building a client sends nothing.
 const WARM_UP_PY = `
@@ -338,6 +355,7 @@ function warmUpWhenIdle(interpreter) {
     const scratch = interpreter.toPy({});
     let warmUp = null;
     try {
+      await loadFactory();  // it defines the same factory again, which Python does not use
       warmUp = interpreter.runPython(WARM_UP_PY, { globals: scratch });
       await warmUp(WARM_UP.presigns, WARM_UP.clientsEvery);
       note(WARM_UP.noted, warmed);
@@ -467,8 +485,15 @@ async function ordinaryBoot(options) {
 }
 
 export async function loadPyodide(options = {}) {
+  let createPyodideModule;
   try {
-    return await restoreOrBoot(options);
+    createPyodideModule = await factory;
+  } catch (error) {
+    failed("Python's runtime did not load", error);
+    throw error;
+  }
+  try {
+    return await restoreOrBoot({ ...options, createPyodideModule });
   } catch (error) {
     if (boot.mode !== "failed") failed("Python could not start", error);
     throw error;

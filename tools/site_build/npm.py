@@ -10,6 +10,12 @@ from pathlib import Path
 
 # Pyodide's core, without the UMD build, source maps, typings and demo consoles.
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+# Pyodide's module factory (pyodide.asm.mjs) made a classic script, which the boot module loads
+# instead: Chromium keeps a classic script's compiled functions in its code cache, where it
+# compiles a module script's anew at every visit. The script defines one global, whose
+# `default` is Pyodide's `createPyodideModule`; `import.meta.url` becomes the script's own URL.
+FACTORY_SCRIPT = "pyodide.asm.js"
+FACTORY_GLOBAL = "pettubePyodideFactory"
 COGNITO_UMD = "amazon-cognito-identity-js/dist/amazon-cognito-identity.min.js"
 # hls.js's ES module, light build: PetTube's streams are MPEG-TS with muxed audio (docs/cost.md),
 # so none of what only the full build has (alternate audio, subtitles, DRM) is needed.
@@ -52,15 +58,30 @@ def ensure_installed(root: Path, stamp: Path) -> Path:
 
 
 def copy_runtime(modules: Path, dest: Path) -> None:
-    """Copy Pyodide's core, PyScript's dist (no maps), the Cognito UMD build and hls.js into `dest`."""
+    """Copy Pyodide's core (and its factory as a classic script), PyScript's dist (no maps), the
+    Cognito UMD build and hls.js into `dest`."""
     (dest / "pyodide").mkdir(parents=True)
     for name in PYODIDE_FILES:
         shutil.copy2(modules / "pyodide" / name, dest / "pyodide" / name)
+    write_factory_script(modules, dest / "pyodide")
     shutil.copytree(modules / "@pyscript/core/dist", dest / "pyscript", ignore=shutil.ignore_patterns("*.map"))
     (dest / "cognito").mkdir()
     shutil.copy2(modules / COGNITO_UMD, dest / "cognito" / Path(COGNITO_UMD).name)
     (dest / "hls").mkdir()
     shutil.copy2(modules / HLS_MODULE, dest / HLS_PATH)
+
+
+def write_factory_script(modules: Path, pyodide_dir: Path) -> Path:
+    """pyodide_dir/pyodide.asm.mjs as the classic script FACTORY_SCRIPT, by esbuild: strict, as
+    the module was, and without its whitespace."""
+    command = [str(modules / "esbuild" / "bin" / "esbuild"), str(pyodide_dir / "pyodide.asm.mjs"), "--format=iife",
+               f"--global-name={FACTORY_GLOBAL}", f"--define:import.meta.url={FACTORY_GLOBAL}URL",
+               f'--banner:js="use strict";var {FACTORY_GLOBAL}URL = document.currentScript.src;',
+               "--minify-whitespace", "--log-level=error", f"--outfile={pyodide_dir / FACTORY_SCRIPT}"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise NpmInstallError(f"esbuild could not make {FACTORY_SCRIPT}: {result.stderr.strip()[-2000:]}")
+    return pyodide_dir / FACTORY_SCRIPT
 
 
 def pyscript_sources(modules: Path) -> dict[str, str]:
