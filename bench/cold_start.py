@@ -256,7 +256,7 @@ def seed_gallery(url: str, folder: Path) -> None:
 
 def run(visitors: dict[str, Visitor], runs: int, crashes: list[str]) -> dict[str, dict[str, list[float]]]:
     """Every round: each visitor's visits in a fresh profile (order rotated every round); samples per
-    page and metric. A renderer crash (rare; seen on snapshot pages, cause unknown) is noted in
+    page and metric. A renderer crash (rare; seen on snapshot pages: see tools/chromium.py) is noted in
     `crashes` and that visitor's visits made again."""
     samples: dict[str, dict[str, list[float]]] = {name: {} for name in visitors}
     with sync_playwright() as playwright:
